@@ -1,0 +1,22 @@
+import { registerAs } from '@nestjs/config';
+import { Type } from 'class-transformer';
+import { IsInt, Max, Min } from 'class-validator';
+import { validateEnvironment } from '@app/common';
+
+class ServerEnvironment {
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT: number = 3000;
+}
+
+export interface ServerConfig {
+  port: number;
+}
+
+/** The `server` settings namespace. */
+export const serverConfig = registerAs('server', (): ServerConfig => {
+  const env = validateEnvironment(ServerEnvironment);
+  return { port: env.PORT };
+});

@@ -1,0 +1,42 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { RECORDING_SOURCE, RecordingSource } from '@app/recordings';
+import { TranscodeSessionService } from '@app/transcode';
+
+/** For operators and orchestrators: 200 when the service can transcode, 503 with the reason when not. */
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly sessions: TranscodeSessionService,
+    @Inject(RECORDING_SOURCE) private readonly recordings: RecordingSource,
+  ) {}
+
+  @Get()
+  @HealthCheck()
+  @ApiOperation({ summary: 'ffmpeg runs, the transcode dir is writable with free space, recordings are readable' })
+  @ApiServiceUnavailableResponse({ description: 'At least one check failed; the body says which' })
+  check() {
+    return this.health.check([
+      () => this.probe('ffmpeg', () => this.sessions.checkFfmpeg()),
+      () =>
+        this.probe('transcode_dir', async () => {
+          const { freeBytes } = await this.sessions.checkStorage();
+          return { freeMiB: Math.floor(freeBytes / 1048576) };
+        }),
+      () => this.probe('recordings', () => this.recordings.checkReadable()),
+    ]);
+  }
+
+  private async probe(key: string, check: () => Promise<void | Record<string, unknown>>) {
+    const indicator = this.indicators.check(key);
+    try {
+      return indicator.up((await check()) ?? {});
+    } catch (error) {
+      return indicator.down({ message: (error as Error).message });
+    }
+  }
+}

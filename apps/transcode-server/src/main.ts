@@ -1,0 +1,29 @@
+import { ConfigType } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from '@nestjs/common';
+import { InvalidSettingError } from '@app/common';
+import { AppModule, SETTINGS } from './app.module';
+import { configureApp } from './configure-app';
+import { serverConfig } from './config/server.config';
+
+async function bootstrap(): Promise<void> {
+  // Settings are validated before Nest starts, so a wrong one is reported as one line.
+  for (const load of SETTINGS) load();
+  const app = await NestFactory.create(AppModule, { abortOnError: false });
+  configureApp(app);
+  const { port } = app.get<ConfigType<typeof serverConfig>>(serverConfig.KEY);
+  await app.listen(port);
+  new Logger('Bootstrap').log(`listening on http://localhost:${port} (API docs at /docs)`);
+}
+
+bootstrap().catch((error: unknown) => {
+  // A wrong setting is reported as the one line that names it; anything else with its stack.
+  const message =
+    error instanceof InvalidSettingError
+      ? error.message
+      : error instanceof Error
+        ? (error.stack ?? error.message)
+        : String(error);
+  process.stderr.write(`nvr-transcoder failed to start: ${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,164 @@
+import { Injectable } from '@nestjs/common';
+
+/** Everything needed to turn a concatenated recording range into H.264 HLS segments. */
+export interface HlsTranscodeOptions {
+  /** ffconcat list naming the recording files, in timeline order. */
+  concatListPath: string;
+  /** Seconds into the concatenated timeline where output starts (accurate: frames before it are decoded and dropped). */
+  inputOffsetSeconds: number;
+  /** Seconds of timeline to encode from the offset. */
+  durationSeconds: number;
+  /** Directory that receives the segment files. */
+  outputDir: string;
+  /** Target segment length; keyframes are forced on this grid so segments really have it. */
+  segmentDurationSeconds: number;
+  /** Output is scaled down to at most this height, never up. */
+  maxHeight: number;
+  /** x264 preset. */
+  preset: string;
+  /** Index of the first segment written (segment file numbering). */
+  startNumber?: number;
+  /** File descriptor ffmpeg writes its finished-segment list to (CSV: name,start,end). */
+  segmentListFd: number;
+  /** File descriptor ffmpeg writes `-progress` key=value blocks to. */
+  progressFd: number;
+}
+
+/** Segment files are named seg_00000.ts, seg_00001.ts, … */
+export const SEGMENT_FILE_PATTERN = 'seg_%05d.ts';
+export const SEGMENT_FILE_NAME_REGEX = /^seg_(\d{5})\.ts$/;
+
+export function segmentFileName(index: number): string {
+  return `seg_${String(index).padStart(5, '0')}.ts`;
+}
+
+/**
+ * Pure: options in, argv out. Never a shell string.
+ *
+ * The argv is built from hooks (input, filter, video encoder, audio, output) so that an
+ * accelerator-specific builder can override only the part that differs.
+ */
+@Injectable()
+export class FfmpegCommandBuilder {
+  buildHlsTranscode(options: HlsTranscodeOptions): string[] {
+    return [
+      ...this.globalOptions(),
+      ...this.inputOptions(options),
+      ...this.streamMapping(),
+      ...this.videoFilterOptions(options),
+      ...this.videoEncoderOptions(options),
+      ...this.keyframeOptions(options),
+      ...this.audioEncoderOptions(),
+      ...this.segmentOutputOptions(options),
+    ];
+  }
+
+  /** argv that only checks that the binary runs. */
+  buildVersionProbe(): string[] {
+    return ['-hide_banner', '-version'];
+  }
+
+  protected globalOptions(): string[] {
+    // -nostdin: ffmpeg must never read (or wait on) a terminal.
+    // -loglevel warning: stderr carries the lines worth showing when something fails.
+    return ['-hide_banner', '-nostdin', '-loglevel', 'warning', '-nostats'];
+  }
+
+  protected inputOptions(options: HlsTranscodeOptions): string[] {
+    return [
+      // Only local files may be opened, whatever a recording or list file says.
+      '-protocol_whitelist',
+      'file',
+      '-f',
+      'concat',
+      // The list holds absolute paths into the recordings directory, which "safe" mode rejects.
+      '-safe',
+      '0',
+      // Input -ss on the concat demuxer seeks to the keyframe before and drops decoded frames up to it.
+      '-ss',
+      formatSeconds(options.inputOffsetSeconds),
+      '-t',
+      formatSeconds(options.durationSeconds),
+      '-i',
+      options.concatListPath,
+    ];
+  }
+
+  protected streamMapping(): string[] {
+    // The "?" makes audio optional: cameras without a microphone still transcode.
+    return ['-map', '0:v:0', '-map', '0:a:0?', '-sn', '-dn'];
+  }
+
+  protected videoFilterOptions(options: HlsTranscodeOptions): string[] {
+    const height = Math.max(2, Math.floor(options.maxHeight / 2) * 2);
+    // min(ih, max): never upscale; trunc(../2)*2 and w=-2 keep both dimensions even, as 4:2:0 needs.
+    // out_range=tv turns full-range (yuvj420p) cameras into the limited range players expect;
+    // format=yuv420p turns 10-bit and 4:2:2 sources into 8-bit 4:2:0.
+    const scale = `scale=w=-2:h='trunc(min(ih\\,${height})/2)*2':out_range=tv`;
+    return ['-vf', `${scale},format=yuv420p`];
+  }
+
+  protected videoEncoderOptions(options: HlsTranscodeOptions): string[] {
+    return [
+      '-c:v',
+      'libx264',
+      '-preset',
+      options.preset,
+      '-crf',
+      '23',
+      // High is the ceiling; ultrafast only uses Constrained Baseline tools, which every browser plays.
+      '-profile:v',
+      'high',
+      '-level:v',
+      '4.1',
+      '-pix_fmt',
+      'yuv420p',
+    ];
+  }
+
+  protected keyframeOptions(options: HlsTranscodeOptions): string[] {
+    const seconds = formatSeconds(options.segmentDurationSeconds);
+    return [
+      // A keyframe on every segment boundary, so each segment has the configured length
+      // (without this, segments follow x264's GOP: 16.7 s at 15 fps).
+      '-force_key_frames',
+      `expr:gte(t,n_forced*${seconds})`,
+      // No extra scene-cut keyframes: they only cost bits, the grid above is what matters.
+      '-sc_threshold',
+      '0',
+    ];
+  }
+
+  protected audioEncoderOptions(): string[] {
+    return ['-c:a', 'aac', '-b:a', '96k'];
+  }
+
+  protected segmentOutputOptions(options: HlsTranscodeOptions): string[] {
+    return [
+      '-f',
+      'segment',
+      '-segment_format',
+      'mpegts',
+      '-segment_time',
+      formatSeconds(options.segmentDurationSeconds),
+      '-segment_start_number',
+      String(options.startNumber ?? 0),
+      // Each finished (closed) segment is announced on a pipe: readiness is an event, not a poll.
+      '-segment_list',
+      `pipe:${options.segmentListFd}`,
+      '-segment_list_type',
+      'csv',
+      '-progress',
+      `pipe:${options.progressFd}`,
+      `${options.outputDir}/${SEGMENT_FILE_PATTERN}`,
+    ];
+  }
+}
+
+/** Seconds as ffmpeg reads them: plain decimal, millisecond precision, no exponent. */
+export function formatSeconds(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new RangeError(`not a valid ffmpeg duration: ${seconds}`);
+  }
+  return (Math.round(seconds * 1000) / 1000).toFixed(3).replace(/\.?0+$/, '') || '0';
+}

@@ -1,0 +1,100 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
+import { ProcessExit, SupervisedProcess } from './supervised-process';
+
+export interface SpawnOptions {
+  /** Output fds to read as lines: 1 is stdout, 3 and up are extra pipes. */
+  outputFds?: number[];
+  /** Working directory of the child. */
+  cwd?: string;
+  /** Niceness; media work yields the CPU to the HTTP server. */
+  niceness?: number;
+  /** Shown in logs. */
+  label?: string;
+}
+
+/** Default niceness of spawned encoders. */
+export const ENCODER_NICENESS = 10;
+
+/**
+ * The only code in the service that starts processes. Each child gets its own process
+ * group (so a stop reaches anything it forks), runs at low priority, has stderr drained, and
+ * is tracked until it exits so that shutdown can stop every one of them.
+ */
+@Injectable()
+export class FfmpegProcessSupervisor implements OnApplicationShutdown {
+  private readonly logger = new Logger(FfmpegProcessSupervisor.name);
+  private readonly live = new Set<SupervisedProcess>();
+
+  spawn(command: string, args: readonly string[], options: SpawnOptions = {}): SupervisedProcess {
+    const outputFds = options.outputFds ?? [1];
+    const maxFd = Math.max(2, ...outputFds);
+    const stdio: ('ignore' | 'pipe')[] = ['ignore'];
+    for (let fd = 1; fd <= maxFd; fd += 1) {
+      stdio.push(fd === 2 || outputFds.includes(fd) ? 'pipe' : 'ignore');
+    }
+    // argv array, never a shell; detached makes the child the leader of a new process group.
+    const child = spawn(command, [...args], { cwd: options.cwd, stdio, detached: true });
+    const handle = new SupervisedProcess(child, outputFds);
+    if (child.pid !== undefined) {
+      try {
+        setPriority(child.pid, options.niceness ?? ENCODER_NICENESS);
+      } catch {
+        // Lowering priority is best effort (containers may forbid it).
+      }
+      this.live.add(handle);
+    }
+    void handle.exited.then((exit) => {
+      this.live.delete(handle);
+      this.logExit(options.label ?? command, child.pid, exit);
+    });
+    return handle;
+  }
+
+  /** Runs a short command to completion (or until the timeout) and returns how it ended and its stdout. */
+  async run(
+    command: string,
+    args: readonly string[],
+    timeoutMs: number,
+  ): Promise<ProcessExit & { stdout: string[] }> {
+    const handle = this.spawn(command, args, { outputFds: [1], niceness: 0, label: command });
+    const stdout: string[] = [];
+    handle.lines(1).subscribe((line) => stdout.push(line));
+    const timer = setTimeout(() => void handle.stop(500), timeoutMs);
+    timer.unref();
+    try {
+      return { ...(await handle.exited), stdout };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Children still running (paused ones included). */
+  liveProcesses(): SupervisedProcess[] {
+    return [...this.live];
+  }
+
+  async stopAll(graceMs = 3000): Promise<void> {
+    await Promise.all([...this.live].map((handle) => handle.stop(graceMs)));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.live.size > 0) {
+      this.logger.log(`stopping ${this.live.size} child process(es) before exit`);
+    }
+    await this.stopAll();
+  }
+
+  private logExit(label: string, pid: number | undefined, exit: ProcessExit): void {
+    if (exit.spawnError) {
+      this.logger.error(`${label} could not be started: ${exit.spawnError}`);
+    } else if (exit.code !== 0 && exit.signal === null) {
+      this.logger.warn(
+        `${label} (pid ${pid}) exited with code ${exit.code}; last stderr lines:\n${exit.stderrTail.join('\n')}`,
+      );
+    } else {
+      this.logger.debug(`${label} (pid ${pid}) ended (code ${exit.code}, signal ${exit.signal})`);
+    }
+  }
+}

@@ -1,0 +1,43 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { TranscodeSessionState } from '../transcode-session';
+
+export class TranscodeStartedResponse {
+  @ApiProperty({ example: true, enum: [true] })
+  success!: true;
+
+  @ApiProperty({ description: 'URL of the HLS playlist', example: '/stream/transcode/0f1e2d3c4b5a69788796a5b4c3d2e1f0/master.m3u8' })
+  playlist!: string;
+
+  @ApiProperty({ description: 'Session id (deterministic for a camera and range)' })
+  sessionId!: string;
+
+  @ApiProperty({ description: 'Seconds of video in the range, gaps collapsed' })
+  durationSeconds!: number;
+}
+
+export class TranscodeStoppedResponse {
+  @ApiProperty({ example: true, enum: [true] })
+  success!: true;
+
+  @ApiProperty({ example: 'Transcode session stopped' })
+  message!: string;
+}
+
+export class TranscodeSessionSummary {
+  @ApiProperty() sessionId!: string;
+  @ApiProperty() camera!: string;
+  @ApiProperty() start!: number;
+  @ApiProperty() end!: number;
+  @ApiProperty({ enum: ['starting', 'encoding', 'complete', 'failed', 'stopped'] }) state!: TranscodeSessionState;
+  @ApiProperty({ description: 'Segments finished so far' }) segments!: number;
+  @ApiProperty({ description: 'Epoch ms of the last request' }) lastAccessAt!: number;
+  @ApiProperty({ description: 'pid of the running ffmpeg, if any', nullable: true, type: Number }) pid!: number | null;
+}
+
+export class TranscodeSessionListResponse {
+  @ApiProperty({ example: true, enum: [true] })
+  success!: true;
+
+  @ApiProperty({ type: [TranscodeSessionSummary] })
+  sessions!: TranscodeSessionSummary[];
+}

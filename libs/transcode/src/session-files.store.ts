@@ -1,0 +1,128 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { constants } from 'node:fs';
+import { access, mkdir, open, readFile, readdir, rm, statfs, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InvalidSettingError } from '@app/common';
+import { SESSION_ID_REGEX } from './session-id';
+import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from './transcode.module-definition';
+
+const PID_FILE = 'ffmpeg.pid';
+const CONCAT_LIST_FILE = 'sources.ffconcat';
+/** Below this much free space the health check reports the transcode dir as down. */
+export const MIN_FREE_BYTES = 256 * 1024 * 1024;
+
+/**
+ * The session folders under TRANSCODE_DIR: the only place the service writes. Every path is
+ * built from a validated session id and a validated file name, so nothing outside is touched.
+ */
+@Injectable()
+export class SessionFilesStore {
+  private readonly logger = new Logger(SessionFilesStore.name);
+
+  constructor(@Inject(TRANSCODE_MODULE_OPTIONS) private readonly options: TranscodeModuleOptions) {}
+
+  get rootDir(): string {
+    return this.options.transcodeDir;
+  }
+
+  sessionDir(sessionId: string): string {
+    assertSessionId(sessionId);
+    return join(this.options.transcodeDir, sessionId);
+  }
+
+  /** Creates the root and checks that it is writable; a failure names the setting. */
+  async prepareRoot(): Promise<void> {
+    try {
+      await mkdir(this.rootDir, { recursive: true });
+      await this.probeWrite();
+    } catch (error) {
+      throw new InvalidSettingError(
+        `Invalid setting TRANSCODE_DIR=${JSON.stringify(this.rootDir)}: not writable (${(error as Error).message})`,
+      );
+    }
+  }
+
+  async createSessionDir(sessionId: string): Promise<string> {
+    const dir = this.sessionDir(sessionId);
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    return dir;
+  }
+
+  async writeConcatList(sessionId: string, text: string): Promise<string> {
+    const path = join(this.sessionDir(sessionId), CONCAT_LIST_FILE);
+    await writeFile(path, text, { mode: 0o600 });
+    return path;
+  }
+
+  /** Remembered so that a restart after a crash can stop an orphaned ffmpeg. */
+  async writePid(sessionId: string, pid: number): Promise<void> {
+    await writeFile(join(this.sessionDir(sessionId), PID_FILE), String(pid));
+  }
+
+  /** Opens a finished file of a session for reading; null when it is gone. */
+  async openFile(sessionId: string, fileName: string) {
+    try {
+      return await open(join(this.sessionDir(sessionId), fileName), 'r');
+    } catch {
+      return null;
+    }
+  }
+
+  async removeSessionDir(sessionId: string): Promise<void> {
+    await rm(this.sessionDir(sessionId), { recursive: true, force: true });
+  }
+
+  /**
+   * Deletes the session folders an earlier run left behind, after stopping any ffmpeg that
+   * still writes into one. Only folders named like a session id are touched.
+   */
+  async removeLeftovers(): Promise<number> {
+    let removed = 0;
+    for (const name of await readdir(this.rootDir)) {
+      if (!SESSION_ID_REGEX.test(name)) continue;
+      const dir = join(this.rootDir, name);
+      await this.killOrphan(dir);
+      await rm(dir, { recursive: true, force: true });
+      removed += 1;
+    }
+    if (removed > 0) this.logger.log(`removed ${removed} leftover session folder(s) from an earlier run`);
+    return removed;
+  }
+
+  /** Throws with a readable reason when the root is not writable or nearly full. */
+  async checkStorage(): Promise<{ freeBytes: number }> {
+    await access(this.rootDir, constants.W_OK);
+    await this.probeWrite();
+    const stats = await statfs(this.rootDir);
+    const freeBytes = Number(stats.bavail) * Number(stats.bsize);
+    if (freeBytes < MIN_FREE_BYTES) {
+      throw new Error(`only ${Math.round(freeBytes / 1048576)} MiB free in ${this.rootDir}`);
+    }
+    return { freeBytes };
+  }
+
+  private async probeWrite(): Promise<void> {
+    const probe = join(this.rootDir, `.write-probe-${process.pid}`);
+    await writeFile(probe, '');
+    await rm(probe, { force: true });
+  }
+
+  private async killOrphan(dir: string): Promise<void> {
+    const pid = Number.parseInt(await readFile(join(dir, PID_FILE), 'utf8').catch(() => ''), 10);
+    if (!Number.isInteger(pid) || pid <= 1) return;
+    // Only a process whose command line names this folder is ours; a recycled pid is left alone.
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (!cmdline.includes(dir)) return;
+    try {
+      process.kill(-pid, 'SIGKILL');
+      this.logger.warn(`stopped orphaned ffmpeg (pid ${pid}) left by an earlier run`);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+function assertSessionId(sessionId: string): void {
+  if (!SESSION_ID_REGEX.test(sessionId)) throw new Error(`not a session id: ${sessionId}`);
+}

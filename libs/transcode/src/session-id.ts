@@ -1,0 +1,17 @@
+import { createHash } from 'node:crypto';
+
+/** Session ids are 32 lowercase hex characters; anything else never reaches the disk. */
+export const SESSION_ID_REGEX = /^[0-9a-f]{32}$/;
+
+/** Times are keyed to the millisecond, so 10 and 10.0001 name the same session. */
+export function canonicalSeconds(seconds: number): string {
+  return (Math.round(seconds * 1000) / 1000).toFixed(3);
+}
+
+/** Deterministic: the same camera and range always give the same id (on every node). */
+export function transcodeSessionId(camera: string, start: number, end: number): string {
+  return createHash('sha256')
+    .update(`${camera}\n${canonicalSeconds(start)}\n${canonicalSeconds(end)}`)
+    .digest('hex')
+    .slice(0, 32);
+}

@@ -1,0 +1,56 @@
+import { Controller, Get, Header, Param, Res, StreamableFile, UseFilters, UsePipes } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Authenticated } from '@app/auth';
+import { ErrorResponseDto, JsonExceptionFilter, createJsonValidationPipe } from '@app/common';
+import { PLAYLIST_FILE_NAME, StreamFileParams } from './dto/stream-file.params';
+import { SessionFilesStore } from './session-files.store';
+import { SegmentNotFoundException } from './transcode.exceptions';
+import { STREAM_ROUTE_PREFIX } from './transcode.controller';
+import { TranscodeSessionService } from './transcode-session.service';
+
+const PLAYLIST_CONTENT_TYPE = 'application/vnd.apple.mpegurl';
+const SEGMENT_CONTENT_TYPE = 'video/mp2t';
+
+@ApiTags('stream')
+@Controller(STREAM_ROUTE_PREFIX)
+@UseFilters(JsonExceptionFilter)
+@UsePipes(createJsonValidationPipe())
+export class TranscodeStreamController {
+  constructor(
+    private readonly sessions: TranscodeSessionService,
+    private readonly files: SessionFilesStore,
+  ) {}
+
+  @Get(':sessionId/:fileName')
+  @Authenticated()
+  @Header('Cache-Control', 'private, no-cache')
+  @ApiOperation({ summary: 'The HLS playlist (master.m3u8) or one of its segments' })
+  @ApiProduces(PLAYLIST_CONTENT_TYPE, SEGMENT_CONTENT_TYPE)
+  @ApiOkResponse({ description: 'Playlist text or MPEG-TS segment bytes' })
+  @ApiBadRequestResponse({ description: 'Malformed session id or file name', type: ErrorResponseDto })
+  @ApiNotFoundResponse({ description: 'Unknown session, or segment not available', type: ErrorResponseDto })
+  async file(
+    @Param() params: StreamFileParams,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<string | StreamableFile> {
+    const session = this.sessions.access(params.sessionId);
+    if (params.fileName === PLAYLIST_FILE_NAME) {
+      response.type(PLAYLIST_CONTENT_TYPE);
+      return this.sessions.playlist(session);
+    }
+    // Only segments ffmpeg has announced as finished are served: never a half-written file.
+    if (!session.hasSegment(params.fileName)) throw new SegmentNotFoundException(params.fileName);
+    const file = await this.files.openFile(session.id, params.fileName);
+    if (!file) throw new SegmentNotFoundException(params.fileName);
+    const { size } = await file.stat();
+    return new StreamableFile(file.createReadStream(), { type: SEGMENT_CONTENT_TYPE, length: size });
+  }
+}

@@ -1,0 +1,82 @@
+import { registerAs } from '@nestjs/config';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsNotEmpty, IsString, Max, Min } from 'class-validator';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { validateEnvironment } from '@app/common';
+import { TranscodeModuleOptions } from './transcode.module-definition';
+
+export const X264_PRESETS = [
+  'ultrafast',
+  'superfast',
+  'veryfast',
+  'faster',
+  'fast',
+  'medium',
+  'slow',
+  'slower',
+  'veryslow',
+] as const;
+
+class TranscodeEnvironment {
+  @IsString()
+  @IsNotEmpty()
+  TRANSCODE_DIR: string = join(tmpdir(), 'stream', 'transcode');
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  MAX_CONCURRENT_TRANSCODES: number = 3;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  TRANSCODE_TTL_SECONDS: number = 600;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(600)
+  SEGMENT_WAIT_TIMEOUT_SECONDS: number = 30;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(30)
+  SEGMENT_DURATION_SECONDS: number = 2;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  MAX_RANGE_SECONDS: number = 21600;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(144)
+  @Max(4320)
+  OUTPUT_MAX_HEIGHT: number = 720;
+
+  @IsString()
+  @IsNotEmpty()
+  FFMPEG_PATH: string = 'ffmpeg';
+
+  @IsIn(X264_PRESETS)
+  FFMPEG_PRESET: string = 'ultrafast';
+}
+
+/** The `transcode` settings namespace, read from the environment and validated at start. */
+export const transcodeConfig = registerAs('transcode', (): TranscodeModuleOptions => {
+  const env = validateEnvironment(TranscodeEnvironment);
+  return {
+    transcodeDir: resolve(env.TRANSCODE_DIR),
+    maxConcurrentTranscodes: env.MAX_CONCURRENT_TRANSCODES,
+    ttlSeconds: env.TRANSCODE_TTL_SECONDS,
+    segmentWaitTimeoutSeconds: env.SEGMENT_WAIT_TIMEOUT_SECONDS,
+    segmentDurationSeconds: env.SEGMENT_DURATION_SECONDS,
+    maxRangeSeconds: env.MAX_RANGE_SECONDS,
+    outputMaxHeight: env.OUTPUT_MAX_HEIGHT,
+    ffmpegPath: env.FFMPEG_PATH,
+    ffmpegPreset: env.FFMPEG_PRESET,
+  };
+});

@@ -1,0 +1,91 @@
+import { Controller, Delete, Get, HttpCode, Param, UseFilters, UsePipes } from '@nestjs/common';
+import {
+  ApiBadGatewayResponse,
+  ApiBadRequestResponse,
+  ApiGatewayTimeoutResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
+import { Authenticated } from '@app/auth';
+import { ErrorResponseDto, JsonExceptionFilter, createJsonValidationPipe } from '@app/common';
+import { CreateTranscodeParams } from './dto/create-transcode.params';
+import { SessionIdParams } from './dto/session-id.params';
+import { PLAYLIST_FILE_NAME } from './dto/stream-file.params';
+import {
+  TranscodeSessionListResponse,
+  TranscodeStartedResponse,
+  TranscodeStoppedResponse,
+} from './dto/transcode-session.response';
+import { TranscodeSessionService } from './transcode-session.service';
+
+/** Path prefix under which playlists and segments are served. */
+export const STREAM_ROUTE_PREFIX = 'stream/transcode';
+
+@ApiTags('transcode')
+@Controller('transcode')
+@UseFilters(JsonExceptionFilter)
+@UsePipes(createJsonValidationPipe())
+export class TranscodeController {
+  constructor(private readonly sessions: TranscodeSessionService) {}
+
+  @Get(':camera/start/:start/end/:end')
+  @Authenticated()
+  @ApiOperation({
+    summary: 'Start (or join) an H.264 HLS transcode of a camera’s recordings',
+    description:
+      'Answers once the first segment is playable. The same camera and range always give the same session.',
+  })
+  @ApiOkResponse({ type: TranscodeStartedResponse })
+  @ApiBadRequestResponse({ description: 'Invalid camera name, timestamp or range', type: ErrorResponseDto })
+  @ApiNotFoundResponse({ description: 'Unknown camera, or no recordings in the range', type: ErrorResponseDto })
+  @ApiTooManyRequestsResponse({
+    description: 'Every transcode slot is taken; see the Retry-After header',
+    type: ErrorResponseDto,
+  })
+  @ApiBadGatewayResponse({ description: 'ffmpeg failed; the message has its last stderr lines', type: ErrorResponseDto })
+  @ApiGatewayTimeoutResponse({ description: 'The first segment did not come in time', type: ErrorResponseDto })
+  async start(@Param() params: CreateTranscodeParams): Promise<TranscodeStartedResponse> {
+    const session = await this.sessions.open(params.camera, Number(params.start), Number(params.end));
+    return {
+      success: true,
+      playlist: `/${STREAM_ROUTE_PREFIX}/${session.id}/${PLAYLIST_FILE_NAME}`,
+      sessionId: session.id,
+      durationSeconds: Math.round(session.timeline.durationSeconds * 1000) / 1000,
+    };
+  }
+
+  @Get('sessions')
+  @Authenticated({ admin: true })
+  @ApiOperation({ summary: 'List transcode sessions (admin)' })
+  @ApiOkResponse({ type: TranscodeSessionListResponse })
+  listSessions(): TranscodeSessionListResponse {
+    return {
+      success: true,
+      sessions: this.sessions.list().map((session) => ({
+        sessionId: session.id,
+        camera: session.camera,
+        start: session.start,
+        end: session.end,
+        state: session.state,
+        segments: session.segments.length,
+        lastAccessAt: session.lastAccessAt,
+        pid: session.process?.running ? (session.process.pid ?? null) : null,
+      })),
+    };
+  }
+
+  @Delete(':sessionId')
+  @HttpCode(200)
+  @Authenticated({ admin: true })
+  @ApiOperation({ summary: 'Stop a transcode and delete its files (admin)' })
+  @ApiOkResponse({ type: TranscodeStoppedResponse })
+  @ApiBadRequestResponse({ description: 'Malformed session id', type: ErrorResponseDto })
+  @ApiNotFoundResponse({ description: 'No such session', type: ErrorResponseDto })
+  async stop(@Param() params: SessionIdParams): Promise<TranscodeStoppedResponse> {
+    await this.sessions.remove(params.sessionId);
+    return { success: true, message: 'Transcode session stopped' };
+  }
+}

@@ -1,0 +1,74 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+import { HeaderCarryingException } from '@app/common';
+
+/** Every transcode error carries the JSON body clients see, even without the app's filter. */
+abstract class TranscodeHttpException extends HttpException {
+  protected constructor(message: string, status: HttpStatus) {
+    super({ success: false, message }, status);
+  }
+}
+
+export class InvalidRangeException extends TranscodeHttpException {
+  constructor(message: string) {
+    super(message, HttpStatus.BAD_REQUEST);
+  }
+}
+
+export class UnknownCameraException extends TranscodeHttpException {
+  constructor(camera: string) {
+    super(`Unknown camera '${camera}'`, HttpStatus.NOT_FOUND);
+  }
+}
+
+export class NoRecordingsException extends TranscodeHttpException {
+  constructor(camera: string, start: number, end: number) {
+    super(`No recordings for camera '${camera}' between ${start} and ${end}`, HttpStatus.NOT_FOUND);
+  }
+}
+
+export class SessionNotFoundException extends TranscodeHttpException {
+  constructor() {
+    super('No such transcode session (it may have expired)', HttpStatus.NOT_FOUND);
+  }
+}
+
+export class SegmentNotFoundException extends TranscodeHttpException {
+  constructor(fileName: string) {
+    super(`Segment ${fileName} is not available`, HttpStatus.NOT_FOUND);
+  }
+}
+
+/** Seconds a client is told to wait when every transcode slot is taken. */
+export const RETRY_AFTER_SECONDS = 10;
+
+export class TooManyTranscodesException extends TranscodeHttpException implements HeaderCarryingException {
+  readonly responseHeaders = { 'Retry-After': String(RETRY_AFTER_SECONDS) };
+
+  constructor(limit: number) {
+    super(
+      `Too many concurrent transcodes (limit ${limit}); retry in ${RETRY_AFTER_SECONDS} s`,
+      HttpStatus.TOO_MANY_REQUESTS,
+    );
+  }
+}
+
+export class FirstSegmentTimeoutException extends TranscodeHttpException {
+  constructor(seconds: number, stderrTail: readonly string[]) {
+    super(
+      `The first segment was not ready within ${seconds} s${formatTail(stderrTail)}`,
+      HttpStatus.GATEWAY_TIMEOUT,
+    );
+  }
+}
+
+export class TranscoderFailedException extends TranscodeHttpException {
+  constructor(reason: string, stderrTail: readonly string[]) {
+    super(`ffmpeg failed: ${reason}${formatTail(stderrTail)}`, HttpStatus.BAD_GATEWAY);
+  }
+}
+
+/** The last few stderr lines: enough to diagnose, short enough for a message. */
+function formatTail(lines: readonly string[]): string {
+  const tail = lines.slice(-5);
+  return tail.length ? `; ffmpeg said: ${tail.join(' | ')}` : '';
+}

@@ -1,0 +1,30 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+
+export interface TranscodeModuleOptions {
+  /** Where session folders (segments, concat list) live; only folders named like session ids are ever deleted. */
+  transcodeDir: string;
+  /** ffmpeg processes allowed to run at once; a new session beyond it gets 429. */
+  maxConcurrentTranscodes: number;
+  /** A session not requested (playlist or segment) for this long is stopped and deleted. */
+  ttlSeconds: number;
+  /** How long a create request waits for the first segment before answering 504. */
+  segmentWaitTimeoutSeconds: number;
+  segmentDurationSeconds: number;
+  /** Longest range one session may cover. */
+  maxRangeSeconds: number;
+  /** Output is scaled down to at most this height, never up. */
+  outputMaxHeight: number;
+  ffmpegPath: string;
+  /** x264 preset. */
+  ffmpegPreset: string;
+}
+
+export const {
+  ConfigurableModuleClass: TranscodeConfigurableModule,
+  MODULE_OPTIONS_TOKEN: TRANSCODE_MODULE_OPTIONS,
+  OPTIONS_TYPE: TRANSCODE_OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE: TRANSCODE_ASYNC_OPTIONS_TYPE,
+} = new ConfigurableModuleBuilder<TranscodeModuleOptions>()
+  .setClassMethodName('forRoot')
+  .setExtras({ isGlobal: false }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+  .build();
