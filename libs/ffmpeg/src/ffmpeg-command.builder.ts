@@ -77,10 +77,12 @@ export class FfmpegCommandBuilder {
       // Input -ss on the concat demuxer seeks to the keyframe before and drops decoded frames up to it.
       '-ss',
       formatSeconds(options.inputOffsetSeconds),
-      '-t',
-      formatSeconds(options.durationSeconds),
       '-i',
       options.concatListPath,
+      // An output -t (not an input one): it cuts audio and video at the same point, where an
+      // input -t leaves the audio encoder's tail as a stray one-frame segment at the end.
+      '-t',
+      formatSeconds(options.durationSeconds),
     ];
   }
 
