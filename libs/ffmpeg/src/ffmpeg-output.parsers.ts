@@ -33,7 +33,7 @@ export function toProgressReports(lines: Observable<string>): Observable<FfmpegP
     scan(
       (state, line) => {
         const eq = line.indexOf('=');
-        if (eq <= 0) return { ...state, complete: false };
+        if (eq <= 0) return { fields: state.complete ? {} : state.fields, complete: false };
         const key = line.slice(0, eq).trim();
         const value = line.slice(eq + 1).trim();
         const fields = state.complete ? {} : state.fields;

@@ -21,7 +21,9 @@ export function recordingStartTime(date: string, hour: string, fileName: string)
   const [minutes, seconds] = [Number(match[1]), Number(match[2])];
   if (minutes > 59 || seconds > 59 || Number(hour) > 23) return null;
   const ms = Date.parse(`${date}T${hour}:${match[1]}:${match[2]}Z`);
-  return Number.isFinite(ms) ? ms / 1000 : null;
+  // Date.parse rolls impossible days over (2024-02-30 becomes 2024-03-01): such a folder is not a date.
+  if (!Number.isFinite(ms) || new Date(ms).toISOString().slice(0, 10) !== date) return null;
+  return ms / 1000;
 }
 
 /** Relative path of a recording that starts at `epochSeconds` (used to write demo and test fixtures). */

@@ -125,6 +125,7 @@ function parseMoov(moov: Buffer): Mp4Info | null {
 }
 
 function parseMvhd(body: Buffer): { timescale: number; duration: number } | null {
+  if (body.length < 1) return null;
   const version = body.readUInt8(0);
   if (version === 1) {
     if (body.length < 32) return null;
