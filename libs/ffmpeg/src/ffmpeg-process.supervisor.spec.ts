@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
+import { firstValueFrom, toArray } from 'rxjs';
+import { ENCODER_NICENESS, FfmpegProcessSupervisor } from './ffmpeg-process.supervisor';
+
+/** The supervisor is exercised with real (tiny) processes: what it promises is about processes. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function processState(pid: number): string {
+  // Field 3 of /proc/<pid>/stat: R running, S sleeping, T stopped, Z zombie.
+  return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0];
+}
+
+async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('FfmpegProcessSupervisor', () => {
+  const supervisor = new FfmpegProcessSupervisor();
+
+  afterEach(async () => supervisor.stopAll(100));
+
+  it('delivers stdout and extra-pipe output as lines, before the exit', async () => {
+    const child = supervisor.spawn('sh', ['-c', 'echo one; echo two; echo three >&3'], { outputFds: [1, 3] });
+    const stdout = firstValueFrom(child.lines(1).pipe(toArray()));
+    const fd3 = firstValueFrom(child.lines(3).pipe(toArray()));
+    const exit = await child.exited;
+    expect(exit.code).toBe(0);
+    expect(await stdout).toEqual(['one', 'two']);
+    expect(await fd3).toEqual(['three']);
+  });
+
+  it('drains stderr into a bounded tail so a chatty child neither blocks nor grows memory', async () => {
+    const child = supervisor.spawn('sh', ['-c', 'i=0; while [ $i -lt 5000 ]; do echo "line $i" >&2; i=$((i+1)); done']);
+    const exit = await child.exited;
+    expect(exit.code).toBe(0);
+    expect(exit.stderrTail).toHaveLength(40);
+    expect(exit.stderrTail.at(-1)).toBe('line 4999');
+  });
+
+  it('runs children at low priority', async () => {
+    const child = supervisor.spawn('sleep', ['5']);
+    expect(getPriority(child.pid!)).toBe(ENCODER_NICENESS);
+  });
+
+  it('puts each child in its own process group, so stop() also ends what it forked', async () => {
+    const child = supervisor.spawn('sh', ['-c', 'sleep 60 & echo $!; wait'], { outputFds: [1] });
+    const grandchild = Number(await firstValueFrom(child.lines(1)));
+    expect(alive(grandchild)).toBe(true);
+    await child.stop(1000);
+    await until(() => !alive(grandchild) || processState(grandchild) === 'Z');
+  });
+
+  it('escalates to SIGKILL when SIGTERM is ignored', async () => {
+    const child = supervisor.spawn('sh', ['-c', 'trap "" TERM; echo ready; while :; do sleep 1; done'], { outputFds: [1] });
+    await firstValueFrom(child.lines(1));
+    const exit = await child.stop(200);
+    expect(exit.signal).toBe('SIGKILL');
+  });
+
+  it('pauses with SIGSTOP and resumes with SIGCONT; a paused child can still be stopped', async () => {
+    const child = supervisor.spawn('sleep', ['60']);
+    const pid = child.pid!;
+    child.pause();
+    await until(() => processState(pid) === 'T');
+    expect(child.isPaused).toBe(true);
+    child.resume();
+    await until(() => processState(pid) !== 'T');
+    child.pause();
+    await until(() => processState(pid) === 'T');
+    const exit = await child.stop(2000);
+    expect(exit.signal).toBe('SIGTERM');
+  });
+
+  it('reports a command that cannot start as an exit with a spawn error, without throwing', async () => {
+    const child = supervisor.spawn('/nonexistent/ffmpeg', ['-version']);
+    const exit = await child.exited;
+    expect(exit.spawnError).toMatch(/ENOENT/);
+    expect(child.running).toBe(false);
+  });
+
+  it('tracks live children until they exit, and stopAll() stops them all', async () => {
+    const a = supervisor.spawn('sleep', ['60']);
+    const b = supervisor.spawn('sleep', ['60']);
+    expect(supervisor.liveProcesses()).toEqual(expect.arrayContaining([a, b]));
+    await supervisor.onApplicationShutdown();
+    expect(supervisor.liveProcesses()).toEqual([]);
+    expect(alive(a.pid!)).toBe(false);
+    expect(alive(b.pid!)).toBe(false);
+  });
+
+  it('run() collects stdout and stops a command that outlives its timeout', async () => {
+    const quick = await supervisor.run('sh', ['-c', 'echo 3.5'], 5000);
+    expect(quick).toMatchObject({ code: 0, stdout: ['3.5'] });
+    const slow = await supervisor.run('sleep', ['60'], 100);
+    expect(slow.signal).toBe('SIGTERM');
+  });
+});
