@@ -17,7 +17,7 @@ export class JsonExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
-    const { status, message } = this.describe(exception);
+    const { status, message, details } = this.describe(exception);
     if (response.headersSent) {
       // A streamed body already started: the status cannot change any more, only the socket can end.
       response.destroy();
@@ -26,16 +26,26 @@ export class JsonExceptionFilter implements ExceptionFilter {
     if (carriesHeaders(exception)) {
       for (const [name, value] of Object.entries(exception.responseHeaders)) response.setHeader(name, value);
     }
-    response.status(status).json({ success: false, message } satisfies ErrorBody);
+    response.status(status).json({ ...details, success: false, message } satisfies ErrorBody);
   }
 
-  private describe(exception: unknown): { status: number; message: string } {
+  private describe(exception: unknown): { status: number; message: string; details: object } {
     if (exception instanceof HttpException) {
-      return { status: exception.getStatus(), message: messageOf(exception) };
+      return { status: exception.getStatus(), message: messageOf(exception), details: detailsOf(exception) };
     }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
-    return { status: HttpStatus.INTERNAL_SERVER_ERROR, message: 'Internal server error' };
+    return { status: HttpStatus.INTERNAL_SERVER_ERROR, message: 'Internal server error', details: {} };
   }
+}
+
+/** Extra fields of an error body (a health report, say), minus Nest's own status echo. */
+function detailsOf(exception: HttpException): object {
+  const body = exception.getResponse();
+  if (typeof body !== 'object' || body === null) return {};
+  const { statusCode: _statusCode, message: _message, success: _success, ...rest } = body as Record<string, unknown>;
+  // Nest's default bodies carry `error: "Not Found"`; a report's structured `error` is kept.
+  if (typeof rest.error === 'string') delete rest.error;
+  return rest;
 }
 
 function messageOf(exception: HttpException): string {

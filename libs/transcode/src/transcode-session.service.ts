@@ -218,7 +218,8 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
 
     ffmpeg.lines(SEGMENT_LIST_FD).subscribe((line) => {
       const segment = parseSegmentListLine(line);
-      if (segment) {
+      // An empty segment (no frame in it) is what ffmpeg announces when the input has no data.
+      if (segment && segment.endSeconds > segment.startSeconds) {
         session.addSegment({
           fileName: segment.fileName,
           durationSeconds: Math.max(0, segment.endSeconds - segment.startSeconds),
@@ -247,8 +248,9 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     }
     const exit = outcome === 'ready' ? await ffmpeg.exited : outcome;
     if (session.segments.length > 0) return;
-    this.logger.error(`session ${session.id}: ffmpeg ended before the first segment: ${describeExit(exit)}`);
-    throw new TranscoderFailedException(describeExit(exit), exit.stderrTail);
+    const reason = exit.code === 0 ? 'it produced no video from the recordings' : describeExit(exit);
+    this.logger.error(`session ${session.id}: ffmpeg ended before the first segment: ${reason}`);
+    throw new TranscoderFailedException(reason, exit.stderrTail);
   }
 
   private onEncoderExit(session: TranscodeSession, exit: ProcessExit): void {

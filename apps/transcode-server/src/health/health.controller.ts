@@ -1,4 +1,4 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { RECORDING_SOURCE, RecordingSource } from '@app/recordings';
@@ -19,8 +19,21 @@ export class HealthController {
   @HealthCheck()
   @ApiOperation({ summary: 'ffmpeg runs, the transcode dir is writable with free space, recordings are readable' })
   @ApiServiceUnavailableResponse({ description: 'At least one check failed; the body says which' })
-  check() {
-    return this.health.check([
+  async check() {
+    try {
+      return await this.health.check(this.checks());
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      const report = error.getResponse() as { error?: Record<string, unknown> };
+      throw new ServiceUnavailableException({
+        ...report,
+        message: `Unhealthy: ${Object.keys(report.error ?? {}).join(', ') || 'unknown'}`,
+      });
+    }
+  }
+
+  private checks() {
+    return [
       () => this.probe('ffmpeg', () => this.sessions.checkFfmpeg()),
       () =>
         this.probe('transcode_dir', async () => {
@@ -28,7 +41,7 @@ export class HealthController {
           return { freeMiB: Math.floor(freeBytes / 1048576) };
         }),
       () => this.probe('recordings', () => this.recordings.checkReadable()),
-    ]);
+    ];
   }
 
   private async probe(key: string, check: () => Promise<void | Record<string, unknown>>) {
