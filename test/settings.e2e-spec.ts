@@ -1,0 +1,64 @@
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { getJson, startAppProcess, startTestApp } from './support/test-app';
+
+/** A wrong setting stops the app with one line that names it. */
+describe('settings validated at start (e2e, built app)', () => {
+  it.each([
+    ['PORT', { PORT: 'abc' }, /^nvr-transcoder failed to start: Invalid setting PORT="abc": /],
+    ['MAX_CONCURRENT_TRANSCODES', { MAX_CONCURRENT_TRANSCODES: '0' }, /Invalid setting MAX_CONCURRENT_TRANSCODES="0": .*less than 1/],
+    ['SEGMENT_DURATION_SECONDS', { SEGMENT_DURATION_SECONDS: '2.5' }, /Invalid setting SEGMENT_DURATION_SECONDS="2.5": .*integer/],
+    ['FFMPEG_PRESET', { FFMPEG_PRESET: 'warp' }, /Invalid setting FFMPEG_PRESET="warp"/],
+    ['FFMPEG_PATH', { FFMPEG_PATH: '/nonexistent/ffmpeg' }, /Invalid setting FFMPEG_PATH="\/nonexistent\/ffmpeg": .*ENOENT/],
+    ['TRANSCODE_DIR', { TRANSCODE_DIR: '/proc/version/transcode' }, /Invalid setting TRANSCODE_DIR="\/proc\/version\/transcode": not writable/],
+  ])('stops with one line naming %s', async (_name, env, message) => {
+    const server = await startAppProcess(env as Record<string, string>, false);
+    try {
+      expect((await server.exited).code).toBe(1);
+      const errorLines = server.output().split('\n').filter((line) => line.startsWith('nvr-transcoder failed to start'));
+      expect(errorLines).toHaveLength(1);
+      expect(errorLines[0]).toMatch(message);
+      expect(server.output()).not.toMatch(/\n\s+at /);
+    } finally {
+      await server.cleanup();
+    }
+  });
+});
+
+describe('/health (e2e)', () => {
+  it('answers 503 naming ffmpeg when the binary disappears while running', async () => {
+    const bin = await mkdtemp(join(tmpdir(), 'nvr-e2e-bin-'));
+    const ffmpeg = join(bin, 'ffmpeg');
+    await symlink(execFileSync('sh', ['-c', 'command -v ffmpeg']).toString().trim(), ffmpeg);
+    const app = await startTestApp({ FFMPEG_PATH: ffmpeg });
+    try {
+      expect((await getJson(`${app.baseUrl}/health`)).status).toBe(200);
+      await rm(ffmpeg);
+      const { status, body } = await getJson(`${app.baseUrl}/health`);
+      expect(status).toBe(503);
+      expect(body.error.ffmpeg).toMatchObject({ status: 'down', message: expect.stringMatching(/ENOENT/) });
+      expect(body.details.transcode_dir.status).toBe('up');
+    } finally {
+      await app.close();
+      await rm(bin, { recursive: true, force: true });
+    }
+  });
+
+  it('answers 503 naming the transcode dir when it stops being writable', async () => {
+    const app = await startTestApp();
+    try {
+      // Root ignores permission bits, so the folder is replaced by a file instead.
+      await rm(app.transcodeDir, { recursive: true });
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(app.transcodeDir, '');
+      const { status, body } = await getJson(`${app.baseUrl}/health`);
+      expect(status).toBe(503);
+      expect(body.error.transcode_dir.status).toBe('down');
+      await rm(app.transcodeDir);
+    } finally {
+      await app.close();
+    }
+  });
+});

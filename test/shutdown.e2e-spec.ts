@@ -1,0 +1,29 @@
+import { LONG, T0 } from './support/fixtures';
+import { AppProcess, ffmpegProcessesUsing, getJson, rangeUrl, startAppProcess, waitFor } from './support/test-app';
+
+/** The built app as a real process: signals reach it as they would under systemd or Docker. */
+describe('SIGTERM (e2e, built app)', () => {
+  let server: AppProcess;
+
+  beforeAll(async () => {
+    server = await startAppProcess({ MAX_CONCURRENT_TRANSCODES: '3' });
+  });
+
+  afterAll(async () => server.cleanup());
+
+  it('stops every ffmpeg child and exits', async () => {
+    const created = await Promise.all(
+      [0, 600].map((offset) => getJson(`${server.baseUrl}${rangeUrl(LONG.camera, T0 + offset, T0 + offset + 1200)}`)),
+    );
+    expect(created.map((c) => c.status)).toEqual([200, 200]);
+    const running = await ffmpegProcessesUsing(server.transcodeDir);
+    expect(running).toHaveLength(2);
+
+    server.kill('SIGTERM');
+    // Nest runs the shutdown hooks, then re-raises the signal: the conventional exit for SIGTERM.
+    const exit = await server.exited;
+    expect(exit.code === 0 || exit.signal === 'SIGTERM').toBe(true);
+    await waitFor(async () => (await ffmpegProcessesUsing(server.transcodeDir)).length === 0, 5000);
+    for (const pid of running) expect(() => process.kill(pid, 0)).toThrow();
+  });
+});

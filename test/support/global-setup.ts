@@ -1,0 +1,66 @@
+/**
+ * Runs once before the e2e tests: makes the fixture recordings (if this version is not there
+ * yet) and builds the app (if dist is missing), since some tests start it as a real process.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { encodeClip, layoutRecordings } from '../../scripts/lib/synthetic-recordings';
+import { recordingRelativePath } from '../../libs/recordings/src/frigate-recordings-layout';
+import {
+  BACK,
+  BROKEN,
+  CLIPS_DIR,
+  CLIP_SECONDS,
+  FIXTURES_DIR,
+  FIXTURES_VERSION,
+  FIXTURE_HEIGHT,
+  FIXTURE_WIDTH,
+  FRONT,
+  LONG,
+  RECORDINGS_DIR,
+  T0,
+} from './fixtures';
+
+const ROOT = join(__dirname, '..', '..');
+
+export default async function globalSetup(): Promise<void> {
+  await makeFixtures();
+  if (!existsSync(join(ROOT, 'dist', 'apps', 'transcode-server', 'main.js'))) {
+    execFileSync('npx', ['nest', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  }
+}
+
+async function makeFixtures(): Promise<void> {
+  const stamp = join(FIXTURES_DIR, 'version');
+  if ((await readFile(stamp, 'utf8').catch(() => '')) === FIXTURES_VERSION) return;
+  await rm(FIXTURES_DIR, { recursive: true, force: true });
+  await mkdir(CLIPS_DIR, { recursive: true });
+  const base = { width: FIXTURE_WIDTH, height: FIXTURE_HEIGHT, fps: '15', seconds: CLIP_SECONDS, codec: 'hevc' as const };
+  const withAudio = [0, 1, 2].map((i) => join(CLIPS_DIR, `hevc-audio-${i}.mp4`));
+  const silent = join(CLIPS_DIR, 'hevc-silent.mp4');
+  await Promise.all([
+    ...withAudio.map((path, i) => encodeClip({ ...base, path, toneHz: 440 + 110 * i, label: 'front', clockStartSecond: i * 10 })),
+    encodeClip({ ...base, path: silent, label: 'back' }),
+  ]);
+  for (const spec of [FRONT, LONG]) {
+    await layoutRecordings({
+      recordingsDir: RECORDINGS_DIR, camera: spec.camera, clips: withAudio, start: T0,
+      slotSeconds: CLIP_SECONDS, slots: spec.slots, skip: new Set(spec.gapSlots),
+    });
+  }
+  await layoutRecordings({
+    recordingsDir: RECORDINGS_DIR, camera: BACK.camera, clips: [silent], start: T0,
+    slotSeconds: CLIP_SECONDS, slots: BACK.slots,
+  });
+  // A recording whose video codec tag is unknown to ffmpeg: its header reads fine (so the
+  // range is found), and ffmpeg then fails for real, as it does on a camera's odd codec.
+  const broken = join(RECORDINGS_DIR, recordingRelativePath(BROKEN.camera, T0));
+  await mkdir(join(broken, '..'), { recursive: true });
+  const bytes = await readFile(withAudio[0]);
+  const tag = bytes.indexOf('hvc1');
+  bytes.write('zzzz', tag, 'latin1');
+  await writeFile(broken, bytes);
+  await writeFile(stamp, FIXTURES_VERSION);
+}

@@ -1,0 +1,162 @@
+/**
+ * Starts the real app for an e2e test: either in-process (Nest testing module, listening on a
+ * free loopback port) or as a separate `node dist/.../main.js` process, each with its own
+ * TRANSCODE_DIR so that tests never see each other's sessions or processes.
+ */
+import { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppModule } from '../../apps/transcode-server/src/app.module';
+import { configureApp } from '../../apps/transcode-server/src/configure-app';
+import { RECORDINGS_DIR } from './fixtures';
+
+export const DIST_MAIN = join(__dirname, '..', '..', 'dist', 'apps', 'transcode-server', 'main.js');
+
+export interface TestApp {
+  baseUrl: string;
+  transcodeDir: string;
+  app: INestApplication;
+  close(): Promise<void>;
+}
+
+/** A fresh temp folder for one test's TRANSCODE_DIR (and anything else it writes). */
+export async function makeScratchDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'nvr-e2e-'));
+}
+
+export function baseEnv(scratch: string, env: Record<string, string> = {}): Record<string, string> {
+  return {
+    RECORDINGS_DIR,
+    TRANSCODE_DIR: join(scratch, 'transcode'),
+    OUTPUT_MAX_HEIGHT: '720',
+    ...env,
+  };
+}
+
+/** The app in this process, exactly as main.ts configures it, on a free port. */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const scratch = await makeScratchDir();
+  const settings = baseEnv(scratch, env);
+  const saved = { ...process.env };
+  Object.assign(process.env, settings);
+  let app: INestApplication;
+  try {
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    app = configureApp(moduleRef.createNestApplication({ logger: ['error', 'warn'] }));
+    await app.listen(0, '127.0.0.1');
+  } finally {
+    process.env = saved;
+  }
+  const address = app.getHttpServer().address() as { port: number };
+  return {
+    app,
+    baseUrl: `http://127.0.0.1:${address.port}`,
+    transcodeDir: settings.TRANSCODE_DIR,
+    close: async () => {
+      await app.close();
+      await rm(scratch, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface AppProcess {
+  child: ChildProcess;
+  baseUrl: string;
+  transcodeDir: string;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(signal?: NodeJS.Signals): void;
+  cleanup(): Promise<void>;
+}
+
+/** The built app as its own process (for signals and start-up failures). */
+export async function startAppProcess(env: Record<string, string> = {}, waitForListen = true): Promise<AppProcess> {
+  const scratch = await makeScratchDir();
+  const port = String(await freePort());
+  const settings = baseEnv(scratch, { PORT: port, ...env });
+  const child = spawn(process.execPath, [DIST_MAIN], {
+    env: { ...process.env, ...settings, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const handle: AppProcess = {
+    child,
+    baseUrl: `http://127.0.0.1:${port}`,
+    transcodeDir: settings.TRANSCODE_DIR,
+    output: () => output,
+    exited,
+    kill: (signal = 'SIGTERM') => void child.kill(signal),
+    cleanup: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+      await rm(scratch, { recursive: true, force: true });
+    },
+  };
+  if (waitForListen) {
+    await waitFor(async () => {
+      if (child.exitCode !== null) throw new Error(`app exited during start:\n${output}`);
+      return (await fetch(`${handle.baseUrl}/health`).catch(() => null)) !== null;
+    }, 20_000);
+  }
+  return handle;
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** Polls `check` until it returns true, failing after `timeoutMs` (a deadline, not a fixed sleep). */
+export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, intervalMs = 100): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** pids of ffmpeg processes whose command line names `dir` (i.e. that write into it). */
+export async function ffmpegProcessesUsing(dir: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    const [command] = cmdline.split('\0');
+    if (command.endsWith('ffmpeg') && cmdline.includes(dir)) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+export async function getJson(url: string, init?: RequestInit): Promise<{ status: number; body: any; headers: Headers }> {
+  const response = await fetch(url, init);
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // Not JSON: tests that expect JSON assert on it.
+  }
+  return { status: response.status, body, headers: response.headers };
+}
+
+export function rangeUrl(camera: string, start: number, end: number): string {
+  return `/transcode/${camera}/start/${start}/end/${end}`;
+}
