@@ -1,0 +1,86 @@
+# nvr-transcoder: on-demand H.265 -> H.264 HLS transcoding of Frigate recordings.
+#
+#   docker build -t nvr-transcoder .
+#   docker run --init -p 3000:3000 \
+#     -v /path/to/frigate/recordings:/media/frigate/recordings:ro \
+#     --tmpfs /tmp/stream/transcode:size=2g,mode=1777 nvr-transcoder
+#
+# Or use docker-compose.yml, which sets all of this up.
+
+# Node 22 is the current LTS; the app itself supports Node >= 20.19 (package.json "engines").
+ARG NODE_IMAGE=node:22-bookworm-slim
+
+# ---------------------------------------------------------------------------------------------
+# Build stage: full dependency tree (Nest CLI, webpack, TypeScript) to produce dist/.
+# ---------------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+
+# Manifests first, so the dependency layer is reused until package*.json change.
+# --ignore-scripts: the build needs no install script (the only ones are esbuild's binary check,
+# @parcel/watcher's source-build fallback, both only used by tests/tsx, and @scarf/scarf's
+# install telemetry pulled in by swagger-ui-dist).
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts
+
+# Only what `nest build` reads, so edits to tests or scripts do not invalidate the build layer.
+COPY nest-cli.json tsconfig.json tsconfig.build.json ./
+COPY apps ./apps
+COPY libs ./libs
+RUN npm run build
+
+# ---------------------------------------------------------------------------------------------
+# Runtime stage: ffmpeg + production dependencies + the webpack bundle.
+# ---------------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+
+# ffmpeg (the Debian package also ships ffprobe; libx264 comes in through libavcodec).
+# --no-install-recommends keeps the image free of X11/GUI extras; lists are removed to keep the layer small.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ffmpeg \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+
+# NODE_ENV=production also makes npm omit devDependencies by default.
+# RECORDINGS_DIR is where Frigate's own container keeps recordings, so the same host folder can be
+# mounted at the same path. TRANSCODE_DIR is scratch space (mount a tmpfs there; see below).
+ENV NODE_ENV=production \
+    PORT=3000 \
+    RECORDINGS_DIR=/media/frigate/recordings \
+    TRANSCODE_DIR=/tmp/stream/transcode
+
+# webpack keeps node_modules external, so the bundle needs the production dependencies at runtime.
+# Manifests first for layer caching; --ignore-scripts as above (no production dependency needs an
+# install script to work). The npm cache is useless in the image, so it is dropped in the same layer.
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts \
+    && npm cache clean --force
+
+# Root-owned and so read-only for the app user: the service writes only under TRANSCODE_DIR.
+COPY --from=build /app/dist ./dist
+
+# The app creates TRANSCODE_DIR itself, but pre-creating it owned by `node` means a named volume
+# mounted there starts out writable by the app user (a tmpfs mount with mode=1777 also works).
+# RECORDINGS_DIR is deliberately not created: when the recordings are not mounted, /health answers
+# 503 ("recordings directory ... is not readable") instead of silently serving an empty folder.
+RUN mkdir -p /tmp/stream/transcode \
+    && chown -R node:node /tmp/stream
+
+# Unprivileged user that the official Node image provides (uid/gid 1000). The recordings only need
+# to be readable by it (Frigate runs as root with the usual umask, so its files are normally
+# world-readable).
+USER node
+
+EXPOSE 3000
+
+# No curl/wget in the slim image, so node's built-in fetch does the probe. /health answers 200 when
+# ffmpeg runs, TRANSCODE_DIR is writable with free space and the recordings are readable, 503 otherwise.
+# start-period covers Nest's start-up and the first ffmpeg probe.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"]
+
+# Exec form, so node is PID 1 and receives SIGTERM directly from `docker stop`; the app handles it
+# by stopping every ffmpeg child before it exits. (npm would not forward the signal reliably, hence
+# not `npm run start:prod`.) Add `--init` / compose `init: true` for zombie reaping as well.
+CMD ["node", "dist/apps/transcode-server/main.js"]

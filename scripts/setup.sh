@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs what the service and its tests need and is missing: ffmpeg (through apt when
+# running as root), the npm dependencies, and, with --demo, demo recordings when none exist.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_demo=false
+[ "${1:-}" = "--demo" ] && want_demo=true
+
+say() { printf '[setup] %s\n' "$*"; }
+fail() { printf '[setup] %s\n' "$*" >&2; exit 1; }
+
+# Node.js 20.19 or newer (Nest 11's and the tooling's floor).
+node_version=$(node -p 'process.versions.node' 2>/dev/null) || fail "Node.js is missing: install Node.js 20.19 or newer."
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
+  || fail "Node.js $node_version is too old: 20.19 or newer is needed."
+
+apt_install() {
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    fail "$1 is missing: install it (on Debian or Ubuntu: sudo apt-get install -y $2), then run this again."
+  fi
+  say "installing $2 with apt-get"
+  if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
+    apt-get update -qq
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${@:2}" >/dev/null
+}
+
+if ! command -v "${FFMPEG_PATH:-ffmpeg}" >/dev/null || ! command -v "${FFPROBE_PATH:-ffprobe}" >/dev/null; then
+  # fonts-dejavu-core: the font the demo recordings draw their clock with.
+  apt_install ffmpeg ffmpeg fonts-dejavu-core
+fi
+
+# npm ci when node_modules is missing or older than the lock file.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+if $want_demo; then
+  recordings_dir="${RECORDINGS_DIR:-./data/recordings}"
+  if [ -z "$(find "$recordings_dir" -name '*.mp4' -print -quit 2>/dev/null)" ]; then
+    say "no recordings in $recordings_dir: writing one hour of demo recordings (about a minute)"
+    npm run -s demo:recordings
+  fi
+fi

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# `npm test`: set up what is missing, type-check, build, and run every unit and e2e test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+echo "[test] type-checking"
+npx tsc --noEmit -p tsconfig.json
+echo "[test] building"
+npm run -s build >/dev/null
+echo "[test] running the test suite"
+npx jest "$@"
