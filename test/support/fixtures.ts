@@ -8,7 +8,7 @@ export const FIXTURES_DIR = join(__dirname, '..', '.fixtures');
 export const RECORDINGS_DIR = join(FIXTURES_DIR, 'recordings');
 export const CLIPS_DIR = join(FIXTURES_DIR, 'clips');
 /** Bump to make global-setup regenerate fixtures after a change to what they contain. */
-export const FIXTURES_VERSION = '4';
+export const FIXTURES_VERSION = '5';
 
 /** 2023-11-14T22:13:20Z: every fixture range starts here. */
 export const T0 = 1_700_000_000;
@@ -20,6 +20,8 @@ export const FRONT = { camera: 'front', slots: 12, gapSlots: [6, 7, 8] } as cons
 export const BACK = { camera: 'back', slots: 6, gapSlots: [] as number[] } as const;
 /** H.265 with audio; 30 minutes (180 files), long enough that ffmpeg keeps running during a test. */
 export const LONG = { camera: 'long', slots: 180, gapSlots: [] as number[] } as const;
+/** H.265 Main 10 (yuv420p10le), no audio; 3 files. */
+export const TENBIT = { camera: 'tenbit', slots: 3, gapSlots: [] as number[] } as const;
 /** One recording in a codec ffmpeg cannot decode (its header is intact). */
 export const BROKEN = { camera: 'broken', slots: 1, gapSlots: [] as number[] } as const;
 

@@ -21,6 +21,7 @@ import {
   LONG,
   RECORDINGS_DIR,
   T0,
+  TENBIT,
 } from './fixtures';
 
 const ROOT = join(__dirname, '..', '..');
@@ -40,7 +41,9 @@ async function makeFixtures(): Promise<void> {
   const base = { width: FIXTURE_WIDTH, height: FIXTURE_HEIGHT, fps: '15', seconds: CLIP_SECONDS, codec: 'hevc' as const };
   const withAudio = [0, 1, 2].map((i) => join(CLIPS_DIR, `hevc-audio-${i}.mp4`));
   const silent = join(CLIPS_DIR, 'hevc-silent.mp4');
+  const tenBit = join(CLIPS_DIR, 'hevc-10bit.mp4');
   await Promise.all([
+    encodeClip({ ...base, path: tenBit, pixelFormat: 'yuv420p10le', label: 'tenbit' }),
     ...withAudio.map((path, i) => encodeClip({ ...base, path, toneHz: 440 + 110 * i, label: 'front', clockStartSecond: i * 10 })),
     encodeClip({ ...base, path: silent, label: 'back' }),
   ]);
@@ -53,6 +56,10 @@ async function makeFixtures(): Promise<void> {
   await layoutRecordings({
     recordingsDir: RECORDINGS_DIR, camera: BACK.camera, clips: [silent], start: T0,
     slotSeconds: CLIP_SECONDS, slots: BACK.slots,
+  });
+  await layoutRecordings({
+    recordingsDir: RECORDINGS_DIR, camera: TENBIT.camera, clips: [tenBit], start: T0,
+    slotSeconds: CLIP_SECONDS, slots: TENBIT.slots,
   });
   // A recording whose video codec tag is unknown to ffmpeg: its header reads fine (so the
   // range is found), and ffmpeg then fails for real, as it does on a camera's odd codec.
