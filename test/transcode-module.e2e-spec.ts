@@ -3,6 +3,7 @@ import { Test } from '@nestjs/testing';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AuthModule } from '@app/auth';
 import { RecordingsModule } from '@app/recordings';
 import { TranscodeModule, TranscodeSessionService } from '@app/transcode';
 import { FRONT, RECORDINGS_DIR, T0 } from './support/fixtures';
@@ -24,6 +25,7 @@ describe('TranscodeModule imported by another Nest app (e2e)', () => {
   it('serves the transcode routes with the options it was given, JSON errors included', async () => {
     @Module({
       imports: [
+        AuthModule.forRoot({ disabled: true, jwtSecret: 'unused', cookieName: 'frigate_token', roles: {}, isGlobal: true }),
         RecordingsModule.forRoot({ recordingsDir: RECORDINGS_DIR, ffprobePath: 'ffprobe', isGlobal: true }),
         TranscodeModule.forRootAsync({
           useFactory: async () => ({

@@ -32,6 +32,9 @@ export function baseEnv(scratch: string, env: Record<string, string> = {}): Reco
     RECORDINGS_DIR,
     TRANSCODE_DIR: join(scratch, 'transcode'),
     OUTPUT_MAX_HEIGHT: '720',
+    DATA_DIR: join(scratch, 'data'),
+    // Auth has its own e2e suite; the transcoding suites run as Frigate's trusted internal port does.
+    AUTH_DISABLED: 'true',
     ...env,
   };
 }

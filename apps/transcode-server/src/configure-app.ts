@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { BEARER_AUTH_NAME, COOKIE_AUTH_NAME } from '@app/auth';
+import { BEARER_AUTH_NAME, COOKIE_AUTH_NAME, STREAM_TOKEN_AUTH_NAME, authConfig } from '@app/auth';
+import { ConfigType } from '@nestjs/config';
 import { JsonExceptionFilter } from '@app/common';
 
 /**
@@ -8,6 +9,7 @@ import { JsonExceptionFilter } from '@app/common';
  * they run the app exactly as production does.
  */
 export function configureApp(app: INestApplication): INestApplication {
+  const { cookieName } = app.get<ConfigType<typeof authConfig>>(authConfig.KEY);
   app.useGlobalFilters(new JsonExceptionFilter());
   // SIGTERM and SIGINT run the shutdown hooks, which stop every ffmpeg child before exit.
   app.enableShutdownHooks();
@@ -18,7 +20,8 @@ export function configureApp(app: INestApplication): INestApplication {
       .setDescription('On-demand H.264 HLS transcoding of H.265 NVR recordings')
       .setVersion('0.1.0')
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_AUTH_NAME)
-      .addCookieAuth('frigate_token', { type: 'apiKey', in: 'cookie', name: 'frigate_token' }, COOKIE_AUTH_NAME)
+      .addCookieAuth(cookieName, { type: 'apiKey', in: 'cookie', name: cookieName }, COOKIE_AUTH_NAME)
+      .addApiKey({ type: 'apiKey', in: 'query', name: 'token' }, STREAM_TOKEN_AUTH_NAME)
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });

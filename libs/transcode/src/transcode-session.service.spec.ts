@@ -1,4 +1,5 @@
 import { Test } from '@nestjs/testing';
+import { StreamTokenService } from '@app/auth';
 import { Subject } from 'rxjs';
 import { FfmpegCommandBuilder, FfmpegProcessSupervisor, ProcessExit } from '@app/ffmpeg';
 import { RECORDING_SOURCE, RecordingFile, RecordingSource } from '@app/recordings';
@@ -138,6 +139,7 @@ describe('TranscodeSessionService', () => {
         { provide: FfmpegProcessSupervisor, useValue: supervisor },
         { provide: SessionFilesStore, useValue: files },
         { provide: Clock, useValue: clock },
+        { provide: StreamTokenService, useValue: { enabled: false, issue: () => 'token' } },
       ],
     }).compile();
     service = moduleRef.get(TranscodeSessionService);

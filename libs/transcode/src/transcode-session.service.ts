@@ -16,6 +16,7 @@ import {
 } from '@app/ffmpeg';
 import { RECORDING_SOURCE, RecordingSource, RecordingTimeline, planTimeline } from '@app/recordings';
 import { InvalidSettingError } from '@app/common';
+import { SessionCameraResolver, StreamTokenService } from '@app/auth';
 import { Clock } from './clock';
 import { renderEventPlaylist } from './media-playlist';
 import { SessionFilesStore } from './session-files.store';
@@ -42,7 +43,7 @@ const SEGMENT_LIST_FD = 3;
  * encoder limit, answers playlist and segment lookups, and stops sessions that nobody watches.
  */
 @Injectable()
-export class TranscodeSessionService implements OnModuleInit, BeforeApplicationShutdown {
+export class TranscodeSessionService implements OnModuleInit, BeforeApplicationShutdown, SessionCameraResolver {
   private readonly logger = new Logger(TranscodeSessionService.name);
   private readonly sessions = new Map<string, TranscodeSession>();
 
@@ -53,6 +54,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     private readonly supervisor: FfmpegProcessSupervisor,
     private readonly files: SessionFilesStore,
     private readonly clock: Clock,
+    private readonly streamTokens: StreamTokenService,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -102,6 +104,22 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
       complete: session.state !== 'starting' && session.state !== 'encoding',
       query,
     });
+  }
+
+  cameraOfSession(sessionId: string): string | undefined {
+    return this.sessions.get(sessionId)?.camera;
+  }
+
+  /**
+   * A stream token for the session's files. It lasts the session TTL plus the range's length
+   * (unless STREAM_TOKEN_TTL_SECONDS says otherwise), so a viewer who plays the whole range in
+   * real time is never cut off.
+   */
+  issueStreamToken(session: TranscodeSession): string {
+    return this.streamTokens.issue(
+      { sessionId: session.id, camera: session.camera },
+      this.options.ttlSeconds + session.timeline.durationSeconds,
+    );
   }
 
   list(): TranscodeSession[] {

@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Param, Res, StreamableFile, UseFilters, UsePipes } from '@nestjs/common';
+import { Controller, Get, Header, Param, Req, Res, StreamableFile, UseFilters, UsePipes } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiNotFoundResponse,
@@ -7,13 +7,14 @@ import {
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
-import { Authenticated } from '@app/auth';
+import type { Request, Response } from 'express';
+import { Authenticated, Principal, StreamTokenService } from '@app/auth';
 import { ErrorResponseDto, JsonExceptionFilter, createJsonValidationPipe } from '@app/common';
 import { PLAYLIST_FILE_NAME, StreamFileParams } from './dto/stream-file.params';
 import { SessionFilesStore } from './session-files.store';
 import { SegmentNotFoundException } from './transcode.exceptions';
 import { STREAM_ROUTE_PREFIX } from './transcode.controller';
+import { TranscodeSession } from './transcode-session';
 import { TranscodeSessionService } from './transcode-session.service';
 
 const PLAYLIST_CONTENT_TYPE = 'application/vnd.apple.mpegurl';
@@ -27,10 +28,11 @@ export class TranscodeStreamController {
   constructor(
     private readonly sessions: TranscodeSessionService,
     private readonly files: SessionFilesStore,
+    private readonly streamTokens: StreamTokenService,
   ) {}
 
   @Get(':sessionId/:fileName')
-  @Authenticated()
+  @Authenticated({ camera: 'session' })
   @Header('Cache-Control', 'private, no-cache')
   @ApiOperation({ summary: 'The HLS playlist (master.m3u8) or one of its segments' })
   @ApiProduces(PLAYLIST_CONTENT_TYPE, SEGMENT_CONTENT_TYPE)
@@ -39,12 +41,13 @@ export class TranscodeStreamController {
   @ApiNotFoundResponse({ description: 'Unknown session, or segment not available', type: ErrorResponseDto })
   async file(
     @Param() params: StreamFileParams,
+    @Req() request: Request & { user?: Principal },
     @Res({ passthrough: true }) response: Response,
   ): Promise<string | StreamableFile> {
     const session = this.sessions.access(params.sessionId);
     if (params.fileName === PLAYLIST_FILE_NAME) {
       response.type(PLAYLIST_CONTENT_TYPE);
-      return this.sessions.playlist(session);
+      return this.sessions.playlist(session, this.segmentQuery(request.user, session));
     }
     // Only segments ffmpeg has announced as finished are served: never a half-written file.
     if (!session.hasSegment(params.fileName)) throw new SegmentNotFoundException(params.fileName);
@@ -52,5 +55,15 @@ export class TranscodeStreamController {
     if (!file) throw new SegmentNotFoundException(params.fileName);
     const { size } = await file.stat();
     return new StreamableFile(file.createReadStream(), { type: SEGMENT_CONTENT_TYPE, length: size });
+  }
+
+  /**
+   * Segment URIs carry a stream token, so a player that fetched the playlist with one (or with
+   * a header it cannot repeat for segments) can fetch the segments too.
+   */
+  private segmentQuery(principal: Principal | undefined, session: TranscodeSession): string | undefined {
+    if (!this.streamTokens.enabled) return undefined;
+    const token = principal?.kind === 'stream' && principal.token ? principal.token : this.sessions.issueStreamToken(session);
+    return `token=${encodeURIComponent(token)}`;
   }
 }

@@ -9,7 +9,7 @@ import {
   ApiTags,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
-import { Authenticated } from '@app/auth';
+import { Authenticated, StreamTokenService } from '@app/auth';
 import { ErrorResponseDto, JsonExceptionFilter, createJsonValidationPipe } from '@app/common';
 import { CreateTranscodeParams } from './dto/create-transcode.params';
 import { SessionIdParams } from './dto/session-id.params';
@@ -29,10 +29,13 @@ export const STREAM_ROUTE_PREFIX = 'stream/transcode';
 @UseFilters(JsonExceptionFilter)
 @UsePipes(createJsonValidationPipe())
 export class TranscodeController {
-  constructor(private readonly sessions: TranscodeSessionService) {}
+  constructor(
+    private readonly sessions: TranscodeSessionService,
+    private readonly streamTokens: StreamTokenService,
+  ) {}
 
   @Get(':camera/start/:start/end/:end')
-  @Authenticated()
+  @Authenticated({ camera: 'param' })
   @ApiOperation({
     summary: 'Start (or join) an H.264 HLS transcode of a camera’s recordings',
     description:
@@ -49,9 +52,10 @@ export class TranscodeController {
   @ApiGatewayTimeoutResponse({ description: 'The first segment did not come in time', type: ErrorResponseDto })
   async start(@Param() params: CreateTranscodeParams): Promise<TranscodeStartedResponse> {
     const session = await this.sessions.open(params.camera, Number(params.start), Number(params.end));
+    const token = this.streamTokens.enabled ? `?token=${this.sessions.issueStreamToken(session)}` : '';
     return {
       success: true,
-      playlist: `/${STREAM_ROUTE_PREFIX}/${session.id}/${PLAYLIST_FILE_NAME}`,
+      playlist: `/${STREAM_ROUTE_PREFIX}/${session.id}/${PLAYLIST_FILE_NAME}${token}`,
       sessionId: session.id,
       durationSeconds: Math.round(session.timeline.durationSeconds * 1000) / 1000,
     };

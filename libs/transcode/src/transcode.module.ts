@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { AuthModule } from '@app/auth';
+import { SESSION_CAMERA_RESOLVER } from '@app/auth';
 import { FfmpegModule } from '@app/ffmpeg';
 import { Clock } from './clock';
 import { SessionFilesStore } from './session-files.store';
@@ -14,13 +14,20 @@ import { TranscodeStreamController } from './transcode-stream.controller';
  * On-demand H.265 → H.264 HLS transcoding of recordings: the create/stop API, the stream
  * routes, the session service and the stale-session cleanup.
  *
- * Needs a RecordingSource (register `RecordingsModule.forRoot({ ..., isGlobal: true })`), and
- * is configured with `TranscodeModule.forRoot(options)` or `forRootAsync`.
+ * Needs a RecordingSource and auth (register `RecordingsModule.forRoot({ ..., isGlobal: true })`
+ * and `AuthModule.forRoot({ ..., isGlobal: true })`), and is configured with `TranscodeModule.forRoot(options)` or `forRootAsync`.
  */
 @Module({
-  imports: [FfmpegModule, AuthModule, ScheduleModule.forRoot()],
+  imports: [FfmpegModule, ScheduleModule.forRoot()],
   controllers: [TranscodeController, TranscodeStreamController],
-  providers: [TranscodeSessionService, SessionFilesStore, StaleSessionCleanupJob, Clock],
+  providers: [
+    TranscodeSessionService,
+    SessionFilesStore,
+    StaleSessionCleanupJob,
+    Clock,
+    // Lets the camera-access guard check the camera of a session on every stream request.
+    { provide: SESSION_CAMERA_RESOLVER, useExisting: TranscodeSessionService },
+  ],
   exports: [TranscodeSessionService],
 })
 export class TranscodeModule extends TranscodeConfigurableModule {}

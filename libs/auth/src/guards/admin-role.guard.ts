@@ -1,12 +1,23 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { hasAnyRole } from '../access-policy';
+import { AUTH_MODULE_OPTIONS, AuthModuleOptions } from '../auth.module-definition';
+import { Roles } from '../decorators/roles.decorator';
+import { AuthenticatedRequest } from '../principal';
 
-/**
- * Lets through only callers holding one of the roles named by `@Roles(...)`. It is in place on
- * admin routes; until token verification lands it lets every request through.
- */
+/** Lets through only callers holding one of the roles named by `@Roles(...)`; 403 otherwise. */
 @Injectable()
 export class AdminRoleGuard implements CanActivate {
-  canActivate(_context: ExecutionContext): boolean {
-    return true;
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(AUTH_MODULE_OPTIONS) private readonly options: AuthModuleOptions,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const required = this.reflector.getAllAndOverride(Roles, [context.getHandler(), context.getClass()]);
+    if (!required?.length || this.options.disabled) return true;
+    const principal = context.switchToHttp().getRequest<AuthenticatedRequest>().user;
+    if (principal?.kind === 'user' && hasAnyRole(principal, required)) return true;
+    throw new ForbiddenException({ success: false, message: `Requires the ${required.join(' or ')} role` });
   }
 }

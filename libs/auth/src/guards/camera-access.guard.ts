@@ -1,13 +1,54 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable, Optional } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { canAccessCamera } from '../access-policy';
+import { AUTH_MODULE_OPTIONS, AuthModuleOptions } from '../auth.module-definition';
+import { AuthRequirementMetadata } from '../decorators/auth-requirement.decorator';
+import { AuthenticatedRequest } from '../principal';
+import { SESSION_CAMERA_RESOLVER, SessionCameraResolver } from '../session-camera.resolver';
 
 /**
- * Decides whether the caller may see the camera a request is about (the route's camera, or the
- * camera of the session a stream file belongs to). It is in place on every camera and stream
- * route; until token verification lands it lets every request through.
+ * May the caller see the camera this request is about? On stream routes that is the camera of
+ * the session, checked on every playlist and segment request, and a stream token opens only
+ * its own session. 403 when not.
  */
 @Injectable()
 export class CameraAccessGuard implements CanActivate {
-  canActivate(_context: ExecutionContext): boolean {
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(AUTH_MODULE_OPTIONS) private readonly options: AuthModuleOptions,
+    @Optional() @Inject(SESSION_CAMERA_RESOLVER) private readonly sessions?: SessionCameraResolver,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    if (this.options.disabled) return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const principal = request.user;
+    if (!principal) throw forbidden('No access');
+    const requirement = this.reflector.getAllAndOverride(AuthRequirementMetadata, [
+      context.getHandler(),
+      context.getClass(),
+    ]) ?? { camera: 'none' };
+
+    if (principal.kind === 'stream') {
+      // A stream token opens its own session's files and nothing else.
+      if (requirement.camera === 'session' && principal.sessionId === request.params.sessionId) return true;
+      throw forbidden('This stream token is not valid for this resource');
+    }
+    const camera =
+      requirement.camera === 'param'
+        ? request.params.camera
+        : requirement.camera === 'session'
+          ? this.sessions?.cameraOfSession(request.params.sessionId)
+          : undefined;
+    // No camera to check: a route without one, or an unknown session (the route answers 404).
+    if (camera === undefined) return true;
+    if (!canAccessCamera(principal, camera, this.options.roles)) {
+      throw forbidden(`No access to camera '${camera}'`);
+    }
     return true;
   }
+}
+
+function forbidden(message: string): ForbiddenException {
+  return new ForbiddenException({ success: false, message });
 }

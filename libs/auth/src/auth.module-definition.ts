@@ -1,0 +1,26 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+
+export interface AuthModuleOptions {
+  /** No token is checked at all: for trusted networks only (like Frigate's internal port). */
+  disabled: boolean;
+  /** HS256 secret shared with Frigate (FRIGATE_JWT_SECRET); stream tokens are signed with a key derived from it. */
+  jwtSecret: string;
+  /** PEM public key of an RS256 or ES256 issuer, if tokens from one are accepted. */
+  jwtPublicKey?: string;
+  /** Cookie that carries the user's token (Frigate's `frigate_token`). */
+  cookieName: string;
+  /** Cameras each custom role may see; `admin` and `viewer` see every camera. */
+  roles: Record<string, string[]>;
+  /** Lifetime of stream tokens; when unset, the session TTL plus the range's length. */
+  streamTokenTtlSeconds?: number;
+}
+
+export const {
+  ConfigurableModuleClass: AuthConfigurableModule,
+  MODULE_OPTIONS_TOKEN: AUTH_MODULE_OPTIONS,
+  OPTIONS_TYPE: AUTH_OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE: AUTH_ASYNC_OPTIONS_TYPE,
+} = new ConfigurableModuleBuilder<AuthModuleOptions>()
+  .setClassMethodName('forRoot')
+  .setExtras({ isGlobal: false }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+  .build();

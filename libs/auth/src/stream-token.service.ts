@@ -1,0 +1,52 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { sign, verify } from 'jsonwebtoken';
+import { streamTokenKey } from './jwt-keys';
+import { AUTH_MODULE_OPTIONS, AuthModuleOptions } from './auth.module-definition';
+
+const STREAM_AUDIENCE = 'nvr-transcoder:stream';
+
+export interface StreamTokenClaims {
+  sessionId: string;
+  camera: string;
+}
+
+/**
+ * Short-lived tokens bound to one transcode session, carried in the playlist URL and in the
+ * segment URIs, so players that cannot send headers (Safari, VLC, TVs, ffmpeg) can play.
+ */
+@Injectable()
+export class StreamTokenService {
+  private readonly key: Buffer;
+
+  constructor(@Inject(AUTH_MODULE_OPTIONS) private readonly options: AuthModuleOptions) {
+    this.key = streamTokenKey(options.jwtSecret);
+  }
+
+  /** Whether stream tokens are in use at all (not when auth is off). */
+  get enabled(): boolean {
+    return !this.options.disabled;
+  }
+
+  /** `defaultTtlSeconds` applies unless STREAM_TOKEN_TTL_SECONDS is set. */
+  issue(claims: StreamTokenClaims, defaultTtlSeconds: number): string {
+    const ttl = this.options.streamTokenTtlSeconds ?? defaultTtlSeconds;
+    return sign({ sid: claims.sessionId, cam: claims.camera }, this.key, {
+      algorithm: 'HS256',
+      audience: STREAM_AUDIENCE,
+      expiresIn: Math.max(1, Math.ceil(ttl)),
+    });
+  }
+
+  /** The claims of a valid, unexpired stream token; null for anything else. */
+  verify(token: string): StreamTokenClaims | null {
+    try {
+      const payload = verify(token, this.key, { algorithms: ['HS256'], audience: STREAM_AUDIENCE });
+      if (typeof payload !== 'object' || typeof payload.sid !== 'string' || typeof payload.cam !== 'string') {
+        return null;
+      }
+      return { sessionId: payload.sid, camera: payload.cam };
+    } catch {
+      return null;
+    }
+  }
+}
