@@ -9,7 +9,8 @@ import { AuthModuleOptions } from './auth.module-definition';
 import { loadOrCreateJwtSecret } from './jwt-secret.file';
 
 class AuthEnvironment {
-  @Transform(({ value }) => (typeof value === 'string' ? parseBoolean(value) : value))
+  // From the raw string: implicit conversion would turn "false" into true.
+  @Transform(({ obj, key, value }) => (typeof obj[key] === 'string' ? parseBoolean(obj[key]) : value))
   @IsBoolean({ message: 'AUTH_DISABLED must be true or false' })
   AUTH_DISABLED: boolean = false;
 
