@@ -48,7 +48,8 @@ WORKDIR /app
 ENV NODE_ENV=production \
     PORT=3000 \
     RECORDINGS_DIR=/media/frigate/recordings \
-    TRANSCODE_DIR=/tmp/stream/transcode
+    TRANSCODE_DIR=/tmp/stream/transcode \
+    DATA_DIR=/data
 
 # webpack keeps node_modules external, so the bundle needs the production dependencies at runtime.
 # Manifests first for layer caching; --ignore-scripts as above (no production dependency needs an
@@ -64,8 +65,8 @@ COPY --from=build /app/dist ./dist
 # mounted there starts out writable by the app user (a tmpfs mount with mode=1777 also works).
 # RECORDINGS_DIR is deliberately not created: when the recordings are not mounted, /health answers
 # 503 ("recordings directory ... is not readable") instead of silently serving an empty folder.
-RUN mkdir -p /tmp/stream/transcode \
-    && chown -R node:node /tmp/stream
+RUN mkdir -p /tmp/stream/transcode /data \
+    && chown -R node:node /tmp/stream /data
 
 # Unprivileged user that the official Node image provides (uid/gid 1000). The recordings only need
 # to be readable by it (Frigate runs as root with the usual umask, so its files are normally
