@@ -1,0 +1,67 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { FRONT, T0 } from './support/fixtures';
+import { getJson, makeScratchDir, rangeUrl, startAppProcess, startTestApp } from './support/test-app';
+
+const run = promisify(execFile);
+const ROOT = join(__dirname, '..');
+
+/** `npm run token`'s script, run as a person would. */
+async function makeToken(env: Record<string, string>, ...args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'scripts/make-token.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+  });
+  return stdout.trim();
+}
+
+describe('auth set-up (e2e)', () => {
+  it('without JWT_SECRET, generates a secret once into DATA_DIR, and `npm run token` signs with it', async () => {
+    const scratch = await makeScratchDir();
+    const dataDir = join(scratch, 'data');
+    const app = await startTestApp({ AUTH_DISABLED: 'false', DATA_DIR: dataDir });
+    try {
+      const secret = (await readFile(join(dataDir, 'jwt-secret'), 'utf8')).trim();
+      expect(secret).toMatch(/^[0-9a-f]{64}$/);
+      expect((await getJson(`${app.baseUrl}${rangeUrl(FRONT.camera, T0, T0 + 10)}`)).status).toBe(401);
+
+      const admin = await makeToken({ DATA_DIR: dataDir, JWT_SECRET: '' }, '--role', 'admin', '--ttl', '10m');
+      const created = await getJson(`${app.baseUrl}${rangeUrl(FRONT.camera, T0, T0 + 10)}`, {
+        headers: { authorization: `Bearer ${admin}` },
+      });
+      expect(created.status).toBe(200);
+      const viewer = await makeToken({ DATA_DIR: dataDir, JWT_SECRET: '' }, '--role', 'viewer');
+      expect(
+        (await getJson(`${app.baseUrl}/transcode/sessions`, { headers: { authorization: `Bearer ${viewer}` } })).status,
+      ).toBe(403);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('`npm run token` refuses to run without --role', async () => {
+    await expect(makeToken({ JWT_SECRET: 'x' })).rejects.toMatchObject({ stderr: expect.stringMatching(/usage: npm run token/) });
+  });
+
+  it('AUTH_DISABLED=true lets requests through without a token and warns at start', async () => {
+    const server = await startAppProcess({ AUTH_DISABLED: 'true' });
+    try {
+      expect(server.output()).toMatch(/AUTH_DISABLED=true: every request is trusted/);
+      expect((await getJson(`${server.baseUrl}/transcode/sessions`)).status).toBe(200);
+    } finally {
+      await server.cleanup();
+    }
+  });
+
+  it('auth is on by default: no token, no access', async () => {
+    const server = await startAppProcess({ AUTH_DISABLED: '', JWT_SECRET: 'some-secret' });
+    try {
+      expect(server.output()).not.toMatch(/AUTH_DISABLED=true/);
+      expect((await getJson(`${server.baseUrl}/transcode/sessions`)).status).toBe(401);
+    } finally {
+      await server.cleanup();
+    }
+  });
+});
