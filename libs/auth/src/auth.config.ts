@@ -84,8 +84,10 @@ export function parseRoleCameras(json: string): Record<string, string[]> {
 }
 
 function readPublicKey(setting: string): string {
-  const pem = setting.includes('-----BEGIN') ? setting : existsSync(setting) ? readFileSync(setting, 'utf8') : setting;
   try {
+    const pem = setting.includes('-----BEGIN') ? setting : existsSync(setting) ? readFileSync(setting, 'utf8') : setting;
+    // createPublicKey would quietly derive the public half of a private key; a private key does not belong here.
+    if (/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(pem)) throw new Error('this is a private key');
     const key = createPublicKey(pem);
     if (key.asymmetricKeyType !== 'rsa' && key.asymmetricKeyType !== 'ec') throw new Error('not an RSA or EC key');
     return key.export({ type: 'spki', format: 'pem' }).toString();

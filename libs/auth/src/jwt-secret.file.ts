@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { InvalidSettingError } from '@app/common';
 
 export const JWT_SECRET_FILE_NAME = 'jwt-secret';
 
@@ -24,6 +25,13 @@ export function loadOrCreateJwtSecret(dataDir: string): string {
     writeFileSync(path, `${secret}\n`, { mode: 0o600, flag: 'wx' });
     return secret;
   } catch {
-    return readFileSync(path, 'utf8').trim();
+    const theirs = readFileSync(path, 'utf8').trim();
+    // An empty HS256 key would let anyone sign tokens: never run with one.
+    if (!theirs) {
+      throw new InvalidSettingError(
+        `Invalid setting DATA_DIR: the JWT secret file ${path} is empty; delete it to have a new one made, or set JWT_SECRET`,
+      );
+    }
+    return theirs;
   }
 }
