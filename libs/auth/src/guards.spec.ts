@@ -1,0 +1,230 @@
+import { ExecutionContext, ForbiddenException } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthModuleOptions } from './auth.module-definition';
+import { Authenticated } from './decorators/authenticated.decorator';
+import { AdminRoleGuard } from './guards/admin-role.guard';
+import { CameraAccessGuard } from './guards/camera-access.guard';
+import { AuthenticatedRequest, Principal } from './principal';
+import { SessionCameraResolver } from './session-camera.resolver';
+
+class Routes {
+  @Authenticated({ camera: 'param' })
+  cameraRoute(): void {}
+
+  @Authenticated({ camera: 'session' })
+  sessionRoute(): void {}
+
+  @Authenticated()
+  plainRoute(): void {}
+
+  @Authenticated({ admin: true })
+  adminRoute(): void {}
+
+  undecorated(): void {}
+}
+
+@Authenticated({ admin: true })
+class AdminController {
+  list(): void {}
+}
+
+const OPTIONS: AuthModuleOptions = {
+  disabled: false,
+  jwtSecret: 's3cret',
+  cookieName: 'frigate_token',
+  roles: { garage_only: ['garage'] },
+};
+const DISABLED: AuthModuleOptions = { ...OPTIONS, disabled: true };
+
+const admin: Principal = { kind: 'user', sub: 'alice', roles: ['admin'] };
+const viewer: Principal = { kind: 'user', sub: 'bob', roles: ['viewer'] };
+const garageOnly: Principal = { kind: 'user', sub: 'carol', roles: ['garage_only'] };
+const streamFor = (sessionId: string): Principal => ({ kind: 'stream', sub: 'stream', roles: [], sessionId, token: 't' });
+
+function request(user: Principal | undefined, params: Record<string, string> = {}): AuthenticatedRequest {
+  return { user, params, query: {}, headers: {} };
+}
+
+/** A hand-made ExecutionContext for one route of a controller class. */
+function contextFor(
+  controller: new () => object,
+  method: string,
+  req: AuthenticatedRequest,
+): ExecutionContext {
+  const handler = (controller.prototype as Record<string, unknown>)[method];
+  return {
+    switchToHttp: () => ({ getRequest: () => req, getResponse: () => ({}), getNext: () => undefined }),
+    getHandler: () => handler,
+    getClass: () => controller,
+  } as unknown as ExecutionContext;
+}
+
+function captureError(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw');
+}
+
+function expectForbidden(fn: () => unknown, message?: string): void {
+  const error = captureError(fn);
+  expect(error).toBeInstanceOf(ForbiddenException);
+  const body = (error as ForbiddenException).getResponse();
+  expect(body).toMatchObject({ success: false });
+  if (message !== undefined) expect(body).toEqual({ success: false, message });
+}
+
+describe('CameraAccessGuard', () => {
+  const reflector = new Reflector();
+  const sessionCameras: Record<string, string> = { 's-garage': 'garage', 's-driveway': 'driveway' };
+  let resolver: SessionCameraResolver & { cameraOfSession: jest.Mock };
+  let guard: CameraAccessGuard;
+
+  beforeEach(() => {
+    resolver = { cameraOfSession: jest.fn((sessionId: string) => sessionCameras[sessionId]) };
+    guard = new CameraAccessGuard(reflector, OPTIONS, resolver);
+  });
+
+  it('lets everything through when auth is disabled', () => {
+    const disabled = new CameraAccessGuard(reflector, DISABLED, resolver);
+    expect(disabled.canActivate(contextFor(Routes, 'cameraRoute', request(garageOnly, { camera: 'driveway' })))).toBe(true);
+    expect(disabled.canActivate(contextFor(Routes, 'cameraRoute', request(undefined, { camera: 'driveway' })))).toBe(true);
+    expect(disabled.canActivate(contextFor(Routes, 'sessionRoute', request(streamFor('other'), { sessionId: 's-garage' })))).toBe(
+      true,
+    );
+  });
+
+  describe('camera-param routes', () => {
+    it.each([
+      ['admin', admin, 'driveway'],
+      ['viewer', viewer, 'driveway'],
+      ['a custom role, on its camera', garageOnly, 'garage'],
+    ])('lets %s through to :camera %s', (_who, principal, camera) => {
+      expect(guard.canActivate(contextFor(Routes, 'cameraRoute', request(principal, { camera })))).toBe(true);
+    });
+
+    it("refuses a user without access to :camera with 403 { success: false, message: \"No access to camera 'x'\" }", () => {
+      expectForbidden(
+        () => guard.canActivate(contextFor(Routes, 'cameraRoute', request(garageOnly, { camera: 'x' }))),
+        "No access to camera 'x'",
+      );
+    });
+
+    it('honours a cameras claim that narrows an admin', () => {
+      const narrowed: Principal = { ...admin, cameras: ['garage'] };
+      expect(guard.canActivate(contextFor(Routes, 'cameraRoute', request(narrowed, { camera: 'garage' })))).toBe(true);
+      expectForbidden(
+        () => guard.canActivate(contextFor(Routes, 'cameraRoute', request(narrowed, { camera: 'driveway' }))),
+        "No access to camera 'driveway'",
+      );
+    });
+
+    it('refuses a stream principal, even for the camera of its session', () => {
+      expectForbidden(() =>
+        guard.canActivate(contextFor(Routes, 'cameraRoute', request(streamFor('s-garage'), { camera: 'garage' }))),
+      );
+    });
+
+    it('refuses when no principal was attached', () => {
+      expectForbidden(() => guard.canActivate(contextFor(Routes, 'cameraRoute', request(undefined, { camera: 'garage' }))));
+    });
+  });
+
+  describe('session routes', () => {
+    it('resolves the camera of :sessionId and lets a user with access through', () => {
+      expect(guard.canActivate(contextFor(Routes, 'sessionRoute', request(garageOnly, { sessionId: 's-garage' })))).toBe(true);
+      expect(resolver.cameraOfSession).toHaveBeenCalledWith('s-garage');
+    });
+
+    it("refuses a user without access to the session's camera, naming the camera", () => {
+      expectForbidden(
+        () => guard.canActivate(contextFor(Routes, 'sessionRoute', request(garageOnly, { sessionId: 's-driveway' }))),
+        "No access to camera 'driveway'",
+      );
+      expect(resolver.cameraOfSession).toHaveBeenCalledWith('s-driveway');
+    });
+
+    it('lets an unknown session through (the route answers 404)', () => {
+      expect(guard.canActivate(contextFor(Routes, 'sessionRoute', request(garageOnly, { sessionId: 'nope' })))).toBe(true);
+      expect(resolver.cameraOfSession).toHaveBeenCalledWith('nope');
+    });
+
+    it('lets a stream principal through on its own session', () => {
+      expect(guard.canActivate(contextFor(Routes, 'sessionRoute', request(streamFor('s-garage'), { sessionId: 's-garage' })))).toBe(
+        true,
+      );
+    });
+
+    it('refuses a stream principal on another session, even an unknown one', () => {
+      expectForbidden(() =>
+        guard.canActivate(contextFor(Routes, 'sessionRoute', request(streamFor('s-garage'), { sessionId: 's-driveway' }))),
+      );
+      expectForbidden(() =>
+        guard.canActivate(contextFor(Routes, 'sessionRoute', request(streamFor('s-garage'), { sessionId: 'nope' }))),
+      );
+    });
+  });
+
+  describe('routes without a camera', () => {
+    it('lets any user through', () => {
+      expect(guard.canActivate(contextFor(Routes, 'plainRoute', request(garageOnly)))).toBe(true);
+      expect(guard.canActivate(contextFor(Routes, 'undecorated', request(garageOnly, { camera: 'driveway' })))).toBe(true);
+    });
+
+    it('refuses a stream principal', () => {
+      expectForbidden(() => guard.canActivate(contextFor(Routes, 'plainRoute', request(streamFor('s-garage')))));
+    });
+  });
+});
+
+describe('AdminRoleGuard', () => {
+  const reflector = new Reflector();
+  const guard = new AdminRoleGuard(reflector, OPTIONS);
+
+  it('lets an admin through an admin route', () => {
+    expect(guard.canActivate(contextFor(Routes, 'adminRoute', request(admin)))).toBe(true);
+    expect(guard.canActivate(contextFor(Routes, 'adminRoute', request({ ...viewer, roles: ['viewer', 'admin'] })))).toBe(true);
+  });
+
+  it('refuses a viewer on an admin route with 403', () => {
+    expectForbidden(
+      () => guard.canActivate(contextFor(Routes, 'adminRoute', request(viewer))),
+      'Requires the admin role',
+    );
+  });
+
+  it('refuses a custom role on an admin route', () => {
+    expectForbidden(() => guard.canActivate(contextFor(Routes, 'adminRoute', request(garageOnly))));
+  });
+
+  it('refuses a stream principal on an admin route, even one claiming the admin role', () => {
+    expectForbidden(() => guard.canActivate(contextFor(Routes, 'adminRoute', request(streamFor('s-garage')))));
+    expectForbidden(() =>
+      guard.canActivate(contextFor(Routes, 'adminRoute', request({ ...streamFor('s-garage'), roles: ['admin'] }))),
+    );
+  });
+
+  it('refuses a missing principal on an admin route', () => {
+    expectForbidden(() => guard.canActivate(contextFor(Routes, 'adminRoute', request(undefined))));
+  });
+
+  it('applies a class-level admin requirement to every route of the class', () => {
+    expect(guard.canActivate(contextFor(AdminController, 'list', request(admin)))).toBe(true);
+    expectForbidden(() => guard.canActivate(contextFor(AdminController, 'list', request(viewer))));
+  });
+
+  it('lets anyone through a non-admin route', () => {
+    for (const method of ['cameraRoute', 'sessionRoute', 'plainRoute', 'undecorated']) {
+      expect(guard.canActivate(contextFor(Routes, method, request(viewer)))).toBe(true);
+      expect(guard.canActivate(contextFor(Routes, method, request(streamFor('s-garage'))))).toBe(true);
+    }
+  });
+
+  it('lets everything through when auth is disabled', () => {
+    const disabled = new AdminRoleGuard(reflector, DISABLED);
+    expect(disabled.canActivate(contextFor(Routes, 'adminRoute', request(viewer)))).toBe(true);
+    expect(disabled.canActivate(contextFor(Routes, 'adminRoute', request(streamFor('s-garage'))))).toBe(true);
+  });
+});
