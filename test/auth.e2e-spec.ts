@@ -42,6 +42,9 @@ const CALLERS: Record<string, { header?: string; cookie?: string }> = {
   'HS256 signed with the public key (HS/RS confusion)': { header: frigateToken('admin', {}, PUBLIC_PEM) },
   'no role claim': { header: sign({ sub: 'x', exp: now() + 3600 }, Buffer.from(SECRET), { algorithm: 'HS256' }) },
   malformed: { header: 'not.a.jwt' },
+  'header says JWT, payload is not JSON': {
+    header: `${Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url')}.${Buffer.from('notjson').toString('base64url')}.x`,
+  },
 };
 
 describe('auth (e2e)', () => {
@@ -84,7 +87,17 @@ describe('auth (e2e)', () => {
   const add = (what: string, path: () => string, method: string, statuses: Partial<Record<keyof typeof CALLERS, number>>) => {
     for (const [caller, status] of Object.entries(statuses)) matrix.push([caller, what, path, method, status!]);
   };
-  const rejected = { 'no token': 401, expired: 401, 'not yet valid': 401, forged: 401, 'alg none': 401, 'HS256 signed with the public key (HS/RS confusion)': 401, 'no role claim': 401, malformed: 401 };
+  const rejected = {
+    'no token': 401,
+    expired: 401,
+    'not yet valid': 401,
+    forged: 401,
+    'alg none': 401,
+    'HS256 signed with the public key (HS/RS confusion)': 401,
+    'no role claim': 401,
+    malformed: 401,
+    'header says JWT, payload is not JSON': 401,
+  };
 
   add('create on front', () => createFront, 'GET', {
     admin: 200, viewer: 200, 'back-only role': 403, 'viewer narrowed to back by a cameras claim': 403, 'unknown role': 403,
@@ -130,6 +143,24 @@ describe('auth (e2e)', () => {
       const { body } = await request(frontPlaylist(), 'viewer');
       const segmentUri = /^(seg_00000\.ts\?token=.+)$/m.exec(body)?.[1];
       expect((await fetch(`${app.baseUrl}/stream/transcode/${front.sessionId}/${segmentUri}`)).status).toBe(200);
+    });
+
+    it('a valid stream token plays even beside a stale login cookie or a proxy’s Basic header', async () => {
+      const url = `${app.baseUrl}${front.playlist}`;
+      const staleCookie = { cookie: `frigate_token=${CALLERS.expired.header}` };
+      expect((await fetch(url, { headers: staleCookie })).status).toBe(200);
+      expect((await fetch(url, { headers: { authorization: 'Basic dXNlcjpwYXNz' } })).status).toBe(200);
+    });
+
+    it('a stream token issued to a login never outlives that login', async () => {
+      const shortLogin = frigateToken('viewer', { exp: now() + 30 });
+      const { body } = await request(createFront, 'admin');
+      const viaShortLogin = await getJson(`${app.baseUrl}${withoutQuery(body.playlist)}`, {
+        headers: { authorization: `Bearer ${shortLogin}` },
+      });
+      const token = /token=([^\s]+)$/m.exec(viaShortLogin.body)![1];
+      const claims = JSON.parse(Buffer.from(decodeURIComponent(token).split('.')[1], 'base64url').toString());
+      expect(claims.exp).toBeLessThanOrEqual(now() + 30);
     });
 
     it('a stream token replayed on another session is refused with 403', async () => {

@@ -2,7 +2,7 @@ import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { getJson, startAppProcess, startTestApp } from './support/test-app';
+import { getJson, startAppProcess, startTestApp, waitFor } from './support/test-app';
 
 /** A wrong setting stops the app with one line that names it. */
 describe('settings validated at start (e2e, built app)', () => {
@@ -36,7 +36,13 @@ describe('/health (e2e)', () => {
     try {
       expect((await getJson(`${app.baseUrl}/health`)).status).toBe(200);
       await rm(ffmpeg);
-      const { status, body } = await getJson(`${app.baseUrl}/health`);
+      // The probe is cached for a few seconds; it turns red once the cache expires.
+      let status = 0;
+      let body: any;
+      await waitFor(async () => {
+        ({ status, body } = await getJson(`${app.baseUrl}/health`));
+        return status === 503;
+      }, 15_000, 500);
       expect(status).toBe(503);
       expect(body.error.ffmpeg).toMatchObject({ status: 'down', message: expect.stringMatching(/ENOENT/) });
       expect(body.details.transcode_dir.status).toBe('up');

@@ -38,6 +38,8 @@ describe('TranscodeModule imported by another Nest app (e2e)', () => {
             outputMaxHeight: 240,
             ffmpegPath: 'ffmpeg',
             ffmpegPreset: 'ultrafast',
+            lookaheadSeconds: 60,
+            idleTimeoutSeconds: 30,
           }),
         }),
       ],
@@ -54,6 +56,7 @@ describe('TranscodeModule imported by another Nest app (e2e)', () => {
       // The host's 4 s segments, not the 2 s default.
       const playlist = await (await fetch(`${baseUrl}${created.body.playlist}`)).text();
       expect(playlist).toMatch(/#EXTINF:4\.000,\nseg_00000\.ts/);
+      expect(playlist.match(/^#EXTINF/gm)).toHaveLength(5);
       expect(app.get(TranscodeSessionService).list().map((s) => s.id)).toEqual([created.body.sessionId]);
 
       // The host's MAX_RANGE of 120 s, answered in the service's JSON error shape.

@@ -39,7 +39,14 @@ const DISABLED: AuthModuleOptions = { ...OPTIONS, disabled: true };
 const admin: Principal = { kind: 'user', sub: 'alice', roles: ['admin'] };
 const viewer: Principal = { kind: 'user', sub: 'bob', roles: ['viewer'] };
 const garageOnly: Principal = { kind: 'user', sub: 'carol', roles: ['garage_only'] };
-const streamFor = (sessionId: string): Principal => ({ kind: 'stream', sub: 'stream', roles: [], sessionId, token: 't' });
+const streamFor = (sessionId: string, camera = sessionId.replace(/^s-/, '')): Principal => ({
+  kind: 'stream',
+  sub: 'stream',
+  roles: [],
+  sessionId,
+  camera,
+  token: 't',
+});
 
 function request(user: Principal | undefined, params: Record<string, string> = {}): AuthenticatedRequest {
   return { user, params, query: {}, headers: {} };
@@ -154,6 +161,12 @@ describe('CameraAccessGuard', () => {
     it('lets a stream principal through on its own session', () => {
       expect(guard.canActivate(contextFor(Routes, 'sessionRoute', request(streamFor('s-garage'), { sessionId: 's-garage' })))).toBe(
         true,
+      );
+    });
+
+    it('refuses a stream principal whose camera is not the session’s camera', () => {
+      expectForbidden(() =>
+        guard.canActivate(contextFor(Routes, 'sessionRoute', request(streamFor('s-garage', 'driveway'), { sessionId: 's-garage' }))),
       );
     });
 

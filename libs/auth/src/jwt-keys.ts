@@ -1,4 +1,13 @@
 import { createHmac } from 'node:crypto';
+import type { AuthModuleOptions } from './auth.module-definition';
+
+/** An empty HS256 key would let anyone sign tokens; a library user may pass one by mistake. */
+export function assertUsableSecret(options: AuthModuleOptions): void {
+  if (!options.disabled && !options.jwtSecret) {
+    throw new Error('AuthModule: jwtSecret must not be empty while auth is enabled');
+  }
+}
+
 
 /**
  * Pure: the HS256 keys a secret stands for. Frigate signs with the secret string's own UTF-8

@@ -19,7 +19,7 @@ export function loadOrCreateJwtSecret(dataDir: string): string {
     // Not there yet.
   }
   const secret = randomBytes(32).toString('hex');
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   // wx: if another process made it meanwhile, theirs wins and is read back.
   try {
     writeFileSync(path, `${secret}\n`, { mode: 0o600, flag: 'wx' });

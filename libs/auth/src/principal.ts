@@ -11,6 +11,10 @@ export interface Principal {
   sessionId?: string;
   /** For stream tokens: the raw token, reused on the segment URIs of the playlist. */
   token?: string;
+  /** For stream tokens: the camera it was issued for. */
+  camera?: string;
+  /** When the token expires, epoch seconds. */
+  expiresAt?: number;
 }
 
 /** Express request with the principal the authentication guard attached. */

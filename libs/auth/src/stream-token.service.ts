@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { sign, verify } from 'jsonwebtoken';
-import { streamTokenKey } from './jwt-keys';
+import { assertUsableSecret, streamTokenKey } from './jwt-keys';
 import { AUTH_MODULE_OPTIONS, AuthModuleOptions } from './auth.module-definition';
 
 const STREAM_AUDIENCE = 'nvr-transcoder:stream';
@@ -19,6 +19,7 @@ export class StreamTokenService {
   private readonly key: Buffer;
 
   constructor(@Inject(AUTH_MODULE_OPTIONS) private readonly options: AuthModuleOptions) {
+    assertUsableSecret(options);
     this.key = streamTokenKey(options.jwtSecret);
   }
 
@@ -27,13 +28,17 @@ export class StreamTokenService {
     return !this.options.disabled;
   }
 
-  /** `defaultTtlSeconds` applies unless STREAM_TOKEN_TTL_SECONDS is set. */
-  issue(claims: StreamTokenClaims, defaultTtlSeconds: number): string {
-    const ttl = this.options.streamTokenTtlSeconds ?? defaultTtlSeconds;
-    return sign({ sid: claims.sessionId, cam: claims.camera }, this.key, {
+  /**
+   * `defaultTtlSeconds` applies unless STREAM_TOKEN_TTL_SECONDS is set. A stream token never
+   * outlives the login it was issued to (`notAfter`, epoch seconds, the login token's exp).
+   */
+  issue(claims: StreamTokenClaims, defaultTtlSeconds: number, notAfter?: number): string {
+    const now = Math.floor(Date.now() / 1000);
+    let exp = now + Math.max(1, Math.ceil(this.options.streamTokenTtlSeconds ?? defaultTtlSeconds));
+    if (notAfter !== undefined) exp = Math.min(exp, Math.max(now + 1, Math.floor(notAfter)));
+    return sign({ sid: claims.sessionId, cam: claims.camera, exp }, this.key, {
       algorithm: 'HS256',
       audience: STREAM_AUDIENCE,
-      expiresIn: Math.max(1, Math.ceil(ttl)),
     });
   }
 

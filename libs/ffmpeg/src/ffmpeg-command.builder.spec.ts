@@ -1,10 +1,9 @@
 import {
+  DEFAULT_SEGMENT_PREFIX,
   FfmpegCommandBuilder,
   HlsTranscodeOptions,
-  SEGMENT_FILE_NAME_REGEX,
-  SEGMENT_FILE_PATTERN,
+  NO_PERIODIC_KEYFRAMES_GOP,
   formatSeconds,
-  segmentFileName,
 } from './ffmpeg-command.builder';
 
 const base: HlsTranscodeOptions = {
@@ -29,7 +28,7 @@ function valueAfter(argv: readonly string[], flag: string): string | undefined {
 describe('FfmpegCommandBuilder', () => {
   const builder = new FfmpegCommandBuilder();
 
-  it('builds the exact argv for 2 s segments, 720p, no start number', () => {
+  it('builds the exact argv for 2 s segments, 720p, no start number, no output offset, default prefix', () => {
     expect(builder.buildHlsTranscode(base)).toEqual([
       '-hide_banner',
       '-nostdin',
@@ -69,9 +68,11 @@ describe('FfmpegCommandBuilder', () => {
       '-pix_fmt',
       'yuv420p',
       '-force_key_frames',
-      'expr:gte(t,n_forced*2)',
+      'expr:gte(t,if(isnan(prev_forced_t),0,(trunc(prev_forced_t/2+0.001)+1)*2))',
       '-sc_threshold',
       '0',
+      '-g',
+      '100000',
       '-c:a',
       'aac',
       '-b:a',
@@ -98,7 +99,7 @@ describe('FfmpegCommandBuilder', () => {
     {
       name: '6 s segments, 480p, start number 7, veryfast',
       options: { segmentDurationSeconds: 6, maxHeight: 480, startNumber: 7, preset: 'veryfast' },
-      keyframes: 'expr:gte(t,n_forced*6)',
+      keyframes: 'expr:gte(t,if(isnan(prev_forced_t),0,(trunc(prev_forced_t/6+0.001)+1)*6))',
       segmentTime: '6',
       height: 480,
       startNumber: '7',
@@ -107,7 +108,7 @@ describe('FfmpegCommandBuilder', () => {
     {
       name: '6 s segments, odd max height 719 rounds down to 718, start number 0, medium',
       options: { segmentDurationSeconds: 6, maxHeight: 719, startNumber: 0, preset: 'medium' },
-      keyframes: 'expr:gte(t,n_forced*6)',
+      keyframes: 'expr:gte(t,if(isnan(prev_forced_t),0,(trunc(prev_forced_t/6+0.001)+1)*6))',
       segmentTime: '6',
       height: 718,
       startNumber: '0',
@@ -116,7 +117,7 @@ describe('FfmpegCommandBuilder', () => {
     {
       name: '2 s segments, 480p, start number 120, superfast',
       options: { segmentDurationSeconds: 2, maxHeight: 480, startNumber: 120, preset: 'superfast' },
-      keyframes: 'expr:gte(t,n_forced*2)',
+      keyframes: 'expr:gte(t,if(isnan(prev_forced_t),0,(trunc(prev_forced_t/2+0.001)+1)*2))',
       segmentTime: '2',
       height: 480,
       startNumber: '120',
@@ -125,7 +126,7 @@ describe('FfmpegCommandBuilder', () => {
     {
       name: 'fractional 2.5 s segments, 1080p, no start number',
       options: { segmentDurationSeconds: 2.5, maxHeight: 1080 },
-      keyframes: 'expr:gte(t,n_forced*2.5)',
+      keyframes: 'expr:gte(t,if(isnan(prev_forced_t),0,(trunc(prev_forced_t/2.5+0.001)+1)*2.5))',
       segmentTime: '2.5',
       height: 1080,
       startNumber: '0',
@@ -134,7 +135,7 @@ describe('FfmpegCommandBuilder', () => {
     {
       name: 'absurd max height 1 is clamped to 2',
       options: { maxHeight: 1 },
-      keyframes: 'expr:gte(t,n_forced*2)',
+      keyframes: 'expr:gte(t,if(isnan(prev_forced_t),0,(trunc(prev_forced_t/2+0.001)+1)*2))',
       segmentTime: '2',
       height: 2,
       startNumber: '0',
@@ -145,7 +146,7 @@ describe('FfmpegCommandBuilder', () => {
     expect(valueAfter(argv, '-force_key_frames')).toBe(keyframes);
     expect(valueAfter(argv, '-segment_time')).toBe(segmentTime);
     // The keyframe grid and the segment length are the same number: segments really have that length.
-    expect(keyframes).toBe(`expr:gte(t,n_forced*${segmentTime})`);
+    expect(keyframes).toBe(`expr:gte(t,if(isnan(prev_forced_t),0,(trunc(prev_forced_t/${segmentTime}+0.001)+1)*${segmentTime}))`);
     expect(valueAfter(argv, '-vf')).toBe(
       `scale=w=-2:h='trunc(min(ih\\,${height})/2)*2':out_range=tv,format=yuv420p`,
     );
@@ -198,6 +199,80 @@ describe('FfmpegCommandBuilder', () => {
     expect(argv).not.toContain('-c');
   });
 
+  it('pushes x264 periodic keyframes out of reach with -g right after -sc_threshold 0', () => {
+    const argv = builder.buildHlsTranscode(base);
+    expect(NO_PERIODIC_KEYFRAMES_GOP).toBe(100000);
+    expect(valueAfter(argv, '-g')).toBe(String(NO_PERIODIC_KEYFRAMES_GOP));
+    const sc = argv.indexOf('-sc_threshold');
+    expect(argv.slice(sc, sc + 4)).toEqual(['-sc_threshold', '0', '-g', '100000']);
+    // An output (encoder) option: after the input.
+    expect(argv.indexOf('-g')).toBeGreaterThan(argv.indexOf('-i'));
+  });
+
+  it.each([
+    { name: 'absent', outputOffsetSeconds: undefined, expected: undefined, outcome: 'no -output_ts_offset' },
+    { name: '0', outputOffsetSeconds: 0, expected: undefined, outcome: 'no -output_ts_offset' },
+    { name: '20', outputOffsetSeconds: 20, expected: '20', outcome: '-output_ts_offset 20' },
+    { name: '7.5', outputOffsetSeconds: 7.5, expected: '7.5', outcome: '-output_ts_offset 7.5' },
+    { name: '3.14159', outputOffsetSeconds: 3.14159, expected: '3.142', outcome: '-output_ts_offset 3.142 (ms precision)' },
+    { name: '21598', outputOffsetSeconds: 21598, expected: '21598', outcome: '-output_ts_offset 21598' },
+  ])('output offset $name → $outcome', ({ outputOffsetSeconds, expected }) => {
+    const argv = builder.buildHlsTranscode({ ...base, outputOffsetSeconds });
+    if (expected === undefined) {
+      expect(argv).not.toContain('-output_ts_offset');
+      // Nothing else changes: the argv is the one without the option.
+      expect(argv).toEqual(builder.buildHlsTranscode(base));
+    } else {
+      expect(valueAfter(argv, '-output_ts_offset')).toBe(expected);
+      // Right after the output -t, i.e. an output option (after -i), before the stream mapping.
+      const t = argv.indexOf('-t');
+      expect(t).toBeGreaterThan(argv.indexOf('-i'));
+      expect(argv.slice(t, t + 4)).toEqual(['-t', '60', '-output_ts_offset', expected]);
+      expect(argv[t + 4]).toBe('-map');
+      // Exactly two arguments more than without it.
+      expect(argv).toHaveLength(builder.buildHlsTranscode(base).length + 2);
+    }
+  });
+
+  it('rejects a negative output offset instead of passing it to ffmpeg', () => {
+    expect(() => builder.buildHlsTranscode({ ...base, outputOffsetSeconds: -2 })).toThrow(RangeError);
+  });
+
+  it.each([
+    { name: 'absent (default)', segmentFilePrefix: undefined, pattern: '/var/transcode/abc/seg_%05d.ts' },
+    { name: 'per run r3_', segmentFilePrefix: 'r3_', pattern: '/var/transcode/abc/r3_%05d.ts' },
+    { name: 'per run r12_', segmentFilePrefix: 'r12_', pattern: '/var/transcode/abc/r12_%05d.ts' },
+    { name: 'explicit default', segmentFilePrefix: DEFAULT_SEGMENT_PREFIX, pattern: '/var/transcode/abc/seg_%05d.ts' },
+  ])('segment file prefix $name → output pattern $pattern', ({ segmentFilePrefix, pattern }) => {
+    const argv = builder.buildHlsTranscode({ ...base, segmentFilePrefix });
+    // The output pattern is the last argument.
+    expect(argv[argv.length - 1]).toBe(pattern);
+    expect(argv.filter((arg) => arg.endsWith('%05d.ts'))).toEqual([pattern]);
+  });
+
+  it("defaults the segment file prefix to 'seg_'", () => {
+    expect(DEFAULT_SEGMENT_PREFIX).toBe('seg_');
+  });
+
+  it('a run starting at segment 10 of 2 s segments numbers files from 10 and offsets timestamps by 20 s', () => {
+    const argv = builder.buildHlsTranscode({
+      ...base,
+      segmentDurationSeconds: 2,
+      inputOffsetSeconds: 20,
+      durationSeconds: 40,
+      startNumber: 10,
+      outputOffsetSeconds: 10 * 2,
+      segmentFilePrefix: 'r2_',
+    });
+    expect(valueAfter(argv, '-segment_start_number')).toBe('10');
+    expect(valueAfter(argv, '-output_ts_offset')).toBe('20');
+    expect(valueAfter(argv, '-ss')).toBe('20');
+    expect(valueAfter(argv, '-t')).toBe('40');
+    expect(valueAfter(argv, '-segment_time')).toBe('2');
+    expect(valueAfter(argv, '-force_key_frames')).toBe('expr:gte(t,if(isnan(prev_forced_t),0,(trunc(prev_forced_t/2+0.001)+1)*2))');
+    expect(argv[argv.length - 1]).toBe('/var/transcode/abc/r2_%05d.ts');
+  });
+
   it('builds a version probe argv', () => {
     expect(builder.buildVersionProbe()).toEqual(['-hide_banner', '-version']);
   });
@@ -229,31 +304,4 @@ describe('formatSeconds', () => {
   it.each([-1, -0.001, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])('throws on %p', (value) => {
     expect(() => formatSeconds(value)).toThrow(RangeError);
   });
-});
-
-describe('segmentFileName', () => {
-  it.each([
-    [0, 'seg_00000.ts'],
-    [7, 'seg_00007.ts'],
-    [42, 'seg_00042.ts'],
-    [12345, 'seg_12345.ts'],
-  ])('%p → %p', (index, expected) => {
-    expect(segmentFileName(index)).toBe(expected);
-    expect(SEGMENT_FILE_NAME_REGEX.test(expected)).toBe(true);
-    expect(Number(SEGMENT_FILE_NAME_REGEX.exec(expected)?.[1])).toBe(index);
-  });
-
-  it('names files exactly as ffmpeg expands SEGMENT_FILE_PATTERN', () => {
-    for (const index of [0, 1, 99, 10000]) {
-      const printf = SEGMENT_FILE_PATTERN.replace('%05d', String(index).padStart(5, '0'));
-      expect(segmentFileName(index)).toBe(printf);
-    }
-  });
-
-  it.each(['seg_1.ts', 'seg_00001.mp4', '../seg_00001.ts', 'seg_00001.ts.tmp', 'seg_000001.ts'])(
-    'the file name regex rejects %p',
-    (name) => {
-      expect(SEGMENT_FILE_NAME_REGEX.test(name)).toBe(false);
-    },
-  );
 });

@@ -18,19 +18,28 @@ export interface HlsTranscodeOptions {
   preset: string;
   /** Index of the first segment written (segment file numbering). */
   startNumber?: number;
+  /**
+   * Added to every output timestamp, so a run that starts at segment k writes the same
+   * timestamps a run from the start would have: segments of different runs line up.
+   */
+  outputOffsetSeconds?: number;
+  /** Segment files are named `<prefix>%05d.ts`; a prefix per run keeps runs from overwriting each other. */
+  segmentFilePrefix?: string;
   /** File descriptor ffmpeg writes its finished-segment list to (CSV: name,start,end). */
   segmentListFd: number;
   /** File descriptor ffmpeg writes `-progress` key=value blocks to. */
   progressFd: number;
 }
 
-/** Segment files are named seg_00000.ts, seg_00001.ts, … */
-export const SEGMENT_FILE_PATTERN = 'seg_%05d.ts';
-export const SEGMENT_FILE_NAME_REGEX = /^seg_(\d{5})\.ts$/;
+/** Default segment file prefix: seg_00000.ts, seg_00001.ts, … */
+export const DEFAULT_SEGMENT_PREFIX = 'seg_';
 
-export function segmentFileName(index: number): string {
-  return `seg_${String(index).padStart(5, '0')}.ts`;
-}
+/**
+ * x264's own periodic keyframes are pushed out of reach (in frames), so the only keyframes are
+ * the forced ones on the segment grid: the segment muxer of a run that starts mid-range cuts
+ * at every keyframe, and must only find grid ones.
+ */
+export const NO_PERIODIC_KEYFRAMES_GOP = 100000;
 
 /**
  * Pure: options in, argv out. Never a shell string.
@@ -83,6 +92,7 @@ export class FfmpegCommandBuilder {
       // input -t leaves the audio encoder's tail as a stray one-frame segment at the end.
       '-t',
       formatSeconds(options.durationSeconds),
+      ...(options.outputOffsetSeconds ? ['-output_ts_offset', formatSeconds(options.outputOffsetSeconds)] : []),
     ];
   }
 
@@ -122,12 +132,16 @@ export class FfmpegCommandBuilder {
     const seconds = formatSeconds(options.segmentDurationSeconds);
     return [
       // A keyframe on every segment boundary, so each segment has the configured length
-      // (without this, segments follow x264's GOP: 16.7 s at 15 fps).
+      // (without this, segments follow x264's GOP: 16.7 s at 15 fps). The next boundary is
+      // counted from the last forced keyframe, not from how many there were: after a hole in
+      // the timestamps, `gte(t,n_forced*S)` would force every frame until it caught up.
       '-force_key_frames',
-      `expr:gte(t,n_forced*${seconds})`,
-      // No extra scene-cut keyframes: they only cost bits, the grid above is what matters.
+      `expr:gte(t,if(isnan(prev_forced_t),0,(trunc(prev_forced_t/${seconds}+0.001)+1)*${seconds}))`,
+      // No other keyframes: no scene cuts, no periodic ones.
       '-sc_threshold',
       '0',
+      '-g',
+      String(NO_PERIODIC_KEYFRAMES_GOP),
     ];
   }
 
@@ -152,7 +166,7 @@ export class FfmpegCommandBuilder {
       'csv',
       '-progress',
       `pipe:${options.progressFd}`,
-      `${options.outputDir}/${SEGMENT_FILE_PATTERN}`,
+      `${options.outputDir}/${options.segmentFilePrefix ?? DEFAULT_SEGMENT_PREFIX}%05d.ts`,
     ];
   }
 }

@@ -1,30 +1,33 @@
-/** One segment as the playlist lists it. */
-export interface PlaylistSegment {
-  fileName: string;
-  durationSeconds: number;
+import type { PlannedSegment } from './segment-plan';
+
+/** Logical name of segment `index` in playlists and URLs (stable across encoder runs). */
+export function segmentUri(index: number): string {
+  return `seg_${String(index).padStart(5, '0')}.ts`;
 }
 
 /**
- * Pure: an HLS media playlist of the segments finished so far. It grows while ffmpeg runs
- * (EVENT) and gets ENDLIST once the range is fully transcoded.
+ * Pure: the complete VOD playlist of a session: every segment with its duration and the
+ * wall-clock time of its first frame, so players can seek anywhere at once and map player time
+ * back to camera time (correct across collapsed gaps).
  */
-export function renderEventPlaylist(
-  segments: readonly PlaylistSegment[],
-  options: { targetDurationSeconds: number; complete: boolean; query?: string },
-): string {
+export function renderVodPlaylist(segments: readonly PlannedSegment[], options: { query?: string } = {}): string {
   const longest = segments.reduce((max, s) => Math.max(max, s.durationSeconds), 0);
-  const target = Math.max(Math.ceil(options.targetDurationSeconds), Math.round(longest));
   const suffix = options.query ? `?${options.query}` : '';
   const lines = [
     '#EXTM3U',
     '#EXT-X-VERSION:3',
-    `#EXT-X-TARGETDURATION:${target}`,
+    // RFC 8216: every EXTINF, rounded to the nearest integer, must be <= the target duration.
+    `#EXT-X-TARGETDURATION:${Math.max(1, Math.round(longest))}`,
     '#EXT-X-MEDIA-SEQUENCE:0',
-    '#EXT-X-PLAYLIST-TYPE:EVENT',
+    '#EXT-X-PLAYLIST-TYPE:VOD',
   ];
   for (const segment of segments) {
-    lines.push(`#EXTINF:${segment.durationSeconds.toFixed(3)},`, `${segment.fileName}${suffix}`);
+    lines.push(
+      `#EXT-X-PROGRAM-DATE-TIME:${new Date(segment.wallClockStartMs).toISOString()}`,
+      `#EXTINF:${segment.durationSeconds.toFixed(3)},`,
+      `${segmentUri(segment.index)}${suffix}`,
+    );
   }
-  if (options.complete) lines.push('#EXT-X-ENDLIST');
+  lines.push('#EXT-X-ENDLIST');
   return lines.join('\n') + '\n';
 }

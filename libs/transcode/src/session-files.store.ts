@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { constants } from 'node:fs';
 import { access, mkdir, open, readFile, readdir, rm, statfs, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { InvalidSettingError } from '@app/common';
 import { SESSION_ID_REGEX } from './session-id';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from './transcode.module-definition';
@@ -49,10 +49,26 @@ export class SessionFilesStore {
     return dir;
   }
 
+  concatListPath(sessionId: string): string {
+    return join(this.sessionDir(sessionId), CONCAT_LIST_FILE);
+  }
+
   async writeConcatList(sessionId: string, text: string): Promise<string> {
-    const path = join(this.sessionDir(sessionId), CONCAT_LIST_FILE);
+    const path = this.concatListPath(sessionId);
     await writeFile(path, text, { mode: 0o600 });
     return path;
+  }
+
+  /** Removes one file of a session; `fileName` comes from ffmpeg's own segment list. */
+  async removeFile(sessionId: string, fileName: string): Promise<void> {
+    await rm(join(this.sessionDir(sessionId), basename(fileName)), { force: true });
+  }
+
+  /** Removes the session files whose names match. */
+  async removeFilesWhere(sessionId: string, matches: (fileName: string) => boolean): Promise<void> {
+    const dir = this.sessionDir(sessionId);
+    const names = await readdir(dir).catch(() => [] as string[]);
+    await Promise.all(names.filter(matches).map((name) => rm(join(dir, name), { force: true })));
   }
 
   /** Remembered so that a restart after a crash can stop an orphaned ffmpeg. */

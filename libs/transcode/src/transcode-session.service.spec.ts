@@ -1,9 +1,10 @@
 import { Test } from '@nestjs/testing';
-import { StreamTokenService } from '@app/auth';
 import { Subject } from 'rxjs';
+import { StreamTokenService } from '@app/auth';
 import { FfmpegCommandBuilder, FfmpegProcessSupervisor, ProcessExit } from '@app/ffmpeg';
 import { RECORDING_SOURCE, RecordingFile, RecordingSource } from '@app/recordings';
 import { Clock } from './clock';
+import { SessionEncoderService } from './session-encoder.service';
 import { SessionFilesStore } from './session-files.store';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from './transcode.module-definition';
 import { TranscodeSessionService } from './transcode-session.service';
@@ -19,12 +20,20 @@ import {
 class FakeProcess {
   readonly pid = 4242;
   running = true;
+  isPaused = false;
+  stopped = false;
   readonly segmentLines = new Subject<string>();
   readonly progressLines = new Subject<string>();
   readonly exitSubject = new Subject<ProcessExit>();
   private resolveExit!: (exit: ProcessExit) => void;
   readonly exited = new Promise<ProcessExit>((resolve) => (this.resolveExit = resolve));
-  stopped = false;
+  readonly startIndex: number;
+  readonly runPrefix: string;
+
+  constructor(readonly args: string[]) {
+    this.startIndex = Number(args[args.indexOf('-segment_start_number') + 1]);
+    this.runPrefix = /\/(r\d+_)%05d\.ts$/.exec(args.at(-1)!)![1];
+  }
 
   lines(fd: number) {
     return (fd === 3 ? this.segmentLines : this.progressLines).asObservable();
@@ -35,11 +44,17 @@ class FakeProcess {
   stderrTail() {
     return ['last line'];
   }
-  announceSegment(index: number) {
-    const name = `seg_${String(index).padStart(5, '0')}.ts`;
-    this.segmentLines.next(`${name},${index * 2}.000000,${index * 2 + 2}.000000`);
+  announce(index: number) {
+    this.segmentLines.next(`${this.runPrefix}${String(index).padStart(5, '0')}.ts,${index * 2}.0,${index * 2 + 2}.0`);
+  }
+  pause() {
+    this.isPaused = true;
+  }
+  resume() {
+    this.isPaused = false;
   }
   exit(code: number) {
+    if (!this.running) return;
     this.running = false;
     const exit = { code, signal: null, stderrTail: ['boom'] };
     this.exitSubject.next(exit);
@@ -48,24 +63,27 @@ class FakeProcess {
   }
   async stop() {
     this.stopped = true;
-    if (this.running) this.exit(255);
+    this.exit(255);
     return this.exited;
   }
 }
 
 class FakeSupervisor {
   readonly spawned: FakeProcess[] = [];
-  /** What each new process does right after it is spawned. */
-  onSpawn: (process: FakeProcess) => void = (process) => setTimeout(() => process.announceSegment(0), 5);
+  /** What each new process does right after it is spawned: by default, finish its first segment. */
+  onSpawn: (process: FakeProcess) => void = (process) => setTimeout(() => process.announce(process.startIndex), 5);
 
-  spawn() {
-    const process = new FakeProcess();
+  spawn(_command: string, args: string[]) {
+    const process = new FakeProcess(args);
     this.spawned.push(process);
     this.onSpawn(process);
     return process;
   }
   async run() {
     return { code: 0, signal: null, stderrTail: [], stdout: [] };
+  }
+  get running() {
+    return this.spawned.filter((p) => p.running);
   }
 }
 
@@ -75,13 +93,21 @@ class FakeFiles {
   async removeLeftovers() {
     return 0;
   }
-  async createSessionDir(id: string) {
+  sessionDir(id: string) {
     return `/transcode/${id}`;
   }
-  async writeConcatList(id: string) {
+  concatListPath(id: string) {
     return `/transcode/${id}/sources.ffconcat`;
   }
+  async createSessionDir(id: string) {
+    return this.sessionDir(id);
+  }
+  async writeConcatList(id: string) {
+    return this.concatListPath(id);
+  }
   async writePid() {}
+  async removeFile() {}
+  async removeFilesWhere() {}
   async removeSessionDir(id: string) {
     this.removed.push(id);
   }
@@ -95,20 +121,17 @@ class ManualClock {
 }
 
 const T = 1_700_000_000;
-const recording = (camera: string, offset: number): RecordingFile => ({
-  camera,
-  path: `/rec/${camera}/${offset}.mp4`,
-  startTime: T + offset,
-  durationSeconds: 10,
-});
+/** 10 files of 10 s each: 100 s, 50 segments of 2 s. */
+const recordingsOf = (camera: string): RecordingFile[] =>
+  Array.from({ length: 10 }, (_, i) => ({ camera, path: `/rec/${camera}/${i}.mp4`, startTime: T + i * 10, durationSeconds: 10 }));
 
 const source: RecordingSource = {
-  listCameras: async () => ['front', 'back', 'empty'],
-  findRecordings: async (camera) => (camera === 'front' || camera === 'back' ? [0, 10, 20].map((o) => recording(camera, o)) : []),
+  listCameras: async () => ['front', 'back', 'side', 'empty'],
+  findRecordings: async (camera) => (['front', 'back', 'side'].includes(camera) ? recordingsOf(camera) : []),
   checkReadable: async () => undefined,
 };
 
-const options: TranscodeModuleOptions = {
+const baseOptions: TranscodeModuleOptions = {
   transcodeDir: '/transcode',
   maxConcurrentTranscodes: 2,
   ttlSeconds: 60,
@@ -118,7 +141,11 @@ const options: TranscodeModuleOptions = {
   outputMaxHeight: 720,
   ffmpegPath: 'ffmpeg',
   ffmpegPreset: 'ultrafast',
+  lookaheadSeconds: 10,
+  idleTimeoutSeconds: 30,
 };
+
+const flush = () => new Promise((resolve) => setTimeout(resolve, 15));
 
 describe('TranscodeSessionService', () => {
   let service: TranscodeSessionService;
@@ -126,15 +153,16 @@ describe('TranscodeSessionService', () => {
   let files: FakeFiles;
   let clock: ManualClock;
 
-  beforeEach(async () => {
+  async function build(overrides: Partial<TranscodeModuleOptions> = {}) {
     supervisor = new FakeSupervisor();
     files = new FakeFiles();
     clock = new ManualClock();
     const moduleRef = await Test.createTestingModule({
       providers: [
         TranscodeSessionService,
+        SessionEncoderService,
         FfmpegCommandBuilder,
-        { provide: TRANSCODE_MODULE_OPTIONS, useValue: options },
+        { provide: TRANSCODE_MODULE_OPTIONS, useValue: { ...baseOptions, ...overrides } },
         { provide: RECORDING_SOURCE, useValue: source },
         { provide: FfmpegProcessSupervisor, useValue: supervisor },
         { provide: SessionFilesStore, useValue: files },
@@ -143,69 +171,162 @@ describe('TranscodeSessionService', () => {
       ],
     }).compile();
     service = moduleRef.get(TranscodeSessionService);
-  });
+  }
+
+  beforeEach(() => build());
+  afterEach(() => service.beforeApplicationShutdown());
 
   describe('deduplication', () => {
     it('gives 50 concurrent identical requests one session and one ffmpeg', async () => {
-      const sessions = await Promise.all(Array.from({ length: 50 }, () => service.open('front', T, T + 30)));
+      const sessions = await Promise.all(Array.from({ length: 50 }, () => service.open('front', T, T + 100)));
       expect(new Set(sessions.map((s) => s.id)).size).toBe(1);
       expect(supervisor.spawned).toHaveLength(1);
       expect(service.list()).toHaveLength(1);
     });
 
-    it('starts separate sessions for different ranges', async () => {
-      const [a, b] = await Promise.all([service.open('front', T, T + 30), service.open('front', T, T + 20)]);
-      expect(a.id).not.toBe(b.id);
-      expect(supervisor.spawned).toHaveLength(2);
-    });
-
-    it('shares the failure with every waiter and lets a later request start afresh', async () => {
+    it('shares a start-up failure with every waiter and lets a later request start afresh', async () => {
       supervisor.onSpawn = (process) => setTimeout(() => process.exit(1), 5);
-      const results = await Promise.allSettled(Array.from({ length: 5 }, () => service.open('front', T, T + 30)));
+      const results = await Promise.allSettled(Array.from({ length: 5 }, () => service.open('front', T, T + 100)));
       expect(results.every((r) => r.status === 'rejected' && r.reason instanceof TranscoderFailedException)).toBe(true);
       expect(supervisor.spawned).toHaveLength(1);
       expect(service.list()).toEqual([]);
-      supervisor.onSpawn = (process) => setTimeout(() => process.announceSegment(0), 5);
-      await expect(service.open('front', T, T + 30)).resolves.toBeDefined();
-      expect(supervisor.spawned).toHaveLength(2);
+      supervisor.onSpawn = (process) => setTimeout(() => process.announce(process.startIndex), 5);
+      await expect(service.open('front', T, T + 100)).resolves.toBeDefined();
     });
   });
 
   describe('the concurrency limit', () => {
-    it('refuses a new session with 429 when MAX_CONCURRENT_TRANSCODES encoders run', async () => {
-      await service.open('front', T, T + 30);
-      await service.open('back', T, T + 30);
-      await expect(service.open('front', T, T + 20)).rejects.toBeInstanceOf(TooManyTranscodesException);
+    it('refuses a new session with 429 when MAX_CONCURRENT_TRANSCODES encoders are encoding', async () => {
+      await service.open('front', T, T + 100);
+      await service.open('back', T, T + 100);
+      await expect(service.open('side', T, T + 100)).rejects.toBeInstanceOf(TooManyTranscodesException);
+      await expect(service.open('front', T, T + 100)).resolves.toBeDefined();
+    });
+
+    it('does not count encoders paused under the lookahead', async () => {
+      const front = await service.open('front', T, T + 100);
+      await service.open('back', T, T + 100);
+      // 10 s lookahead = 5 segments ahead of the viewer (at 0): the encoder pauses after #5.
+      for (let i = 1; i <= 5; i += 1) supervisor.spawned[0].announce(i);
+      expect(supervisor.spawned[0].isPaused).toBe(true);
+      expect(front.isEncoding).toBe(false);
+      await expect(service.open('side', T, T + 100)).resolves.toBeDefined();
+    });
+
+    it('does not count encoders stopped after the idle timeout', async () => {
+      await build({ idleTimeoutSeconds: 0.05 });
+      await service.open('front', T, T + 100);
+      await service.open('back', T, T + 100);
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      expect(supervisor.spawned.every((p) => p.stopped)).toBe(true);
+      await expect(service.open('side', T, T + 100)).resolves.toBeDefined();
+    });
+  });
+
+  describe('segments on demand', () => {
+    it('serves a finished segment at once', async () => {
+      const session = await service.open('front', T, T + 100);
+      await expect(service.segmentFile(session, 0)).resolves.toBe('r1_00000.ts');
+    });
+
+    it('waits for a segment the running encoder will reach soon, without a restart', async () => {
+      const session = await service.open('front', T, T + 100);
+      const pending = service.segmentFile(session, 3);
+      await flush();
+      supervisor.spawned[0].announce(1);
+      supervisor.spawned[0].announce(2);
+      supervisor.spawned[0].announce(3);
+      await expect(pending).resolves.toBe('r1_00003.ts');
+      expect(supervisor.spawned).toHaveLength(1);
+    });
+
+    it('restarts the encoder at a segment far ahead (a seek), with timestamps aligned to the range', async () => {
+      const session = await service.open('front', T, T + 100);
+      await expect(service.segmentFile(session, 40)).resolves.toBe('r2_00040.ts');
+      expect(supervisor.spawned).toHaveLength(2);
+      expect(supervisor.spawned[0].stopped).toBe(true);
+      const args = supervisor.spawned[1].args;
+      expect(args[args.indexOf('-ss') + 1]).toBe('80');
+      expect(args[args.indexOf('-output_ts_offset') + 1]).toBe('80');
+      expect(args[args.indexOf('-segment_start_number') + 1]).toBe('40');
+    });
+
+    it('restarts at a segment behind the running encoder (a seek back)', async () => {
+      const session = await service.open('front', T, T + 100);
+      await service.segmentFile(session, 40);
+      await expect(service.segmentFile(session, 20)).resolves.toBe('r3_00020.ts');
+      expect(supervisor.spawned.map((p) => p.startIndex)).toEqual([0, 40, 20]);
+    });
+
+    it('lets parallel prefetches around a seek share one restart', async () => {
+      const session = await service.open('front', T, T + 100);
+      supervisor.onSpawn = (process) =>
+        setTimeout(() => [0, 1, 2, 3].forEach((i) => process.announce(process.startIndex + i)), 5);
+      const files = await Promise.all([30, 31, 32, 33].map((i) => service.segmentFile(session, i)));
+      expect(files).toEqual(['r2_00030.ts', 'r2_00031.ts', 'r2_00032.ts', 'r2_00033.ts']);
       expect(supervisor.spawned).toHaveLength(2);
     });
 
-    it('still lets callers join a running session when full', async () => {
-      const first = await service.open('front', T, T + 30);
-      await service.open('back', T, T + 30);
-      await expect(service.open('front', T, T + 30)).resolves.toBe(first);
-    });
-
-    it('frees the slot when an encoder finishes the range', async () => {
-      await service.open('front', T, T + 30);
-      await service.open('back', T, T + 30);
-      supervisor.spawned[0].exit(0);
-      await supervisor.spawned[0].exited;
-      await expect(service.open('front', T, T + 20)).resolves.toBeDefined();
-    });
-
-    it('counts a session that is still starting (no segment yet) against the limit', async () => {
+    it('never serves a file an earlier run left unfinished: it waits for the new run to finish it', async () => {
+      const session = await service.open('front', T, T + 100);
+      await service.segmentFile(session, 30); // run 2 from #30 finishes #30 only
       supervisor.onSpawn = () => undefined;
-      const pending = [service.open('front', T, T + 30), service.open('back', T, T + 30)].map((p) => p.catch((e) => e));
-      await new Promise((resolve) => setImmediate(resolve));
-      await expect(service.open('front', T, T + 20)).rejects.toBeInstanceOf(TooManyTranscodesException);
-      await Promise.all(pending);
+      const pending = service.segmentFile(session, 10); // run 3 from #10
+      await flush();
+      let settled = false;
+      void pending.then(() => (settled = true));
+      await flush();
+      expect(settled).toBe(false);
+      supervisor.spawned[2].announce(10);
+      await expect(pending).resolves.toBe('r3_00010.ts');
+    });
+
+    it('answers 504 when the segment does not come in time, and 502 when the encoder it started dies', async () => {
+      const session = await service.open('front', T, T + 100);
+      supervisor.onSpawn = () => undefined;
+      await expect(service.segmentFile(session, 40)).rejects.toBeInstanceOf(FirstSegmentTimeoutException);
+      supervisor.onSpawn = (process) => setTimeout(() => process.exit(1), 5);
+      await expect(service.segmentFile(session, 45)).rejects.toBeInstanceOf(TranscoderFailedException);
+      expect(service.list()).toHaveLength(1);
+    });
+
+    it('restarts an encoder that was killed, at the segment asked for next', async () => {
+      const session = await service.open('front', T, T + 100);
+      supervisor.spawned[0].exit(137);
+      await expect(service.segmentFile(session, 1)).resolves.toBe('r2_00001.ts');
+    });
+  });
+
+  describe('work follows the viewer', () => {
+    it('pauses the encoder LOOKAHEAD_SECONDS ahead of the viewer and resumes it as the viewer advances', async () => {
+      const session = await service.open('front', T, T + 100);
+      const encoder = supervisor.spawned[0];
+      for (let i = 1; i <= 4; i += 1) encoder.announce(i);
+      expect(encoder.isPaused).toBe(false);
+      encoder.announce(5);
+      expect(encoder.isPaused).toBe(true);
+      await service.segmentFile(session, 2);
+      expect(encoder.isPaused).toBe(false);
+      encoder.announce(6);
+      encoder.announce(7);
+      expect(encoder.isPaused).toBe(true);
+    });
+
+    it('stops the encoder after IDLE_TIMEOUT_SECONDS without a request, and a later request resumes the session', async () => {
+      await build({ idleTimeoutSeconds: 0.05 });
+      const session = await service.open('front', T, T + 100);
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      expect(supervisor.spawned[0].stopped).toBe(true);
+      expect(service.list()).toHaveLength(1);
+      await expect(service.segmentFile(session, 0)).resolves.toBe('r1_00000.ts');
+      await expect(service.segmentFile(session, 1)).resolves.toBe('r2_00001.ts');
     });
   });
 
   describe('start-up failures', () => {
-    it('answers 504 when no segment comes within SEGMENT_WAIT_TIMEOUT_SECONDS and stops the encoder', async () => {
+    it('answers 504 when no first segment comes within SEGMENT_WAIT_TIMEOUT_SECONDS and removes the session', async () => {
       supervisor.onSpawn = () => undefined;
-      await expect(service.open('front', T, T + 30)).rejects.toBeInstanceOf(FirstSegmentTimeoutException);
+      await expect(service.open('front', T, T + 100)).rejects.toBeInstanceOf(FirstSegmentTimeoutException);
       expect(supervisor.spawned[0].stopped).toBe(true);
       expect(service.list()).toEqual([]);
       expect(files.removed).toHaveLength(1);
@@ -220,30 +341,28 @@ describe('TranscodeSessionService', () => {
 
   describe('cleanup by last access', () => {
     it('removes sessions idle past the TTL and keeps those requested since', async () => {
-      const watched = await service.open('front', T, T + 30);
-      const idle = await service.open('back', T, T + 30);
+      const watched = await service.open('front', T, T + 100);
+      const idle = await service.open('back', T, T + 100);
       clock.value += 45_000;
       service.access(watched.id);
       clock.value += 30_000;
       expect(await service.removeStaleSessions()).toBe(1);
       expect(service.list().map((s) => s.id)).toEqual([watched.id]);
       expect(files.removed).toEqual([idle.id]);
-      expect(supervisor.spawned[1].stopped).toBe(true);
     });
 
     it('does not count the encoder still writing files as an access', async () => {
-      const session = await service.open('front', T, T + 30);
+      await service.open('front', T, T + 100);
       clock.value += 61_000;
-      supervisor.spawned[0].announceSegment(1);
+      supervisor.spawned[0].announce(1);
       expect(await service.removeStaleSessions()).toBe(1);
       expect(service.list()).toEqual([]);
-      expect(session.state).toBe('stopped');
     });
   });
 
   it('stops every encoder before the application shuts down', async () => {
-    await service.open('front', T, T + 30);
-    await service.open('back', T, T + 30);
+    await service.open('front', T, T + 100);
+    await service.open('back', T, T + 100);
     await service.beforeApplicationShutdown();
     expect(supervisor.spawned.every((p) => p.stopped)).toBe(true);
     expect(service.list()).toEqual([]);

@@ -1,24 +1,14 @@
-import {
-  BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  OnModuleInit,
-} from '@nestjs/common';
-import { firstValueFrom, map, merge, timer } from 'rxjs';
-import {
-  FfmpegCommandBuilder,
-  FfmpegProcessSupervisor,
-  ProcessExit,
-  buildConcatList,
-  parseSegmentListLine,
-  toProgressReports,
-} from '@app/ffmpeg';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { filter, firstValueFrom, map, merge, startWith, switchMap, takeUntil, timer } from 'rxjs';
+import { FfmpegCommandBuilder, FfmpegProcessSupervisor, ProcessExit, buildConcatList } from '@app/ffmpeg';
 import { RECORDING_SOURCE, RecordingSource, RecordingTimeline, planTimeline } from '@app/recordings';
 import { InvalidSettingError } from '@app/common';
 import { SessionCameraResolver, StreamTokenService } from '@app/auth';
 import { Clock } from './clock';
-import { renderEventPlaylist } from './media-playlist';
+import { decideSegmentAction, nextViewerHead } from './encoder-decisions';
+import { renderVodPlaylist, segmentUri } from './media-playlist';
+import { planSegments } from './segment-plan';
+import { SessionEncoderService } from './session-encoder.service';
 import { SessionFilesStore } from './session-files.store';
 import { transcodeSessionId } from './session-id';
 import { findStaleSessions } from './stale-sessions';
@@ -26,6 +16,7 @@ import {
   FirstSegmentTimeoutException,
   InvalidRangeException,
   NoRecordingsException,
+  SegmentNotFoundException,
   SessionNotFoundException,
   TooManyTranscodesException,
   TranscoderFailedException,
@@ -34,18 +25,24 @@ import {
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from './transcode.module-definition';
 import { TranscodeSession } from './transcode-session';
 
-/** ffmpeg writes `-progress` to stdout and the finished-segment list to fd 3. */
-const PROGRESS_FD = 1;
-const SEGMENT_LIST_FD = 3;
+/**
+ * A segment this close ahead of what the encoder is making is waited for; further ahead, a
+ * restart there is quicker (a restart costs about one segment's encode plus ffmpeg's start).
+ */
+const WAIT_WINDOW_SECONDS = 8;
+/** How long the health check reuses its last ffmpeg probe. */
+const FFMPEG_PROBE_CACHE_MS = 5000;
 
 /**
  * Owns every transcode session: creates or reuses one per camera and range, enforces the
- * encoder limit, answers playlist and segment lookups, and stops sessions that nobody watches.
+ * encoder limit, answers playlist and segment requests (serve, wait or restart the encoder
+ * there), stops encoders nobody is watching, and removes sessions past their TTL.
  */
 @Injectable()
 export class TranscodeSessionService implements OnModuleInit, BeforeApplicationShutdown, SessionCameraResolver {
   private readonly logger = new Logger(TranscodeSessionService.name);
   private readonly sessions = new Map<string, TranscodeSession>();
+  private ffmpegProbe: { at: number; result: Promise<void> } | null = null;
 
   constructor(
     @Inject(TRANSCODE_MODULE_OPTIONS) private readonly options: TranscodeModuleOptions,
@@ -53,6 +50,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     private readonly commands: FfmpegCommandBuilder,
     private readonly supervisor: FfmpegProcessSupervisor,
     private readonly files: SessionFilesStore,
+    private readonly encoders: SessionEncoderService,
     private readonly clock: Clock,
     private readonly streamTokens: StreamTokenService,
   ) {}
@@ -98,39 +96,92 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     return session;
   }
 
-  playlist(session: TranscodeSession, query?: string): string {
-    return renderEventPlaylist(session.segments, {
-      targetDurationSeconds: this.options.segmentDurationSeconds,
-      complete: session.state !== 'starting' && session.state !== 'encoding',
-      query,
-    });
-  }
-
   cameraOfSession(sessionId: string): string | undefined {
     return this.sessions.get(sessionId)?.camera;
   }
 
+  playlist(session: TranscodeSession, query?: string): string {
+    return renderVodPlaylist(session.segments, { query });
+  }
+
   /**
-   * A stream token for the session's files. It lasts the session TTL plus the range's length
-   * (unless STREAM_TOKEN_TTL_SECONDS says otherwise), so a viewer who plays the whole range in
-   * real time is never cut off.
+   * The file of segment `index`, once it is finished: served at once when ready, waited for
+   * when the encoder will reach it soon, otherwise the encoder is restarted there (a seek).
+   * The decision is taken under the session's lock, so parallel requests (players prefetch)
+   * never restart each other's encoder.
    */
-  issueStreamToken(session: TranscodeSession): string {
-    return this.streamTokens.issue(
-      { sessionId: session.id, camera: session.camera },
-      this.options.ttlSeconds + session.timeline.durationSeconds,
-    );
+  async segmentFile(session: TranscodeSession, index: number): Promise<string> {
+    if (!Number.isInteger(index) || index < 0 || index >= session.segments.length) {
+      throw new SegmentNotFoundException(segmentUri(index));
+    }
+    const ready = session.readyFile(index);
+    session.viewerHead = nextViewerHead(session.viewerHead, index, session.encoder?.startIndex ?? 0);
+    if (ready) {
+      this.encoders.applyLookahead(session);
+      return ready;
+    }
+    const timeoutSeconds = this.options.segmentWaitTimeoutSeconds;
+    const deadline = this.clock.now() + timeoutSeconds * 1000;
+    let restartedHere = false;
+    for (;;) {
+      const failure = await session.lock.runExclusive(async () => {
+        if (session.readyFile(index) || !session.alive) return null;
+        const run = session.encoder;
+        // A run this request started that died before reaching the segment: report, do not loop.
+        if (restartedHere && run?.exit && run.nextIndex <= index) return run.exit;
+        const encoder = run && !run.exit ? { running: true, startIndex: run.startIndex, nextIndex: run.nextIndex } : null;
+        const action = decideSegmentAction(index, false, encoder, this.waitWindowSegments);
+        if (action === 'restart') {
+          await this.encoders.startAt(session, index);
+          restartedHere = true;
+        } else {
+          this.encoders.applyLookahead(session);
+        }
+        return null;
+      });
+      if (failure) throw new TranscoderFailedException(describeExit(failure), failure.stderrTail);
+      const file = session.readyFile(index);
+      if (file) return file;
+      if (!session.alive) throw new SessionNotFoundException();
+      const remaining = deadline - this.clock.now();
+      const outcome = await firstValueFrom(
+        merge(
+          session.segmentReady$.pipe(filter((ready) => ready === index)),
+          session.encoderChanged$,
+          timer(Math.max(0, remaining)).pipe(map(() => 'timeout' as const)),
+        ),
+        { defaultValue: 'closed' as const },
+      );
+      if (outcome === 'timeout' && !session.readyFile(index)) {
+        const tail = session.encoder?.process.stderrTail() ?? [];
+        this.logger.error(`session ${session.id}: segment ${index} not ready within ${timeoutSeconds} s`);
+        throw new FirstSegmentTimeoutException(timeoutSeconds, tail, index);
+      }
+    }
   }
 
   list(): TranscodeSession[] {
     return [...this.sessions.values()];
   }
 
-  /** ffmpeg processes currently holding a slot. */
+  /** ffmpeg processes encoding right now (paused and stopped ones do not count). */
   encodingCount(): number {
     let count = 0;
-    for (const session of this.sessions.values()) if (session.holdsEncoderSlot) count += 1;
+    for (const session of this.sessions.values()) if (session.isEncoding) count += 1;
     return count;
+  }
+
+  /**
+   * A stream token for the session's files. It lasts the session TTL plus the range's length
+   * (unless STREAM_TOKEN_TTL_SECONDS says otherwise), so a viewer who plays the whole range in
+   * real time is never cut off; it never outlives the login it was issued to (`notAfter`).
+   */
+  issueStreamToken(session: TranscodeSession, notAfter?: number): string {
+    return this.streamTokens.issue(
+      { sessionId: session.id, camera: session.camera },
+      this.options.ttlSeconds + session.timeline.durationSeconds,
+      notAfter,
+    );
   }
 
   async remove(sessionId: string): Promise<void> {
@@ -149,6 +200,18 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     return stale.length;
   }
 
+  /**
+   * The health check's view of ffmpeg: probed at most every few seconds, so that a health
+   * endpoint open to anyone cannot be used to make the server spawn processes.
+   */
+  checkFfmpegCached(): Promise<void> {
+    const now = this.clock.now();
+    if (!this.ffmpegProbe || now - this.ffmpegProbe.at > FFMPEG_PROBE_CACHE_MS) {
+      this.ffmpegProbe = { at: now, result: this.checkFfmpeg() };
+    }
+    return this.ffmpegProbe.result;
+  }
+
   async checkFfmpeg(): Promise<void> {
     const exit = await this.supervisor.run(this.options.ffmpegPath, this.commands.buildVersionProbe(), 5000);
     if (exit.code !== 0) {
@@ -158,6 +221,10 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
 
   checkStorage(): Promise<{ freeBytes: number }> {
     return this.files.checkStorage();
+  }
+
+  private get waitWindowSegments(): number {
+    return Math.max(2, Math.ceil(WAIT_WINDOW_SECONDS / this.options.segmentDurationSeconds));
   }
 
   private assertRange(start: number, end: number): void {
@@ -189,18 +256,21 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     if (this.encodingCount() >= this.options.maxConcurrentTranscodes) {
       throw new TooManyTranscodesException(this.options.maxConcurrentTranscodes);
     }
-    const session = new TranscodeSession(id, camera, start, end, timeline, this.clock.now());
+    const segments = planSegments(timeline, this.options.segmentDurationSeconds);
+    const session = new TranscodeSession(id, camera, start, end, timeline, segments, this.clock.now());
     this.sessions.set(id, session);
-    session.ready = this.startEncoder(session).catch(async (error: unknown) => {
+    this.stopEncoderWhenIdle(session);
+    session.ready = this.prepare(session).catch(async (error: unknown) => {
+      this.logger.error(`session ${session.id}: could not start: ${(error as Error).message}`);
       await this.stop(session);
       throw error;
     });
     return session;
   }
 
-  private async startEncoder(session: TranscodeSession): Promise<void> {
-    const dir = await this.files.createSessionDir(session.id);
-    const concatListPath = await this.files.writeConcatList(
+  private async prepare(session: TranscodeSession): Promise<void> {
+    await this.files.createSessionDir(session.id);
+    await this.files.writeConcatList(
       session.id,
       buildConcatList(
         session.timeline.pieces.map((piece) => {
@@ -214,80 +284,38 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
         }),
       ),
     );
-    if (session.state === 'stopped') return;
-    const args = this.commands.buildHlsTranscode({
-      concatListPath,
-      inputOffsetSeconds: session.timeline.pieces[0].inpointSeconds,
-      durationSeconds: session.timeline.durationSeconds,
-      outputDir: dir,
-      segmentDurationSeconds: this.options.segmentDurationSeconds,
-      maxHeight: this.options.outputMaxHeight,
-      preset: this.options.ffmpegPreset,
-      segmentListFd: SEGMENT_LIST_FD,
-      progressFd: PROGRESS_FD,
-    });
-    const ffmpeg = this.supervisor.spawn(this.options.ffmpegPath, args, {
-      outputFds: [PROGRESS_FD, SEGMENT_LIST_FD],
-      cwd: dir,
-      label: `ffmpeg[${session.id.slice(0, 8)} ${session.camera}]`,
-    });
-    session.process = ffmpeg;
-    if (ffmpeg.pid !== undefined) await this.files.writePid(session.id, ffmpeg.pid);
-
-    ffmpeg.lines(SEGMENT_LIST_FD).subscribe((line) => {
-      const segment = parseSegmentListLine(line);
-      // An empty segment (no frame in it) is what ffmpeg announces when the input has no data.
-      if (segment && segment.endSeconds > segment.startSeconds) {
-        session.addSegment({
-          fileName: segment.fileName,
-          durationSeconds: Math.max(0, segment.endSeconds - segment.startSeconds),
-        });
-      }
-    });
-    toProgressReports(ffmpeg.lines(PROGRESS_FD)).subscribe((progress) => (session.progress = progress));
-    void ffmpeg.exited.then((exit) => this.onEncoderExit(session, exit));
-
-    const timeoutSeconds = this.options.segmentWaitTimeoutSeconds;
-    const outcome = await firstValueFrom(
-      merge(
-        session.segmentAdded$.pipe(map(() => 'ready' as const)),
-        ffmpeg.exit$,
-        timer(timeoutSeconds * 1000).pipe(map(() => 'timeout' as const)),
-      ),
-      { defaultValue: 'ready' as const },
-    );
-    if (outcome === 'ready' && session.segments.length > 0) return;
-    if (outcome === 'timeout') {
-      const tail = ffmpeg.stderrTail();
-      this.logger.error(
-        `session ${session.id}: no segment within ${timeoutSeconds} s; ffmpeg stderr:\n${tail.join('\n')}`,
-      );
-      throw new FirstSegmentTimeoutException(timeoutSeconds, tail);
-    }
-    const exit = outcome === 'ready' ? await ffmpeg.exited : outcome;
-    if (session.segments.length > 0) return;
-    const reason = exit.code === 0 ? 'it produced no video from the recordings' : describeExit(exit);
-    this.logger.error(`session ${session.id}: ffmpeg ended before the first segment: ${reason}`);
-    throw new TranscoderFailedException(reason, exit.stderrTail);
+    await this.segmentFile(session, 0);
+    session.state = 'active';
   }
 
-  private onEncoderExit(session: TranscodeSession, exit: ProcessExit): void {
-    if (session.state === 'stopped') return;
-    if (exit.code === 0) {
-      session.state = 'complete';
-    } else {
-      session.state = 'failed';
-      this.logger.error(`session ${session.id}: ffmpeg failed (${describeExit(exit)})`);
-    }
-    session.closeEvents();
+  /** After IDLE_TIMEOUT_SECONDS without a request the encoder stops; the files stay for the TTL. */
+  private stopEncoderWhenIdle(session: TranscodeSession): void {
+    session.accessed$
+      .pipe(
+        startWith(undefined),
+        switchMap(() => timer(this.options.idleTimeoutSeconds * 1000)),
+        takeUntil(session.closed$),
+      )
+      .subscribe(() => {
+        if (!session.alive || !session.encoderRunning) return;
+        void session.lock.runExclusive(async () => {
+          if (!session.encoderRunning) return;
+          this.logger.log(`session ${session.id}: no request for ${this.options.idleTimeoutSeconds} s, stopping its encoder`);
+          await this.encoders.stop(session);
+          session.notifyEncoderChanged();
+        });
+      });
   }
 
   /** Stops ffmpeg and deletes the session and its folder. Safe to call more than once. */
   private async stop(session: TranscodeSession): Promise<void> {
     if (this.sessions.get(session.id) === session) this.sessions.delete(session.id);
+    if (session.state === 'stopped') return;
     session.state = 'stopped';
+    // Under the lock: a restart in progress finishes first, and none starts after this.
+    await session.lock.runExclusive(() => session.encoder?.process.stop());
+    session.notifyEncoderChanged();
     session.closeEvents();
-    await session.process?.stop();
     await this.files.removeSessionDir(session.id);
   }
 }
@@ -295,5 +323,6 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
 function describeExit(exit: ProcessExit): string {
   if (exit.spawnError) return `could not start (${exit.spawnError})`;
   if (exit.signal) return `killed by ${exit.signal}`;
+  if (exit.code === 0) return 'it produced no video from the recordings';
   return `exit code ${exit.code}`;
 }

@@ -1,25 +1,47 @@
+import { Mutex } from 'async-mutex';
 import { Observable, Subject } from 'rxjs';
-import type { FfmpegProgress, SupervisedProcess } from '@app/ffmpeg';
+import type { FfmpegProgress, ProcessExit, SupervisedProcess } from '@app/ffmpeg';
 import type { RecordingTimeline } from '@app/recordings';
-import type { PlaylistSegment } from './media-playlist';
+import type { PlannedSegment } from './segment-plan';
+
+/** One ffmpeg process of a session, from the segment it started at. */
+export interface EncoderRun {
+  /** Counts up per session; names the run's files so runs never overwrite each other. */
+  id: number;
+  process: SupervisedProcess;
+  startIndex: number;
+  /** Next segment this run will finish. */
+  nextIndex: number;
+  /** Set once the process has ended. */
+  exit: ProcessExit | null;
+  progress: FfmpegProgress | null;
+}
 
 /**
- * starting: ffmpeg launched, no segment yet; encoding: segments coming; complete: the whole
- * range is transcoded; failed: ffmpeg died; stopped: deleted or expired.
+ * starting: the first encoder is on its way to segment 0; active: serving (an encoder may be
+ * running, paused or idle-stopped); stopped: deleted or expired.
  */
-export type TranscodeSessionState = 'starting' | 'encoding' | 'complete' | 'failed' | 'stopped';
+export type TranscodeSessionState = 'starting' | 'active' | 'stopped';
 
-/** The live state of one transcode: one camera, one range, one folder, at most one ffmpeg. */
+/** The live state of one transcode: one camera, one range, one folder, at most one ffmpeg at a time. */
 export class TranscodeSession {
   state: TranscodeSessionState = 'starting';
   lastAccessAt: number;
-  process: SupervisedProcess | null = null;
-  progress: FfmpegProgress | null = null;
+  /** The current (or last) encoder run. */
+  encoder: EncoderRun | null = null;
+  /** Highest segment the viewer has asked for since the last seek: the lookahead is measured from it. */
+  viewerHead = 0;
   /** Resolves once the first segment is playable; rejects with the HTTP error to answer. */
   ready!: Promise<void>;
-  private readonly finished: PlaylistSegment[] = [];
-  private readonly finishedNames = new Set<string>();
-  private readonly segmentAdded = new Subject<PlaylistSegment>();
+  /** Serve/wait/restart decisions of one session are taken one at a time. */
+  readonly lock = new Mutex();
+  private runCounter = 0;
+  /** Finished segments: index → file name (of the run that made it). */
+  private readonly readyFiles = new Map<number, string>();
+  private readonly segmentReady = new Subject<number>();
+  private readonly encoderChanged = new Subject<void>();
+  private readonly accessed = new Subject<void>();
+  private readonly closed = new Subject<void>();
 
   constructor(
     readonly id: string,
@@ -27,46 +49,81 @@ export class TranscodeSession {
     readonly start: number,
     readonly end: number,
     readonly timeline: RecordingTimeline,
+    readonly segments: readonly PlannedSegment[],
     readonly createdAt: number,
   ) {
     this.lastAccessAt = createdAt;
   }
 
-  /** True while a create, playlist or segment request may still be answered from this session. */
   get alive(): boolean {
-    return this.state !== 'stopped' && this.state !== 'failed';
+    return this.state !== 'stopped';
   }
 
-  /** True while it holds an encoder slot. */
-  get holdsEncoderSlot(): boolean {
-    return this.state === 'starting' || this.state === 'encoding';
+  /** An encoder that is running and not paused: what the concurrency limit counts. */
+  get isEncoding(): boolean {
+    const process = this.encoder?.process;
+    return this.state === 'starting' || (!!process && process.running && !process.isPaused);
   }
 
-  get segments(): readonly PlaylistSegment[] {
-    return this.finished;
+  get encoderRunning(): boolean {
+    return !!this.encoder?.process.running;
   }
 
-  get segmentAdded$(): Observable<PlaylistSegment> {
-    return this.segmentAdded.asObservable();
+  get readyCount(): number {
+    return this.readyFiles.size;
+  }
+
+  /** Emits the index of each segment as it is finished. */
+  get segmentReady$(): Observable<number> {
+    return this.segmentReady.asObservable();
+  }
+
+  /** Emits when the encoder is restarted, stopped or ends: waiters look again. */
+  get encoderChanged$(): Observable<void> {
+    return this.encoderChanged.asObservable();
+  }
+
+  /** Emits once, when the session is stopped. */
+  get closed$(): Observable<void> {
+    return this.closed.asObservable();
+  }
+
+  /** Emits on every request: drives the idle stop. */
+  get accessed$(): Observable<void> {
+    return this.accessed.asObservable();
+  }
+
+  nextRunId(): number {
+    this.runCounter += 1;
+    return this.runCounter;
   }
 
   touch(now: number): void {
     this.lastAccessAt = Math.max(this.lastAccessAt, now);
+    this.accessed.next();
   }
 
-  hasSegment(fileName: string): boolean {
-    return this.finishedNames.has(fileName);
+  readyFile(index: number): string | undefined {
+    return this.readyFiles.get(index);
   }
 
-  addSegment(segment: PlaylistSegment): void {
-    if (this.finishedNames.has(segment.fileName)) return;
-    this.finished.push(segment);
-    this.finishedNames.add(segment.fileName);
-    if (this.state === 'starting') this.state = 'encoding';
-    this.segmentAdded.next(segment);
+  /** Records a finished segment; returns the file it replaces (from an earlier run), if any. */
+  markReady(index: number, fileName: string): string | undefined {
+    const previous = this.readyFiles.get(index);
+    this.readyFiles.set(index, fileName);
+    this.segmentReady.next(index);
+    return previous !== fileName ? previous : undefined;
+  }
+
+  notifyEncoderChanged(): void {
+    this.encoderChanged.next();
   }
 
   closeEvents(): void {
-    this.segmentAdded.complete();
+    this.closed.next();
+    this.closed.complete();
+    this.segmentReady.complete();
+    this.encoderChanged.complete();
+    this.accessed.complete();
   }
 }

@@ -49,9 +49,11 @@ export class TranscodeStreamController {
       response.type(PLAYLIST_CONTENT_TYPE);
       return this.sessions.playlist(session, this.segmentQuery(request.user, session));
     }
-    // Only segments ffmpeg has announced as finished are served: never a half-written file.
-    if (!session.hasSegment(params.fileName)) throw new SegmentNotFoundException(params.fileName);
-    const file = await this.files.openFile(session.id, params.fileName);
+    // Only segments ffmpeg has announced as finished are served: never a half-written file,
+    // never one left by an earlier run.
+    const index = Number(params.fileName.slice(4, 9));
+    const fileName = await this.sessions.segmentFile(session, index);
+    const file = await this.files.openFile(session.id, fileName);
     if (!file) throw new SegmentNotFoundException(params.fileName);
     const { size } = await file.stat();
     return new StreamableFile(file.createReadStream(), { type: SEGMENT_CONTENT_TYPE, length: size });
@@ -63,7 +65,10 @@ export class TranscodeStreamController {
    */
   private segmentQuery(principal: Principal | undefined, session: TranscodeSession): string | undefined {
     if (!this.streamTokens.enabled) return undefined;
-    const token = principal?.kind === 'stream' && principal.token ? principal.token : this.sessions.issueStreamToken(session);
+    const token =
+      principal?.kind === 'stream' && principal.token
+        ? principal.token
+        : this.sessions.issueStreamToken(session, principal?.expiresAt);
     return `token=${encodeURIComponent(token)}`;
   }
 }

@@ -63,6 +63,16 @@ class TranscodeEnvironment {
 
   @IsIn(X264_PRESETS)
   FFMPEG_PRESET: string = 'ultrafast';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(4)
+  LOOKAHEAD_SECONDS: number = 60;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  IDLE_TIMEOUT_SECONDS: number = 30;
 }
 
 /** The `transcode` settings namespace, read from the environment and validated at start. */
@@ -78,5 +88,7 @@ export const transcodeConfig = registerAs('transcode', (): TranscodeModuleOption
     outputMaxHeight: env.OUTPUT_MAX_HEIGHT,
     ffmpegPath: env.FFMPEG_PATH,
     ffmpegPreset: env.FFMPEG_PRESET,
+    lookaheadSeconds: env.LOOKAHEAD_SECONDS,
+    idleTimeoutSeconds: env.IDLE_TIMEOUT_SECONDS,
   };
 });

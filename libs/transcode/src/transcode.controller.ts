@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Param, UseFilters, UsePipes } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Req, UseFilters, UsePipes } from '@nestjs/common';
 import {
   ApiBadGatewayResponse,
   ApiBadRequestResponse,
@@ -9,7 +9,7 @@ import {
   ApiTags,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
-import { Authenticated, StreamTokenService } from '@app/auth';
+import { Authenticated, Principal, StreamTokenService } from '@app/auth';
 import { ErrorResponseDto, JsonExceptionFilter, createJsonValidationPipe } from '@app/common';
 import { CreateTranscodeParams } from './dto/create-transcode.params';
 import { SessionIdParams } from './dto/session-id.params';
@@ -50,9 +50,14 @@ export class TranscodeController {
   })
   @ApiBadGatewayResponse({ description: 'ffmpeg failed; the message has its last stderr lines', type: ErrorResponseDto })
   @ApiGatewayTimeoutResponse({ description: 'The first segment did not come in time', type: ErrorResponseDto })
-  async start(@Param() params: CreateTranscodeParams): Promise<TranscodeStartedResponse> {
+  async start(
+    @Param() params: CreateTranscodeParams,
+    @Req() request: { user?: Principal },
+  ): Promise<TranscodeStartedResponse> {
     const session = await this.sessions.open(params.camera, Number(params.start), Number(params.end));
-    const token = this.streamTokens.enabled ? `?token=${this.sessions.issueStreamToken(session)}` : '';
+    const token = this.streamTokens.enabled
+      ? `?token=${this.sessions.issueStreamToken(session, request.user?.expiresAt)}`
+      : '';
     return {
       success: true,
       playlist: `/${STREAM_ROUTE_PREFIX}/${session.id}/${PLAYLIST_FILE_NAME}${token}`,
@@ -75,8 +80,10 @@ export class TranscodeController {
         end: session.end,
         state: session.state,
         segments: session.segments.length,
+        readySegments: session.readyCount,
+        encoder: !session.encoderRunning ? 'stopped' : session.encoder!.process.isPaused ? 'paused' : 'encoding',
         lastAccessAt: session.lastAccessAt,
-        pid: session.process?.running ? (session.process.pid ?? null) : null,
+        pid: session.encoderRunning ? (session.encoder!.process.pid ?? null) : null,
       })),
     };
   }

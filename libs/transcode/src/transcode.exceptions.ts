@@ -53,9 +53,9 @@ export class TooManyTranscodesException extends TranscodeHttpException implement
 }
 
 export class FirstSegmentTimeoutException extends TranscodeHttpException {
-  constructor(seconds: number, stderrTail: readonly string[]) {
+  constructor(seconds: number, stderrTail: readonly string[], index = 0) {
     super(
-      `The first segment was not ready within ${seconds} s${formatTail(stderrTail)}`,
+      `${index === 0 ? 'The first segment' : `Segment ${index}`} was not ready within ${seconds} s${formatTail(stderrTail)}`,
       HttpStatus.GATEWAY_TIMEOUT,
     );
   }

@@ -17,6 +17,10 @@ export interface TranscodeModuleOptions {
   ffmpegPath: string;
   /** x264 preset. */
   ffmpegPreset: string;
+  /** The encoder pauses once it is this far ahead of the furthest segment the viewer asked for. */
+  lookaheadSeconds: number;
+  /** The encoder stops after this long without a request (the session stays until its TTL). */
+  idleTimeoutSeconds: number;
 }
 
 export const {

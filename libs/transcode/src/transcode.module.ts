@@ -3,6 +3,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { SESSION_CAMERA_RESOLVER } from '@app/auth';
 import { FfmpegModule } from '@app/ffmpeg';
 import { Clock } from './clock';
+import { SessionEncoderService } from './session-encoder.service';
 import { SessionFilesStore } from './session-files.store';
 import { StaleSessionCleanupJob } from './stale-session-cleanup.job';
 import { TranscodeConfigurableModule } from './transcode.module-definition';
@@ -22,6 +23,7 @@ import { TranscodeStreamController } from './transcode-stream.controller';
   controllers: [TranscodeController, TranscodeStreamController],
   providers: [
     TranscodeSessionService,
+    SessionEncoderService,
     SessionFilesStore,
     StaleSessionCleanupJob,
     Clock,

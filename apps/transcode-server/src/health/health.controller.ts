@@ -34,7 +34,7 @@ export class HealthController {
 
   private checks() {
     return [
-      () => this.probe('ffmpeg', () => this.sessions.checkFfmpeg()),
+      () => this.probe('ffmpeg', () => this.sessions.checkFfmpegCached()),
       () =>
         this.probe('transcode_dir', async () => {
           const { freeBytes } = await this.sessions.checkStorage();

@@ -1,6 +1,7 @@
 import { ExecutionContext, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
+import { parse as parseCookies } from 'cookie';
 import { AUTH_MODULE_OPTIONS, AuthModuleOptions } from '../auth.module-definition';
 import { AuthRequirementMetadata } from '../decorators/auth-requirement.decorator';
 import { AuthenticatedRequest, Principal } from '../principal';
@@ -34,12 +35,23 @@ export class AuthenticationGuard extends AuthGuard(JWT_STRATEGY) {
       context.getHandler(),
       context.getClass(),
     ]);
+    // On stream routes a valid stream token is enough, whatever else the request carries (a
+    // stale Frigate cookie, a proxy's Basic header); an invalid one falls back to the login.
     const streamToken = request.query.token;
-    if (requirement?.camera === 'session' && typeof streamToken === 'string' && !this.carriesLoginToken(request)) {
+    if (requirement?.camera === 'session' && typeof streamToken === 'string') {
       const claims = this.streamTokens.verify(streamToken);
-      if (!claims) throw unauthorized('Invalid or expired stream token');
-      request.user = { kind: 'stream', sub: 'stream', roles: [], sessionId: claims.sessionId, token: streamToken };
-      return true;
+      if (claims) {
+        request.user = {
+          kind: 'stream',
+          sub: 'stream',
+          roles: [],
+          sessionId: claims.sessionId,
+          camera: claims.camera,
+          token: streamToken,
+        };
+        return true;
+      }
+      if (!this.carriesLoginToken(request)) throw unauthorized('Invalid or expired stream token');
     }
     return (await super.canActivate(context)) as boolean;
   }
@@ -54,8 +66,8 @@ export class AuthenticationGuard extends AuthGuard(JWT_STRATEGY) {
   private carriesLoginToken(request: AuthenticatedRequest): boolean {
     const cookie = request.headers.cookie;
     return (
-      typeof request.headers.authorization === 'string' ||
-      (typeof cookie === 'string' && cookie.includes(`${this.options.cookieName}=`))
+      /^Bearer /i.test(String(request.headers.authorization ?? '')) ||
+      (typeof cookie === 'string' && parseCookies(cookie)[this.options.cookieName] !== undefined)
     );
   }
 }

@@ -31,7 +31,14 @@ export class CameraAccessGuard implements CanActivate {
 
     if (principal.kind === 'stream') {
       // A stream token opens its own session's files and nothing else.
-      if (requirement.camera === 'session' && principal.sessionId === request.params.sessionId) return true;
+      const sessionCamera = this.sessions?.cameraOfSession(request.params.sessionId);
+      if (
+        requirement.camera === 'session' &&
+        principal.sessionId === request.params.sessionId &&
+        (sessionCamera === undefined || sessionCamera === principal.camera)
+      ) {
+        return true;
+      }
       throw forbidden('This stream token is not valid for this resource');
     }
     const camera =

@@ -6,7 +6,7 @@ import { decode, verify } from 'jsonwebtoken';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { parseRoleClaim } from '../access-policy';
 import { AUTH_MODULE_OPTIONS, AuthModuleOptions } from '../auth.module-definition';
-import { hmacKeysFor } from '../jwt-keys';
+import { assertUsableSecret, hmacKeysFor } from '../jwt-keys';
 import { Principal } from '../principal';
 
 /** Name the strategy registers under with passport. */
@@ -21,6 +21,7 @@ export const JWT_STRATEGY = 'jwt';
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
   constructor(@Inject(AUTH_MODULE_OPTIONS) options: AuthModuleOptions) {
+    assertUsableSecret(options);
     const hmacKeys = hmacKeysFor(options.jwtSecret);
     const publicKey = options.jwtPublicKey;
     super({
@@ -28,8 +29,14 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
         ExtractJwt.fromAuthHeaderAsBearerToken(),
         (request: Request) => cookieToken(request, options.cookieName),
       ]),
-      secretOrKeyProvider: (_request: Request, rawToken: string, done: (err: unknown, key?: string | Buffer) => void) =>
-        done(null, verificationKey(rawToken, hmacKeys, publicKey)),
+      secretOrKeyProvider: (_request: Request, rawToken: string, done: (err: unknown, key?: string | Buffer) => void) => {
+        // A token whose header or payload is not JSON throws while being decoded: a 401, not a 500.
+        try {
+          done(null, verificationKey(rawToken, hmacKeys, publicKey));
+        } catch {
+          done(new UnauthorizedException({ success: false, message: 'Invalid token: malformed' }));
+        }
+      },
       algorithms: publicKey ? ['HS256', 'RS256', 'ES256'] : ['HS256'],
       ignoreExpiration: false,
     });
@@ -44,7 +51,13 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
     if (cameras !== undefined && !(Array.isArray(cameras) && cameras.every((c) => typeof c === 'string'))) {
       throw invalid('the cameras claim must be a list of camera names');
     }
-    return { kind: 'user', sub: payload.sub, roles: parseRoleClaim(payload.role), cameras: cameras as string[] | undefined };
+    return {
+      kind: 'user',
+      sub: payload.sub,
+      roles: parseRoleClaim(payload.role),
+      cameras: cameras as string[] | undefined,
+      expiresAt: payload.exp,
+    };
   }
 }
 

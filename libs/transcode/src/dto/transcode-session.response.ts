@@ -28,8 +28,11 @@ export class TranscodeSessionSummary {
   @ApiProperty() camera!: string;
   @ApiProperty() start!: number;
   @ApiProperty() end!: number;
-  @ApiProperty({ enum: ['starting', 'encoding', 'complete', 'failed', 'stopped'] }) state!: TranscodeSessionState;
-  @ApiProperty({ description: 'Segments finished so far' }) segments!: number;
+  @ApiProperty({ enum: ['starting', 'active', 'stopped'] }) state!: TranscodeSessionState;
+  @ApiProperty({ description: 'Segments in the playlist' }) segments!: number;
+  @ApiProperty({ description: 'Segments finished so far' }) readySegments!: number;
+  @ApiProperty({ enum: ['encoding', 'paused', 'stopped'], description: 'What its ffmpeg is doing' })
+  encoder!: 'encoding' | 'paused' | 'stopped';
   @ApiProperty({ description: 'Epoch ms of the last request' }) lastAccessAt!: number;
   @ApiProperty({ description: 'pid of the running ffmpeg, if any', nullable: true, type: Number }) pid!: number | null;
 }

@@ -1,0 +1,43 @@
+/** What the session knows about its encoder when a segment is asked for. */
+export interface EncoderView {
+  running: boolean;
+  /** First segment index of the current run. */
+  startIndex: number;
+  /** Next segment index the current run will finish. */
+  nextIndex: number;
+}
+
+export type SegmentAction = 'serve' | 'wait' | 'restart';
+
+/**
+ * Pure: serve a finished segment, wait for one the running encoder will reach soon, or
+ * restart the encoder at it (a seek, or nothing running). "Soon" is `waitWindowSegments`
+ * ahead of what it is encoding now: closer than that, waiting beats a restart's start-up cost.
+ */
+export function decideSegmentAction(
+  requested: number,
+  isReady: boolean,
+  encoder: EncoderView | null,
+  waitWindowSegments: number,
+): SegmentAction {
+  if (isReady) return 'serve';
+  if (!encoder?.running) return 'restart';
+  if (requested < encoder.startIndex) return 'restart';
+  // Passed by this run yet not ready (ffmpeg skipped it): this run will never announce it.
+  if (requested < encoder.nextIndex) return 'restart';
+  if (requested - encoder.nextIndex < waitWindowSegments) return 'wait';
+  return 'restart';
+}
+
+/**
+ * Pure: the viewer's position after a request. Moving back past where the encoder started is a
+ * seek (the position moves back); otherwise prefetches arriving out of order never move it back.
+ */
+export function nextViewerHead(currentHead: number, requested: number, encoderStartIndex: number): number {
+  return requested < encoderStartIndex ? requested : Math.max(currentHead, requested);
+}
+
+/** Pure: is the encoder far enough ahead of the viewer to pause? */
+export function isTooFarAhead(nextIndex: number, viewerHead: number, lookaheadSegments: number): boolean {
+  return nextIndex - 1 - viewerHead >= lookaheadSegments;
+}

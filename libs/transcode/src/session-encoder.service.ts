@@ -1,0 +1,112 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  FfmpegCommandBuilder,
+  FfmpegProcessSupervisor,
+  parseSegmentListLine,
+  toProgressReports,
+} from '@app/ffmpeg';
+import { isTooFarAhead } from './encoder-decisions';
+import { SessionFilesStore } from './session-files.store';
+import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from './transcode.module-definition';
+import { EncoderRun, TranscodeSession } from './transcode-session';
+
+/** ffmpeg writes `-progress` to stdout and the finished-segment list to fd 3. */
+const PROGRESS_FD = 1;
+const SEGMENT_LIST_FD = 3;
+/** Files of run 7 are r7_00012.ts, …: runs never overwrite each other's segments. */
+const RUN_FILE_REGEX = /^r(\d+)_(\d{5})\.ts$/;
+
+/**
+ * Starts, pauses, resumes and stops the ffmpeg of a session. Callers hold the session's lock
+ * around start and stop, so a session never has two encoders.
+ */
+@Injectable()
+export class SessionEncoderService {
+  private readonly logger = new Logger(SessionEncoderService.name);
+
+  constructor(
+    @Inject(TRANSCODE_MODULE_OPTIONS) private readonly options: TranscodeModuleOptions,
+    private readonly commands: FfmpegCommandBuilder,
+    private readonly supervisor: FfmpegProcessSupervisor,
+    private readonly files: SessionFilesStore,
+  ) {}
+
+  get lookaheadSegments(): number {
+    return Math.max(1, Math.ceil(this.options.lookaheadSeconds / this.options.segmentDurationSeconds));
+  }
+
+  /** Stops any running encoder and starts one at segment `index`, timestamps aligned to the range. */
+  async startAt(session: TranscodeSession, index: number): Promise<EncoderRun> {
+    await this.stop(session);
+    const segment = session.segments[index];
+    const runId = session.nextRunId();
+    const dir = this.files.sessionDir(session.id);
+    const args = this.commands.buildHlsTranscode({
+      concatListPath: this.files.concatListPath(session.id),
+      inputOffsetSeconds: session.timeline.pieces[0].inpointSeconds + segment.timelineStartSeconds,
+      durationSeconds: session.timeline.durationSeconds - segment.timelineStartSeconds,
+      outputOffsetSeconds: segment.timelineStartSeconds,
+      outputDir: dir,
+      segmentFilePrefix: `r${runId}_`,
+      startNumber: index,
+      segmentDurationSeconds: this.options.segmentDurationSeconds,
+      maxHeight: this.options.outputMaxHeight,
+      preset: this.options.ffmpegPreset,
+      segmentListFd: SEGMENT_LIST_FD,
+      progressFd: PROGRESS_FD,
+    });
+    const process = this.supervisor.spawn(this.options.ffmpegPath, args, {
+      outputFds: [PROGRESS_FD, SEGMENT_LIST_FD],
+      cwd: dir,
+      label: `ffmpeg[${session.id.slice(0, 8)} ${session.camera} run ${runId} from #${index}]`,
+    });
+    const run: EncoderRun = { id: runId, process, startIndex: index, nextIndex: index, exit: null, progress: null };
+    session.encoder = run;
+    session.viewerHead = index;
+
+    process.lines(SEGMENT_LIST_FD).subscribe((line) => this.onSegmentListed(session, run, line));
+    toProgressReports(process.lines(PROGRESS_FD)).subscribe((progress) => (run.progress = progress));
+    void process.exited.then((exit) => {
+      run.exit = exit;
+      if (exit.code !== 0 && exit.signal === null) {
+        this.logger.warn(`session ${session.id} run ${run.id} failed at segment ${run.nextIndex}: ${exit.stderrTail.slice(-3).join(' | ')}`);
+      }
+      session.notifyEncoderChanged();
+    });
+    if (process.pid !== undefined) await this.files.writePid(session.id, process.pid);
+    session.notifyEncoderChanged();
+    return run;
+  }
+
+  /** Stops the session's encoder (if running) and removes the files its run left unfinished. */
+  async stop(session: TranscodeSession): Promise<void> {
+    const run = session.encoder;
+    if (!run) return;
+    await run.process.stop();
+    await this.files.removeFilesWhere(session.id, (name) => {
+      const match = RUN_FILE_REGEX.exec(name);
+      return !!match && Number(match[1]) === run.id && session.readyFile(Number(match[2])) !== name;
+    });
+  }
+
+  /** Pauses the encoder when it is LOOKAHEAD_SECONDS ahead of the viewer, resumes it when it is not. */
+  applyLookahead(session: TranscodeSession): void {
+    const run = session.encoder;
+    if (!run || !run.process.running) return;
+    if (isTooFarAhead(run.nextIndex, session.viewerHead, this.lookaheadSegments)) run.process.pause();
+    else run.process.resume();
+  }
+
+  private onSegmentListed(session: TranscodeSession, run: EncoderRun, line: string): void {
+    const listed = parseSegmentListLine(line);
+    const match = listed && RUN_FILE_REGEX.exec(listed.fileName);
+    // An empty segment (no frame in it) is what ffmpeg announces when the input has no data.
+    if (!listed || !match || Number(match[1]) !== run.id || listed.endSeconds <= listed.startSeconds) return;
+    const index = Number(match[2]);
+    run.nextIndex = index + 1;
+    const replaced = session.markReady(index, listed.fileName);
+    // A reader of the replaced file keeps its open descriptor; unlinking is safe.
+    if (replaced) void this.files.removeFile(session.id, replaced);
+    this.applyLookahead(session);
+  }
+}
