@@ -23,6 +23,11 @@ export interface HlsTranscodeOptions {
    * timestamps a run from the start would have: segments of different runs line up.
    */
   outputOffsetSeconds?: number;
+  /**
+   * Drop the AAC encoder's first (priming) frame: a run that starts mid-range would otherwise
+   * begin its audio one frame before its video, overlapping the segment before it.
+   */
+  dropAudioPriming?: boolean;
   /** Segment files are named `<prefix>%05d.ts`; a prefix per run keeps runs from overwriting each other. */
   segmentFilePrefix?: string;
   /** File descriptor ffmpeg writes its finished-segment list to (CSV: name,start,end). */
@@ -57,7 +62,7 @@ export class FfmpegCommandBuilder {
       ...this.videoFilterOptions(options),
       ...this.videoEncoderOptions(options),
       ...this.keyframeOptions(options),
-      ...this.audioEncoderOptions(),
+      ...this.audioEncoderOptions(options),
       ...this.segmentOutputOptions(options),
     ];
   }
@@ -145,8 +150,14 @@ export class FfmpegCommandBuilder {
     ];
   }
 
-  protected audioEncoderOptions(): string[] {
-    return ['-c:a', 'aac', '-b:a', '96k'];
+  protected audioEncoderOptions(options: HlsTranscodeOptions): string[] {
+    return [
+      '-c:a',
+      'aac',
+      '-b:a',
+      '96k',
+      ...(options.dropAudioPriming ? ['-bsf:a', 'noise=drop=eq(n\\,0)'] : []),
+    ];
   }
 
   protected segmentOutputOptions(options: HlsTranscodeOptions): string[] {
