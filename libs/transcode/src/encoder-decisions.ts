@@ -22,6 +22,9 @@ export function decideSegmentAction(
 ): SegmentAction {
   if (isReady) return 'serve';
   if (!encoder?.running) return 'restart';
+  // A run that has not finished its first segment is never preempted: every restart makes
+  // progress, so two viewers far apart in one session cannot restart each other forever.
+  if (encoder.nextIndex === encoder.startIndex) return 'wait';
   if (requested < encoder.startIndex) return 'restart';
   // Passed by this run yet not ready (ffmpeg skipped it): this run will never announce it.
   if (requested < encoder.nextIndex) return 'restart';

@@ -2,11 +2,13 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   FfmpegCommandBuilder,
   FfmpegProcessSupervisor,
+  buildConcatList,
   parseSegmentListLine,
   toProgressReports,
 } from '@app/ffmpeg';
 import { isTooFarAhead } from './encoder-decisions';
-import { SessionFilesStore } from './session-files.store';
+import { planEncoderInput } from './encoder-input';
+import { SessionFilesStore, concatListFileName } from './session-files.store';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from './transcode.module-definition';
 import { EncoderRun, TranscodeSession } from './transcode-session';
 
@@ -15,6 +17,10 @@ const PROGRESS_FD = 1;
 const SEGMENT_LIST_FD = 3;
 /** Files of run 7 are r7_00012.ts, …: runs never overwrite each other's segments. */
 const RUN_FILE_REGEX = /^r(\d+)_(\d{5})\.ts$/;
+
+function runListName(runId: number): string {
+  return concatListFileName(runId);
+}
 
 /**
  * Starts, pauses, resumes and stops the ffmpeg of a session. Callers hold the session's lock
@@ -41,11 +47,15 @@ export class SessionEncoderService {
     const segment = session.segments[index];
     const runId = session.nextRunId();
     const dir = this.files.sessionDir(session.id);
+    const input = planEncoderInput(session.timeline, segment.timelineStartSeconds);
+    const concatListPath = await this.files.writeConcatList(session.id, runId, buildConcatList(input.entries));
     const args = this.commands.buildHlsTranscode({
-      concatListPath: this.files.concatListPath(session.id),
-      inputOffsetSeconds: session.timeline.pieces[0].inpointSeconds + segment.timelineStartSeconds,
+      concatListPath,
+      inputOffsetSeconds: input.inputOffsetSeconds,
       durationSeconds: session.timeline.durationSeconds - segment.timelineStartSeconds,
       outputOffsetSeconds: segment.timelineStartSeconds,
+      // The AAC encoder's priming frame would overlap the audio of the segment before.
+      dropAudioPriming: index > 0,
       outputDir: dir,
       segmentFilePrefix: `r${runId}_`,
       startNumber: index,
@@ -60,7 +70,7 @@ export class SessionEncoderService {
       cwd: dir,
       label: `ffmpeg[${session.id.slice(0, 8)} ${session.camera} run ${runId} from #${index}]`,
     });
-    const run: EncoderRun = { id: runId, process, startIndex: index, nextIndex: index, exit: null, progress: null };
+    const run: EncoderRun = { id: runId, process, startIndex: index, nextIndex: index, exit: null, progress: null, stopping: false };
     session.encoder = run;
     session.viewerHead = index;
 
@@ -82,8 +92,10 @@ export class SessionEncoderService {
   async stop(session: TranscodeSession): Promise<void> {
     const run = session.encoder;
     if (!run) return;
+    run.stopping = true;
     await run.process.stop();
     await this.files.removeFilesWhere(session.id, (name) => {
+      if (name === runListName(run.id)) return true;
       const match = RUN_FILE_REGEX.exec(name);
       return !!match && Number(match[1]) === run.id && session.readyFile(Number(match[2])) !== name;
     });
@@ -101,7 +113,7 @@ export class SessionEncoderService {
     const listed = parseSegmentListLine(line);
     const match = listed && RUN_FILE_REGEX.exec(listed.fileName);
     // An empty segment (no frame in it) is what ffmpeg announces when the input has no data.
-    if (!listed || !match || Number(match[1]) !== run.id || listed.endSeconds <= listed.startSeconds) return;
+    if (!listed || !match || run.stopping || Number(match[1]) !== run.id || listed.endSeconds <= listed.startSeconds) return;
     const index = Number(match[2]);
     run.nextIndex = index + 1;
     const replaced = session.markReady(index, listed.fileName);

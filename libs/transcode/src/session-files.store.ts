@@ -7,7 +7,10 @@ import { SESSION_ID_REGEX } from './session-id';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from './transcode.module-definition';
 
 const PID_FILE = 'ffmpeg.pid';
-const CONCAT_LIST_FILE = 'sources.ffconcat';
+/** The recordings list of encoder run N. */
+export function concatListFileName(runId: number): string {
+  return `run-${runId}.ffconcat`;
+}
 /** Below this much free space the health check reports the transcode dir as down. */
 export const MIN_FREE_BYTES = 256 * 1024 * 1024;
 
@@ -49,12 +52,8 @@ export class SessionFilesStore {
     return dir;
   }
 
-  concatListPath(sessionId: string): string {
-    return join(this.sessionDir(sessionId), CONCAT_LIST_FILE);
-  }
-
-  async writeConcatList(sessionId: string, text: string): Promise<string> {
-    const path = this.concatListPath(sessionId);
+  async writeConcatList(sessionId: string, runId: number, text: string): Promise<string> {
+    const path = join(this.sessionDir(sessionId), concatListFileName(runId));
     await writeFile(path, text, { mode: 0o600 });
     return path;
   }

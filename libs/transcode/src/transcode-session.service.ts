@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { filter, firstValueFrom, map, merge, startWith, switchMap, takeUntil, timer } from 'rxjs';
-import { FfmpegCommandBuilder, FfmpegProcessSupervisor, ProcessExit, buildConcatList } from '@app/ffmpeg';
+import { firstValueFrom, map, merge, startWith, switchMap, takeUntil, timer } from 'rxjs';
+import { FfmpegCommandBuilder, FfmpegProcessSupervisor, ProcessExit } from '@app/ffmpeg';
 import { RECORDING_SOURCE, RecordingSource, RecordingTimeline, planTimeline } from '@app/recordings';
 import { InvalidSettingError } from '@app/common';
 import { SessionCameraResolver, StreamTokenService } from '@app/auth';
@@ -27,9 +27,10 @@ import { TranscodeSession } from './transcode-session';
 
 /**
  * A segment this close ahead of what the encoder is making is waited for; further ahead, a
- * restart there is quicker (a restart costs about one segment's encode plus ffmpeg's start).
+ * restart there is quicker. Wide enough for a player's (or several players') prefetch, which
+ * must never make the encoder jump back and forth.
  */
-const WAIT_WINDOW_SECONDS = 8;
+const WAIT_WINDOW_SECONDS = 24;
 /** How long the health check reuses its last ffmpeg probe. */
 const FFMPEG_PROBE_CACHE_MS = 5000;
 
@@ -146,7 +147,8 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
       const remaining = deadline - this.clock.now();
       const outcome = await firstValueFrom(
         merge(
-          session.segmentReady$.pipe(filter((ready) => ready === index)),
+          // Any finished segment may change the decision (a fresh run may now be preempted).
+          session.segmentReady$,
           session.encoderChanged$,
           timer(Math.max(0, remaining)).pipe(map(() => 'timeout' as const)),
         ),
@@ -270,20 +272,6 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
 
   private async prepare(session: TranscodeSession): Promise<void> {
     await this.files.createSessionDir(session.id);
-    await this.files.writeConcatList(
-      session.id,
-      buildConcatList(
-        session.timeline.pieces.map((piece) => {
-          const usedSeconds = piece.inpointSeconds + piece.durationSeconds;
-          return {
-            path: piece.path,
-            durationSeconds: usedSeconds,
-            // Stop reading a file early only where the range (or the next file) cuts it.
-            outpointSeconds: usedSeconds < piece.fileDurationSeconds - 0.001 ? usedSeconds : undefined,
-          };
-        }),
-      ),
-    );
     await this.segmentFile(session, 0);
     session.state = 'active';
   }
@@ -313,7 +301,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     if (session.state === 'stopped') return;
     session.state = 'stopped';
     // Under the lock: a restart in progress finishes first, and none starts after this.
-    await session.lock.runExclusive(() => session.encoder?.process.stop());
+    await session.lock.runExclusive(() => this.encoders.stop(session));
     session.notifyEncoderChanged();
     session.closeEvents();
     await this.files.removeSessionDir(session.id);

@@ -14,6 +14,11 @@ export interface EncoderRun {
   nextIndex: number;
   /** Set once the process has ended. */
   exit: ProcessExit | null;
+  /**
+   * Set before the run is stopped: ffmpeg closes the segment it was writing on SIGTERM and
+   * lists it like a finished one, but that segment is cut short and must not be served.
+   */
+  stopping: boolean;
   progress: FfmpegProgress | null;
 }
 
