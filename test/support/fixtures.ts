@@ -8,7 +8,7 @@ export const FIXTURES_DIR = join(__dirname, '..', '.fixtures');
 export const RECORDINGS_DIR = join(FIXTURES_DIR, 'recordings');
 export const CLIPS_DIR = join(FIXTURES_DIR, 'clips');
 /** Bump to make global-setup regenerate fixtures after a change to what they contain. */
-export const FIXTURES_VERSION = '5';
+export const FIXTURES_VERSION = '6';
 
 /** 2023-11-14T22:13:20Z: every fixture range starts here. */
 export const T0 = 1_700_000_000;
@@ -22,6 +22,20 @@ export const BACK = { camera: 'back', slots: 6, gapSlots: [] as number[] } as co
 export const LONG = { camera: 'long', slots: 180, gapSlots: [] as number[] } as const;
 /** H.265 Main 10 (yuv420p10le), no audio; 3 files. */
 export const TENBIT = { camera: 'tenbit', slots: 3, gapSlots: [] as number[] } as const;
+/**
+ * Sources cameras really produce, 3 files (30 s) each: fractional frame rate, odd frame size,
+ * full-range H.264, plain H.264 with audio, and a file with corrupt media data in the middle.
+ */
+export const QUIRKY = {
+  ntsc: 'ntsc',
+  oddSize: 'oddsize',
+  fullRange: 'fullrange',
+  h264: 'h264cam',
+  corrupt: 'corrupt',
+} as const;
+export const ODD_WIDTH = 321;
+export const ODD_HEIGHT = 241;
+
 /** One recording in a codec ffmpeg cannot decode (its header is intact). */
 export const BROKEN = { camera: 'broken', slots: 1, gapSlots: [] as number[] } as const;
 

@@ -19,6 +19,9 @@ import {
   FIXTURE_WIDTH,
   FRONT,
   LONG,
+  ODD_HEIGHT,
+  ODD_WIDTH,
+  QUIRKY,
   RECORDINGS_DIR,
   T0,
   TENBIT,
@@ -57,6 +60,7 @@ async function makeFixtures(): Promise<void> {
     recordingsDir: RECORDINGS_DIR, camera: BACK.camera, clips: [silent], start: T0,
     slotSeconds: CLIP_SECONDS, slots: BACK.slots,
   });
+  await makeQuirkyCameras(base);
   await layoutRecordings({
     recordingsDir: RECORDINGS_DIR, camera: TENBIT.camera, clips: [tenBit], start: T0,
     slotSeconds: CLIP_SECONDS, slots: TENBIT.slots,
@@ -70,4 +74,32 @@ async function makeFixtures(): Promise<void> {
   bytes.write('zzzz', tag, 'latin1');
   await writeFile(broken, bytes);
   await writeFile(stamp, FIXTURES_VERSION);
+}
+
+type ClipBase = Omit<Parameters<typeof encodeClip>[0], 'path'>;
+
+async function makeQuirkyCameras(base: ClipBase): Promise<void> {
+  const clip = (name: string) => join(CLIPS_DIR, `${name}.mp4`);
+  await Promise.all([
+    encodeClip({ ...base, path: clip('ntsc'), fps: '30000/1001', toneHz: 500 }),
+    // 4:4:4 is the only way H.264 carries an odd frame size; the output must still be even 4:2:0.
+    encodeClip({ ...base, path: clip('oddsize'), codec: 'h264', width: ODD_WIDTH, height: ODD_HEIGHT, pixelFormat: 'yuv444p' }),
+    encodeClip({ ...base, path: clip('fullrange'), codec: 'h264', pixelFormat: 'yuvj420p' }),
+    encodeClip({ ...base, path: clip('h264cam'), codec: 'h264', toneHz: 700 }),
+  ]);
+  for (const camera of [QUIRKY.ntsc, QUIRKY.oddSize, QUIRKY.fullRange, QUIRKY.h264]) {
+    await layoutRecordings({
+      recordingsDir: RECORDINGS_DIR, camera, clips: [clip(camera)], start: T0, slotSeconds: CLIP_SECONDS, slots: 3,
+    });
+  }
+  // The middle file keeps its header but its media data is overwritten with noise.
+  const good = join(CLIPS_DIR, 'hevc-audio-0.mp4');
+  const corrupt = join(CLIPS_DIR, 'corrupt.mp4');
+  const bytes = await readFile(good);
+  const mdat = bytes.indexOf('mdat');
+  for (let i = mdat + 200; i < bytes.length; i += 1) bytes[i] = (i * 7919) % 251;
+  await writeFile(corrupt, bytes);
+  await layoutRecordings({
+    recordingsDir: RECORDINGS_DIR, camera: QUIRKY.corrupt, clips: [good, corrupt, good], start: T0, slotSeconds: CLIP_SECONDS, slots: 3,
+  });
 }

@@ -24,8 +24,8 @@ describe('decideSegmentAction', () => {
   it.each([
     // [requested, startIndex, nextIndex]
     [9, 10, 12],
-    [0, 10, 10],
-    [19, 20, 20],
+    [0, 10, 11],
+    [19, 20, 21],
   ])('restarts at %p, before the run start %p (a seek back), even within the wait window', (requested, startIndex, nextIndex) => {
     expect(decideSegmentAction(requested, false, running(startIndex, nextIndex), 4)).toBe('restart');
   });
@@ -51,7 +51,17 @@ describe('decideSegmentAction', () => {
     [8, 17, 'wait'],
     [8, 18, 'restart'],
   ])('window %p, nextIndex 10: requested %p → %p', (window, requested, expected) => {
-    expect(decideSegmentAction(requested, false, running(10, 10), window)).toBe(expected);
+    expect(decideSegmentAction(requested, false, running(9, 10), window)).toBe(expected);
+  });
+
+  it.each([
+    // [requested, startIndex]: the run has not finished its first segment yet.
+    [0, 10],
+    [9, 10],
+    [10, 10],
+    [500, 10],
+  ])('waits for a run that has not finished its first segment (asked for %p, run from %p): restarts never preempt each other before progress', (requested, startIndex) => {
+    expect(decideSegmentAction(requested, false, running(startIndex, startIndex), 4)).toBe('wait');
   });
 
   it.each([

@@ -61,8 +61,11 @@ class FakeProcess {
     this.exitSubject.complete();
     this.resolveExit(exit);
   }
+  /** Like ffmpeg on SIGTERM: closes the segment it was writing and lists it. */
+  announceOnStop: number | null = null;
   async stop() {
     this.stopped = true;
+    if (this.announceOnStop !== null && this.running) this.announce(this.announceOnStop);
     this.exit(255);
     return this.exited;
   }
@@ -96,14 +99,11 @@ class FakeFiles {
   sessionDir(id: string) {
     return `/transcode/${id}`;
   }
-  concatListPath(id: string) {
-    return `/transcode/${id}/sources.ffconcat`;
-  }
   async createSessionDir(id: string) {
     return this.sessionDir(id);
   }
-  async writeConcatList(id: string) {
-    return this.concatListPath(id);
+  async writeConcatList(id: string, runId: number) {
+    return `/transcode/${id}/run-${runId}.ffconcat`;
   }
   async writePid() {}
   async removeFile() {}
@@ -246,7 +246,9 @@ describe('TranscodeSessionService', () => {
       expect(supervisor.spawned).toHaveLength(2);
       expect(supervisor.spawned[0].stopped).toBe(true);
       const args = supervisor.spawned[1].args;
-      expect(args[args.indexOf('-ss') + 1]).toBe('80');
+      // The run's list starts at the file holding 80 s (the 9th, at 80 s), so the seek stays in it.
+      expect(args[args.indexOf('-ss') + 1]).toBe('0');
+      expect(args[args.indexOf('-i') + 1]).toMatch(/run-2\.ffconcat$/);
       expect(args[args.indexOf('-output_ts_offset') + 1]).toBe('80');
       expect(args[args.indexOf('-segment_start_number') + 1]).toBe('40');
     });
@@ -267,6 +269,27 @@ describe('TranscodeSessionService', () => {
       expect(supervisor.spawned).toHaveLength(2);
     });
 
+    it('does not let a far request preempt a run before it has finished its first segment', async () => {
+      const session = await service.open('front', T, T + 100);
+      supervisor.onSpawn = () => undefined;
+      const first = service.segmentFile(session, 40);
+      await flush();
+      const second = service.segmentFile(session, 10);
+      await flush();
+      expect(supervisor.spawned).toHaveLength(2);
+      supervisor.onSpawn = (process) => setTimeout(() => process.announce(process.startIndex), 5);
+      supervisor.spawned[1].announce(40);
+      await expect(first).resolves.toBe('r2_00040.ts');
+      await expect(second).resolves.toBe('r3_00010.ts');
+    });
+
+    it('ignores the cut-short segment ffmpeg closes and lists when it is stopped', async () => {
+      const session = await service.open('front', T, T + 100);
+      supervisor.spawned[0].announceOnStop = 1;
+      await service.segmentFile(session, 40);
+      expect(session.readyFile(1)).toBeUndefined();
+    });
+
     it('never serves a file an earlier run left unfinished: it waits for the new run to finish it', async () => {
       const session = await service.open('front', T, T + 100);
       await service.segmentFile(session, 30); // run 2 from #30 finishes #30 only
@@ -285,6 +308,7 @@ describe('TranscodeSessionService', () => {
       const session = await service.open('front', T, T + 100);
       supervisor.onSpawn = () => undefined;
       await expect(service.segmentFile(session, 40)).rejects.toBeInstanceOf(FirstSegmentTimeoutException);
+      supervisor.spawned[1].exit(1);
       supervisor.onSpawn = (process) => setTimeout(() => process.exit(1), 5);
       await expect(service.segmentFile(session, 45)).rejects.toBeInstanceOf(TranscoderFailedException);
       expect(service.list()).toHaveLength(1);

@@ -1,0 +1,185 @@
+import { readFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FRONT, LONG, ODD_HEIGHT, ODD_WIDTH, QUIRKY, T0 } from './support/fixtures';
+import { decodeErrors, packetTimes, probeStreams } from './support/ffprobe';
+import { TestApp, ffmpegProcessesUsing, getJson, rangeUrl, startTestApp, waitFor } from './support/test-app';
+
+const FRAME = 1 / 15;
+const segmentName = (index: number) => `seg_${String(index).padStart(5, '0')}.ts`;
+
+/** State letter of a process (R running, S sleeping, T stopped by SIGSTOP). */
+async function processState(pid: number): Promise<string> {
+  return (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1][0];
+}
+
+describe('playback engine (e2e)', () => {
+  let scratch: string;
+
+  beforeAll(async () => {
+    scratch = await mkdtemp(join(tmpdir(), 'nvr-e2e-playback-'));
+  });
+
+  afterAll(async () => rm(scratch, { recursive: true, force: true }));
+
+  async function download(app: TestApp, sessionId: string, index: number): Promise<string> {
+    const response = await fetch(`${app.baseUrl}/stream/transcode/${sessionId}/${segmentName(index)}`);
+    expect(response.status).toBe(200);
+    const path = join(scratch, `${sessionId.slice(0, 6)}-${index}-${Math.random().toString(36).slice(2, 6)}.ts`);
+    await writeFile(path, Buffer.from(await response.arrayBuffer()));
+    return path;
+  }
+
+  describe('with the default lookahead', () => {
+    let app: TestApp;
+    beforeAll(async () => (app = await startTestApp({ MAX_CONCURRENT_TRANSCODES: '6' })));
+    afterAll(async () => app.close());
+
+    it('answers a complete VOD playlist at once, with durations and PROGRAM-DATE-TIME that follow the recordings across the gap', async () => {
+      // FRONT: files for 0-60 s and 90-120 s after T0 (slots 6-8 missing).
+      const created = await getJson(`${app.baseUrl}${rangeUrl(FRONT.camera, T0, T0 + 120)}`);
+      expect(created.status).toBe(200);
+      expect(created.body.durationSeconds).toBe(90);
+      const text = await (await fetch(`${app.baseUrl}${created.body.playlist}`)).text();
+      expect(text).toContain('#EXT-X-PLAYLIST-TYPE:VOD');
+      expect(text.trimEnd().endsWith('#EXT-X-ENDLIST')).toBe(true);
+      const entries = [...text.matchAll(/#EXT-X-PROGRAM-DATE-TIME:(\S+)\n#EXTINF:([\d.]+),\n(seg_\d{5}\.ts)/g)].map((m) => ({
+        wall: Date.parse(m[1]) / 1000,
+        duration: Number(m[2]),
+        uri: m[3],
+      }));
+      expect(entries).toHaveLength(45);
+      expect(entries.map((e) => e.uri)).toEqual(Array.from({ length: 45 }, (_, i) => segmentName(i)));
+      expect(entries.reduce((sum, e) => sum + e.duration, 0)).toBeCloseTo(90, 6);
+      expect(entries[0].wall).toBe(T0);
+      expect(entries[29].wall).toBe(T0 + 58);
+      // Segment 30 starts the first file after the gap.
+      expect(entries[30].wall).toBe(T0 + 90);
+      expect(entries[44].wall).toBe(T0 + 118);
+    });
+
+    it('keeps PTS continuous across a seek: the segments either side of a restart play as one stream', async () => {
+      const created = await getJson(`${app.baseUrl}${rangeUrl(LONG.camera, T0, T0 + 600)}`);
+      const id = created.body.sessionId;
+      // 100 far ahead restarts the encoder there; then 99 behind it restarts it again.
+      const after = await download(app, id, 100);
+      const before = await download(app, id, 99);
+      const beforeVideo = await packetTimes(before, 'v');
+      const afterVideo = await packetTimes(after, 'v');
+      expect(afterVideo[0] - beforeVideo.at(-1)!).toBeCloseTo(FRAME, 3);
+      expect(afterVideo[0] - 100 * 2).toBeCloseTo(beforeVideo[0] - 99 * 2, 3);
+      const beforeAudio = await packetTimes(before, 'a');
+      const afterAudio = await packetTimes(after, 'a');
+      // An AAC frame at 16 kHz is 64 ms: no audio hole or overlap beyond one frame.
+      expect(Math.abs(afterAudio[0] - (beforeAudio.at(-1)! + 0.064))).toBeLessThan(0.07);
+    });
+
+    it('serves a range assembled from several encoder runs that concatenates into one clean, continuous stream', async () => {
+      const created = await getJson(`${app.baseUrl}${rangeUrl(LONG.camera, T0 + 600, T0 + 660)}`);
+      const id = created.body.sessionId;
+      await download(app, id, 20); // run 2 from #20
+      await download(app, id, 10); // run 3 from #10
+      const joined = join(scratch, `${id}-joined.ts`);
+      for (let index = 0; index < 30; index += 1) await appendFile(joined, await readFile(await download(app, id, index)));
+      expect(await decodeErrors(joined)).toBe('');
+      const video = await packetTimes(joined, 'v');
+      expect(video).toHaveLength(60 * 15);
+      const steps = video.slice(1).map((t, i) => t - video[i]);
+      expect(Math.min(...steps)).toBeGreaterThan(FRAME * 0.5);
+      expect(Math.max(...steps)).toBeLessThan(FRAME * 1.5);
+    });
+
+    it('answers parallel prefetches around a seek without any 5xx, with one encoder', async () => {
+      const created = await getJson(`${app.baseUrl}${rangeUrl(LONG.camera, T0 + 60, T0 + 900)}`);
+      const id = created.body.sessionId;
+      const statuses = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => fetch(`${app.baseUrl}/stream/transcode/${id}/${segmentName(200 + i)}`).then((r) => r.status)),
+      );
+      expect(statuses).toEqual(Array(10).fill(200));
+      expect(await ffmpegProcessesUsing(join(app.transcodeDir, id))).toHaveLength(1);
+    });
+
+    it.each([
+      ['a fractional frame rate (30000/1001)', QUIRKY.ntsc, 320, 240],
+      ['an odd frame size (321x241, 4:4:4)', QUIRKY.oddSize, 320, 240],
+      ['full-range H.264 (yuvj420p)', QUIRKY.fullRange, 320, 240],
+      ['an H.264 camera with audio', QUIRKY.h264, 320, 240],
+    ])('plays %s: every segment is even-sized H.264 yuv420p and the range decodes cleanly', async (_name, camera, width, height) => {
+      const created = await getJson(`${app.baseUrl}${rangeUrl(camera, T0, T0 + 30)}`);
+      expect(created.status).toBe(200);
+      const joined = join(scratch, `${camera}-joined.ts`);
+      for (let index = 0; index < 15; index += 1) {
+        const path = await download(app, created.body.sessionId, index);
+        if (index === 0) {
+          const video = (await probeStreams(path)).find((s) => s.codec_type === 'video')!;
+          expect(video).toMatchObject({ codec_name: 'h264', pix_fmt: 'yuv420p' });
+          expect(video.width! % 2 + video.height! % 2).toBe(0);
+          expect(Math.abs(video.width! - width)).toBeLessThanOrEqual(2);
+          expect(Math.abs(video.height! - height)).toBeLessThanOrEqual(2);
+        }
+        await appendFile(joined, await readFile(path));
+      }
+      expect(await decodeErrors(joined)).toBe('');
+      expect(ODD_WIDTH % 2).toBe(1);
+      expect(ODD_HEIGHT % 2).toBe(1);
+    });
+
+    it('plays past a recording whose media data is corrupt: every segment answers, none hangs', async () => {
+      const created = await getJson(`${app.baseUrl}${rangeUrl(QUIRKY.corrupt, T0, T0 + 30)}`);
+      expect(created.status).toBe(200);
+      const statuses: number[] = [];
+      for (let index = 0; index < 15; index += 1) {
+        const response = await fetch(`${app.baseUrl}/stream/transcode/${created.body.sessionId}/${segmentName(index)}`);
+        statuses.push(response.status);
+        if (response.status !== 200) expect(((await response.json()) as { success: boolean }).success).toBe(false);
+      }
+      // The good files before and after the corrupt one play.
+      expect(statuses.slice(0, 5)).toEqual(Array(5).fill(200));
+      expect(statuses.slice(10)).toEqual(Array(5).fill(200));
+      expect(statuses.every((s) => s === 200 || s === 502)).toBe(true);
+    });
+  });
+
+  describe('work follows the viewer', () => {
+    it('pauses ffmpeg LOOKAHEAD_SECONDS ahead of the viewer and resumes it as the viewer advances', async () => {
+      const app = await startTestApp({ LOOKAHEAD_SECONDS: '10' });
+      try {
+        const created = await getJson(`${app.baseUrl}${rangeUrl(LONG.camera, T0, T0 + 600)}`);
+        const dir = join(app.transcodeDir, created.body.sessionId);
+        const [pid] = await ffmpegProcessesUsing(dir);
+        const listed = async () => (await getJson(`${app.baseUrl}/transcode/sessions`)).body.sessions[0];
+        await waitFor(async () => (await processState(pid)) === 'T', 20_000);
+        expect((await listed()).encoder).toBe('paused');
+        const readyWhenPaused = (await listed()).readySegments;
+        // 10 s = 5 segments ahead of the viewer at #0.
+        expect(readyWhenPaused).toBeGreaterThanOrEqual(6);
+        expect(readyWhenPaused).toBeLessThanOrEqual(8);
+
+        expect((await fetch(`${app.baseUrl}/stream/transcode/${created.body.sessionId}/${segmentName(4)}`)).status).toBe(200);
+        await waitFor(async () => (await listed()).readySegments >= readyWhenPaused + 3, 20_000);
+        await waitFor(async () => (await processState(pid)) === 'T', 20_000);
+        expect(await ffmpegProcessesUsing(dir)).toEqual([pid]);
+      } finally {
+        await app.close();
+      }
+    });
+
+    it('stops ffmpeg after IDLE_TIMEOUT_SECONDS without a request, and a later request resumes the session', async () => {
+      const app = await startTestApp({ IDLE_TIMEOUT_SECONDS: '1' });
+      try {
+        const created = await getJson(`${app.baseUrl}${rangeUrl(LONG.camera, T0, T0 + 600)}`);
+        const dir = join(app.transcodeDir, created.body.sessionId);
+        expect(await ffmpegProcessesUsing(dir)).toHaveLength(1);
+        await waitFor(async () => (await ffmpegProcessesUsing(dir)).length === 0, 10_000);
+        expect((await getJson(`${app.baseUrl}/transcode/sessions`)).body.sessions[0]).toMatchObject({ encoder: 'stopped' });
+
+        const later = await fetch(`${app.baseUrl}/stream/transcode/${created.body.sessionId}/${segmentName(150)}`);
+        expect(later.status).toBe(200);
+        expect(await ffmpegProcessesUsing(dir)).toHaveLength(1);
+      } finally {
+        await app.close();
+      }
+    });
+  });
+});
