@@ -1,0 +1,22 @@
+/** Linux /proc readings for the benchmark: CPU time of a process (and of its reaped children). */
+import { readFileSync } from 'node:fs';
+
+const CLOCK_TICKS = 100;
+
+/** CPU seconds of a process, including the children it has reaped (utime+stime+cutime+cstime). */
+export function cpuSecondsWithChildren(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // After "pid (comm) ", field 3 is state; utime, stime, cutime, cstime are fields 14-17.
+  const [utime, stime, cutime, cstime] = [11, 12, 13, 14].map((i) => Number(fields[i]));
+  return (utime + stime + cutime + cstime) / CLOCK_TICKS;
+}
+
+/** CPU seconds of a process itself (utime+stime); null when it is gone. */
+export function cpuSeconds(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,385 @@
+/**
+ * `npm run bench`: this service against the reference method, side by side in one run, on the
+ * full-size demo recordings (1080p15 H.265). Prints a table (ours, reference, ratio) and writes
+ * bench/results/latest.md and latest.json. See bench/README.md for the method.
+ */
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { FfmpegCommandBuilder, buildConcatList } from '../libs/ffmpeg/src';
+import { FilesystemRecordingSource } from '../libs/recordings/src/filesystem-recording.source';
+import { RecordingDurationIndex } from '../libs/recordings/src/recording-duration.index';
+import { planTimeline } from '../libs/recordings/src/recording-timeline';
+import { planEncoderInput } from '../libs/transcode/src/encoder-input';
+import { encodeClip, layoutRecordings } from '../scripts/lib/synthetic-recordings';
+import { cpuSeconds, cpuSecondsWithChildren } from './lib/proc';
+import { startReference, stopReference, waitReferenceReady } from './lib/reference';
+
+const ROOT = resolve(__dirname, '..');
+const RECORDINGS_DIR = resolve(process.env.RECORDINGS_DIR ?? join(ROOT, 'data', 'recordings'));
+const CAMERA = 'front_door';
+const SPARSE_CAMERA = 'front_door_sparse';
+const RANGE_SECONDS = 1800;
+const SEGMENT_SECONDS = 2;
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const QUICK = process.env.BENCH_QUICK === '1';
+
+type Row = { measure: string; ours: string; reference: string; ratio: string; target: string; note?: string };
+const rows: Row[] = [];
+const raw: Record<string, unknown> = {};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const fmt = (seconds: number) => `${seconds.toFixed(2)} s`;
+const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
+
+async function main(): Promise<void> {
+  const span = await prepareRecordings();
+  log(`recordings ${RECORDINGS_DIR}: ${CAMERA} ${span.start}..${span.end}`);
+  execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'ignore' });
+
+  await timeToFirstSegment(span.start);
+  await abandonedViewCpu(span.start);
+  await seek(span.start);
+  await concurrentViewers(span.start);
+  await throughput(span.start);
+  await report();
+}
+
+/** The demo recordings (made if missing) and a copy of them whose only keyframe is at each file's start. */
+async function prepareRecordings(): Promise<{ start: number; end: number }> {
+  if (!existsSync(join(RECORDINGS_DIR))) {
+    execFileSync('npm', ['run', '-s', 'demo:recordings'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, RECORDINGS_DIR } });
+  }
+  const starts = await cameraStarts(CAMERA);
+  if (starts.length === 0) throw new Error(`no recordings of ${CAMERA} in ${RECORDINGS_DIR}: run npm run demo:recordings`);
+  const span = { start: starts[0], end: starts.at(-1)! + 10 };
+  if ((await cameraStarts(SPARSE_CAMERA)).length === 0) {
+    log('making recordings with one keyframe per 10 s file (once)');
+    const clipsDir = join(RECORDINGS_DIR, '..', 'bench-clips');
+    const clips: string[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const path = join(clipsDir, `sparse-${i}.mp4`);
+      await encodeClip({ path, width: 1920, height: 1080, fps: '15', seconds: 10, codec: 'hevc', toneHz: 440, gopFrames: 150, label: SPARSE_CAMERA, clockStartSecond: i * 10 });
+      clips.push(path);
+    }
+    await layoutRecordings({ recordingsDir: RECORDINGS_DIR, camera: SPARSE_CAMERA, clips, start: span.start, slotSeconds: 10, slots: starts.length });
+  }
+  return span;
+}
+
+async function cameraStarts(camera: string): Promise<number[]> {
+  const starts: number[] = [];
+  for (const date of await readdir(RECORDINGS_DIR).catch(() => [] as string[])) {
+    for (const hour of await readdir(join(RECORDINGS_DIR, date)).catch(() => [] as string[])) {
+      for (const file of await readdir(join(RECORDINGS_DIR, date, hour, camera)).catch(() => [] as string[])) {
+        const [mm, ss] = file.replace('.mp4', '').split('.');
+        starts.push(Date.parse(`${date}T${hour}:${mm}:${ss}Z`) / 1000);
+      }
+    }
+  }
+  return starts.sort((a, b) => a - b);
+}
+
+// ---------------------------------------------------------------- the service under test
+
+interface Service {
+  child: ChildProcess;
+  base: string;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+async function startService(env: Record<string, string> = {}): Promise<Service> {
+  const dir = await mkdtemp(join(tmpdir(), 'nvr-bench-'));
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(ROOT, 'dist/apps/transcode-server/main.js')], {
+    env: { ...process.env, PORT: String(port), RECORDINGS_DIR, TRANSCODE_DIR: join(dir, 'transcode'), DATA_DIR: join(dir, 'data'), AUTH_DISABLED: 'true', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i += 1) {
+    if ((await fetch(`${base}/health`).catch(() => null))?.ok) break;
+    await sleep(100);
+  }
+  return {
+    child,
+    base,
+    dir,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function create(service: Service, camera: string, start: number, seconds: number) {
+  const response = await fetch(`${service.base}/transcode/${camera}/start/${start}/end/${start + seconds}`);
+  const body = (await response.json()) as { sessionId: string; playlist: string; message?: string };
+  if (response.status !== 200) throw new Error(`create answered ${response.status}: ${body.message}`);
+  return body;
+}
+
+async function fetchSegment(service: Service, sessionId: string, index: number): Promise<number> {
+  const response = await fetch(`${service.base}/stream/transcode/${sessionId}/seg_${String(index).padStart(5, '0')}.ts`);
+  const bytes = (await response.arrayBuffer()).byteLength;
+  if (response.status !== 200) throw new Error(`segment ${index} answered ${response.status}`);
+  return bytes;
+}
+
+async function remove(service: Service, sessionId: string): Promise<void> {
+  await fetch(`${service.base}/transcode/${sessionId}`, { method: 'DELETE' });
+}
+
+/** The files of [start, start+seconds) as the reference would read them, in an ffconcat list. */
+async function concatListFor(camera: string, start: number, seconds: number, dir: string): Promise<string> {
+  const options = { recordingsDir: RECORDINGS_DIR, ffprobePath: 'ffprobe' };
+  const source = new FilesystemRecordingSource(options, new RecordingDurationIndex(options, {} as never));
+  const timeline = planTimeline(await source.findRecordings(camera, start, start + seconds), start, start + seconds);
+  const path = join(dir, `${camera}-${start}.ffconcat`);
+  await writeFile(path, buildConcatList(planEncoderInput(timeline, 0).entries));
+  return path;
+}
+
+// ---------------------------------------------------------------- 1. time to first segment
+
+async function timeToFirstSegment(spanStart: number): Promise<void> {
+  log('time to first segment');
+  const service = await startService();
+  const ours: number[] = [];
+  const reference: number[] = [];
+  const scratch = await mkdtemp(join(tmpdir(), 'nvr-bench-ref-'));
+  try {
+    for (let run = 0; run < RUNS; run += 1) {
+      const start = spanStart + 60 * run;
+      const t0 = performance.now();
+      const session = await create(service, CAMERA, start, RANGE_SECONDS);
+      await fetchSegment(service, session.sessionId, 0);
+      ours.push((performance.now() - t0) / 1000);
+      await remove(service, session.sessionId);
+
+      const list = await concatListFor(CAMERA, start, RANGE_SECONDS, scratch);
+      const ref = await startReference(list, join(scratch, `ttfs-${run}`));
+      await waitReferenceReady(ref);
+      const first = (await readdir(ref.outputDir)).filter((f) => f.startsWith('segment-')).sort()[0];
+      await import('node:fs/promises').then((fs) => fs.readFile(join(ref.outputDir, first)));
+      reference.push((performance.now() - ref.startedAt) / 1000);
+      stopReference(ref);
+      await sleep(300);
+    }
+  } finally {
+    await service.stop();
+    await rm(scratch, { recursive: true, force: true });
+  }
+  raw.timeToFirstSegment = { ours, reference };
+  const [o, r] = [median(ours), median(reference)];
+  rows.push({ measure: `time to first segment (median of ${RUNS})`, ours: fmt(o), reference: fmt(r), ratio: `${(o / r).toFixed(2)}×`, target: '≤ 0.5 s' });
+}
+
+// ---------------------------------------------------------------- 2. seek
+
+async function seek(spanStart: number): Promise<void> {
+  log('seek to 90% of a cold session');
+  const service = await startService();
+  const results: Record<string, number[]> = {};
+  try {
+    for (const camera of [CAMERA, SPARSE_CAMERA]) {
+      results[camera] = [];
+      for (let run = 0; run < RUNS; run += 1) {
+        const start = spanStart + 30 + 60 * run;
+        const session = await create(service, camera, start, RANGE_SECONDS);
+        const index = Math.floor((RANGE_SECONDS * 0.9) / SEGMENT_SECONDS);
+        const t0 = performance.now();
+        await fetchSegment(service, session.sessionId, index);
+        results[camera].push((performance.now() - t0) / 1000);
+        await remove(service, session.sessionId);
+      }
+    }
+  } finally {
+    await service.stop();
+  }
+  raw.seek = results;
+  const referenceNote = 'the reference cannot seek past what it has transcoded (see throughput: it reaches 90% of a 30 min range only after the time shown)';
+  const refReach = raw.referenceSpeed ? fmt((0.9 * RANGE_SECONDS) / (raw.referenceSpeed as number)) : 'minutes';
+  rows.push({ measure: 'seek to 90%, demo GOP (keyframe every 2 s)', ours: fmt(median(results[CAMERA])), reference: refReach, ratio: '—', target: '≤ 0.7 s', note: referenceNote });
+  rows.push({ measure: 'seek to 90%, one keyframe per 10 s file', ours: fmt(median(results[SPARSE_CAMERA])), reference: refReach, ratio: '—', target: '≤ 0.7 s' });
+}
+
+// ---------------------------------------------------------------- 3. CPU of an abandoned view
+
+async function abandonedViewCpu(spanStart: number): Promise<void> {
+  log('CPU of a view watched for 20 s, then abandoned');
+  const service = await startService();
+  let ours = 0;
+  try {
+    const before = cpuSecondsWithChildren(service.child.pid!);
+    const session = await create(service, CAMERA, spanStart + 100, RANGE_SECONDS);
+    await playRealTime(service, session.sessionId, 20);
+    // Abandoned: no more requests. Wait for the idle stop (IDLE_TIMEOUT_SECONDS, 30 s) to end it.
+    for (let i = 0; i < 60 && (await ffmpegCount(service)) > 0; i += 1) await sleep(1000);
+    ours = cpuSecondsWithChildren(service.child.pid!) - before;
+  } finally {
+    await service.stop();
+  }
+
+  // The reference keeps transcoding the whole range at full speed until done or its TTL (600 s).
+  const scratch = await mkdtemp(join(tmpdir(), 'nvr-bench-ref-'));
+  const list = await concatListFor(CAMERA, spanStart + 100, RANGE_SECONDS, scratch);
+  const ref = await startReference(list, join(scratch, 'cpu'));
+  const sampleSeconds = QUICK ? 20 : 60;
+  await sleep(sampleSeconds * 1000);
+  const cpu = cpuSeconds(ref.process.pid!) ?? 0;
+  const produced = (await readdir(ref.outputDir)).filter((f) => f.startsWith('segment-')).length;
+  stopReference(ref);
+  await rm(scratch, { recursive: true, force: true });
+  // Encoded seconds per wall second, from the segments it finished (6 s each, minus the one in progress).
+  const speed = Math.max(0.01, ((produced - 1) * 6) / sampleSeconds);
+  raw.referenceSpeed = speed;
+  const wallUntilStop = Math.min(RANGE_SECONDS / speed, 600);
+  const reference = (cpu / sampleSeconds) * wallUntilStop;
+  raw.abandonedViewCpu = { ours, referenceSampleCpu: cpu, referenceSampleSeconds: sampleSeconds, referenceSpeed: speed, referenceExtrapolated: reference };
+  rows.push({
+    measure: 'CPU of a view watched 20 s, then abandoned',
+    ours: `${ours.toFixed(1)} CPU-s`,
+    reference: `${reference.toFixed(0)} CPU-s`,
+    ratio: `${((ours / reference) * 100).toFixed(1)}%`,
+    target: '≤ 10% of the reference',
+    note: `reference: ${cpu.toFixed(1)} CPU-s in ${sampleSeconds} s at ${speed.toFixed(2)}× real time, extrapolated to ${wallUntilStop.toFixed(0)} s (the whole range or its 600 s TTL)`,
+  });
+}
+
+async function ffmpegCount(service: Service): Promise<number> {
+  const { sessions } = (await (await fetch(`${service.base}/transcode/sessions`)).json()) as { sessions: { encoder: string }[] };
+  return sessions.filter((s) => s.encoder !== 'stopped').length;
+}
+
+/**
+ * A player: buffers 3 segments, then plays in real time, fetching the next segment as soon as
+ * there is room (at most 15 segments ahead). Returns the number of stalls (a segment that was not
+ * there when playback reached it).
+ */
+async function playRealTime(service: Service, sessionId: string, seconds: number): Promise<number> {
+  const segments = Math.ceil(seconds / SEGMENT_SECONDS) + 3;
+  let stalls = 0;
+  let playStart = 0;
+  let delay = 0;
+  for (let index = 0; index < segments; index += 1) {
+    if (playStart) {
+      const playbackAt = playStart + delay + index * SEGMENT_SECONDS * 1000 - 3 * SEGMENT_SECONDS * 1000;
+      const roomAt = playbackAt - 15 * SEGMENT_SECONDS * 1000;
+      if (performance.now() < roomAt) await sleep(roomAt - performance.now());
+    }
+    await fetchSegment(service, sessionId, index);
+    const now = performance.now();
+    if (index === 2) playStart = now;
+    if (playStart && index > 2) {
+      const due = playStart + delay + (index - 3) * SEGMENT_SECONDS * 1000;
+      if (now > due) {
+        stalls += 1;
+        delay += now - due;
+      }
+    }
+  }
+  return stalls;
+}
+
+// ---------------------------------------------------------------- 4. concurrent viewers
+
+async function concurrentViewers(spanStart: number): Promise<void> {
+  log('concurrent real-time viewers (60 s each)');
+  const tried: Record<number, number> = {};
+  let best = 0;
+  for (const k of QUICK ? [4, 8] : [4, 6, 8, 10, 12]) {
+    const service = await startService();
+    try {
+      const sessions = await Promise.all(
+        Array.from({ length: k }, (_, i) => create(service, CAMERA, spanStart + 200 + i * 240 + k, 600)),
+      );
+      const stalls = await Promise.all(sessions.map((s) => playRealTime(service, s.sessionId, 60)));
+      tried[k] = stalls.reduce((a, b) => a + b, 0);
+    } catch (error) {
+      log(`K=${k}: ${(error as Error).message}`);
+      tried[k] = Number.POSITIVE_INFINITY;
+    } finally {
+      await service.stop();
+    }
+    log(`K=${k}: ${tried[k]} stalls`);
+    if (tried[k] === 0) best = k;
+    else break;
+  }
+  raw.concurrentViewers = { tried, best };
+  rows.push({ measure: 'concurrent real-time viewers without a stall (60 s)', ours: String(best), reference: '3 (its limit)', ratio: `${(best / 3).toFixed(1)}×`, target: '≥ 8', note: `stalls by K: ${JSON.stringify(tried)}` });
+}
+
+// ---------------------------------------------------------------- 5. throughput
+
+async function throughput(spanStart: number): Promise<void> {
+  log('throughput against raw ffmpeg');
+  const seconds = 120;
+  const segments = seconds / SEGMENT_SECONDS;
+  const scratch = await mkdtemp(join(tmpdir(), 'nvr-bench-raw-'));
+  // Raw ffmpeg: the service's own argv for the same range, run to the end, nobody waiting on it.
+  const list = await concatListFor(CAMERA, spanStart + 1000, seconds, scratch);
+  const out = join(scratch, 'out');
+  await mkdir(out);
+  const args = new FfmpegCommandBuilder().buildHlsTranscode({
+    concatListPath: list, inputOffsetSeconds: 0, durationSeconds: seconds, outputDir: out, segmentDurationSeconds: SEGMENT_SECONDS,
+    maxHeight: 720, preset: 'ultrafast', segmentListFd: 1, progressFd: 2,
+  });
+  const t0 = performance.now();
+  execFileSync('nice', ['-n', '10', 'ffmpeg', ...args], { stdio: 'ignore' });
+  const rawSeconds = (performance.now() - t0) / 1000;
+  await rm(scratch, { recursive: true, force: true });
+
+  const service = await startService({ LOOKAHEAD_SECONDS: '100000' });
+  let oursSeconds = 0;
+  try {
+    const t1 = performance.now();
+    const session = await create(service, CAMERA, spanStart + 1000, seconds);
+    for (let index = 0; index < segments; index += 1) await fetchSegment(service, session.sessionId, index);
+    oursSeconds = (performance.now() - t1) / 1000;
+  } finally {
+    await service.stop();
+  }
+  raw.throughput = { rawSeconds, oursSeconds, videoSeconds: seconds };
+  rows.push({
+    measure: `throughput (${seconds} s of 1080p → 720p)`,
+    ours: `${(seconds / oursSeconds).toFixed(2)}× real time`,
+    reference: `raw ffmpeg ${(seconds / rawSeconds).toFixed(2)}×`,
+    ratio: `${((rawSeconds / oursSeconds) * 100).toFixed(1)}%`,
+    target: '≥ 95% of raw ffmpeg',
+  });
+}
+
+// ---------------------------------------------------------------- report
+
+async function report(): Promise<void> {
+  const header = '| measure | ours | reference | ratio | target |\n|---|---|---|---|---|';
+  const table = [header, ...rows.map((r) => `| ${r.measure} | ${r.ours} | ${r.reference} | ${r.ratio} | ${r.target} |`)].join('\n');
+  const notes = rows.filter((r) => r.note).map((r) => `- ${r.measure}: ${r.note}`).join('\n');
+  const machine = `${execFileSync('nproc').toString().trim()} cores, ${execFileSync('ffmpeg', ['-version']).toString().split('\n')[0]}, node ${process.version}`;
+  const md = `# Benchmark results\n\n${new Date().toISOString()} · ${machine}\n\nInput: demo recordings, 1080p15 H.265, ${RANGE_SECONDS / 60} min ranges.\n\n${table}\n\n${notes}\n`;
+  process.stdout.write(`\n${table}\n\n${notes}\n`);
+  const dir = join(ROOT, 'bench', 'results');
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'latest.md'), md);
+  await writeFile(join(dir, 'latest.json'), JSON.stringify({ at: new Date().toISOString(), machine, rows, raw }, null, 2));
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench failed: ${(error as Error).stack}\n`);
+  process.exit(1);
+});
