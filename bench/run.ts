@@ -41,11 +41,13 @@ async function main(): Promise<void> {
   log(`recordings ${RECORDINGS_DIR}: ${CAMERA} ${span.start}..${span.end}`);
   execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'ignore' });
 
-  await timeToFirstSegment(span.start);
-  await abandonedViewCpu(span.start);
-  await seek(span.start);
-  await concurrentViewers(span.start);
-  await throughput(span.start);
+  // BENCH_ONLY=ttfs,cpu,seek,viewers,throughput runs a subset.
+  const only = new Set((process.env.BENCH_ONLY ?? 'ttfs,cpu,seek,viewers,throughput').split(','));
+  if (only.has('ttfs')) await timeToFirstSegment(span.start);
+  if (only.has('cpu')) await abandonedViewCpu(span.start);
+  if (only.has('seek')) await seek(span.start);
+  if (only.has('viewers')) await concurrentViewers(span.start);
+  if (only.has('throughput')) await throughput(span.start);
   await report();
 }
 
@@ -267,26 +269,31 @@ async function ffmpegCount(service: Service): Promise<number> {
 }
 
 /**
- * A player: buffers 3 segments, then plays in real time, fetching the next segment as soon as
- * there is room (at most 15 segments ahead). Returns the number of stalls (a segment that was not
- * there when playback reached it).
+ * A player: buffers 3 segments, then plays in real time (the playlist's durations), fetching the
+ * next segment as soon as there is room (at most 30 s buffered). Returns the number of stalls (a
+ * segment that was not there when playback reached it).
  */
 async function playRealTime(service: Service, sessionId: string, seconds: number): Promise<number> {
-  const segments = Math.ceil(seconds / SEGMENT_SECONDS) + 3;
+  const playlist = await (await fetch(`${service.base}/stream/transcode/${sessionId}/master.m3u8`)).text();
+  const durations = [...playlist.matchAll(/^#EXTINF:([\d.]+),$/gm)].map((m) => Number(m[1]) * 1000);
+  // startsAt[i]: where segment i begins on the playback clock.
+  const startsAt = durations.map((_, i) => durations.slice(0, i).reduce((a, b) => a + b, 0));
+  const lastIndex = startsAt.findIndex((start) => start >= seconds * 1000);
+  const segments = lastIndex === -1 ? durations.length : lastIndex;
   let stalls = 0;
   let playStart = 0;
   let delay = 0;
   for (let index = 0; index < segments; index += 1) {
     if (playStart) {
-      const playbackAt = playStart + delay + index * SEGMENT_SECONDS * 1000 - 3 * SEGMENT_SECONDS * 1000;
-      const roomAt = playbackAt - 15 * SEGMENT_SECONDS * 1000;
+      // Keep at most 30 s buffered, as hls.js does by default.
+      const roomAt = playStart + delay + startsAt[index] - 30_000;
       if (performance.now() < roomAt) await sleep(roomAt - performance.now());
     }
     await fetchSegment(service, sessionId, index);
     const now = performance.now();
     if (index === 2) playStart = now;
     if (playStart && index > 2) {
-      const due = playStart + delay + (index - 3) * SEGMENT_SECONDS * 1000;
+      const due = playStart + delay + startsAt[index];
       if (now > due) {
         stalls += 1;
         delay += now - due;

@@ -49,14 +49,16 @@ describe('playback engine (e2e)', () => {
         duration: Number(m[2]),
         uri: m[3],
       }));
-      expect(entries).toHaveLength(45);
-      expect(entries.map((e) => e.uri)).toEqual(Array.from({ length: 45 }, (_, i) => segmentName(i)));
+      // A 1 s first segment, then 2 s ones: boundaries at 0, 1, 3, 5, …
+      expect(entries).toHaveLength(46);
+      expect(entries.map((e) => e.uri)).toEqual(Array.from({ length: 46 }, (_, i) => segmentName(i)));
       expect(entries.reduce((sum, e) => sum + e.duration, 0)).toBeCloseTo(90, 6);
       expect(entries[0].wall).toBe(T0);
-      expect(entries[29].wall).toBe(T0 + 58);
-      // Segment 30 starts the first file after the gap.
-      expect(entries[30].wall).toBe(T0 + 90);
-      expect(entries[44].wall).toBe(T0 + 118);
+      expect(entries[1].wall).toBe(T0 + 1);
+      // Segment 30 starts 59 s in, one second before the gap; segment 31 starts after it.
+      expect(entries[30].wall).toBe(T0 + 59);
+      expect(entries[31].wall).toBe(T0 + 91);
+      expect(entries[45].wall).toBe(T0 + 119);
     });
 
     it('keeps PTS continuous across a seek: the segments either side of a restart play as one stream', async () => {
@@ -81,7 +83,7 @@ describe('playback engine (e2e)', () => {
       await download(app, id, 20); // run 2 from #20
       await download(app, id, 10); // run 3 from #10
       const joined = join(scratch, `${id}-joined.ts`);
-      for (let index = 0; index < 30; index += 1) await appendFile(joined, await readFile(await download(app, id, index)));
+      for (let index = 0; index < 31; index += 1) await appendFile(joined, await readFile(await download(app, id, index)));
       expect(await decodeErrors(joined)).toBe('');
       const video = await packetTimes(joined, 'v');
       expect(video).toHaveLength(60 * 15);
@@ -109,7 +111,7 @@ describe('playback engine (e2e)', () => {
       const created = await getJson(`${app.baseUrl}${rangeUrl(camera, T0, T0 + 30)}`);
       expect(created.status).toBe(200);
       const joined = join(scratch, `${camera}-joined.ts`);
-      for (let index = 0; index < 15; index += 1) {
+      for (let index = 0; index < 16; index += 1) {
         const path = await download(app, created.body.sessionId, index);
         if (index === 0) {
           const video = (await probeStreams(path)).find((s) => s.codec_type === 'video')!;
@@ -129,14 +131,14 @@ describe('playback engine (e2e)', () => {
       const created = await getJson(`${app.baseUrl}${rangeUrl(QUIRKY.corrupt, T0, T0 + 30)}`);
       expect(created.status).toBe(200);
       const statuses: number[] = [];
-      for (let index = 0; index < 15; index += 1) {
+      for (let index = 0; index < 16; index += 1) {
         const response = await fetch(`${app.baseUrl}/stream/transcode/${created.body.sessionId}/${segmentName(index)}`);
         statuses.push(response.status);
         if (response.status !== 200) expect(((await response.json()) as { success: boolean }).success).toBe(false);
       }
-      // The good files before and after the corrupt one play.
+      // The good files before (segments 0-4: 0-9 s) and after (11-15: 21-30 s) the corrupt one play.
       expect(statuses.slice(0, 5)).toEqual(Array(5).fill(200));
-      expect(statuses.slice(10)).toEqual(Array(5).fill(200));
+      expect(statuses.slice(11)).toEqual(Array(5).fill(200));
       expect(statuses.every((s) => s === 200 || s === 502)).toBe(true);
     });
   });

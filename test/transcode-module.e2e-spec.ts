@@ -55,8 +55,8 @@ describe('TranscodeModule imported by another Nest app (e2e)', () => {
       expect(created.status).toBe(200);
       // The host's 4 s segments, not the 2 s default.
       const playlist = await (await fetch(`${baseUrl}${created.body.playlist}`)).text();
-      expect(playlist).toMatch(/#EXTINF:4\.000,\nseg_00000\.ts/);
-      expect(playlist.match(/^#EXTINF/gm)).toHaveLength(5);
+      expect(playlist).toMatch(/#EXTINF:4\.000,\nseg_00001\.ts/);
+      expect(playlist.match(/^#EXTINF/gm)).toHaveLength(6);
       expect(app.get(TranscodeSessionService).list().map((s) => s.id)).toEqual([created.body.sessionId]);
 
       // The host's MAX_RANGE of 120 s, answered in the service's JSON error shape.

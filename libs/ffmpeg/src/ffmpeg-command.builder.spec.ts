@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   DEFAULT_SEGMENT_PREFIX,
   FfmpegCommandBuilder,
@@ -25,10 +29,26 @@ function valueAfter(argv: readonly string[], flag: string): string | undefined {
   return argv[indices[0] + 1];
 }
 
+/** The -force_key_frames value for a first segment of `first` s and a grid of `step` s after it. */
+function keyframeExpr(first: string, step: string): string {
+  return `expr:gte(t,if(isnan(prev_forced_t),0,if(lt(prev_forced_t,${first}-0.001),${first},${first}+(trunc((prev_forced_t-${first})/${step}+0.001)+1)*${step})))`;
+}
+
+/** Whether an ffmpeg binary with libx264 can be run here (the real-ffmpeg check is skipped otherwise). */
+function ffmpegAvailable(): boolean {
+  try {
+    return execFileSync('ffmpeg', ['-hide_banner', '-encoders'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).includes(
+      'libx264',
+    );
+  } catch {
+    return false;
+  }
+}
+
 describe('FfmpegCommandBuilder', () => {
   const builder = new FfmpegCommandBuilder();
 
-  it('builds the exact argv for 2 s segments, 720p, no start number, no output offset, default prefix', () => {
+  it('builds the exact argv for 2 s segments, 720p, no start number, no output offset, default prefix, no priming drop', () => {
     expect(builder.buildHlsTranscode(base)).toEqual([
       '-hide_banner',
       '-nostdin',
@@ -54,7 +74,7 @@ describe('FfmpegCommandBuilder', () => {
       '-sn',
       '-dn',
       '-vf',
-      "scale=w=-2:h='trunc(min(ih\\,720)/2)*2':out_range=tv,format=yuv420p",
+      "scale=w=-2:h='trunc(min(ih\\,720)/2)*2':flags=bilinear:out_range=tv,format=yuv420p",
       '-c:v',
       'libx264',
       '-preset',
@@ -67,8 +87,10 @@ describe('FfmpegCommandBuilder', () => {
       '4.1',
       '-pix_fmt',
       'yuv420p',
+      '-threads',
+      '1',
       '-force_key_frames',
-      'expr:gte(t,if(isnan(prev_forced_t),0,(trunc(prev_forced_t/2+0.001)+1)*2))',
+      'expr:gte(t,if(isnan(prev_forced_t),0,if(lt(prev_forced_t,2-0.001),2,2+(trunc((prev_forced_t-2)/2+0.001)+1)*2)))',
       '-sc_threshold',
       '0',
       '-g',
@@ -82,7 +104,7 @@ describe('FfmpegCommandBuilder', () => {
       '-segment_format',
       'mpegts',
       '-segment_time',
-      '2',
+      '0.001',
       '-segment_start_number',
       '0',
       '-segment_list',
@@ -99,8 +121,8 @@ describe('FfmpegCommandBuilder', () => {
     {
       name: '6 s segments, 480p, start number 7, veryfast',
       options: { segmentDurationSeconds: 6, maxHeight: 480, startNumber: 7, preset: 'veryfast' },
-      keyframes: 'expr:gte(t,if(isnan(prev_forced_t),0,(trunc(prev_forced_t/6+0.001)+1)*6))',
-      segmentTime: '6',
+      keyframes: 'expr:gte(t,if(isnan(prev_forced_t),0,if(lt(prev_forced_t,6-0.001),6,6+(trunc((prev_forced_t-6)/6+0.001)+1)*6)))',
+      step: '6',
       height: 480,
       startNumber: '7',
       preset: 'veryfast',
@@ -108,8 +130,8 @@ describe('FfmpegCommandBuilder', () => {
     {
       name: '6 s segments, odd max height 719 rounds down to 718, start number 0, medium',
       options: { segmentDurationSeconds: 6, maxHeight: 719, startNumber: 0, preset: 'medium' },
-      keyframes: 'expr:gte(t,if(isnan(prev_forced_t),0,(trunc(prev_forced_t/6+0.001)+1)*6))',
-      segmentTime: '6',
+      keyframes: 'expr:gte(t,if(isnan(prev_forced_t),0,if(lt(prev_forced_t,6-0.001),6,6+(trunc((prev_forced_t-6)/6+0.001)+1)*6)))',
+      step: '6',
       height: 718,
       startNumber: '0',
       preset: 'medium',
@@ -117,8 +139,8 @@ describe('FfmpegCommandBuilder', () => {
     {
       name: '2 s segments, 480p, start number 120, superfast',
       options: { segmentDurationSeconds: 2, maxHeight: 480, startNumber: 120, preset: 'superfast' },
-      keyframes: 'expr:gte(t,if(isnan(prev_forced_t),0,(trunc(prev_forced_t/2+0.001)+1)*2))',
-      segmentTime: '2',
+      keyframes: 'expr:gte(t,if(isnan(prev_forced_t),0,if(lt(prev_forced_t,2-0.001),2,2+(trunc((prev_forced_t-2)/2+0.001)+1)*2)))',
+      step: '2',
       height: 480,
       startNumber: '120',
       preset: 'superfast',
@@ -126,8 +148,8 @@ describe('FfmpegCommandBuilder', () => {
     {
       name: 'fractional 2.5 s segments, 1080p, no start number',
       options: { segmentDurationSeconds: 2.5, maxHeight: 1080 },
-      keyframes: 'expr:gte(t,if(isnan(prev_forced_t),0,(trunc(prev_forced_t/2.5+0.001)+1)*2.5))',
-      segmentTime: '2.5',
+      keyframes: 'expr:gte(t,if(isnan(prev_forced_t),0,if(lt(prev_forced_t,2.5-0.001),2.5,2.5+(trunc((prev_forced_t-2.5)/2.5+0.001)+1)*2.5)))',
+      step: '2.5',
       height: 1080,
       startNumber: '0',
       preset: 'ultrafast',
@@ -135,21 +157,24 @@ describe('FfmpegCommandBuilder', () => {
     {
       name: 'absurd max height 1 is clamped to 2',
       options: { maxHeight: 1 },
-      keyframes: 'expr:gte(t,if(isnan(prev_forced_t),0,(trunc(prev_forced_t/2+0.001)+1)*2))',
-      segmentTime: '2',
+      keyframes: 'expr:gte(t,if(isnan(prev_forced_t),0,if(lt(prev_forced_t,2-0.001),2,2+(trunc((prev_forced_t-2)/2+0.001)+1)*2)))',
+      step: '2',
       height: 2,
       startNumber: '0',
       preset: 'ultrafast',
     },
-  ])('$name', ({ options, keyframes, segmentTime, height, startNumber, preset }) => {
+  ])('$name', ({ options, keyframes, step, height, startNumber, preset }) => {
     const argv = builder.buildHlsTranscode({ ...base, ...options });
     expect(valueAfter(argv, '-force_key_frames')).toBe(keyframes);
-    expect(valueAfter(argv, '-segment_time')).toBe(segmentTime);
-    // The keyframe grid and the segment length are the same number: segments really have that length.
-    expect(keyframes).toBe(`expr:gte(t,if(isnan(prev_forced_t),0,(trunc(prev_forced_t/${segmentTime}+0.001)+1)*${segmentTime}))`);
+    // Without firstSegmentSeconds the first segment has the segment length too: F = S.
+    expect(keyframes).toBe(keyframeExpr(step, step));
+    // The muxer cuts at every keyframe; the keyframe grid alone decides the segment length.
+    expect(valueAfter(argv, '-segment_time')).toBe('0.001');
     expect(valueAfter(argv, '-vf')).toBe(
-      `scale=w=-2:h='trunc(min(ih\\,${height})/2)*2':out_range=tv,format=yuv420p`,
+      `scale=w=-2:h='trunc(min(ih\\,${height})/2)*2':flags=bilinear:out_range=tv,format=yuv420p`,
     );
+    expect(valueAfter(argv, '-threads')).toBe('1');
+    expect(argv).not.toContain('-bsf:a');
     expect(height % 2).toBe(0);
     expect(valueAfter(argv, '-segment_start_number')).toBe(startNumber);
     expect(valueAfter(argv, '-preset')).toBe(preset);
@@ -157,6 +182,145 @@ describe('FfmpegCommandBuilder', () => {
     expect(valueAfter(argv, '-segment_list')).toBe('pipe:4');
     expect(valueAfter(argv, '-progress')).toBe('pipe:3');
   });
+
+  it.each([
+    {
+      name: 'F=1, S=2',
+      options: { firstSegmentSeconds: 1, segmentDurationSeconds: 2 },
+      keyframes: 'expr:gte(t,if(isnan(prev_forced_t),0,if(lt(prev_forced_t,1-0.001),1,1+(trunc((prev_forced_t-1)/2+0.001)+1)*2)))',
+    },
+    {
+      name: 'F=1, S=6',
+      options: { firstSegmentSeconds: 1, segmentDurationSeconds: 6 },
+      keyframes: 'expr:gte(t,if(isnan(prev_forced_t),0,if(lt(prev_forced_t,1-0.001),1,1+(trunc((prev_forced_t-1)/6+0.001)+1)*6)))',
+    },
+    {
+      name: 'F=1, S=1',
+      options: { firstSegmentSeconds: 1, segmentDurationSeconds: 1 },
+      keyframes: 'expr:gte(t,if(isnan(prev_forced_t),0,if(lt(prev_forced_t,1-0.001),1,1+(trunc((prev_forced_t-1)/1+0.001)+1)*1)))',
+    },
+    {
+      name: 'F=1.05 (folded tail), S=2',
+      options: { firstSegmentSeconds: 1.05, segmentDurationSeconds: 2 },
+      keyframes: 'expr:gte(t,if(isnan(prev_forced_t),0,if(lt(prev_forced_t,1.05-0.001),1.05,1.05+(trunc((prev_forced_t-1.05)/2+0.001)+1)*2)))',
+    },
+    {
+      name: 'F=0.5, S=2.5 (ms precision: 0.50004 → 0.5)',
+      options: { firstSegmentSeconds: 0.50004, segmentDurationSeconds: 2.5 },
+      keyframes: 'expr:gte(t,if(isnan(prev_forced_t),0,if(lt(prev_forced_t,0.5-0.001),0.5,0.5+(trunc((prev_forced_t-0.5)/2.5+0.001)+1)*2.5)))',
+    },
+    {
+      name: 'F=S=2 explicitly, same as the default',
+      options: { firstSegmentSeconds: 2, segmentDurationSeconds: 2 },
+      keyframes: 'expr:gte(t,if(isnan(prev_forced_t),0,if(lt(prev_forced_t,2-0.001),2,2+(trunc((prev_forced_t-2)/2+0.001)+1)*2)))',
+    },
+  ])('firstSegmentSeconds $name → first keyframe at F, then on the S grid after it', ({ options, keyframes }) => {
+    const argv = builder.buildHlsTranscode({ ...base, ...options });
+    expect(valueAfter(argv, '-force_key_frames')).toBe(keyframes);
+    expect(valueAfter(argv, '-segment_time')).toBe('0.001');
+    // Only the keyframe expression depends on it: the rest of the argv is unchanged.
+    const without = builder.buildHlsTranscode({ ...base, segmentDurationSeconds: options.segmentDurationSeconds });
+    expect(argv).toHaveLength(without.length);
+    const k = argv.indexOf('-force_key_frames');
+    expect([...argv.slice(0, k + 1), ...argv.slice(k + 2)]).toEqual([...without.slice(0, k + 1), ...without.slice(k + 2)]);
+  });
+
+  it('defaults firstSegmentSeconds to the segment length', () => {
+    expect(builder.buildHlsTranscode({ ...base, segmentDurationSeconds: 6 })).toEqual(
+      builder.buildHlsTranscode({ ...base, segmentDurationSeconds: 6, firstSegmentSeconds: 6 }),
+    );
+  });
+
+  it('rejects a negative firstSegmentSeconds instead of passing it to ffmpeg', () => {
+    expect(() => builder.buildHlsTranscode({ ...base, firstSegmentSeconds: -1 })).toThrow(RangeError);
+  });
+
+  it.each([
+    { name: 'absent', dropAudioPriming: undefined },
+    { name: 'false', dropAudioPriming: false },
+  ])('dropAudioPriming $name → no audio bitstream filter, argv unchanged', ({ dropAudioPriming }) => {
+    const argv = builder.buildHlsTranscode({ ...base, dropAudioPriming });
+    expect(argv).not.toContain('-bsf:a');
+    expect(argv.some((arg) => arg.includes('noise'))).toBe(false);
+    expect(argv).toEqual(builder.buildHlsTranscode(base));
+  });
+
+  it('dropAudioPriming true → drops the first AAC frame with -bsf:a noise=drop=eq(n\\,0) right after -b:a 96k', () => {
+    const argv = builder.buildHlsTranscode({ ...base, dropAudioPriming: true });
+    expect(valueAfter(argv, '-bsf:a')).toBe('noise=drop=eq(n\\,0)');
+    const ca = argv.indexOf('-c:a');
+    expect(argv.slice(ca, ca + 6)).toEqual(['-c:a', 'aac', '-b:a', '96k', '-bsf:a', 'noise=drop=eq(n\\,0)']);
+    // Then the segment muxer.
+    expect(argv[ca + 6]).toBe('-f');
+    expect(argv[ca + 7]).toBe('segment');
+    // Exactly two arguments more than without it.
+    expect(argv).toHaveLength(builder.buildHlsTranscode(base).length + 2);
+  });
+
+  it('puts -threads 1 right after -pix_fmt yuv420p, among the video encoder options', () => {
+    const argv = builder.buildHlsTranscode(base);
+    const pix = argv.indexOf('-pix_fmt');
+    expect(argv.slice(pix, pix + 4)).toEqual(['-pix_fmt', 'yuv420p', '-threads', '1']);
+    expect(argv.indexOf('-threads')).toBeGreaterThan(argv.indexOf('-c:v'));
+    expect(argv.indexOf('-threads')).toBeLessThan(argv.indexOf('-force_key_frames'));
+  });
+
+  (ffmpegAvailable() ? it : it.skip)(
+    'real ffmpeg: the keyframe options with F=1, S=2 and -segment_time 0.001 cut a 10 s clip at 0, 1, 3, 5, 7, 9, 10',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'nvr-keyframes-'));
+      try {
+        const clip = join(dir, 'clip.mp4');
+        const quiet = ['-hide_banner', '-nostdin', '-loglevel', 'error'];
+        execFileSync('ffmpeg', [
+          ...quiet,
+          '-f',
+          'lavfi',
+          '-i',
+          'testsrc2=size=160x120:rate=15:duration=10',
+          '-c:v',
+          'libx264',
+          '-preset',
+          'ultrafast',
+          '-pix_fmt',
+          'yuv420p',
+          clip,
+        ]);
+        const argv = builder.buildHlsTranscode({ ...base, firstSegmentSeconds: 1, segmentDurationSeconds: 2 });
+        // The builder's own video encoder and keyframe options: -c:v … -g 100000.
+        const encoder = argv.slice(argv.indexOf('-c:v'), argv.indexOf('-g') + 2);
+        expect(encoder).toContain('-force_key_frames');
+        const list = join(dir, 'list.csv');
+        execFileSync('ffmpeg', [
+          ...quiet,
+          '-i',
+          clip,
+          '-an',
+          ...encoder,
+          '-f',
+          'segment',
+          '-segment_format',
+          'mpegts',
+          '-segment_time',
+          valueAfter(argv, '-segment_time')!,
+          '-segment_list',
+          list,
+          '-segment_list_type',
+          'csv',
+          join(dir, 'seg_%05d.ts'),
+        ]);
+        const rows = readFileSync(list, 'utf8')
+          .trim()
+          .split('\n')
+          .map((line) => line.split(','));
+        const boundaries = [...rows.map((row) => Number(row[1])), Number(rows[rows.length - 1][2])];
+        expect(boundaries.map((b) => Math.round(b * 1000) / 1000)).toEqual([0, 1, 3, 5, 7, 9, 10]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    10000,
+  );
 
   it('puts the protocol whitelist, concat demuxer and seek before -i, and the duration after it', () => {
     const argv = builder.buildHlsTranscode(base);
@@ -254,22 +418,28 @@ describe('FfmpegCommandBuilder', () => {
     expect(DEFAULT_SEGMENT_PREFIX).toBe('seg_');
   });
 
-  it('a run starting at segment 10 of 2 s segments numbers files from 10 and offsets timestamps by 20 s', () => {
+  it('a run starting at segment 10 of 2 s segments (after a 1 s first one) numbers files from 10, offsets timestamps by 19 s, drops audio priming', () => {
+    // Segment 10 starts at 1 + 9 × 2 = 19 s and is a full 2 s long.
     const argv = builder.buildHlsTranscode({
       ...base,
       segmentDurationSeconds: 2,
-      inputOffsetSeconds: 20,
-      durationSeconds: 40,
+      firstSegmentSeconds: 2,
+      inputOffsetSeconds: 19,
+      durationSeconds: 41,
       startNumber: 10,
-      outputOffsetSeconds: 10 * 2,
+      outputOffsetSeconds: 1 + 9 * 2,
+      dropAudioPriming: true,
       segmentFilePrefix: 'r2_',
     });
     expect(valueAfter(argv, '-segment_start_number')).toBe('10');
-    expect(valueAfter(argv, '-output_ts_offset')).toBe('20');
-    expect(valueAfter(argv, '-ss')).toBe('20');
-    expect(valueAfter(argv, '-t')).toBe('40');
-    expect(valueAfter(argv, '-segment_time')).toBe('2');
-    expect(valueAfter(argv, '-force_key_frames')).toBe('expr:gte(t,if(isnan(prev_forced_t),0,(trunc(prev_forced_t/2+0.001)+1)*2))');
+    expect(valueAfter(argv, '-output_ts_offset')).toBe('19');
+    expect(valueAfter(argv, '-ss')).toBe('19');
+    expect(valueAfter(argv, '-t')).toBe('41');
+    expect(valueAfter(argv, '-segment_time')).toBe('0.001');
+    expect(valueAfter(argv, '-force_key_frames')).toBe(
+      'expr:gte(t,if(isnan(prev_forced_t),0,if(lt(prev_forced_t,2-0.001),2,2+(trunc((prev_forced_t-2)/2+0.001)+1)*2)))',
+    );
+    expect(valueAfter(argv, '-bsf:a')).toBe('noise=drop=eq(n\\,0)');
     expect(argv[argv.length - 1]).toBe('/var/transcode/abc/r2_%05d.ts');
   });
 

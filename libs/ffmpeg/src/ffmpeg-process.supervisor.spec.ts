@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { firstValueFrom, toArray } from 'rxjs';
 import { ENCODER_NICENESS, FfmpegProcessSupervisor } from './ffmpeg-process.supervisor';
@@ -52,6 +52,17 @@ describe('FfmpegProcessSupervisor', () => {
   it('runs children at low priority', async () => {
     const child = supervisor.spawn('sleep', ['5']);
     expect(getPriority(child.pid!)).toBe(ENCODER_NICENESS);
+  });
+
+  it('changes the niceness of every thread of a running child', async () => {
+    // node starts several threads of its own at once: a fair stand-in for ffmpeg's workers.
+    const child = supervisor.spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+    await until(() => readdirSync(`/proc/${child.pid}/task`).length > 1);
+    child.setNiceness(19);
+    const tids = readdirSync(`/proc/${child.pid}/task`).map(Number);
+    expect(tids.length).toBeGreaterThan(1);
+    for (const tid of tids) expect(getPriority(tid)).toBe(19);
+    expect(child.niceness).toBe(19);
   });
 
   it('puts each child in its own process group, so stop() also ends what it forked', async () => {

@@ -1,6 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { spawn } from 'node:child_process';
-import { setPriority } from 'node:os';
 import { ProcessExit, SupervisedProcess } from './supervised-process';
 
 export interface SpawnOptions {
@@ -16,6 +15,8 @@ export interface SpawnOptions {
 
 /** Default niceness of spawned encoders. */
 export const ENCODER_NICENESS = 10;
+/** Niceness of an encoder far enough ahead of its viewer that it can wait for the others. */
+export const RELAXED_ENCODER_NICENESS = 19;
 
 /**
  * The only code in the service that starts processes. Each child gets its own process
@@ -38,11 +39,7 @@ export class FfmpegProcessSupervisor implements OnApplicationShutdown {
     const child = spawn(command, [...args], { cwd: options.cwd, stdio, detached: true });
     const handle = new SupervisedProcess(child, outputFds);
     if (child.pid !== undefined) {
-      try {
-        setPriority(child.pid, options.niceness ?? ENCODER_NICENESS);
-      } catch {
-        // Lowering priority is best effort (containers may forbid it).
-      }
+      handle.setNiceness(options.niceness ?? ENCODER_NICENESS);
       this.live.add(handle);
     }
     void handle.exited.then((exit) => {

@@ -1,4 +1,6 @@
 import { ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { Observable, Subject } from 'rxjs';
@@ -28,6 +30,7 @@ export class SupervisedProcess {
   private readonly stderrLines: string[] = [];
   private exitInfo: ProcessExit | null = null;
   private paused = false;
+  private currentNiceness: number | null = null;
 
   constructor(
     private readonly child: ChildProcess,
@@ -92,6 +95,33 @@ export class SupervisedProcess {
 
   stderrTail(): string[] {
     return [...this.stderrLines];
+  }
+
+  get niceness(): number | null {
+    return this.currentNiceness;
+  }
+
+  /**
+   * Sets the niceness of every thread of the process (on Linux, setpriority on a pid reaches
+   * only that one thread; ffmpeg's decoder and filter threads need it too). Best effort.
+   */
+  setNiceness(niceness: number): void {
+    const pid = this.child.pid;
+    if (pid === undefined || this.exitInfo || this.currentNiceness === niceness) return;
+    let threads: number[] = [pid];
+    try {
+      threads = readdirSync(`/proc/${pid}/task`).map(Number);
+    } catch {
+      // No /proc: the main thread only.
+    }
+    for (const tid of threads) {
+      try {
+        setPriority(tid, niceness);
+      } catch {
+        // Gone, or not allowed (a container may forbid it).
+      }
+    }
+    this.currentNiceness = niceness;
   }
 
   /** SIGSTOP the whole process group: it keeps its state but uses no CPU. */

@@ -12,6 +12,11 @@ export interface PlannedSegment {
 
 /** Segments shorter than this at the very end are folded into the one before. */
 const MIN_LAST_SEGMENT_SECONDS = 0.1;
+/**
+ * The first segment is this short (at most): it is what a viewer waits for before anything
+ * plays, and half the frames to decode and encode is half the wait.
+ */
+export const FIRST_SEGMENT_SECONDS = 1;
 
 /**
  * Pure: the whole range cut into segments of the configured length, known before any
@@ -20,8 +25,9 @@ const MIN_LAST_SEGMENT_SECONDS = 0.1;
 export function planSegments(timeline: RecordingTimeline, segmentSeconds: number): PlannedSegment[] {
   const total = timeline.durationSeconds;
   const segments: PlannedSegment[] = [];
-  for (let start = 0, index = 0; start < total - 1e-6; start += segmentSeconds, index += 1) {
-    let duration = Math.min(segmentSeconds, total - start);
+  for (let start = 0, index = 0; start < total - 1e-6; index += 1) {
+    const length = index === 0 ? Math.min(FIRST_SEGMENT_SECONDS, segmentSeconds) : segmentSeconds;
+    let duration = Math.min(length, total - start);
     if (total - (start + duration) < MIN_LAST_SEGMENT_SECONDS) duration = total - start;
     segments.push({
       index,
@@ -29,7 +35,7 @@ export function planSegments(timeline: RecordingTimeline, segmentSeconds: number
       durationSeconds: duration,
       wallClockStartMs: Math.round(wallClockAt(timeline, start) * 1000),
     });
-    if (start + duration >= total) break;
+    start += duration;
   }
   return segments;
 }

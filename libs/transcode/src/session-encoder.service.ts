@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
+  ENCODER_NICENESS,
   FfmpegCommandBuilder,
   FfmpegProcessSupervisor,
+  RELAXED_ENCODER_NICENESS,
   buildConcatList,
   parseSegmentListLine,
   toProgressReports,
@@ -15,6 +17,8 @@ import { EncoderRun, TranscodeSession } from './transcode-session';
 /** ffmpeg writes `-progress` to stdout and the finished-segment list to fd 3. */
 const PROGRESS_FD = 1;
 const SEGMENT_LIST_FD = 3;
+/** An encoder this far ahead of its viewer has time to spare: it runs at the lowest priority. */
+const COMFORTABLE_AHEAD_SECONDS = 12;
 /** Files of run 7 are r7_00012.ts, …: runs never overwrite each other's segments. */
 const RUN_FILE_REGEX = /^r(\d+)_(\d{5})\.ts$/;
 
@@ -60,6 +64,7 @@ export class SessionEncoderService {
       segmentFilePrefix: `r${runId}_`,
       startNumber: index,
       segmentDurationSeconds: this.options.segmentDurationSeconds,
+      firstSegmentSeconds: segment.durationSeconds,
       maxHeight: this.options.outputMaxHeight,
       preset: this.options.ffmpegPreset,
       segmentListFd: SEGMENT_LIST_FD,
@@ -101,12 +106,26 @@ export class SessionEncoderService {
     });
   }
 
-  /** Pauses the encoder when it is LOOKAHEAD_SECONDS ahead of the viewer, resumes it when it is not. */
+  /**
+   * Pauses the encoder when it is LOOKAHEAD_SECONDS ahead of the viewer and resumes it when it is
+   * not. In between, an encoder comfortably ahead runs at the lowest priority, so that on a busy
+   * box the CPU goes first to the viewers closest to running out.
+   */
   applyLookahead(session: TranscodeSession): void {
     const run = session.encoder;
     if (!run || !run.process.running) return;
-    if (isTooFarAhead(run.nextIndex, session.viewerHead, this.lookaheadSegments)) run.process.pause();
-    else run.process.resume();
+    if (isTooFarAhead(run.nextIndex, session.viewerHead, this.lookaheadSegments)) {
+      run.process.pause();
+      return;
+    }
+    run.process.resume();
+    const comfortable = isTooFarAhead(run.nextIndex, session.viewerHead, this.comfortableSegments);
+    run.process.setNiceness(comfortable ? RELAXED_ENCODER_NICENESS : ENCODER_NICENESS);
+  }
+
+  /** Segments ahead of the viewer from which an encoder yields the CPU to the others. */
+  private get comfortableSegments(): number {
+    return Math.min(this.lookaheadSegments, Math.ceil(COMFORTABLE_AHEAD_SECONDS / this.options.segmentDurationSeconds));
   }
 
   private onSegmentListed(session: TranscodeSession, run: EncoderRun, line: string): void {

@@ -47,6 +47,10 @@ class FakeProcess {
   announce(index: number) {
     this.segmentLines.next(`${this.runPrefix}${String(index).padStart(5, '0')}.ts,${index * 2}.0,${index * 2 + 2}.0`);
   }
+  niceness = 10;
+  setNiceness(niceness: number) {
+    this.niceness = niceness;
+  }
   pause() {
     this.isPaused = true;
   }
@@ -246,10 +250,11 @@ describe('TranscodeSessionService', () => {
       expect(supervisor.spawned).toHaveLength(2);
       expect(supervisor.spawned[0].stopped).toBe(true);
       const args = supervisor.spawned[1].args;
-      // The run's list starts at the file holding 80 s (the 9th, at 80 s), so the seek stays in it.
-      expect(args[args.indexOf('-ss') + 1]).toBe('0');
+      // Segment 40 starts at 79 s (a 1 s first segment, then 2 s ones). The run's list starts at
+      // the file holding 79 s (the 8th, at 70 s), so the seek stays inside it.
+      expect(args[args.indexOf('-ss') + 1]).toBe('9');
       expect(args[args.indexOf('-i') + 1]).toMatch(/run-2\.ffconcat$/);
-      expect(args[args.indexOf('-output_ts_offset') + 1]).toBe('80');
+      expect(args[args.indexOf('-output_ts_offset') + 1]).toBe('79');
       expect(args[args.indexOf('-segment_start_number') + 1]).toBe('40');
     });
 
@@ -334,6 +339,18 @@ describe('TranscodeSessionService', () => {
       encoder.announce(6);
       encoder.announce(7);
       expect(encoder.isPaused).toBe(true);
+    });
+
+    it('lowers the encoder to the lowest priority once it is comfortably (12 s) ahead, and raises it as the viewer catches up', async () => {
+      await build({ lookaheadSeconds: 60 });
+      const session = await service.open('front', T, T + 100);
+      const encoder = supervisor.spawned[0];
+      for (let i = 1; i <= 5; i += 1) encoder.announce(i);
+      expect(encoder.niceness).toBe(10);
+      encoder.announce(6);
+      expect(encoder.niceness).toBe(19);
+      await service.segmentFile(session, 3);
+      expect(encoder.niceness).toBe(10);
     });
 
     it('stops the encoder after IDLE_TIMEOUT_SECONDS without a request, and a later request resumes the session', async () => {

@@ -27,7 +27,7 @@ class TranscodeEnvironment {
   @IsInt()
   @Min(1)
   @Max(256)
-  MAX_CONCURRENT_TRANSCODES: number = 3;
+  MAX_CONCURRENT_TRANSCODES: number = 8;
 
   @Type(() => Number)
   @IsInt()
