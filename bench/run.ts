@@ -309,7 +309,7 @@ async function concurrentViewers(spanStart: number): Promise<void> {
   log('concurrent real-time viewers (60 s each)');
   const tried: Record<number, number> = {};
   let best = 0;
-  for (const k of QUICK ? [4, 8] : [4, 6, 8, 10, 12]) {
+  for (const k of QUICK ? [4, 8] : [4, 6, 7, 8, 10, 12]) {
     const service = await startService();
     try {
       const sessions = await Promise.all(
