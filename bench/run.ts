@@ -5,7 +5,7 @@
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -244,11 +244,13 @@ async function abandonedViewCpu(spanStart: number): Promise<void> {
   const sampleSeconds = QUICK ? 20 : 60;
   await sleep(sampleSeconds * 1000);
   const cpu = cpuSeconds(ref.process.pid!) ?? 0;
-  const produced = (await readdir(ref.outputDir)).filter((f) => f.startsWith('segment-')).length;
+  const playlist = await readFile(join(ref.outputDir, 'master.m3u8'), 'utf8').catch(() => '');
   stopReference(ref);
   await rm(scratch, { recursive: true, force: true });
-  // Encoded seconds per wall second, from the segments it finished (6 s each, minus the one in progress).
-  const speed = Math.max(0.01, ((produced - 1) * 6) / sampleSeconds);
+  // Encoded seconds per wall second: the video its finished segments hold (the one in progress
+  // is not counted, so this errs on the reference's side).
+  const encoded = [...playlist.matchAll(/^#EXTINF:([\d.]+),/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+  const speed = Math.max(0.01, encoded / sampleSeconds);
   raw.referenceSpeed = speed;
   const wallUntilStop = Math.min(RANGE_SECONDS / speed, 600);
   const reference = (cpu / sampleSeconds) * wallUntilStop;

@@ -114,14 +114,16 @@ export class SupervisedProcess {
     } catch {
       // No /proc: the main thread only.
     }
+    let applied = false;
     for (const tid of threads) {
       try {
         setPriority(tid, niceness);
+        applied = true;
       } catch {
-        // Gone, or not allowed (a container may forbid it).
+        // Gone, or not allowed: raising priority again needs CAP_SYS_NICE (see docker-compose.yml).
       }
     }
-    this.currentNiceness = niceness;
+    if (applied) this.currentNiceness = niceness;
   }
 
   /** SIGSTOP the whole process group: it keeps its state but uses no CPU. */

@@ -1,7 +1,18 @@
 import { EncoderView, SegmentAction, decideSegmentAction, isTooFarAhead, nextViewerHead } from './encoder-decisions';
 
-const running = (startIndex: number, nextIndex: number): EncoderView => ({ running: true, startIndex, nextIndex });
-const stopped = (startIndex: number, nextIndex: number): EncoderView => ({ running: false, startIndex, nextIndex });
+// A run that has not finished its first segment is (while young) protected from preemption.
+const running = (startIndex: number, nextIndex: number, protectedFromPreemption = nextIndex === startIndex): EncoderView => ({
+  running: true,
+  startIndex,
+  nextIndex,
+  protectedFromPreemption,
+});
+const stopped = (startIndex: number, nextIndex: number): EncoderView => ({
+  running: false,
+  startIndex,
+  nextIndex,
+  protectedFromPreemption: false,
+});
 
 describe('decideSegmentAction', () => {
   it.each<[string, EncoderView | null]>([
@@ -124,5 +135,12 @@ describe('isTooFarAhead', () => {
     [11, 10, 0, true], // lookahead 0: pause as soon as the viewer's segment is done
   ])('nextIndex %p, head %p, lookahead %p → %p', (nextIndex, head, lookahead, expected) => {
     expect(isTooFarAhead(nextIndex, head, lookahead)).toBe(expected);
+  });
+});
+
+describe('decideSegmentAction for a run stuck before its first segment', () => {
+  it('restarts once the run is no longer protected (older than the segment wait timeout)', () => {
+    expect(decideSegmentAction(40, false, running(10, 10, false), 4)).toBe('restart');
+    expect(decideSegmentAction(40, false, running(10, 10, true), 4)).toBe('wait');
   });
 });

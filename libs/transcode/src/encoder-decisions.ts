@@ -5,6 +5,11 @@ export interface EncoderView {
   startIndex: number;
   /** Next segment index the current run will finish. */
   nextIndex: number;
+  /**
+   * The run has not finished its first segment and is younger than the segment wait timeout:
+   * it is not preempted (so every restart makes progress). Past that age it may be stuck.
+   */
+  protectedFromPreemption: boolean;
 }
 
 export type SegmentAction = 'serve' | 'wait' | 'restart';
@@ -24,7 +29,7 @@ export function decideSegmentAction(
   if (!encoder?.running) return 'restart';
   // A run that has not finished its first segment is never preempted: every restart makes
   // progress, so two viewers far apart in one session cannot restart each other forever.
-  if (encoder.nextIndex === encoder.startIndex) return 'wait';
+  if (encoder.protectedFromPreemption) return 'wait';
   if (requested < encoder.startIndex) return 'restart';
   // Passed by this run yet not ready (ffmpeg skipped it): this run will never announce it.
   if (requested < encoder.nextIndex) return 'restart';

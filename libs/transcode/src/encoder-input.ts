@@ -29,5 +29,6 @@ export function planEncoderInput(timeline: RecordingTimeline, startSeconds: numb
     };
   });
   const piece = pieces[first];
-  return { entries, inputOffsetSeconds: piece.inpointSeconds + (startSeconds - piece.timelineOffsetSeconds) };
+  // Float sums of durations can put the start a hair before the piece chosen: never seek negative.
+  return { entries, inputOffsetSeconds: Math.max(0, piece.inpointSeconds + (startSeconds - piece.timelineOffsetSeconds)) };
 }

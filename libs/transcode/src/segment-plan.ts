@@ -10,8 +10,12 @@ export interface PlannedSegment {
   wallClockStartMs: number;
 }
 
-/** Segments shorter than this at the very end are folded into the one before. */
-const MIN_LAST_SEGMENT_SECONDS = 0.1;
+/**
+ * A tail shorter than this after the last boundary is left out of the plan: it may hold no frame
+ * at all, and the plan's boundaries must stay exactly where ffmpeg cuts (folding the tail into the
+ * segment before would not match the cut ffmpeg makes at the boundary).
+ */
+const MIN_LAST_SEGMENT_SECONDS = 0.2;
 /**
  * The first segment is this short (at most): it is what a viewer waits for before anything
  * plays, and half the frames to decode and encode is half the wait.
@@ -27,8 +31,8 @@ export function planSegments(timeline: RecordingTimeline, segmentSeconds: number
   const segments: PlannedSegment[] = [];
   for (let start = 0, index = 0; start < total - 1e-6; index += 1) {
     const length = index === 0 ? Math.min(FIRST_SEGMENT_SECONDS, segmentSeconds) : segmentSeconds;
-    let duration = Math.min(length, total - start);
-    if (total - (start + duration) < MIN_LAST_SEGMENT_SECONDS) duration = total - start;
+    const duration = Math.min(length, total - start);
+    if (index > 0 && duration < MIN_LAST_SEGMENT_SECONDS) break;
     segments.push({
       index,
       timelineStartSeconds: start,

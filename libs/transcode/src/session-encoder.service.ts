@@ -10,6 +10,7 @@ import {
 } from '@app/ffmpeg';
 import { isTooFarAhead } from './encoder-decisions';
 import { planEncoderInput } from './encoder-input';
+import { Clock } from './clock';
 import { SessionFilesStore, concatListFileName } from './session-files.store';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from './transcode.module-definition';
 import { EncoderRun, TranscodeSession } from './transcode-session';
@@ -21,6 +22,24 @@ const SEGMENT_LIST_FD = 3;
 const COMFORTABLE_AHEAD_SECONDS = 12;
 /** Files of run 7 are r7_00012.ts, …: runs never overwrite each other's segments. */
 const RUN_FILE_REGEX = /^r(\d+)_(\d{5})\.ts$/;
+
+/** Half a frame at 5 fps: a cut lands on the first frame at or after its planned boundary. */
+const SEGMENT_END_TOLERANCE_SECONDS = 0.1;
+
+/** The planned segment whose end is `endSeconds` (within a frame), or null. */
+function plannedSegmentEndingAt(session: TranscodeSession, endSeconds: number): number | null {
+  const segments = session.segments;
+  let low = 0;
+  let high = segments.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const end = segments[middle].timelineStartSeconds + segments[middle].durationSeconds;
+    if (Math.abs(end - endSeconds) <= SEGMENT_END_TOLERANCE_SECONDS) return middle;
+    if (end < endSeconds) low = middle + 1;
+    else high = middle - 1;
+  }
+  return null;
+}
 
 function runListName(runId: number): string {
   return concatListFileName(runId);
@@ -39,6 +58,7 @@ export class SessionEncoderService {
     private readonly commands: FfmpegCommandBuilder,
     private readonly supervisor: FfmpegProcessSupervisor,
     private readonly files: SessionFilesStore,
+    private readonly clock: Clock,
   ) {}
 
   get lookaheadSegments(): number {
@@ -75,7 +95,16 @@ export class SessionEncoderService {
       cwd: dir,
       label: `ffmpeg[${session.id.slice(0, 8)} ${session.camera} run ${runId} from #${index}]`,
     });
-    const run: EncoderRun = { id: runId, process, startIndex: index, nextIndex: index, exit: null, progress: null, stopping: false };
+    const run: EncoderRun = {
+      id: runId,
+      process,
+      startIndex: index,
+      nextIndex: index,
+      startedAt: this.clock.now(),
+      exit: null,
+      progress: null,
+      stopping: false,
+    };
     session.encoder = run;
     session.viewerHead = index;
 
@@ -114,12 +143,14 @@ export class SessionEncoderService {
   applyLookahead(session: TranscodeSession): void {
     const run = session.encoder;
     if (!run || !run.process.running) return;
-    if (isTooFarAhead(run.nextIndex, session.viewerHead, this.lookaheadSegments)) {
+    // A run that has not finished its first segment is never paused: someone is waiting for it.
+    const started = run.nextIndex > run.startIndex;
+    if (started && isTooFarAhead(run.nextIndex, session.demandHead, this.lookaheadSegments)) {
       run.process.pause();
       return;
     }
     run.process.resume();
-    const comfortable = isTooFarAhead(run.nextIndex, session.viewerHead, this.comfortableSegments);
+    const comfortable = isTooFarAhead(run.nextIndex, session.demandHead, this.comfortableSegments);
     run.process.setNiceness(comfortable ? RELAXED_ENCODER_NICENESS : ENCODER_NICENESS);
   }
 
@@ -133,11 +164,17 @@ export class SessionEncoderService {
     const match = listed && RUN_FILE_REGEX.exec(listed.fileName);
     // An empty segment (no frame in it) is what ffmpeg announces when the input has no data.
     if (!listed || !match || run.stopping || Number(match[1]) !== run.id || listed.endSeconds <= listed.startSeconds) return;
-    const index = Number(match[2]);
-    run.nextIndex = index + 1;
+    // Which planned segment this is, by where it ends (ffmpeg lists end times on the range's
+    // timeline): ffmpeg's own count can drift from the plan after a hole in the input.
+    const index = plannedSegmentEndingAt(session, listed.endSeconds);
+    if (index === null) {
+      this.logger.warn(`session ${session.id} run ${run.id}: ${listed.fileName} ends off the plan (${listed.endSeconds} s); not served`);
+      return;
+    }
+    run.nextIndex = Math.max(run.nextIndex, index + 1);
     const replaced = session.markReady(index, listed.fileName);
     // A reader of the replaced file keeps its open descriptor; unlinking is safe.
-    if (replaced) void this.files.removeFile(session.id, replaced);
+    if (replaced) this.files.removeFile(session.id, replaced).catch(() => undefined);
     this.applyLookahead(session);
   }
 }

@@ -11,6 +11,7 @@ import { TranscodeSessionService } from './transcode-session.service';
 import {
   FirstSegmentTimeoutException,
   NoRecordingsException,
+  SessionNotFoundException,
   TooManyTranscodesException,
   TranscoderFailedException,
   UnknownCameraException,
@@ -45,7 +46,11 @@ class FakeProcess {
     return ['last line'];
   }
   announce(index: number) {
-    this.segmentLines.next(`${this.runPrefix}${String(index).padStart(5, '0')}.ts,${index * 2}.0,${index * 2 + 2}.0`);
+    // A stopped (SIGSTOP) ffmpeg makes no progress.
+    if (this.isPaused) return;
+    // Planned segments: 1 s first, then 2 s; ffmpeg lists where each ends on the range's timeline.
+    const start = index === 0 ? 0 : 2 * index - 1;
+    this.segmentLines.next(`${this.runPrefix}${String(index).padStart(5, '0')}.ts,${start}.0,${2 * index + 1}.0`);
   }
   niceness = 10;
   setNiceness(niceness: number) {
@@ -67,8 +72,12 @@ class FakeProcess {
   }
   /** Like ffmpeg on SIGTERM: closes the segment it was writing and lists it. */
   announceOnStop: number | null = null;
+  /** How long the process takes to exit once told to. */
+  stopDelayMs = 0;
   async stop() {
     this.stopped = true;
+    this.isPaused = false;
+    if (this.stopDelayMs) await new Promise((resolve) => setTimeout(resolve, this.stopDelayMs));
     if (this.announceOnStop !== null && this.running) this.announce(this.announceOnStop);
     this.exit(255);
     return this.exited;
@@ -96,6 +105,8 @@ class FakeSupervisor {
 
 class FakeFiles {
   removed: string[] = [];
+  /** The order in which session folders were made and removed. */
+  events: string[] = [];
   async prepareRoot() {}
   async removeLeftovers() {
     return 0;
@@ -104,6 +115,7 @@ class FakeFiles {
     return `/transcode/${id}`;
   }
   async createSessionDir(id: string) {
+    this.events.push(`create ${id}`);
     return this.sessionDir(id);
   }
   async writeConcatList(id: string, runId: number) {
@@ -114,6 +126,7 @@ class FakeFiles {
   async removeFilesWhere() {}
   async removeSessionDir(id: string) {
     this.removed.push(id);
+    this.events.push(`remove ${id}`);
   }
 }
 
@@ -323,6 +336,81 @@ describe('TranscodeSessionService', () => {
       const session = await service.open('front', T, T + 100);
       supervisor.spawned[0].exit(137);
       await expect(service.segmentFile(session, 1)).resolves.toBe('r2_00001.ts');
+    });
+  });
+
+  describe('races', () => {
+    it('never pauses a run before its first segment, even when the viewer scrubs back meanwhile', async () => {
+      const session = await service.open('front', T, T + 100);
+      supervisor.onSpawn = () => undefined;
+      const far = service.segmentFile(session, 45);
+      await flush();
+      const back = service.segmentFile(session, 2);
+      await flush();
+      expect(supervisor.spawned[1].isPaused).toBe(false);
+      supervisor.onSpawn = (process) => setTimeout(() => process.announce(process.startIndex), 5);
+      supervisor.spawned[1].announce(45);
+      await expect(far).resolves.toBe('r2_00045.ts');
+      await expect(back).resolves.toBe('r3_00002.ts');
+    });
+
+    it('does not pause the encoder short of a segment a request is waiting for', async () => {
+      const session = await service.open('front', T, T + 100);
+      const encoder = supervisor.spawned[0];
+      // Viewer B waits for #8 (inside the wait window); viewer A is back at #0.
+      const waiting = service.segmentFile(session, 8);
+      await flush();
+      await service.segmentFile(session, 0);
+      for (let i = 1; i <= 7; i += 1) encoder.announce(i);
+      expect(encoder.isPaused).toBe(false);
+      encoder.announce(8);
+      await expect(waiting).resolves.toBe('r1_00008.ts');
+    });
+
+    it('lets a session with the same range start only after the old one is gone (folder and all)', async () => {
+      const first = await service.open('front', T, T + 100);
+      supervisor.spawned[0].stopDelayMs = 50;
+      const removal = service.remove(first.id);
+      const second = await service.open('front', T, T + 100);
+      await removal;
+      expect(second).not.toBe(first);
+      expect(files.events).toEqual([`create ${first.id}`, `remove ${first.id}`, `create ${first.id}`]);
+    });
+
+    it('answers 404, not a playlist, to a create whose session was deleted while it started', async () => {
+      supervisor.onSpawn = (process) => setTimeout(() => process.announce(0), 30);
+      const creating = service.open('front', T, T + 100);
+      await flush();
+      await service.remove(service.list()[0].id);
+      await expect(creating).rejects.toBeInstanceOf(SessionNotFoundException);
+      expect(service.list()).toEqual([]);
+    });
+
+    it('does not stop the encoder for idleness while a request is waiting for it', async () => {
+      await build({ idleTimeoutSeconds: 0.05, segmentWaitTimeoutSeconds: 2 });
+      const session = await service.open('front', T, T + 100);
+      const waiting = service.segmentFile(session, 3);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(supervisor.spawned[0].stopped).toBe(false);
+      supervisor.spawned[0].announce(1);
+      supervisor.spawned[0].announce(2);
+      supervisor.spawned[0].announce(3);
+      await expect(waiting).resolves.toBe('r1_00003.ts');
+    });
+
+    it('serves two viewers far apart in one session: every restart makes progress', async () => {
+      const session = await service.open('front', T, T + 100);
+      const results = await Promise.all([service.segmentFile(session, 10), service.segmentFile(session, 40)]);
+      expect(results[0]).toMatch(/^r[23]_00010\.ts$/);
+      expect(results[1]).toMatch(/^r[23]_00040\.ts$/);
+      expect(supervisor.spawned).toHaveLength(3);
+    });
+
+    it('answers 502 instead of restarting in a loop when a run passes its first segment without listing it', async () => {
+      const session = await service.open('front', T, T + 100);
+      supervisor.onSpawn = (process) => setTimeout(() => process.announce(process.startIndex + 1), 5);
+      await expect(service.segmentFile(session, 20)).rejects.toBeInstanceOf(TranscoderFailedException);
+      expect(supervisor.spawned).toHaveLength(2);
     });
   });
 

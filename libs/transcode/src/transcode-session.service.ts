@@ -43,6 +43,8 @@ const FFMPEG_PROBE_CACHE_MS = 5000;
 export class TranscodeSessionService implements OnModuleInit, BeforeApplicationShutdown, SessionCameraResolver {
   private readonly logger = new Logger(TranscodeSessionService.name);
   private readonly sessions = new Map<string, TranscodeSession>();
+  /** Sessions being stopped: a new session with the same id waits for its folder to be gone. */
+  private readonly stopping = new Map<string, Promise<void>>();
   private ffmpegProbe: { at: number; result: Promise<void> } | null = null;
 
   constructor(
@@ -79,13 +81,17 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
   async open(camera: string, start: number, end: number): Promise<TranscodeSession> {
     this.assertRange(start, end);
     const id = transcodeSessionId(camera, start, end);
+    await this.stopping.get(id);
     let session = this.sessions.get(id);
     if (!session) {
       const timeline = await this.planRange(camera, start, end);
+      await this.stopping.get(id);
       session = this.sessions.get(id) ?? this.launch(id, camera, start, end, timeline);
     }
     session.touch(this.clock.now());
     await session.ready;
+    // Deleted while it was starting: the playlist would not be there.
+    if (!session.alive) throw new SessionNotFoundException();
     return session;
   }
 
@@ -115,6 +121,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     if (!Number.isInteger(index) || index < 0 || index >= session.segments.length) {
       throw new SegmentNotFoundException(segmentUri(index));
     }
+    if (!session.alive) throw new SessionNotFoundException();
     const ready = session.readyFile(index);
     session.viewerHead = nextViewerHead(session.viewerHead, index, session.encoder?.startIndex ?? 0);
     if (ready) {
@@ -124,17 +131,47 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     const timeoutSeconds = this.options.segmentWaitTimeoutSeconds;
     const deadline = this.clock.now() + timeoutSeconds * 1000;
     let restartedHere = false;
+    const doneWaiting = session.startWaiting(index);
+    try {
+      return await this.waitForSegment(session, index, deadline, () => restartedHere, () => (restartedHere = true));
+    } finally {
+      doneWaiting();
+    }
+  }
+
+  private async waitForSegment(
+    session: TranscodeSession,
+    index: number,
+    deadline: number,
+    restartedHere: () => boolean,
+    markRestarted: () => void,
+  ): Promise<string> {
+    const timeoutSeconds = this.options.segmentWaitTimeoutSeconds;
     for (;;) {
       const failure = await session.lock.runExclusive(async () => {
         if (session.readyFile(index) || !session.alive) return null;
         const run = session.encoder;
-        // A run this request started that died before reaching the segment: report, do not loop.
-        if (restartedHere && run?.exit && run.nextIndex <= index) return run.exit;
-        const encoder = run && !run.exit ? { running: true, startIndex: run.startIndex, nextIndex: run.nextIndex } : null;
+        if (restartedHere() && run && run.startIndex === index) {
+          // A run this request started that died before the segment, or went past it without
+          // listing it (no frame there): report it, do not restart in a loop.
+          if (run.exit && !run.stopping && run.nextIndex <= index) return run.exit;
+          if (run.nextIndex > index) return { code: 0, signal: null, stderrTail: run.process.stderrTail() };
+        }
+        const encoder =
+          run && !run.exit
+            ? {
+                running: true,
+                startIndex: run.startIndex,
+                nextIndex: run.nextIndex,
+                protectedFromPreemption:
+                  run.nextIndex === run.startIndex &&
+                  this.clock.now() - run.startedAt < this.options.segmentWaitTimeoutSeconds * 1000,
+              }
+            : null;
         const action = decideSegmentAction(index, false, encoder, this.waitWindowSegments);
         if (action === 'restart') {
           await this.encoders.startAt(session, index);
-          restartedHere = true;
+          markRestarted();
         } else {
           this.encoders.applyLookahead(session);
         }
@@ -194,12 +231,16 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
 
   /** Stops and deletes every session idle for longer than the TTL; returns how many. */
   async removeStaleSessions(): Promise<number> {
-    const stale = findStaleSessions(this.sessions.values(), this.clock.now(), this.options.ttlSeconds * 1000);
-    for (const session of stale) {
+    const ttlMs = this.options.ttlSeconds * 1000;
+    let removed = 0;
+    for (const session of findStaleSessions(this.sessions.values(), this.clock.now(), ttlMs)) {
+      // Stops take a moment each: one requested meanwhile is no longer stale.
+      if (this.clock.now() - session.lastAccessAt <= ttlMs || session.hasWaiters) continue;
       this.logger.log(`session ${session.id} (${session.camera}) idle past the TTL: removing`);
       await this.stop(session);
+      removed += 1;
     }
-    return stale.length;
+    return removed;
   }
 
   /**
@@ -273,7 +314,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
   private async prepare(session: TranscodeSession): Promise<void> {
     await this.files.createSessionDir(session.id);
     await this.segmentFile(session, 0);
-    session.state = 'active';
+    if (session.state === 'starting') session.state = 'active';
   }
 
   /** After IDLE_TIMEOUT_SECONDS without a request the encoder stops; the files stay for the TTL. */
@@ -286,25 +327,38 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
       )
       .subscribe(() => {
         if (!session.alive || !session.encoderRunning) return;
-        void session.lock.runExclusive(async () => {
-          if (!session.encoderRunning) return;
-          this.logger.log(`session ${session.id}: no request for ${this.options.idleTimeoutSeconds} s, stopping its encoder`);
-          await this.encoders.stop(session);
-          session.notifyEncoderChanged();
-        });
+        // A request still waiting for a segment is not idleness: look again later.
+        if (session.hasWaiters) {
+          session.touch(this.clock.now());
+          return;
+        }
+        session.lock
+          .runExclusive(async () => {
+            if (!session.encoderRunning || session.hasWaiters) return;
+            this.logger.log(`session ${session.id}: no request for ${this.options.idleTimeoutSeconds} s, stopping its encoder`);
+            await this.encoders.stop(session);
+            session.notifyEncoderChanged();
+          })
+          .catch((error: Error) => this.logger.error(`session ${session.id}: idle stop failed: ${error.message}`));
       });
   }
 
   /** Stops ffmpeg and deletes the session and its folder. Safe to call more than once. */
-  private async stop(session: TranscodeSession): Promise<void> {
+  private stop(session: TranscodeSession): Promise<void> {
     if (this.sessions.get(session.id) === session) this.sessions.delete(session.id);
-    if (session.state === 'stopped') return;
+    if (session.state === 'stopped') return this.stopping.get(session.id) ?? Promise.resolve();
     session.state = 'stopped';
-    // Under the lock: a restart in progress finishes first, and none starts after this.
-    await session.lock.runExclusive(() => this.encoders.stop(session));
-    session.notifyEncoderChanged();
-    session.closeEvents();
-    await this.files.removeSessionDir(session.id);
+    const stopped = (async () => {
+      // Under the lock: a restart in progress finishes first, and none starts after this.
+      await session.lock.runExclusive(() => this.encoders.stop(session));
+      session.notifyEncoderChanged();
+      session.closeEvents();
+      await this.files.removeSessionDir(session.id);
+    })().finally(() => {
+      if (this.stopping.get(session.id) === stopped) this.stopping.delete(session.id);
+    });
+    this.stopping.set(session.id, stopped);
+    return stopped;
   }
 }
 

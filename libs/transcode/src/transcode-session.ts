@@ -12,6 +12,8 @@ export interface EncoderRun {
   startIndex: number;
   /** Next segment this run will finish. */
   nextIndex: number;
+  /** Epoch ms when it was started. */
+  startedAt: number;
   /** Set once the process has ended. */
   exit: ProcessExit | null;
   /**
@@ -36,6 +38,8 @@ export class TranscodeSession {
   encoder: EncoderRun | null = null;
   /** Highest segment the viewer has asked for since the last seek: the lookahead is measured from it. */
   viewerHead = 0;
+  /** Segments requests are waiting for right now (index → how many requests). */
+  private readonly waiting = new Map<number, number>();
   /** Resolves once the first segment is playable; rejects with the HTTP error to answer. */
   ready!: Promise<void>;
   /** Serve/wait/restart decisions of one session are taken one at a time. */
@@ -96,6 +100,27 @@ export class TranscodeSession {
   /** Emits on every request: drives the idle stop. */
   get accessed$(): Observable<void> {
     return this.accessed.asObservable();
+  }
+
+  /** Registers a request waiting for segment `index`; call the returned function when it is done. */
+  startWaiting(index: number): () => void {
+    this.waiting.set(index, (this.waiting.get(index) ?? 0) + 1);
+    return () => {
+      const count = (this.waiting.get(index) ?? 1) - 1;
+      if (count > 0) this.waiting.set(index, count);
+      else this.waiting.delete(index);
+    };
+  }
+
+  get hasWaiters(): boolean {
+    return this.waiting.size > 0;
+  }
+
+  /** Where the encoder's lookahead is measured from: the viewer, or a request waiting further on. */
+  get demandHead(): number {
+    let head = this.viewerHead;
+    for (const index of this.waiting.keys()) head = Math.max(head, index);
+    return head;
   }
 
   nextRunId(): number {

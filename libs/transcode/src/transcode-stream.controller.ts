@@ -52,11 +52,18 @@ export class TranscodeStreamController {
     // Only segments ffmpeg has announced as finished are served: never a half-written file,
     // never one left by an earlier run.
     const index = Number(params.fileName.slice(4, 9));
-    const fileName = await this.sessions.segmentFile(session, index);
-    const file = await this.files.openFile(session.id, fileName);
+    // A later run may replace (and unlink) the file between the lookup and the open: look again once.
+    const file =
+      (await this.files.openFile(session.id, await this.sessions.segmentFile(session, index))) ??
+      (await this.files.openFile(session.id, await this.sessions.segmentFile(session, index)));
     if (!file) throw new SegmentNotFoundException(params.fileName);
-    const { size } = await file.stat();
-    return new StreamableFile(file.createReadStream(), { type: SEGMENT_CONTENT_TYPE, length: size });
+    try {
+      const { size } = await file.stat();
+      return new StreamableFile(file.createReadStream(), { type: SEGMENT_CONTENT_TYPE, length: size });
+    } catch (error) {
+      await file.close();
+      throw error;
+    }
   }
 
   /**
