@@ -6,3 +6,5 @@ export * from './recording-timeline';
 export * from './camera-name';
 export * from './frigate-recordings-layout';
 export * from './mp4-header.reader';
+export * from './recording-coverage';
+export * from './cameras.controller';

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { FfmpegModule } from '@app/ffmpeg';
+import { CamerasController } from './cameras.controller';
 import { FilesystemRecordingSource } from './filesystem-recording.source';
 import { RecordingDurationIndex } from './recording-duration.index';
 import { RECORDING_SOURCE } from './recording-source.interface';
@@ -11,6 +12,7 @@ import { RecordingsConfigurableModule } from './recordings.module-definition';
  */
 @Module({
   imports: [FfmpegModule],
+  controllers: [CamerasController],
   providers: [
     RecordingDurationIndex,
     FilesystemRecordingSource,
