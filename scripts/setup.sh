@@ -31,6 +31,11 @@ if ! command -v "${FFMPEG_PATH:-ffmpeg}" >/dev/null || ! command -v "${FFPROBE_P
   apt_install ffmpeg ffmpeg fonts-dejavu-core
 fi
 
+# The browser tests drive Debian's Chromium (never a browser downloaded by a test tool).
+if [ "${NEEDS_CHROMIUM:-0}" = 1 ] && [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+  apt_install chromium chromium
+fi
+
 # npm ci when node_modules is missing or older than the lock file.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm dependencies (npm ci)"

@@ -4,6 +4,7 @@
  * TRANSCODE_DIR so that tests never see each other's sessions or processes.
  */
 import { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -48,7 +49,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   let app: INestApplication;
   try {
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = configureApp(moduleRef.createNestApplication({ logger: ['error', 'warn'] }));
+    app = configureApp(moduleRef.createNestApplication<NestExpressApplication>({ logger: ['error', 'warn'] }));
     await app.listen(0, '127.0.0.1');
   } finally {
     process.env = saved;

@@ -1,14 +1,15 @@
-import { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { BEARER_AUTH_NAME, COOKIE_AUTH_NAME, STREAM_TOKEN_AUTH_NAME, authConfig } from '@app/auth';
 import { ConfigType } from '@nestjs/config';
 import { JsonExceptionFilter } from '@app/common';
+import { servePlayer } from './player/player-assets';
 
 /**
  * Everything main.ts does to the app besides listening, shared with the e2e tests so that
  * they run the app exactly as production does.
  */
-export function configureApp(app: INestApplication): INestApplication {
+export function configureApp(app: NestExpressApplication): NestExpressApplication {
   const { cookieName } = app.get<ConfigType<typeof authConfig>>(authConfig.KEY);
   app.useGlobalFilters(new JsonExceptionFilter());
   // SIGTERM and SIGINT run the shutdown hooks, which stop every ffmpeg child before exit.
@@ -25,5 +26,6 @@ export function configureApp(app: INestApplication): INestApplication {
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  servePlayer(app);
   return app;
 }

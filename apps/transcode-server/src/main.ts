@@ -1,5 +1,6 @@
 import { ConfigType } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from '@nestjs/common';
 import { InvalidSettingError } from '@app/common';
 import { AppModule, SETTINGS } from './app.module';
@@ -9,7 +10,7 @@ import { serverConfig } from './config/server.config';
 async function bootstrap(): Promise<void> {
   // Settings are validated before Nest starts, so a wrong one is reported as one line.
   for (const load of SETTINGS) load();
-  const app = await NestFactory.create(AppModule, { abortOnError: false });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, { abortOnError: false });
   configureApp(app);
   const { port } = app.get<ConfigType<typeof serverConfig>>(serverConfig.KEY);
   await app.listen(port);
