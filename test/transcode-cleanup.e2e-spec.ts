@@ -33,7 +33,8 @@ describe('stale-session cleanup (e2e)', () => {
     expect(await listed()).toEqual([watched.body.sessionId]);
     expect((await fetch(`${app.baseUrl}${abandoned.body.playlist}`)).status).toBe(404);
 
-    expect(existsSync(abandonedDir)).toBe(false);
+    // Its ffmpeg is stopped and its folder removed right after it leaves the registry.
+    await waitFor(() => !existsSync(abandonedDir), 10_000);
     expect(existsSync(watchedDir)).toBe(true);
     expect((await fetch(`${app.baseUrl}${watched.body.playlist}`)).status).toBe(200);
   });
