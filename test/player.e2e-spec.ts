@@ -108,6 +108,21 @@ describe('watching in a browser without HEVC (e2e, Chromium)', () => {
     await bare.close();
   });
 
+  it('can be driven by keyboard: Tab reaches every control in order', async () => {
+    const keyboard = await browser.context.newPage();
+    await keyboard.goto(app.baseUrl);
+    const reached: string[] = [];
+    // Date and time inputs take one Tab per field (day, month, year, hours…).
+    for (let i = 0; i < 40; i += 1) {
+      await keyboard.keyboard.press('Tab');
+      reached.push(await keyboard.evaluate(() => document.activeElement?.id || document.activeElement?.tagName || ''));
+    }
+    const order = ['token', 'camera', 'day', 'start', 'end', 'play'].map((id) => reached.indexOf(id));
+    expect(order.every((position) => position >= 0)).toBe(true);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    await keyboard.close();
+  });
+
   it('is usable at phone width', async () => {
     const phone = await browser.context.newPage();
     await phone.setViewportSize({ width: 390, height: 844 });
