@@ -2,3 +2,4 @@ export * from './environment.validation';
 export * from './json-exception.filter';
 export * from './error-response.dto';
 export * from './json-validation.pipe';
+export * from './configurable-module';

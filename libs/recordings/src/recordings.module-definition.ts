@@ -1,4 +1,4 @@
-import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { rootModuleBuilder } from '@app/common';
 
 export interface RecordingsModuleOptions {
   /** Frigate's recordings folder (`/media/frigate/recordings`). */
@@ -12,7 +12,4 @@ export const {
   MODULE_OPTIONS_TOKEN: RECORDINGS_MODULE_OPTIONS,
   OPTIONS_TYPE: RECORDINGS_OPTIONS_TYPE,
   ASYNC_OPTIONS_TYPE: RECORDINGS_ASYNC_OPTIONS_TYPE,
-} = new ConfigurableModuleBuilder<RecordingsModuleOptions>()
-  .setClassMethodName('forRoot')
-  .setExtras({ isGlobal: false }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
-  .build();
+} = rootModuleBuilder<RecordingsModuleOptions>().build();

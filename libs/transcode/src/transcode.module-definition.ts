@@ -1,4 +1,4 @@
-import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { rootModuleBuilder } from '@app/common';
 
 export interface TranscodeModuleOptions {
   /** Where session folders (segments, concat list) live; only folders named like session ids are ever deleted. */
@@ -28,7 +28,4 @@ export const {
   MODULE_OPTIONS_TOKEN: TRANSCODE_MODULE_OPTIONS,
   OPTIONS_TYPE: TRANSCODE_OPTIONS_TYPE,
   ASYNC_OPTIONS_TYPE: TRANSCODE_ASYNC_OPTIONS_TYPE,
-} = new ConfigurableModuleBuilder<TranscodeModuleOptions>()
-  .setClassMethodName('forRoot')
-  .setExtras({ isGlobal: false }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
-  .build();
+} = rootModuleBuilder<TranscodeModuleOptions>().build();
