@@ -13,6 +13,9 @@ describe('settings validated at start (e2e, built app)', () => {
     ['FFMPEG_PRESET', { FFMPEG_PRESET: 'warp' }, /Invalid setting FFMPEG_PRESET="warp"/],
     ['FFMPEG_PATH', { FFMPEG_PATH: '/nonexistent/ffmpeg' }, /Invalid setting FFMPEG_PATH="\/nonexistent\/ffmpeg": .*ENOENT/],
     ['TRANSCODE_DIR', { TRANSCODE_DIR: '/proc/version/transcode' }, /Invalid setting TRANSCODE_DIR="\/proc\/version\/transcode": not writable/],
+    ['FRIGATE_DB_PATH (required by RECORDINGS_SOURCE=frigate-db)', { RECORDINGS_SOURCE: 'frigate-db' }, /Invalid setting FRIGATE_DB_PATH: FRIGATE_DB_PATH is required when RECORDINGS_SOURCE=frigate-db/],
+    ['FRIGATE_DB_PATH (not a database)', { RECORDINGS_SOURCE: 'frigate-db', FRIGATE_DB_PATH: '/nonexistent/frigate.db' }, /Invalid setting FRIGATE_DB_PATH="\/nonexistent\/frigate.db": not a readable Frigate database/],
+    ['RECORDINGS_SOURCE', { RECORDINGS_SOURCE: 'nfs' }, /Invalid setting RECORDINGS_SOURCE="nfs"/],
   ])('stops with one line naming %s', async (_name, env, message) => {
     const server = await startAppProcess(env as Record<string, string>, false);
     try {

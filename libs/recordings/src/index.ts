@@ -8,3 +8,4 @@ export * from './frigate-recordings-layout';
 export * from './mp4-header.reader';
 export * from './recording-coverage';
 export * from './cameras.controller';
+export * from './frigate-db-recording.source';

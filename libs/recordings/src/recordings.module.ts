@@ -3,8 +3,9 @@ import { FfmpegModule } from '@app/ffmpeg';
 import { CamerasController } from './cameras.controller';
 import { FilesystemRecordingSource } from './filesystem-recording.source';
 import { RecordingDurationIndex } from './recording-duration.index';
-import { RECORDING_SOURCE } from './recording-source.interface';
-import { RecordingsConfigurableModule } from './recordings.module-definition';
+import { FrigateDbRecordingSource } from './frigate-db-recording.source';
+import { RECORDING_SOURCE, RecordingSource } from './recording-source.interface';
+import { RECORDINGS_MODULE_OPTIONS, RecordingsConfigurableModule, RecordingsModuleOptions } from './recordings.module-definition';
 
 /**
  * Provides the RecordingSource (token RECORDING_SOURCE). Register with
@@ -15,8 +16,14 @@ import { RecordingsConfigurableModule } from './recordings.module-definition';
   controllers: [CamerasController],
   providers: [
     RecordingDurationIndex,
-    FilesystemRecordingSource,
-    { provide: RECORDING_SOURCE, useExisting: FilesystemRecordingSource },
+    {
+      provide: RECORDING_SOURCE,
+      inject: [RECORDINGS_MODULE_OPTIONS, RecordingDurationIndex],
+      useFactory: (options: RecordingsModuleOptions, durations: RecordingDurationIndex): RecordingSource =>
+        options.source === 'frigate-db'
+          ? new FrigateDbRecordingSource(options)
+          : new FilesystemRecordingSource(options, durations),
+    },
   ],
   exports: [RECORDING_SOURCE],
 })

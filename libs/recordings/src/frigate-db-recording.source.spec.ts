@@ -1,0 +1,62 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InvalidSettingError } from '@app/common';
+import { writeFrigateDb } from '../../../test/support/frigate-db';
+import { FrigateDbRecordingSource } from './frigate-db-recording.source';
+
+const T = 1_700_000_000;
+
+describe('FrigateDbRecordingSource', () => {
+  let dir: string;
+  let source: FrigateDbRecordingSource;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'nvr-unit-frigate-db-'));
+    writeFrigateDb(join(dir, 'frigate.db'), [
+      { id: 'a', camera: 'front', path: '/media/frigate/recordings/2023-11-14/22/front/13.20.mp4', start_time: T, end_time: T + 10, duration: 10 },
+      { id: 'b', camera: 'front', path: '/media/frigate/recordings/2023-11-14/22/front/13.30.mp4', start_time: T + 10, end_time: T + 20, duration: 10 },
+      { id: 'c', camera: 'front', path: '/media/frigate/recordings/2023-11-14/22/front/14.00.mp4', start_time: T + 40, end_time: T + 50, duration: 0 },
+      { id: 'd', camera: 'back', path: '/media/frigate/../../etc/passwd', start_time: T, end_time: T + 10, duration: 10 },
+      { id: 'e', camera: 'bad name', path: '/media/frigate/recordings/x.mp4', start_time: T, end_time: T + 10, duration: 10 },
+    ]);
+    source = new FrigateDbRecordingSource({
+      recordingsDir: '/unused',
+      ffprobePath: 'ffprobe',
+      source: 'frigate-db',
+      frigateDbPath: join(dir, 'frigate.db'),
+      frigateMediaRoot: '/srv/frigate-media',
+    });
+  });
+
+  afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+  it('lists the cameras of the recordings table, leaving out names Frigate would not accept', async () => {
+    expect(await source.listCameras()).toEqual(['back', 'front']);
+  });
+
+  it('finds the rows overlapping a range, in order, with paths mapped to the media root', async () => {
+    const files = await source.findRecordings('front', T + 5, T + 45);
+    expect(files).toEqual([
+      { camera: 'front', path: '/srv/frigate-media/recordings/2023-11-14/22/front/13.20.mp4', startTime: T, durationSeconds: 10 },
+      { camera: 'front', path: '/srv/frigate-media/recordings/2023-11-14/22/front/13.30.mp4', startTime: T + 10, durationSeconds: 10 },
+      // A row without a duration uses end - start.
+      { camera: 'front', path: '/srv/frigate-media/recordings/2023-11-14/22/front/14.00.mp4', startTime: T + 40, durationSeconds: 10 },
+    ]);
+  });
+
+  it('skips a row whose path would leave the media root', async () => {
+    expect(await source.findRecordings('back', T, T + 10)).toEqual([]);
+  });
+
+  it('opens the database read-only: a missing file stops the app with one line naming FRIGATE_DB_PATH', () => {
+    const missing = new FrigateDbRecordingSource({
+      recordingsDir: '/unused',
+      ffprobePath: 'ffprobe',
+      source: 'frigate-db',
+      frigateDbPath: join(dir, 'missing.db'),
+    });
+    expect(() => missing.onModuleInit()).toThrow(InvalidSettingError);
+    expect(() => missing.onModuleInit()).toThrow(/FRIGATE_DB_PATH=.*missing\.db/);
+  });
+});

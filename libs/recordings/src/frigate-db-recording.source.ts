@@ -1,0 +1,85 @@
+import { OnModuleInit } from '@nestjs/common';
+import Database from 'better-sqlite3';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { InvalidSettingError } from '@app/common';
+import { isValidCameraName } from './camera-name';
+import { RecordingFile, RecordingSource } from './recording-source.interface';
+import type { RecordingsModuleOptions } from './recordings.module-definition';
+
+/** Where Frigate's container keeps its media; the paths in its database start with it. */
+export const FRIGATE_CONTAINER_MEDIA = '/media/frigate';
+
+interface RecordingRow {
+  path: string;
+  start_time: number;
+  end_time: number;
+  duration: number | null;
+}
+
+/**
+ * Reads Frigate's own SQLite database (table `recordings`: id, camera, path, start_time,
+ * end_time, duration; times as epoch floats), opened read-only. Paths are mapped from Frigate's
+ * /media/frigate to FRIGATE_MEDIA_ROOT, and a path that would leave it is skipped.
+ */
+export class FrigateDbRecordingSource implements RecordingSource, OnModuleInit {
+  private readonly mediaRoot: string;
+  private statements: {
+    overlapping: Database.Statement<[string, number, number], RecordingRow>;
+    cameras: Database.Statement<[], { camera: string }>;
+    probe: Database.Statement<[], unknown>;
+  } | null = null;
+
+  constructor(private readonly options: RecordingsModuleOptions) {
+    this.mediaRoot = resolve(options.frigateMediaRoot ?? FRIGATE_CONTAINER_MEDIA);
+  }
+
+  /** Opened at start, so a wrong FRIGATE_DB_PATH stops the app with one line. */
+  onModuleInit(): void {
+    this.open();
+  }
+
+  private open() {
+    if (this.statements) return this.statements;
+    const path = this.options.frigateDbPath ?? '';
+    try {
+      const db = new Database(path, { readonly: true, fileMustExist: true });
+      this.statements = {
+        overlapping: db.prepare(
+          'SELECT path, start_time, end_time, duration FROM recordings WHERE camera = ? AND end_time > ? AND start_time < ? ORDER BY start_time',
+        ),
+        cameras: db.prepare('SELECT DISTINCT camera FROM recordings ORDER BY camera'),
+        probe: db.prepare('SELECT 1 FROM recordings LIMIT 1'),
+      };
+      return this.statements;
+    } catch (error) {
+      throw new InvalidSettingError(
+        `Invalid setting FRIGATE_DB_PATH=${JSON.stringify(path)}: not a readable Frigate database (${(error as Error).message})`,
+      );
+    }
+  }
+
+  async listCameras(): Promise<string[]> {
+    return this.open().cameras.all().map((row) => row.camera).filter(isValidCameraName);
+  }
+
+  async findRecordings(camera: string, start: number, end: number): Promise<RecordingFile[]> {
+    if (!isValidCameraName(camera)) return [];
+    return this.open().overlapping.all(camera, start, end).flatMap((row) => {
+      const path = this.localPath(row.path);
+      const durationSeconds = row.duration && row.duration > 0 ? row.duration : row.end_time - row.start_time;
+      return path && durationSeconds > 0 ? [{ camera, path, startTime: row.start_time, durationSeconds }] : [];
+    });
+  }
+
+  async checkReadable(): Promise<void> {
+    this.open().probe.all();
+  }
+
+  /** Frigate's path in its container → the same file here; null if it would leave the media root. */
+  private localPath(frigatePath: string): string | null {
+    const inside = relative(FRIGATE_CONTAINER_MEDIA, frigatePath);
+    if (!inside || inside.startsWith('..') || isAbsolute(inside)) return null;
+    const local = join(this.mediaRoot, inside);
+    return relative(this.mediaRoot, local).startsWith('..') ? null : local;
+  }
+}
