@@ -128,30 +128,24 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
       this.encoders.applyLookahead(session);
       return ready;
     }
-    const timeoutSeconds = this.options.segmentWaitTimeoutSeconds;
-    const deadline = this.clock.now() + timeoutSeconds * 1000;
-    let restartedHere = false;
     const doneWaiting = session.startWaiting(index);
     try {
-      return await this.waitForSegment(session, index, deadline, () => restartedHere, () => (restartedHere = true));
+      return await this.waitForSegment(session, index);
     } finally {
       doneWaiting();
     }
   }
 
-  private async waitForSegment(
-    session: TranscodeSession,
-    index: number,
-    deadline: number,
-    restartedHere: () => boolean,
-    markRestarted: () => void,
-  ): Promise<string> {
+  /** The wait/restart loop of segmentFile, bounded by SEGMENT_WAIT_TIMEOUT_SECONDS. */
+  private async waitForSegment(session: TranscodeSession, index: number): Promise<string> {
     const timeoutSeconds = this.options.segmentWaitTimeoutSeconds;
+    const deadline = this.clock.now() + timeoutSeconds * 1000;
+    let restartedHere = false;
     for (;;) {
       const failure = await session.lock.runExclusive(async () => {
         if (session.readyFile(index) || !session.alive) return null;
         const run = session.encoder;
-        if (restartedHere() && run && run.startIndex === index) {
+        if (restartedHere && run && run.startIndex === index) {
           // A run this request started that died before the segment, or went past it without
           // listing it (no frame there): report it, do not restart in a loop.
           if (run.exit && !run.stopping && run.nextIndex <= index) return run.exit;
@@ -171,7 +165,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
         const action = decideSegmentAction(index, false, encoder, this.waitWindowSegments);
         if (action === 'restart') {
           await this.encoders.startAt(session, index);
-          markRestarted();
+          restartedHere = true;
         } else {
           this.encoders.applyLookahead(session);
         }
