@@ -11,7 +11,7 @@ import {
 } from './ffmpeg-command.builder';
 
 const base: HlsTranscodeOptions = {
-  concatListPath: '/var/transcode/abc/input.ffconcat',
+  input: { format: 'concat', path: '/var/transcode/abc/input.ffconcat', protocols: ['file'] },
   inputOffsetSeconds: 12.5,
   durationSeconds: 60,
   outputDir: '/var/transcode/abc',
@@ -337,6 +337,38 @@ describe('FfmpegCommandBuilder', () => {
     expect(argv.indexOf('-t')).toBeGreaterThan(input);
   });
 
+  it('reads an upstream HLS playlist with the hls demuxer, http only, and seeks with an output -ss after -i', () => {
+    const argv = builder.buildHlsTranscode({
+      ...base,
+      input: { format: 'hls', path: '/var/transcode/abc/run-2.m3u8', protocols: ['file', 'http', 'tcp'] },
+      inputOffsetSeconds: 3.5,
+    });
+    const input = argv.indexOf('-i');
+    expect(argv.slice(5, input + 6)).toEqual([
+      '-protocol_whitelist',
+      'file,http,tcp',
+      '-f',
+      'hls',
+      '-i',
+      '/var/transcode/abc/run-2.m3u8',
+      '-ss',
+      '3.5',
+      '-t',
+      '60',
+    ]);
+    expect(argv).not.toContain('-safe');
+    expect(argv).not.toContain('concat');
+  });
+
+  it('leaves out the output -ss of an HLS input that starts at its first segment', () => {
+    const argv = builder.buildHlsTranscode({
+      ...base,
+      input: { format: 'hls', path: '/t/run-1.m3u8', protocols: ['file', 'http', 'tcp'] },
+      inputOffsetSeconds: 0,
+    });
+    expect(argv).not.toContain('-ss');
+  });
+
   it('formats the input offset and duration with millisecond precision', () => {
     const argv = builder.buildHlsTranscode({ ...base, inputOffsetSeconds: 3.14159, durationSeconds: 7200.0004 });
     expect(valueAfter(argv, '-ss')).toBe('3.142');
@@ -350,7 +382,7 @@ describe('FfmpegCommandBuilder', () => {
   it('is an argv array, never a shell string: paths with spaces and quotes stay one untouched argument', () => {
     const dir = "/var/trans code/it's $(rm -rf) ; dir";
     const list = `${dir}/input list.ffconcat`;
-    const argv = builder.buildHlsTranscode({ ...base, outputDir: dir, concatListPath: list });
+    const argv = builder.buildHlsTranscode({ ...base, outputDir: dir, input: { ...base.input, path: list } });
     expect(Array.isArray(argv)).toBe(true);
     expect(argv.every((arg) => typeof arg === 'string')).toBe(true);
     expect(valueAfter(argv, '-i')).toBe(list);

@@ -1,10 +1,19 @@
 import { Injectable } from '@nestjs/common';
+import type { InputListFormat } from './ffmpeg-input-list';
 
-/** Everything needed to turn a concatenated recording range into H.264 HLS segments. */
+/** The list a run reads (see buildInputList) and the protocols it may open. */
+export interface TranscodeInput {
+  format: InputListFormat;
+  /** Path of the list file (ffconcat or HLS media playlist). */
+  path: string;
+  /** ffmpeg's -protocol_whitelist. */
+  protocols: readonly string[];
+}
+
+/** Everything needed to turn a range of recordings into H.264 HLS segments. */
 export interface HlsTranscodeOptions {
-  /** ffconcat list naming the recording files, in timeline order. */
-  concatListPath: string;
-  /** Seconds into the concatenated timeline where output starts (accurate: frames before it are decoded and dropped). */
+  input: TranscodeInput;
+  /** Seconds into the input list where output starts (accurate: frames before it are decoded and dropped). */
   inputOffsetSeconds: number;
   /** Seconds of timeline to encode from the offset. */
   durationSeconds: number;
@@ -48,17 +57,28 @@ export const DEFAULT_SEGMENT_PREFIX = 'seg_';
  */
 export const NO_PERIODIC_KEYFRAMES_GOP = 100000;
 
+/** Whether a builder encodes on the CPU or on a hardware encoder (which may fail to start). */
+export type EncoderKind = 'software' | 'hardware';
+
 /**
  * Pure: options in, argv out. Never a shell string.
  *
- * The argv is built from hooks (input, filter, video encoder, audio, output) so that an
- * accelerator-specific builder can override only the part that differs.
+ * This class is the software encoder (libx264). The argv is built from hooks (decoder, input,
+ * scale filter, video encoder, keyframes, audio, output) so that each hardware accelerator's
+ * builder overrides only the parts that differ (see accelerators/).
  */
 @Injectable()
 export class FfmpegCommandBuilder {
+  /** The accelerator this builder drives (FFMPEG_HWACCEL). */
+  readonly accelerator: string = 'none';
+  readonly kind: EncoderKind = 'software';
+  /** The ffmpeg video encoder it selects. */
+  readonly videoEncoder: string = 'libx264';
+
   buildHlsTranscode(options: HlsTranscodeOptions): string[] {
     return [
       ...this.globalOptions(),
+      ...this.decoderOptions(),
       ...this.inputOptions(options),
       ...this.streamMapping(),
       ...this.videoFilterOptions(options),
@@ -80,21 +100,30 @@ export class FfmpegCommandBuilder {
     return ['-hide_banner', '-nostdin', '-loglevel', 'warning', '-nostats'];
   }
 
+  /** Options before -i that choose how the input is decoded (hardware decoders override this). */
+  protected decoderOptions(): string[] {
+    return [];
+  }
+
   protected inputOptions(options: HlsTranscodeOptions): string[] {
+    const { input } = options;
+    const seek = ['-ss', formatSeconds(options.inputOffsetSeconds)];
     return [
-      // Only local files may be opened, whatever a recording or list file says.
+      // Only what the list needs may be opened (local files; the upstream's http), whatever a
+      // recording or list entry says.
       '-protocol_whitelist',
-      'file',
-      '-f',
-      'concat',
-      // The list holds absolute paths into the recordings directory, which "safe" mode rejects.
-      '-safe',
-      '0',
-      // Input -ss on the concat demuxer seeks to the keyframe before and drops decoded frames up to it.
-      '-ss',
-      formatSeconds(options.inputOffsetSeconds),
+      input.protocols.join(','),
+      ...(input.format === 'concat'
+        ? // The list holds absolute paths into the recordings directory, which "safe" mode rejects.
+          // Input -ss on the concat demuxer seeks to the keyframe before and drops decoded frames up to it.
+          ['-f', 'concat', '-safe', '0', ...seek]
+        : ['-f', 'hls']),
       '-i',
-      options.concatListPath,
+      input.path,
+      // The HLS demuxer of ffmpeg 5.1 cannot seek in fMP4 segments whose timestamps do not start
+      // at 0 (Frigate's), so the run's playlist starts at the segment holding the start and an
+      // output -ss drops the frames before it (at most one upstream segment is decoded for nothing).
+      ...(input.format === 'hls' && options.inputOffsetSeconds > 0 ? seek : []),
       // An output -t (not an input one): it cuts audio and video at the same point, where an
       // input -t leaves the audio encoder's tail as a stray one-frame segment at the end.
       '-t',
@@ -109,14 +138,20 @@ export class FfmpegCommandBuilder {
   }
 
   protected videoFilterOptions(options: HlsTranscodeOptions): string[] {
-    const height = Math.max(2, Math.floor(options.maxHeight / 2) * 2);
-    // min(ih, max): never upscale; trunc(../2)*2 and w=-2 keep both dimensions even, as 4:2:0 needs.
+    return ['-vf', this.scaleFilter(outputHeightExpression(options.maxHeight))];
+  }
+
+  /**
+   * The filter chain that scales to `height` (an expression that never upscales and keeps the
+   * height even) and delivers 8-bit 4:2:0 to the encoder.
+   */
+  protected scaleFilter(height: string): string {
+    // w=-2 keeps the aspect ratio with an even width, as 4:2:0 needs.
     // out_range=tv turns full-range (yuvj420p) cameras into the limited range players expect;
     // format=yuv420p turns 10-bit and 4:2:2 sources into 8-bit 4:2:0.
     // Bilinear: a viewing copy at most 720 lines tall shows no difference, and it costs a
     // third of bicubic's time, which decides how many viewers a box can serve.
-    const scale = `scale=w=-2:h='trunc(min(ih\\,${height})/2)*2':flags=bilinear:out_range=tv`;
-    return ['-vf', `${scale},format=yuv420p`];
+    return `scale=w=-2:h='${height}':flags=bilinear:out_range=tv,format=yuv420p`;
   }
 
   protected videoEncoderOptions(options: HlsTranscodeOptions): string[] {
@@ -141,23 +176,18 @@ export class FfmpegCommandBuilder {
     ];
   }
 
+  /**
+   * A keyframe on every segment boundary and nowhere else. Every encoder here honours forced
+   * keyframes (ffmpeg marks the frame as I, and x264, VAAPI, V4L2 and Rockchip MPP make it an
+   * IDR; NVENC, QSV and AMF do with their forced-IDR option); what differs per encoder is how
+   * its own periodic and scene-cut keyframes are turned off (noPeriodicKeyframeOptions).
+   */
   protected keyframeOptions(options: HlsTranscodeOptions): string[] {
-    const step = formatSeconds(options.segmentDurationSeconds);
-    const first = formatSeconds(options.firstSegmentSeconds ?? options.segmentDurationSeconds);
-    return [
-      // A keyframe on every segment boundary (the first at `first`, then every `step`), so
-      // each segment has its planned length (without this, segments follow x264's GOP: 16.7 s
-      // at 15 fps). The next boundary is counted from the last forced keyframe, not from how
-      // many there were: after a hole in the timestamps, `gte(t,n_forced*S)` would force every
-      // frame until it caught up.
-      '-force_key_frames',
-      `expr:gte(t,if(isnan(prev_forced_t),0,if(lt(prev_forced_t,${first}-0.001),${first},${first}+(trunc((prev_forced_t-${first})/${step}+0.001)+1)*${step})))`,
-      // No other keyframes: no scene cuts, no periodic ones.
-      '-sc_threshold',
-      '0',
-      '-g',
-      String(NO_PERIODIC_KEYFRAMES_GOP),
-    ];
+    return [...forcedKeyframeOptions(options), ...this.noPeriodicKeyframeOptions()];
+  }
+
+  protected noPeriodicKeyframeOptions(): string[] {
+    return ['-sc_threshold', '0', '-g', String(NO_PERIODIC_KEYFRAMES_GOP)];
   }
 
   protected audioEncoderOptions(options: HlsTranscodeOptions): string[] {
@@ -192,6 +222,31 @@ export class FfmpegCommandBuilder {
       `${options.outputDir}/${options.segmentFilePrefix ?? DEFAULT_SEGMENT_PREFIX}%05d.ts`,
     ];
   }
+}
+
+/**
+ * The -force_key_frames option: a keyframe on every segment boundary (the first at the run's
+ * first-segment length, then every segment length), so each segment has its planned length
+ * (without it, segments follow the encoder's GOP: 16.7 s at 15 fps with x264). The next
+ * boundary is counted from the last forced keyframe, not from how many there were: after a
+ * hole in the timestamps, `gte(t,n_forced*S)` would force every frame until it caught up.
+ */
+export function forcedKeyframeOptions(options: HlsTranscodeOptions): string[] {
+  const step = formatSeconds(options.segmentDurationSeconds);
+  const first = formatSeconds(options.firstSegmentSeconds ?? options.segmentDurationSeconds);
+  return [
+    '-force_key_frames',
+    `expr:gte(t,if(isnan(prev_forced_t),0,if(lt(prev_forced_t,${first}-0.001),${first},${first}+(trunc((prev_forced_t-${first})/${step}+0.001)+1)*${step})))`,
+  ];
+}
+
+/**
+ * The output height as a filter expression: the source height capped at `maxHeight` (never an
+ * upscale), made even. The comma is escaped for the filter-graph parser.
+ */
+export function outputHeightExpression(maxHeight: number): string {
+  const height = Math.max(2, Math.floor(maxHeight / 2) * 2);
+  return `trunc(min(ih\\,${height})/2)*2`;
 }
 
 /** Seconds as ffmpeg reads them: plain decimal, millisecond precision, no exponent. */

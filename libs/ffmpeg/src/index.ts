@@ -4,3 +4,4 @@ export * from './ffmpeg-concat-list';
 export * from './ffmpeg-output.parsers';
 export * from './ffmpeg-process.supervisor';
 export * from './supervised-process';
+export * from './ffmpeg-input-list';

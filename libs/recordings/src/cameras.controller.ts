@@ -53,7 +53,7 @@ export class CamerasController {
     if (!(await this.recordings.listCameras()).includes(params.camera)) {
       throw new NotFoundException({ success: false, message: `Unknown camera '${params.camera}'` });
     }
-    const files = await this.recordings.findRecordings(params.camera, after, before);
-    return { success: true, camera: params.camera, after, before, ...coverageOf(files, after, before) };
+    const periods = await this.recordings.findRecordedPeriods(params.camera, after, before);
+    return { success: true, camera: params.camera, after, before, ...coverageOf(periods, after, before) };
   }
 }

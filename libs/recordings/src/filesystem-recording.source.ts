@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { isValidCameraName } from './camera-name';
 import { DATE_DIR_REGEX, HOUR_DIR_REGEX, hourFolder, recordingStartTime } from './frigate-recordings-layout';
 import { RecordingDurationIndex } from './recording-duration.index';
-import { RecordingFile, RecordingSource } from './recording-source.interface';
+import { RecordedPeriod, RecordingFile, RecordingSource } from './recording-source.interface';
 import { RECORDINGS_MODULE_OPTIONS, RecordingsModuleOptions } from './recordings.module-definition';
 
 /** A camera list older than this is read again. */
@@ -51,6 +51,11 @@ export class FilesystemRecordingSource implements RecordingSource {
       if (durationSeconds === null || candidate.startTime + durationSeconds <= start) return [];
       return [{ camera, path: candidate.path, startTime: candidate.startTime, durationSeconds }];
     });
+  }
+
+  /** The files themselves: each covers its start plus its duration. */
+  findRecordedPeriods(camera: string, after: number, before: number): Promise<RecordedPeriod[]> {
+    return this.findRecordings(camera, after, before);
   }
 
   async checkReadable(): Promise<void> {

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { InvalidSettingError } from '@app/common';
 import { isValidCameraName } from './camera-name';
-import { RecordingFile, RecordingSource } from './recording-source.interface';
+import { RecordedPeriod, RecordingFile, RecordingSource } from './recording-source.interface';
 import type { RecordingsModuleOptions } from './recordings.module-definition';
 
 /** Where Frigate's container keeps its media; the paths in its database start with it. */
@@ -69,6 +69,11 @@ export class FrigateDbRecordingSource implements RecordingSource, OnModuleInit {
       const durationSeconds = row.duration && row.duration > 0 ? row.duration : row.end_time - row.start_time;
       return path && durationSeconds > 0 ? [{ camera, path, startTime: row.start_time, durationSeconds }] : [];
     });
+  }
+
+  /** The rows themselves: each covers its start plus its duration. */
+  findRecordedPeriods(camera: string, after: number, before: number): Promise<RecordedPeriod[]> {
+    return this.findRecordings(camera, after, before);
   }
 
   async checkReadable(): Promise<void> {

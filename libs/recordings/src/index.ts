@@ -9,3 +9,6 @@ export * from './mp4-header.reader';
 export * from './recording-coverage';
 export * from './cameras.controller';
 export * from './frigate-db-recording.source';
+export * from './frigate-vod-recording.source';
+export * from './frigate-vod-playlist';
+export * from './recordings.exceptions';

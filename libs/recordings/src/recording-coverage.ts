@@ -1,4 +1,4 @@
-import { RecordingFile } from './recording-source.interface';
+import { RecordedPeriod } from './recording-source.interface';
 
 export interface TimeSpan {
   start: number;
@@ -17,7 +17,7 @@ const CONTINUITY_TOLERANCE_SECONDS = 1;
  * Pure: which parts of [after, before) have recordings (spans) and which do not (gaps), from
  * the files that overlap it, sorted by start.
  */
-export function coverageOf(files: readonly RecordingFile[], after: number, before: number): RecordingCoverage {
+export function coverageOf(files: readonly RecordedPeriod[], after: number, before: number): RecordingCoverage {
   const spans: TimeSpan[] = [];
   for (const file of files) {
     const start = Math.max(after, file.startTime);

@@ -1,19 +1,32 @@
-/** One recording file of one camera. */
+/** One recording file of one camera (or, from an upstream HLS source, one segment of its stream). */
 export interface RecordingFile {
   camera: string;
-  /** Absolute path of the file. */
+  /** Absolute path of the file, or the absolute http(s) URL of an upstream segment. */
   path: string;
+  /** For an upstream fMP4 segment: the URL of its initialization section (EXT-X-MAP). */
+  initSegmentUri?: string;
   /** Wall-clock start, epoch seconds (UTC). */
   startTime: number;
   durationSeconds: number;
 }
 
-/** Where recordings come from: Frigate's folder layout today, its database or VOD later. */
+/** A stretch of time a camera has recorded. */
+export interface RecordedPeriod {
+  startTime: number;
+  durationSeconds: number;
+}
+
+/** Where recordings come from: Frigate's folders, its database, or its VOD stream. */
 export interface RecordingSource {
   /** Cameras that have recordings, sorted by name. */
   listCameras(): Promise<string[]>;
   /** Files of `camera` that overlap [start, end), sorted by start time. */
   findRecordings(camera: string, start: number, end: number): Promise<RecordingFile[]>;
+  /**
+   * What a timeline shows: the recorded periods of `camera` overlapping [after, before), sorted
+   * by start (a source whose recordings carry their wall-clock times returns them).
+   */
+  findRecordedPeriods(camera: string, after: number, before: number): Promise<RecordedPeriod[]>;
   /** Throws with a readable message when the source cannot be read. */
   checkReadable(): Promise<void>;
 }

@@ -3,6 +3,8 @@ import { RecordingFile } from './recording-source.interface';
 /** The part of one recording file that falls inside a requested range. */
 export interface TimelinePiece {
   path: string;
+  /** For an upstream fMP4 segment: its initialization section. */
+  initSegmentUri?: string;
   /** Wall-clock start of the file, epoch seconds. */
   fileStartTime: number;
   fileDurationSeconds: number;
@@ -40,6 +42,7 @@ export function planTimeline(files: readonly RecordingFile[], start: number, end
     if (duration < 0.05) return;
     pieces.push({
       path: file.path,
+      ...(file.initSegmentUri ? { initSegmentUri: file.initSegmentUri } : {}),
       fileStartTime: file.startTime,
       fileDurationSeconds: file.durationSeconds,
       inpointSeconds: playedStart - file.startTime,

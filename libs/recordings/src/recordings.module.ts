@@ -4,6 +4,7 @@ import { CamerasController } from './cameras.controller';
 import { FilesystemRecordingSource } from './filesystem-recording.source';
 import { RecordingDurationIndex } from './recording-duration.index';
 import { FrigateDbRecordingSource } from './frigate-db-recording.source';
+import { FrigateVodRecordingSource } from './frigate-vod-recording.source';
 import { RECORDING_SOURCE, RecordingSource } from './recording-source.interface';
 import { RECORDINGS_MODULE_OPTIONS, RecordingsConfigurableModule, RecordingsModuleOptions } from './recordings.module-definition';
 
@@ -19,10 +20,16 @@ import { RECORDINGS_MODULE_OPTIONS, RecordingsConfigurableModule, RecordingsModu
     {
       provide: RECORDING_SOURCE,
       inject: [RECORDINGS_MODULE_OPTIONS, RecordingDurationIndex],
-      useFactory: (options: RecordingsModuleOptions, durations: RecordingDurationIndex): RecordingSource =>
-        options.source === 'frigate-db'
-          ? new FrigateDbRecordingSource(options)
-          : new FilesystemRecordingSource(options, durations),
+      useFactory: (options: RecordingsModuleOptions, durations: RecordingDurationIndex): RecordingSource => {
+        switch (options.source) {
+          case 'frigate-db':
+            return new FrigateDbRecordingSource(options);
+          case 'frigate-vod':
+            return new FrigateVodRecordingSource(options);
+          default:
+            return new FilesystemRecordingSource(options, durations);
+        }
+      },
     },
   ],
   exports: [RECORDING_SOURCE],

@@ -1,9 +1,9 @@
-import type { ConcatListEntry } from '@app/ffmpeg';
+import type { InputListEntry } from '@app/ffmpeg';
 import type { RecordingTimeline } from '@app/recordings';
 
-/** What one encoder run reads: a concat list and where in it to start. */
+/** What one encoder run reads: the pieces of its input list and where in it to start. */
 export interface EncoderInput {
-  entries: ConcatListEntry[];
+  entries: InputListEntry[];
   /** Seconds into the list where the run's first segment begins (input -ss). */
   inputOffsetSeconds: number;
 }
@@ -22,6 +22,7 @@ export function planEncoderInput(timeline: RecordingTimeline, startSeconds: numb
     const usedSeconds = piece.inpointSeconds + piece.durationSeconds;
     return {
       path: piece.path,
+      ...(piece.initSegmentUri ? { initSegmentUri: piece.initSegmentUri } : {}),
       // The file's length on the list's timeline: where the next file starts (gaps collapse).
       durationSeconds: usedSeconds,
       // Stop reading a file early only where the range (or the next file) cuts it.

@@ -4,14 +4,14 @@ import {
   FfmpegCommandBuilder,
   FfmpegProcessSupervisor,
   RELAXED_ENCODER_NICENESS,
-  buildConcatList,
+  buildInputList,
   parseSegmentListLine,
   toProgressReports,
 } from '@app/ffmpeg';
 import { isTooFarAhead } from './encoder-decisions';
 import { planEncoderInput } from './encoder-input';
 import { Clock } from './clock';
-import { SessionFilesStore, concatListFileName } from './session-files.store';
+import { SessionFilesStore, inputListFileName } from './session-files.store';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from './transcode.module-definition';
 import { EncoderRun, TranscodeSession } from './transcode-session';
 
@@ -41,8 +41,9 @@ function plannedSegmentEndingAt(session: TranscodeSession, endSeconds: number): 
   return null;
 }
 
-function runListName(runId: number): string {
-  return concatListFileName(runId);
+/** Whether `name` is the input list of run `runId` (whatever its format). */
+function isRunInputList(name: string, runId: number): boolean {
+  return name === inputListFileName(runId, 'concat') || name === inputListFileName(runId, 'hls');
 }
 
 /**
@@ -72,9 +73,10 @@ export class SessionEncoderService {
     const runId = session.nextRunId();
     const dir = this.files.sessionDir(session.id);
     const input = planEncoderInput(session.timeline, segment.timelineStartSeconds);
-    const concatListPath = await this.files.writeConcatList(session.id, runId, buildConcatList(input.entries));
+    const list = buildInputList(input.entries);
+    const listPath = await this.files.writeInputList(session.id, runId, list);
     const args = this.commands.buildHlsTranscode({
-      concatListPath,
+      input: { format: list.format, path: listPath, protocols: list.protocols },
       inputOffsetSeconds: input.inputOffsetSeconds,
       durationSeconds: session.timeline.durationSeconds - segment.timelineStartSeconds,
       outputOffsetSeconds: segment.timelineStartSeconds,
@@ -129,7 +131,7 @@ export class SessionEncoderService {
     run.stopping = true;
     await run.process.stop();
     await this.files.removeFilesWhere(session.id, (name) => {
-      if (name === runListName(run.id)) return true;
+      if (isRunInputList(name, run.id)) return true;
       const match = RUN_FILE_REGEX.exec(name);
       return !!match && Number(match[1]) === run.id && session.readyFile(Number(match[2])) !== name;
     });

@@ -3,13 +3,14 @@ import { constants } from 'node:fs';
 import { access, mkdir, open, readFile, readdir, rm, statfs, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { InvalidSettingError } from '@app/common';
+import type { InputList, InputListFormat } from '@app/ffmpeg';
 import { SESSION_ID_REGEX } from './session-id';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from './transcode.module-definition';
 
 const PID_FILE = 'ffmpeg.pid';
-/** The recordings list of encoder run N. */
-export function concatListFileName(runId: number): string {
-  return `run-${runId}.ffconcat`;
+/** The input list of encoder run N: an ffconcat list of recordings, or an HLS playlist of upstream segments. */
+export function inputListFileName(runId: number, format: InputListFormat): string {
+  return `run-${runId}.${format === 'concat' ? 'ffconcat' : 'm3u8'}`;
 }
 /** Below this much free space the health check reports the transcode dir as down. */
 export const MIN_FREE_BYTES = 256 * 1024 * 1024;
@@ -52,9 +53,9 @@ export class SessionFilesStore {
     return dir;
   }
 
-  async writeConcatList(sessionId: string, runId: number, text: string): Promise<string> {
-    const path = join(this.sessionDir(sessionId), concatListFileName(runId));
-    await writeFile(path, text, { mode: 0o600 });
+  async writeInputList(sessionId: string, runId: number, list: InputList): Promise<string> {
+    const path = join(this.sessionDir(sessionId), inputListFileName(runId, list.format));
+    await writeFile(path, list.text, { mode: 0o600 });
     return path;
   }
 

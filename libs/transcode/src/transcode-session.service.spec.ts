@@ -118,7 +118,7 @@ class FakeFiles {
     this.events.push(`create ${id}`);
     return this.sessionDir(id);
   }
-  async writeConcatList(id: string, runId: number) {
+  async writeInputList(id: string, runId: number) {
     return `/transcode/${id}/run-${runId}.ffconcat`;
   }
   async writePid() {}
@@ -145,6 +145,7 @@ const recordingsOf = (camera: string): RecordingFile[] =>
 const source: RecordingSource = {
   listCameras: async () => ['front', 'back', 'side', 'empty'],
   findRecordings: async (camera) => (['front', 'back', 'side'].includes(camera) ? recordingsOf(camera) : []),
+  findRecordedPeriods: async () => [],
   checkReadable: async () => undefined,
 };
 
