@@ -16,6 +16,9 @@ describe('settings validated at start (e2e, built app)', () => {
     ['FRIGATE_DB_PATH (required by RECORDINGS_SOURCE=frigate-db)', { RECORDINGS_SOURCE: 'frigate-db' }, /Invalid setting FRIGATE_DB_PATH: FRIGATE_DB_PATH is required when RECORDINGS_SOURCE=frigate-db/],
     ['FRIGATE_DB_PATH (not a database)', { RECORDINGS_SOURCE: 'frigate-db', FRIGATE_DB_PATH: '/nonexistent/frigate.db' }, /Invalid setting FRIGATE_DB_PATH="\/nonexistent\/frigate.db": not a readable Frigate database/],
     ['RECORDINGS_SOURCE', { RECORDINGS_SOURCE: 'nfs' }, /Invalid setting RECORDINGS_SOURCE="nfs"/],
+    ['FRIGATE_VOD_URL', { RECORDINGS_SOURCE: 'frigate-vod', FRIGATE_VOD_URL: 'http://frigate:5000/vod/{camera}/index.m3u8' }, /Invalid setting FRIGATE_VOD_URL=".*": must contain \{start\}/],
+    ['FFMPEG_HWACCEL', { FFMPEG_HWACCEL: 'cuda' }, /Invalid setting FFMPEG_HWACCEL="cuda": must be one of none, vaapi, .*preset-vaapi/],
+    ['FFMPEG_HWACCEL_DEVICE', { FFMPEG_HWACCEL: 'preset-vaapi', FFMPEG_HWACCEL_DEVICE: '/etc/passwd' }, /Invalid setting FFMPEG_HWACCEL_DEVICE="\/etc\/passwd": vaapi needs a render node/],
   ])('stops with one line naming %s', async (_name, env, message) => {
     const server = await startAppProcess(env as Record<string, string>, false);
     try {

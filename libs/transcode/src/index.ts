@@ -8,6 +8,7 @@ export * from './session-id';
 export * from './media-playlist';
 export * from './stale-sessions';
 export * from './clock';
+export * from './encoder-selector.service';
 export * from './transcode.controller';
 export * from './dto/create-transcode.params';
 export * from './dto/stream-file.params';

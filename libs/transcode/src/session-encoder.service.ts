@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   ENCODER_NICENESS,
-  FfmpegCommandBuilder,
   FfmpegProcessSupervisor,
   RELAXED_ENCODER_NICENESS,
   buildInputList,
@@ -11,6 +10,7 @@ import {
 import { isTooFarAhead } from './encoder-decisions';
 import { planEncoderInput } from './encoder-input';
 import { Clock } from './clock';
+import { EncoderSelector } from './encoder-selector.service';
 import { SessionFilesStore, inputListFileName } from './session-files.store';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from './transcode.module-definition';
 import { EncoderRun, TranscodeSession } from './transcode-session';
@@ -56,7 +56,7 @@ export class SessionEncoderService {
 
   constructor(
     @Inject(TRANSCODE_MODULE_OPTIONS) private readonly options: TranscodeModuleOptions,
-    private readonly commands: FfmpegCommandBuilder,
+    private readonly selector: EncoderSelector,
     private readonly supervisor: FfmpegProcessSupervisor,
     private readonly files: SessionFilesStore,
     private readonly clock: Clock,
@@ -75,7 +75,8 @@ export class SessionEncoderService {
     const input = planEncoderInput(session.timeline, segment.timelineStartSeconds);
     const list = buildInputList(input.entries);
     const listPath = await this.files.writeInputList(session.id, runId, list);
-    const args = this.commands.buildHlsTranscode({
+    const builder = this.selector.builderFor(session);
+    const args = builder.buildHlsTranscode({
       input: { format: list.format, path: listPath, protocols: list.protocols },
       inputOffsetSeconds: input.inputOffsetSeconds,
       durationSeconds: session.timeline.durationSeconds - segment.timelineStartSeconds,
@@ -95,7 +96,7 @@ export class SessionEncoderService {
     const process = this.supervisor.spawn(this.options.ffmpegPath, args, {
       outputFds: [PROGRESS_FD, SEGMENT_LIST_FD],
       cwd: dir,
-      label: `ffmpeg[${session.id.slice(0, 8)} ${session.camera} run ${runId} from #${index}]`,
+      label: `ffmpeg[${session.id.slice(0, 8)} ${session.camera} run ${runId} from #${index} ${builder.videoEncoder}]`,
     });
     const run: EncoderRun = {
       id: runId,
@@ -104,6 +105,8 @@ export class SessionEncoderService {
       nextIndex: index,
       startedAt: this.clock.now(),
       exit: null,
+      encoderKind: builder.kind,
+      videoEncoder: builder.videoEncoder,
       progress: null,
       stopping: false,
     };
@@ -135,6 +138,20 @@ export class SessionEncoderService {
       const match = RUN_FILE_REGEX.exec(name);
       return !!match && Number(match[1]) === run.id && session.readyFile(Number(match[2])) !== name;
     });
+  }
+
+  /**
+   * A hardware run that ended before its first segment, not stopped by us: the session should
+   * go on in software (the session service restarts it under its lock).
+   */
+  failedToStartOnHardware(run: EncoderRun): boolean {
+    return run.encoderKind === 'hardware' && !!run.exit && !run.stopping && run.nextIndex === run.startIndex;
+  }
+
+  /** The first segment of a run proves its encoder: the hardware works, or the fallback did. */
+  private noteFirstSegment(session: TranscodeSession, run: EncoderRun): void {
+    if (run.encoderKind === 'hardware') this.selector.hardwareWorked();
+    else if (session.hardwareFailure !== null) this.selector.hardwareFailed(session.hardwareFailure);
   }
 
   /**
@@ -173,6 +190,7 @@ export class SessionEncoderService {
       this.logger.warn(`session ${session.id} run ${run.id}: ${listed.fileName} ends off the plan (${listed.endSeconds} s); not served`);
       return;
     }
+    if (run.nextIndex === run.startIndex) this.noteFirstSegment(session, run);
     run.nextIndex = Math.max(run.nextIndex, index + 1);
     const replaced = session.markReady(index, listed.fileName);
     // A reader of the replaced file keeps its open descriptor; unlinking is safe.

@@ -4,6 +4,7 @@ import { StreamTokenService } from '@app/auth';
 import { FfmpegCommandBuilder, FfmpegProcessSupervisor, ProcessExit } from '@app/ffmpeg';
 import { RECORDING_SOURCE, RecordingFile, RecordingSource } from '@app/recordings';
 import { Clock } from './clock';
+import { EncoderSelector, HARDWARE_RETRY_AFTER_MS } from './encoder-selector.service';
 import { SessionEncoderService } from './session-encoder.service';
 import { SessionFilesStore } from './session-files.store';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from './transcode.module-definition';
@@ -179,6 +180,7 @@ describe('TranscodeSessionService', () => {
       providers: [
         TranscodeSessionService,
         SessionEncoderService,
+        EncoderSelector,
         FfmpegCommandBuilder,
         { provide: TRANSCODE_MODULE_OPTIONS, useValue: { ...baseOptions, ...overrides } },
         { provide: RECORDING_SOURCE, useValue: source },
@@ -466,6 +468,60 @@ describe('TranscodeSessionService', () => {
       await expect(service.open('nosuch', T, T + 30)).rejects.toBeInstanceOf(UnknownCameraException);
       await expect(service.open('empty', T, T + 30)).rejects.toBeInstanceOf(NoRecordingsException);
       expect(supervisor.spawned).toEqual([]);
+    });
+  });
+
+  describe('hardware encoder fallback', () => {
+    const hardwareFails = (process: FakeProcess) =>
+      setTimeout(() => (process.args.includes('h264_vaapi') ? process.exit(1) : process.announce(process.startIndex)), 5);
+
+    it('uses the hardware encoder when it works, and reports no degradation', async () => {
+      await build({ hwaccel: 'vaapi', hwaccelDevice: '/dev/dri/renderD128' });
+      await service.open('front', T, T + 100);
+      expect(supervisor.spawned).toHaveLength(1);
+      expect(supervisor.spawned[0].args).toContain('h264_vaapi');
+      expect(service.encoderStatus()).toEqual({ hwaccel: 'vaapi', encoder: 'h264_vaapi', degraded: false });
+    });
+
+    it('retries a session in software when its hardware run ends before its first segment, and reports the degradation', async () => {
+      await build({ hwaccel: 'vaapi', hwaccelDevice: '/dev/dri/renderD128' });
+      supervisor.onSpawn = hardwareFails;
+      const session = await service.open('front', T, T + 100);
+      expect(supervisor.spawned.map((p) => p.args.includes('libx264'))).toEqual([false, true]);
+      expect(session.readyFile(0)).toBeDefined();
+      expect(service.encoderStatus()).toMatchObject({ hwaccel: 'vaapi', encoder: 'libx264', degraded: true, reason: 'exit code 1: boom' });
+      // The session stays in software: a seek restarts it with libx264, not with the GPU.
+      await service.segmentFile(session, 40);
+      expect(supervisor.spawned.at(-1)!.args).toContain('libx264');
+    });
+
+    it('starts new sessions in software while the hardware is degraded, and tries the GPU again later', async () => {
+      await build({ hwaccel: 'vaapi', hwaccelDevice: '/dev/dri/renderD128', maxConcurrentTranscodes: 3 });
+      supervisor.onSpawn = hardwareFails;
+      await service.open('front', T, T + 100);
+      const spawnedBefore = supervisor.spawned.length;
+      await service.open('back', T, T + 100);
+      expect(supervisor.spawned.slice(spawnedBefore).map((p) => p.args.includes('libx264'))).toEqual([true]);
+      clock.value += HARDWARE_RETRY_AFTER_MS;
+      supervisor.onSpawn = (process) => setTimeout(() => process.announce(process.startIndex), 5);
+      await service.open('side', T, T + 100);
+      expect(supervisor.spawned.at(-1)!.args).toContain('h264_vaapi');
+      expect(service.encoderStatus().degraded).toBe(false);
+    });
+
+    it('does not blame the hardware when the software run fails too (a broken recording): 502', async () => {
+      await build({ hwaccel: 'vaapi', hwaccelDevice: '/dev/dri/renderD128' });
+      supervisor.onSpawn = (process) => setTimeout(() => process.exit(1), 5);
+      await expect(service.open('front', T, T + 100)).rejects.toBeInstanceOf(TranscoderFailedException);
+      expect(supervisor.spawned.map((p) => p.args.includes('libx264'))).toEqual([false, true]);
+      expect(service.encoderStatus().degraded).toBe(false);
+    });
+
+    it('never touches a GPU without FFMPEG_HWACCEL', async () => {
+      supervisor.onSpawn = (process) => setTimeout(() => process.exit(1), 5);
+      await expect(service.open('front', T, T + 100)).rejects.toBeInstanceOf(TranscoderFailedException);
+      expect(supervisor.spawned).toHaveLength(1);
+      expect(service.encoderStatus()).toEqual({ hwaccel: 'none', encoder: 'libx264', degraded: false });
     });
   });
 

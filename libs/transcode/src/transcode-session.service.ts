@@ -6,6 +6,7 @@ import { InvalidSettingError } from '@app/common';
 import { SessionCameraResolver, StreamTokenService } from '@app/auth';
 import { Clock } from './clock';
 import { decideSegmentAction, nextViewerHead } from './encoder-decisions';
+import { EncoderSelector, EncoderStatus } from './encoder-selector.service';
 import { renderVodPlaylist, segmentUri } from './media-playlist';
 import { planSegments } from './segment-plan';
 import { SessionEncoderService } from './session-encoder.service';
@@ -56,6 +57,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     private readonly encoders: SessionEncoderService,
     private readonly clock: Clock,
     private readonly streamTokens: StreamTokenService,
+    private readonly encoderSelector: EncoderSelector,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -145,6 +147,15 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
       const failure = await session.lock.runExclusive(async () => {
         if (session.readyFile(index) || !session.alive) return null;
         const run = session.encoder;
+        if (run && this.encoders.failedToStartOnHardware(run)) {
+          // The GPU encoder did not start (no device, unsupported profile, session limit): this
+          // session goes on in software at once; the viewer waits one more start-up, not a 502.
+          session.hardwareFailure = `${describeExit(run.exit!)}${formatStderr(run.exit!.stderrTail)}`;
+          this.logger.warn(`session ${session.id}: hardware encoder failed (${session.hardwareFailure}); retrying in software`);
+          await this.encoders.startAt(session, index);
+          restartedHere = true;
+          return null;
+        }
         if (restartedHere && run && run.startIndex === index) {
           // A run this request started that died before the segment, or went past it without
           // listing it (no frame there): report it, do not restart in a loop.
@@ -256,6 +267,11 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     }
   }
 
+  /** Which encoder new sessions get, and whether the hardware one has fallen back to software. */
+  encoderStatus(): EncoderStatus {
+    return this.encoderSelector.status();
+  }
+
   checkStorage(): Promise<{ freeBytes: number }> {
     return this.files.checkStorage();
   }
@@ -354,6 +370,12 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     this.stopping.set(session.id, stopped);
     return stopped;
   }
+}
+
+/** The last stderr lines of an exit, for a log line or a health report. */
+function formatStderr(lines: readonly string[]): string {
+  const tail = lines.slice(-3);
+  return tail.length ? `: ${tail.join(' | ')}` : '';
 }
 
 function describeExit(exit: ProcessExit): string {

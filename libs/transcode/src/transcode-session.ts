@@ -1,6 +1,6 @@
 import { Mutex } from 'async-mutex';
 import { Observable, Subject } from 'rxjs';
-import type { FfmpegProgress, ProcessExit, SupervisedProcess } from '@app/ffmpeg';
+import type { EncoderKind, FfmpegProgress, ProcessExit, SupervisedProcess } from '@app/ffmpeg';
 import type { RecordingTimeline } from '@app/recordings';
 import type { PlannedSegment } from './segment-plan';
 
@@ -16,6 +16,10 @@ export interface EncoderRun {
   startedAt: number;
   /** Set once the process has ended. */
   exit: ProcessExit | null;
+  /** Whether it runs on the hardware encoder (which may fail to start) or on libx264. */
+  encoderKind: EncoderKind;
+  /** The ffmpeg video encoder of the run (libx264, h264_vaapi, …). */
+  videoEncoder: string;
   /**
    * Set before the run is stopped: ffmpeg closes the segment it was writing on SIGTERM and
    * lists it like a finished one, but that segment is cut short and must not be served.
@@ -36,6 +40,8 @@ export class TranscodeSession {
   lastAccessAt: number;
   /** The current (or last) encoder run. */
   encoder: EncoderRun | null = null;
+  /** Why the hardware encoder failed to start for this session (it then runs in software), or null. */
+  hardwareFailure: string | null = null;
   /** Highest segment the viewer has asked for since the last seek: the lookahead is measured from it. */
   viewerHead = 0;
   /** Segments requests are waiting for right now (index → how many requests). */

@@ -1,9 +1,15 @@
 import { registerAs } from '@nestjs/config';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsString, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validator';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { validateEnvironment } from '@app/common';
+import { InvalidSettingError, validateEnvironment } from '@app/common';
+import {
+  FRIGATE_PRESET_ALIASES,
+  HARDWARE_ACCELERATORS,
+  parseHardwareAccelerator,
+  resolveHardwareDevice,
+} from '@app/ffmpeg';
 import { TranscodeModuleOptions } from './transcode.module-definition';
 
 export const X264_PRESETS = [
@@ -64,6 +70,15 @@ class TranscodeEnvironment {
   @IsIn(X264_PRESETS)
   FFMPEG_PRESET: string = 'ultrafast';
 
+  @IsIn([...HARDWARE_ACCELERATORS, ...Object.keys(FRIGATE_PRESET_ALIASES)], {
+    message: `must be one of ${HARDWARE_ACCELERATORS.join(', ')}, or a Frigate preset (${Object.keys(FRIGATE_PRESET_ALIASES).join(', ')})`,
+  })
+  FFMPEG_HWACCEL: string = 'none';
+
+  @IsOptional()
+  @IsString()
+  FFMPEG_HWACCEL_DEVICE?: string;
+
   @Type(() => Number)
   @IsInt()
   @Min(4)
@@ -78,6 +93,13 @@ class TranscodeEnvironment {
 /** The `transcode` settings namespace, read from the environment and validated at start. */
 export const transcodeConfig = registerAs('transcode', (): TranscodeModuleOptions => {
   const env = validateEnvironment(TranscodeEnvironment);
+  const hwaccel = parseHardwareAccelerator(env.FFMPEG_HWACCEL) ?? 'none';
+  const device = resolveHardwareDevice(hwaccel, env.FFMPEG_HWACCEL_DEVICE);
+  if (device.error) {
+    throw new InvalidSettingError(
+      `Invalid setting FFMPEG_HWACCEL_DEVICE=${JSON.stringify(env.FFMPEG_HWACCEL_DEVICE ?? '')}: ${device.error}`,
+    );
+  }
   return {
     transcodeDir: resolve(env.TRANSCODE_DIR),
     maxConcurrentTranscodes: env.MAX_CONCURRENT_TRANSCODES,
@@ -90,5 +112,7 @@ export const transcodeConfig = registerAs('transcode', (): TranscodeModuleOption
     ffmpegPreset: env.FFMPEG_PRESET,
     lookaheadSeconds: env.LOOKAHEAD_SECONDS,
     idleTimeoutSeconds: env.IDLE_TIMEOUT_SECONDS,
+    hwaccel,
+    hwaccelDevice: device.device,
   };
 });

@@ -84,6 +84,7 @@ export class TranscodeController {
         encoder: !session.encoderRunning ? 'stopped' : session.encoder!.process.isPaused ? 'paused' : 'encoding',
         lastAccessAt: session.lastAccessAt,
         pid: session.encoderRunning ? (session.encoder!.process.pid ?? null) : null,
+        videoEncoder: session.encoder?.videoEncoder ?? null,
       })),
     };
   }

@@ -1,4 +1,5 @@
 import { rootModuleBuilder } from '@app/common';
+import type { HardwareAccelerator } from '@app/ffmpeg';
 
 export interface TranscodeModuleOptions {
   /** Where session folders (segments, concat list) live; only folders named like session ids are ever deleted. */
@@ -15,8 +16,12 @@ export interface TranscodeModuleOptions {
   /** Output is scaled down to at most this height, never up. */
   outputMaxHeight: number;
   ffmpegPath: string;
-  /** x264 preset. */
+  /** x264 preset (of the software encoder, and of the fallback when the hardware one fails). */
   ffmpegPreset: string;
+  /** Hardware accelerator for decode, scale and encode (default `none`: libx264 on the CPU). */
+  hwaccel?: HardwareAccelerator;
+  /** Its device: a render node (vaapi, qsv) or a GPU index (nvidia, amf). */
+  hwaccelDevice?: string;
   /** The encoder pauses once it is this far ahead of the furthest segment the viewer asked for. */
   lookaheadSeconds: number;
   /** The encoder stops after this long without a request (the session stays until its TTL). */

@@ -3,6 +3,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { SESSION_CAMERA_RESOLVER } from '@app/auth';
 import { FfmpegModule } from '@app/ffmpeg';
 import { Clock } from './clock';
+import { EncoderSelector } from './encoder-selector.service';
 import { SessionEncoderService } from './session-encoder.service';
 import { SessionFilesStore } from './session-files.store';
 import { StaleSessionCleanupJob } from './stale-session-cleanup.job';
@@ -24,6 +25,7 @@ import { TranscodeStreamController } from './transcode-stream.controller';
   providers: [
     TranscodeSessionService,
     SessionEncoderService,
+    EncoderSelector,
     SessionFilesStore,
     StaleSessionCleanupJob,
     Clock,

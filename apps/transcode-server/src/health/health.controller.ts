@@ -17,7 +17,10 @@ export class HealthController {
 
   @Get()
   @HealthCheck()
-  @ApiOperation({ summary: 'ffmpeg runs, the transcode dir is writable with free space, recordings are readable' })
+  @ApiOperation({
+    summary: 'ffmpeg runs, the transcode dir is writable with free space, recordings are readable',
+    description: 'The `encoder` entry names the encoder in use; `degraded: true` means the hardware encoder failed and sessions run in software.',
+  })
   @ApiServiceUnavailableResponse({ description: 'At least one check failed; the body says which' })
   async check() {
     try {
@@ -41,6 +44,8 @@ export class HealthController {
           return { freeMiB: Math.floor(freeBytes / 1048576) };
         }),
       () => this.probe('recordings', () => this.recordings.checkReadable()),
+      // Up even when degraded: the software fallback serves; the report says so and why.
+      () => this.probe('encoder', async () => ({ ...this.sessions.encoderStatus() })),
     ];
   }
 

@@ -35,6 +35,12 @@ export class TranscodeSessionSummary {
   encoder!: 'encoding' | 'paused' | 'stopped';
   @ApiProperty({ description: 'Epoch ms of the last request' }) lastAccessAt!: number;
   @ApiProperty({ description: 'pid of the running ffmpeg, if any', nullable: true, type: Number }) pid!: number | null;
+  @ApiProperty({
+    description: 'ffmpeg video encoder of the current (or last) run: libx264, or a hardware one (h264_vaapi, …)',
+    nullable: true,
+    type: String,
+  })
+  videoEncoder!: string | null;
 }
 
 export class TranscodeSessionListResponse {
