@@ -9,6 +9,8 @@
 
 # Node 22 is the current LTS; the app itself supports Node >= 20.19 (package.json "engines").
 ARG NODE_IMAGE=node:22-bookworm-slim
+# The same Node.js with Debian's build tools, for native addons (same major version: same ABI).
+ARG NODE_BUILD_IMAGE=node:22-bookworm
 
 # ---------------------------------------------------------------------------------------------
 # Build stage: full dependency tree (Nest CLI, webpack, TypeScript) to produce dist/.
@@ -30,14 +32,31 @@ COPY libs ./libs
 RUN npm run build
 
 # ---------------------------------------------------------------------------------------------
+# Production dependencies. better-sqlite3 (the frigate-db source) is a native addon: its install
+# script fetches a prebuilt binary or compiles one, which needs the full image's python3, make
+# and g++. Everything else installs without scripts, as above.
+# ---------------------------------------------------------------------------------------------
+FROM ${NODE_BUILD_IMAGE} AS production-deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts \
+    && npm rebuild better-sqlite3 \
+    && npm cache clean --force
+
+# ---------------------------------------------------------------------------------------------
 # Runtime stage: ffmpeg + production dependencies + the webpack bundle.
 # ---------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
 
-# ffmpeg (the Debian package also ships ffprobe; libx264 comes in through libavcodec).
+# ffmpeg (the Debian package also ships ffprobe; libx264 comes in through libavcodec, and it is
+# built with VAAPI, QSV, NVENC/CUDA and V4L2 support). The VAAPI drivers make FFMPEG_HWACCEL=vaapi
+# work on Intel (intel-media-va-driver: Broadwell and newer) and AMD (mesa-va-drivers) GPUs;
+# NVIDIA's libraries come from the NVIDIA container toolkit at run time (see docker-compose.frigate.yml).
+# Debian's ffmpeg has no Rockchip (rkmpp) or AMF support: use an ffmpeg that has (FFMPEG_PATH).
 # --no-install-recommends keeps the image free of X11/GUI extras; lists are removed to keep the layer small.
+ARG GPU_DRIVERS="intel-media-va-driver mesa-va-drivers"
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ffmpeg \
+    && apt-get install -y --no-install-recommends ffmpeg ${GPU_DRIVERS} \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
@@ -52,11 +71,8 @@ ENV NODE_ENV=production \
     DATA_DIR=/data
 
 # webpack keeps node_modules external, so the bundle needs the production dependencies at runtime.
-# Manifests first for layer caching; --ignore-scripts as above (no production dependency needs an
-# install script to work). The npm cache is useless in the image, so it is dropped in the same layer.
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts \
-    && npm cache clean --force
+COPY --from=production-deps /app/node_modules ./node_modules
 
 # Root-owned and so read-only for the app user: the service writes only under TRANSCODE_DIR.
 COPY --from=build /app/dist ./dist
