@@ -36,6 +36,8 @@ export function baseEnv(scratch: string, env: Record<string, string> = {}): Reco
     DATA_DIR: join(scratch, 'data'),
     // Auth has its own e2e suite; the transcoding suites run as Frigate's trusted internal port does.
     AUTH_DISABLED: 'true',
+    // Warnings and errors only: the suites' output stays readable.
+    LOG_LEVEL: 'warn',
     ...env,
   };
 }

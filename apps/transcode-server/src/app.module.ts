@@ -1,17 +1,25 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigType } from '@nestjs/config';
+import { LoggerModule } from 'nestjs-pino';
 import { AuthModule, authConfig } from '@app/auth';
 import { RecordingsModule, recordingsConfig } from '@app/recordings';
 import { TranscodeModule, transcodeConfig } from '@app/transcode';
 import { serverConfig } from './config/server.config';
 import { HealthModule } from './health/health.module';
+import { loggingConfig } from './logging/logging.config';
+import { pinoHttpOptions } from './logging/pino-http.options';
 
 /** Every settings namespace of the app, each validated when loaded. */
-export const SETTINGS = [serverConfig, authConfig, recordingsConfig, transcodeConfig];
+export const SETTINGS = [serverConfig, loggingConfig, authConfig, recordingsConfig, transcodeConfig];
 
 @Module({
   imports: [
     ConfigModule.forRoot({ isGlobal: true, load: SETTINGS }),
+    // JSON logs (pino) with a request id on every line written while a request is handled.
+    LoggerModule.forRootAsync({
+      inject: [loggingConfig.KEY],
+      useFactory: (config: ConfigType<typeof loggingConfig>) => ({ pinoHttp: pinoHttpOptions(config) }),
+    }),
     AuthModule.forRootAsync({
       isGlobal: true,
       inject: [authConfig.KEY],

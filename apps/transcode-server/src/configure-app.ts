@@ -3,6 +3,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { BEARER_AUTH_NAME, COOKIE_AUTH_NAME, STREAM_TOKEN_AUTH_NAME, authConfig } from '@app/auth';
 import { ConfigType } from '@nestjs/config';
 import { JsonExceptionFilter } from '@app/common';
+import { Logger } from 'nestjs-pino';
 import { servePlayer } from './player/player-assets';
 
 /**
@@ -10,6 +11,7 @@ import { servePlayer } from './player/player-assets';
  * they run the app exactly as production does.
  */
 export function configureApp(app: NestExpressApplication): NestExpressApplication {
+  app.useLogger(app.get(Logger));
   const { cookieName } = app.get<ConfigType<typeof authConfig>>(authConfig.KEY);
   app.useGlobalFilters(new JsonExceptionFilter());
   // SIGTERM and SIGINT run the shutdown hooks, which stop every ffmpeg child before exit.

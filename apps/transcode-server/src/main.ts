@@ -10,7 +10,8 @@ import { serverConfig } from './config/server.config';
 async function bootstrap(): Promise<void> {
   // Settings are validated before Nest starts, so a wrong one is reported as one line.
   for (const load of SETTINGS) load();
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { abortOnError: false });
+  // Logs written during start-up are held until the JSON logger takes over (configureApp).
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, { abortOnError: false, bufferLogs: true });
   configureApp(app);
   const { port } = app.get<ConfigType<typeof serverConfig>>(serverConfig.KEY);
   await app.listen(port);

@@ -11,6 +11,8 @@ export interface SpawnOptions {
   niceness?: number;
   /** Shown in logs. */
   label?: string;
+  /** Fields added to its log entries (a session id, say), for structured logs. */
+  logFields?: Record<string, unknown>;
 }
 
 /** Default niceness of spawned encoders. */
@@ -44,7 +46,7 @@ export class FfmpegProcessSupervisor implements OnApplicationShutdown {
     }
     void handle.exited.then((exit) => {
       this.live.delete(handle);
-      this.logExit(options.label ?? command, child.pid, exit);
+      this.logExit(options.label ?? command, child.pid, exit, options.logFields ?? {});
     });
     return handle;
   }
@@ -83,15 +85,15 @@ export class FfmpegProcessSupervisor implements OnApplicationShutdown {
     await this.stopAll();
   }
 
-  private logExit(label: string, pid: number | undefined, exit: ProcessExit): void {
+  private logExit(label: string, pid: number | undefined, exit: ProcessExit, fields: Record<string, unknown>): void {
+    const entry = (msg: string, extra: Record<string, unknown> = {}) => ({ msg, ...fields, pid, ...extra });
     if (exit.spawnError) {
-      this.logger.error(`${label} could not be started: ${exit.spawnError}`);
+      this.logger.error(entry(`${label} could not be started: ${exit.spawnError}`));
     } else if (exit.code !== 0 && exit.signal === null) {
-      this.logger.warn(
-        `${label} (pid ${pid}) exited with code ${exit.code}; last stderr lines:\n${exit.stderrTail.join('\n')}`,
-      );
+      // The last stderr lines are ffmpeg's reason: kept as a field, not folded into the message.
+      this.logger.warn(entry(`${label} exited with code ${exit.code}`, { exitCode: exit.code, stderr: exit.stderrTail }));
     } else {
-      this.logger.debug(`${label} (pid ${pid}) ended (code ${exit.code}, signal ${exit.signal})`);
+      this.logger.debug(entry(`${label} ended (code ${exit.code}, signal ${exit.signal})`));
     }
   }
 }

@@ -12,6 +12,7 @@ import { planEncoderInput } from './encoder-input';
 import { Clock } from './clock';
 import { EncoderSelector } from './encoder-selector.service';
 import { SessionFilesStore, inputListFileName } from './session-files.store';
+import { sessionLog } from './session-log';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from './transcode.module-definition';
 import { EncoderRun, TranscodeSession } from './transcode-session';
 
@@ -97,6 +98,7 @@ export class SessionEncoderService {
       outputFds: [PROGRESS_FD, SEGMENT_LIST_FD],
       cwd: dir,
       label: `ffmpeg[${session.id.slice(0, 8)} ${session.camera} run ${runId} from #${index} ${builder.videoEncoder}]`,
+      logFields: { sessionId: session.id, camera: session.camera, run: runId },
     });
     const run: EncoderRun = {
       id: runId,
@@ -118,7 +120,9 @@ export class SessionEncoderService {
     void process.exited.then((exit) => {
       run.exit = exit;
       if (exit.code !== 0 && exit.signal === null) {
-        this.logger.warn(`session ${session.id} run ${run.id} failed at segment ${run.nextIndex}: ${exit.stderrTail.slice(-3).join(' | ')}`);
+        this.logger.warn(
+          sessionLog(session, `run ${run.id} failed at segment ${run.nextIndex}: ${exit.stderrTail.slice(-3).join(' | ')}`, { run: run.id }),
+        );
       }
       session.notifyEncoderChanged();
     });
@@ -187,7 +191,9 @@ export class SessionEncoderService {
     // timeline): ffmpeg's own count can drift from the plan after a hole in the input.
     const index = plannedSegmentEndingAt(session, listed.endSeconds);
     if (index === null) {
-      this.logger.warn(`session ${session.id} run ${run.id}: ${listed.fileName} ends off the plan (${listed.endSeconds} s); not served`);
+      this.logger.warn(
+        sessionLog(session, `${listed.fileName} ends off the plan (${listed.endSeconds} s); not served`, { run: run.id }),
+      );
       return;
     }
     if (run.nextIndex === run.startIndex) this.noteFirstSegment(session, run);

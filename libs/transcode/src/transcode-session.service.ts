@@ -11,6 +11,7 @@ import { renderVodPlaylist, segmentUri } from './media-playlist';
 import { planSegments } from './segment-plan';
 import { SessionEncoderService } from './session-encoder.service';
 import { SessionFilesStore } from './session-files.store';
+import { sessionLog } from './session-log';
 import { transcodeSessionId } from './session-id';
 import { findStaleSessions } from './stale-sessions';
 import {
@@ -151,7 +152,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
           // The GPU encoder did not start (no device, unsupported profile, session limit): this
           // session goes on in software at once; the viewer waits one more start-up, not a 502.
           session.hardwareFailure = `${describeExit(run.exit!)}${formatStderr(run.exit!.stderrTail)}`;
-          this.logger.warn(`session ${session.id}: hardware encoder failed (${session.hardwareFailure}); retrying in software`);
+          this.logger.warn(sessionLog(session, `hardware encoder failed (${session.hardwareFailure}); retrying in software`));
           await this.encoders.startAt(session, index);
           restartedHere = true;
           return null;
@@ -198,7 +199,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
       );
       if (outcome === 'timeout' && !session.readyFile(index)) {
         const tail = session.encoder?.process.stderrTail() ?? [];
-        this.logger.error(`session ${session.id}: segment ${index} not ready within ${timeoutSeconds} s`);
+        this.logger.error(sessionLog(session, `segment ${index} not ready within ${timeoutSeconds} s`, { segment: index }));
         throw new FirstSegmentTimeoutException(timeoutSeconds, tail, index);
       }
     }
@@ -241,7 +242,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     for (const session of findStaleSessions(this.sessions.values(), this.clock.now(), ttlMs)) {
       // Stops take a moment each: one requested meanwhile is no longer stale.
       if (this.clock.now() - session.lastAccessAt <= ttlMs || session.hasWaiters) continue;
-      this.logger.log(`session ${session.id} (${session.camera}) idle past the TTL: removing`);
+      this.logger.log(sessionLog(session, 'idle past the TTL: removing'));
       await this.stop(session);
       removed += 1;
     }
@@ -314,7 +315,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     this.sessions.set(id, session);
     this.stopEncoderWhenIdle(session);
     session.ready = this.prepare(session).catch(async (error: unknown) => {
-      this.logger.error(`session ${session.id}: could not start: ${(error as Error).message}`);
+      this.logger.error(sessionLog(session, `could not start: ${(error as Error).message}`));
       await this.stop(session);
       throw error;
     });
@@ -345,11 +346,11 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
         session.lock
           .runExclusive(async () => {
             if (!session.encoderRunning || session.hasWaiters) return;
-            this.logger.log(`session ${session.id}: no request for ${this.options.idleTimeoutSeconds} s, stopping its encoder`);
+            this.logger.log(sessionLog(session, `no request for ${this.options.idleTimeoutSeconds} s, stopping its encoder`));
             await this.encoders.stop(session);
             session.notifyEncoderChanged();
           })
-          .catch((error: Error) => this.logger.error(`session ${session.id}: idle stop failed: ${error.message}`));
+          .catch((error: Error) => this.logger.error(sessionLog(session, `idle stop failed: ${error.message}`)));
       });
   }
 
