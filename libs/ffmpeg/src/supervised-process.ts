@@ -30,6 +30,7 @@ export class SupervisedProcess {
   private readonly stderrLines: string[] = [];
   private exitInfo: ProcessExit | null = null;
   private paused = false;
+  private pauses = 0;
   private currentNiceness: number | null = null;
 
   constructor(
@@ -81,6 +82,11 @@ export class SupervisedProcess {
     return this.paused;
   }
 
+  /** How many times it has been paused: work measured across a pause is not its speed. */
+  get pauseCount(): number {
+    return this.pauses;
+  }
+
   /** Lines written to an output fd given at spawn (1 = stdout, 3+ = extra pipes). */
   lines(fd: number): Observable<string> {
     const subject = this.lineSubjects.get(fd);
@@ -128,7 +134,10 @@ export class SupervisedProcess {
 
   /** SIGSTOP the whole process group: it keeps its state but uses no CPU. */
   pause(): void {
-    if (this.running && !this.paused && this.signalGroup('SIGSTOP')) this.paused = true;
+    if (this.running && !this.paused && this.signalGroup('SIGSTOP')) {
+      this.paused = true;
+      this.pauses += 1;
+    }
   }
 
   resume(): void {

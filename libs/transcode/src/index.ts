@@ -9,6 +9,7 @@ export * from './media-playlist';
 export * from './stale-sessions';
 export * from './clock';
 export * from './encoder-selector.service';
+export * from './transcode-events';
 export * from './transcode.controller';
 export * from './dto/create-transcode.params';
 export * from './dto/stream-file.params';

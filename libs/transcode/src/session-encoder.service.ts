@@ -3,6 +3,7 @@ import {
   ENCODER_NICENESS,
   FfmpegProcessSupervisor,
   RELAXED_ENCODER_NICENESS,
+  FfmpegProgress,
   buildInputList,
   parseSegmentListLine,
   toProgressReports,
@@ -13,6 +14,7 @@ import { Clock } from './clock';
 import { EncoderSelector } from './encoder-selector.service';
 import { SessionFilesStore, inputListFileName } from './session-files.store';
 import { sessionLog } from './session-log';
+import { TranscodeEvents } from './transcode-events';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from './transcode.module-definition';
 import { EncoderRun, TranscodeSession } from './transcode-session';
 
@@ -61,6 +63,7 @@ export class SessionEncoderService {
     private readonly supervisor: FfmpegProcessSupervisor,
     private readonly files: SessionFilesStore,
     private readonly clock: Clock,
+    private readonly events: TranscodeEvents,
   ) {}
 
   get lookaheadSegments(): number {
@@ -107,6 +110,8 @@ export class SessionEncoderService {
       nextIndex: index,
       startedAt: this.clock.now(),
       exit: null,
+      progressAt: null,
+      progressPauseCount: 0,
       encoderKind: builder.kind,
       videoEncoder: builder.videoEncoder,
       progress: null,
@@ -116,9 +121,13 @@ export class SessionEncoderService {
     session.viewerHead = index;
 
     process.lines(SEGMENT_LIST_FD).subscribe((line) => this.onSegmentListed(session, run, line));
-    toProgressReports(process.lines(PROGRESS_FD)).subscribe((progress) => (run.progress = progress));
+    toProgressReports(process.lines(PROGRESS_FD)).subscribe((progress) => this.onProgress(session, run, progress));
+    this.events.publish({ type: 'encoder-started', sessionId: session.id, encoder: builder.videoEncoder, restart: runId > 1 });
     void process.exited.then((exit) => {
       run.exit = exit;
+      if (!run.stopping && (exit.spawnError || (exit.code !== 0 && exit.signal === null))) {
+        this.events.publish({ type: 'encoder-failed', sessionId: session.id, encoder: run.videoEncoder });
+      }
       if (exit.code !== 0 && exit.signal === null) {
         this.logger.warn(
           sessionLog(session, `run ${run.id} failed at segment ${run.nextIndex}: ${exit.stderrTail.slice(-3).join(' | ')}`, { run: run.id }),
@@ -150,6 +159,24 @@ export class SessionEncoderService {
    */
   failedToStartOnHardware(run: EncoderRun): boolean {
     return run.encoderKind === 'hardware' && !!run.exit && !run.stopping && run.nextIndex === run.startIndex;
+  }
+
+  /**
+   * Keeps the run's last progress report, and publishes the encode speed between two reports
+   * (ffmpeg's own `speed` averages since the start, pauses included).
+   */
+  private onProgress(session: TranscodeSession, run: EncoderRun, progress: FfmpegProgress): void {
+    const previous = run.progress;
+    const previousAt = run.progressAt;
+    const now = this.clock.now();
+    run.progress = progress;
+    run.progressAt = now;
+    const pauses = run.process.pauseCount;
+    const unpaused = pauses === run.progressPauseCount;
+    run.progressPauseCount = pauses;
+    if (!previous || previousAt === null || !unpaused || now <= previousAt) return;
+    const encoded = progress.outTimeSeconds - previous.outTimeSeconds;
+    if (encoded > 0) this.events.publish({ type: 'encode-speed', sessionId: session.id, speed: encoded / ((now - previousAt) / 1000) });
   }
 
   /** The first segment of a run proves its encoder: the hardware works, or the fallback did. */
@@ -198,7 +225,7 @@ export class SessionEncoderService {
     }
     if (run.nextIndex === run.startIndex) this.noteFirstSegment(session, run);
     run.nextIndex = Math.max(run.nextIndex, index + 1);
-    const replaced = session.markReady(index, listed.fileName);
+    const replaced = session.markReady(index, listed.fileName, this.files.fileSize(session.id, listed.fileName));
     // A reader of the replaced file keeps its open descriptor; unlinking is safe.
     if (replaced) this.files.removeFile(session.id, replaced).catch(() => undefined);
     this.applyLookahead(session);

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { constants } from 'node:fs';
+import { statSync } from 'node:fs';
 import { access, mkdir, open, readFile, readdir, rm, statfs, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { InvalidSettingError } from '@app/common';
@@ -57,6 +58,24 @@ export class SessionFilesStore {
     const path = join(this.sessionDir(sessionId), inputListFileName(runId, list.format));
     await writeFile(path, list.text, { mode: 0o600 });
     return path;
+  }
+
+  /**
+   * Size of a file ffmpeg has just finished (0 when it is gone). Synchronous on purpose: it runs
+   * between ffmpeg announcing a segment and the segment being served, and keeps them in order.
+   */
+  fileSize(sessionId: string, fileName: string): number {
+    try {
+      return statSync(join(this.sessionDir(sessionId), basename(fileName))).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Free bytes on the transcode dir's filesystem. */
+  async freeBytes(): Promise<number> {
+    const stats = await statfs(this.rootDir);
+    return Number(stats.bavail) * Number(stats.bsize);
   }
 
   /** Removes one file of a session; `fileName` comes from ffmpeg's own segment list. */

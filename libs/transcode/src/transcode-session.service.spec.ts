@@ -5,12 +5,15 @@ import { FfmpegCommandBuilder, FfmpegProcessSupervisor, ProcessExit } from '@app
 import { RECORDING_SOURCE, RecordingFile, RecordingSource } from '@app/recordings';
 import { Clock } from './clock';
 import { EncoderSelector, HARDWARE_RETRY_AFTER_MS } from './encoder-selector.service';
+import { TranscodeEvents } from './transcode-events';
 import { SessionEncoderService } from './session-encoder.service';
 import { SessionFilesStore } from './session-files.store';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from './transcode.module-definition';
 import { TranscodeSessionService } from './transcode-session.service';
+import type { TranscodeSession } from './transcode-session';
 import {
   FirstSegmentTimeoutException,
+  InsufficientStorageException,
   NoRecordingsException,
   SessionNotFoundException,
   TooManyTranscodesException,
@@ -108,6 +111,13 @@ class FakeFiles {
   removed: string[] = [];
   /** The order in which session folders were made and removed. */
   events: string[] = [];
+  freeBytesValue = 10 * 1024 ** 3;
+  async freeBytes() {
+    return this.freeBytesValue;
+  }
+  fileSize() {
+    return 1000;
+  }
   async prepareRoot() {}
   async removeLeftovers() {
     return 0;
@@ -123,7 +133,10 @@ class FakeFiles {
     return `/transcode/${id}/run-${runId}.ffconcat`;
   }
   async writePid() {}
-  async removeFile() {}
+  removedFiles: string[] = [];
+  async removeFile(_id: string, file: string) {
+    this.removedFiles.push(file);
+  }
   async removeFilesWhere() {}
   async removeSessionDir(id: string) {
     this.removed.push(id);
@@ -181,6 +194,7 @@ describe('TranscodeSessionService', () => {
         TranscodeSessionService,
         SessionEncoderService,
         EncoderSelector,
+        TranscodeEvents,
         FfmpegCommandBuilder,
         { provide: TRANSCODE_MODULE_OPTIONS, useValue: { ...baseOptions, ...overrides } },
         { provide: RECORDING_SOURCE, useValue: source },
@@ -522,6 +536,79 @@ describe('TranscodeSessionService', () => {
       await expect(service.open('front', T, T + 100)).rejects.toBeInstanceOf(TranscoderFailedException);
       expect(supervisor.spawned).toHaveLength(1);
       expect(service.encoderStatus()).toEqual({ hwaccel: 'none', encoder: 'libx264', degraded: false });
+    });
+  });
+
+  describe('disk budget', () => {
+    const name = (index: number) => `r1_${String(index).padStart(5, '0')}.ts`;
+    /** The session's encoder finishes segments [from, to); each is 1000 bytes (FakeFiles.fileSize). */
+    const store = (session: TranscodeSession, from: number, to: number) => {
+      const process = supervisor.spawned.find((p) => p.running && p.args.some((arg) => arg.includes(session.id)))!;
+      for (let index = from; index < to; index += 1) process.announce(index);
+    };
+
+    it('deletes segments far behind the viewer once past the budget, keeping 60 s behind for a seek back', async () => {
+      await build({ maxDiskBytes: 40_000, lookaheadSeconds: 1000 });
+      const session = await service.open('front', T, T + 100);
+      store(session, 1, 40);
+      await flush();
+      // The viewer is now at segment 39; what it asked for a while ago is forgotten.
+      clock.value += 31_000;
+      await service.segmentFile(session, 39);
+      store(session, 40, 50);
+      await flush();
+      // 50 kB over a 40 kB budget: down to 30 kB, but only what is more than 30 segments (60 s) behind 39 may go.
+      expect(files.removedFiles.sort()).toEqual(Array.from({ length: 9 }, (_, i) => name(i)));
+      expect(session.readyFile(8)).toBeUndefined();
+      expect(session.readyFile(9)).toBe(name(9));
+      expect(service.diskUsageBytes()).toBe(41_000);
+    });
+
+    it('makes a deleted segment again when a viewer seeks back to it', async () => {
+      await build({ maxDiskBytes: 40_000, lookaheadSeconds: 1000 });
+      const session = await service.open('front', T, T + 100);
+      store(session, 1, 40);
+      await flush();
+      clock.value += 31_000;
+      await service.segmentFile(session, 39);
+      store(session, 40, 50);
+      await flush();
+      const spawned = supervisor.spawned.length;
+      await service.segmentFile(session, 2);
+      expect(supervisor.spawned.length).toBe(spawned + 1);
+      expect(supervisor.spawned.at(-1)!.startIndex).toBe(2);
+    });
+
+    it('evicts the idle session unrequested the longest to make room for a new one', async () => {
+      await build({ maxDiskBytes: 40_000, maxConcurrentTranscodes: 4, lookaheadSeconds: 1000 });
+      const old = await service.open('front', T, T + 100);
+      store(old, 1, 20);
+      clock.value += 10_000;
+      const newer = await service.open('back', T, T + 100);
+      store(newer, 1, 19);
+      clock.value += 40_000;
+      await service.open('side', T, T + 100);
+      expect(old.alive).toBe(false);
+      expect(newer.alive).toBe(true);
+      expect(service.list().map((session) => session.camera).sort()).toEqual(['back', 'side']);
+    });
+
+    it('answers 507 to a new session when sessions being watched fill the budget', async () => {
+      await build({ maxDiskBytes: 40_000, maxConcurrentTranscodes: 4, lookaheadSeconds: 1000 });
+      const watched = await service.open('front', T, T + 100);
+      store(watched, 1, 38);
+      await service.segmentFile(watched, 37);
+      await expect(service.open('back', T, T + 100)).rejects.toBeInstanceOf(InsufficientStorageException);
+      expect(watched.alive).toBe(true);
+      expect(supervisor.spawned).toHaveLength(1);
+    });
+
+    it('answers 507 when the filesystem itself is nearly full, whatever the budget', async () => {
+      await build();
+      files.freeBytesValue = 10 * 1024 * 1024;
+      const refused = service.open('front', T, T + 100);
+      await expect(refused).rejects.toBeInstanceOf(InsufficientStorageException);
+      await expect(refused).rejects.toThrow(/MiB free/);
     });
   });
 

@@ -10,12 +10,16 @@ import { EncoderSelector, EncoderStatus } from './encoder-selector.service';
 import { renderVodPlaylist, segmentUri } from './media-playlist';
 import { planSegments } from './segment-plan';
 import { SessionEncoderService } from './session-encoder.service';
-import { SessionFilesStore } from './session-files.store';
+import { MIN_FREE_BYTES, SessionFilesStore } from './session-files.store';
+import { planDiskReclaim, viewerPositionsFrom } from './disk-budget';
 import { sessionLog } from './session-log';
+import { SessionRemovalReason, TranscodeEvents } from './transcode-events';
 import { transcodeSessionId } from './session-id';
 import { findStaleSessions } from './stale-sessions';
 import {
   FirstSegmentTimeoutException,
+  InsufficientStorageException,
+  TranscoderUnavailableException,
   InvalidRangeException,
   NoRecordingsException,
   SegmentNotFoundException,
@@ -35,6 +39,17 @@ import { TranscodeSession } from './transcode-session';
 const WAIT_WINDOW_SECONDS = 24;
 /** How long the health check reuses its last ffmpeg probe. */
 const FFMPEG_PROBE_CACHE_MS = 5000;
+/** Past this share of TRANSCODE_MAX_DISK_MB, room is made down to the low-water share. */
+const DISK_HIGH_WATER = 0.9;
+const DISK_LOW_WATER = 0.75;
+/** Segments this far behind the viewer furthest back are kept, so a short seek back needs no encode. */
+const KEEP_BEHIND_SECONDS = 60;
+/**
+ * Requests of the last this-many seconds say where viewers are. Longer than a player's pause
+ * between two fetches (hls.js keeps 30 s buffered, so about a segment length), short enough
+ * that a viewer's trail behind it is not taken for another viewer.
+ */
+const VIEWER_POSITION_MEMORY_MS = 20_000;
 
 /**
  * Owns every transcode session: creates or reuses one per camera and range, enforces the
@@ -48,6 +63,8 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
   /** Sessions being stopped: a new session with the same id waits for its folder to be gone. */
   private readonly stopping = new Map<string, Promise<void>>();
   private ffmpegProbe: { at: number; result: Promise<void> } | null = null;
+  /** The disk reclaim in progress, if any: one at a time. */
+  private reclaiming: Promise<number> | null = null;
 
   constructor(
     @Inject(TRANSCODE_MODULE_OPTIONS) private readonly options: TranscodeModuleOptions,
@@ -59,6 +76,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     private readonly clock: Clock,
     private readonly streamTokens: StreamTokenService,
     private readonly encoderSelector: EncoderSelector,
+    private readonly events: TranscodeEvents,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -73,7 +91,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await Promise.all([...this.sessions.values()].map((session) => this.stop(session)));
+    await Promise.all([...this.sessions.values()].map((session) => this.stop(session, 'shutdown')));
   }
 
   /**
@@ -88,6 +106,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     let session = this.sessions.get(id);
     if (!session) {
       const timeline = await this.planRange(camera, start, end);
+      if (!this.sessions.has(id)) await this.assertRoomForNewSession();
       await this.stopping.get(id);
       session = this.sessions.get(id) ?? this.launch(id, camera, start, end, timeline);
     }
@@ -125,6 +144,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
       throw new SegmentNotFoundException(segmentUri(index));
     }
     if (!session.alive) throw new SessionNotFoundException();
+    session.noteRequest(index, this.clock.now(), this.positionMemoryMs);
     const ready = session.readyFile(index);
     session.viewerHead = nextViewerHead(session.viewerHead, index, session.encoder?.startIndex ?? 0);
     if (ready) {
@@ -183,6 +203,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
         }
         return null;
       });
+      if (failure?.spawnError) throw new TranscoderUnavailableException(`ffmpeg could not be started (${failure.spawnError})`);
       if (failure) throw new TranscoderFailedException(describeExit(failure), failure.stderrTail);
       const file = session.readyFile(index);
       if (file) return file;
@@ -232,7 +253,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
   async remove(sessionId: string): Promise<void> {
     const session = this.sessions.get(sessionId);
     if (!session) throw new SessionNotFoundException();
-    await this.stop(session);
+    await this.stop(session, 'deleted');
   }
 
   /** Stops and deletes every session idle for longer than the TTL; returns how many. */
@@ -243,7 +264,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
       // Stops take a moment each: one requested meanwhile is no longer stale.
       if (this.clock.now() - session.lastAccessAt <= ttlMs || session.hasWaiters) continue;
       this.logger.log(sessionLog(session, 'idle past the TTL: removing'));
-      await this.stop(session);
+      await this.stop(session, 'stale');
       removed += 1;
     }
     return removed;
@@ -277,6 +298,105 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     return this.files.checkStorage();
   }
 
+  /** Bytes of finished segments in TRANSCODE_DIR, over every live session. */
+  diskUsageBytes(): number {
+    let bytes = 0;
+    for (const session of this.sessions.values()) bytes += session.storedBytes;
+    return bytes;
+  }
+
+  /** How long a request marks where a viewer is; quieter than that, a session is idle. */
+  private get viewerMemoryMs(): number {
+    return this.options.idleTimeoutSeconds * 1000;
+  }
+
+  /** How long a request says where a viewer is: never longer than it takes a session to be idle. */
+  private get positionMemoryMs(): number {
+    return Math.min(VIEWER_POSITION_MEMORY_MS, this.viewerMemoryMs);
+  }
+
+  /** After a segment is stored: past the high-water mark, room is made down to the low one. */
+  private afterSegmentStored(): void {
+    const budget = this.options.maxDiskBytes;
+    if (!budget || this.reclaiming || this.diskUsageBytes() <= budget * DISK_HIGH_WATER) return;
+    this.reclaiming = this.reclaimDisk(budget * DISK_LOW_WATER)
+      .catch((error: Error) => {
+        this.logger.error(`disk reclaim failed: ${error.message}`);
+        return this.diskUsageBytes();
+      })
+      .finally(() => (this.reclaiming = null));
+  }
+
+  /**
+   * Deletes segments far behind every viewer, then idle sessions (longest unrequested first),
+   * until the segments take at most `targetBytes`; returns what they take afterwards.
+   */
+  private async reclaimDisk(targetBytes: number): Promise<number> {
+    const now = this.clock.now();
+    const memory = this.viewerMemoryMs;
+    const keepBehind = Math.ceil(KEEP_BEHIND_SECONDS / this.options.segmentDurationSeconds);
+    const live = [...this.sessions.values()].filter((session) => session.alive);
+    const plan = planDiskReclaim(
+      live.map((session) => {
+        const viewerPositions = viewerPositionsFrom(session.recentlyRequested(now, this.positionMemoryMs), keepBehind);
+        return {
+          id: session.id,
+          lastAccessAt: session.lastAccessAt,
+          idle:
+            session.state === 'active' &&
+            viewerPositions.length === 0 &&
+            now - session.lastAccessAt > memory &&
+            !session.hasWaiters,
+          segments: session.storedSegments(),
+          viewerPositions,
+        };
+      }),
+      targetBytes,
+      keepBehind,
+    );
+    for (const [id, indices] of plan.deleteSegments) {
+      const session = this.sessions.get(id);
+      if (!session) continue;
+      // A reader that already opened one keeps its descriptor; a later request makes it again.
+      const files = indices.map((index) => session.forget(index)).filter((file): file is string => !!file);
+      await Promise.all(files.map((file) => this.files.removeFile(id, file).catch(() => undefined)));
+      this.logger.log(sessionLog(session, `disk budget: deleted ${files.length} segment(s) far behind its viewers`));
+    }
+    for (const id of plan.evictSessions) {
+      const session = this.sessions.get(id);
+      if (!session) continue;
+      this.logger.log(sessionLog(session, 'disk budget: evicting this idle session'));
+      await this.stop(session, 'evicted');
+    }
+    return this.diskUsageBytes();
+  }
+
+  /**
+   * A new session needs room: within TRANSCODE_MAX_DISK_MB (after making room) and above the
+   * free-space floor of the filesystem. Otherwise 507, with what is taking the space.
+   */
+  private async assertRoomForNewSession(): Promise<void> {
+    const budget = this.options.maxDiskBytes;
+    if (budget) {
+      if (this.diskUsageBytes() > budget * DISK_LOW_WATER) await this.reclaimDisk(budget * DISK_LOW_WATER);
+      const used = this.diskUsageBytes();
+      if (used >= budget * DISK_HIGH_WATER) {
+        this.events.publish({ type: 'session-rejected', reason: 'disk_full' });
+        throw new InsufficientStorageException(
+          `${mebibytes(used)} MiB of TRANSCODE_MAX_DISK_MB=${mebibytes(budget)} are taken by sessions being watched`,
+        );
+      }
+    }
+    const free = await this.files.freeBytes().catch(() => null);
+    if (free === null || free >= MIN_FREE_BYTES) return;
+    await this.reclaimDisk(Math.max(0, this.diskUsageBytes() - (MIN_FREE_BYTES - free)));
+    const after = await this.files.freeBytes().catch(() => free);
+    if (after < MIN_FREE_BYTES) {
+      this.events.publish({ type: 'session-rejected', reason: 'disk_full' });
+      throw new InsufficientStorageException(`only ${mebibytes(after)} MiB free on the filesystem of TRANSCODE_DIR`);
+    }
+  }
+
   private get waitWindowSegments(): number {
     return Math.max(2, Math.ceil(WAIT_WINDOW_SECONDS / this.options.segmentDurationSeconds));
   }
@@ -308,24 +428,30 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     timeline: RecordingTimeline,
   ): TranscodeSession {
     if (this.encodingCount() >= this.options.maxConcurrentTranscodes) {
+      this.events.publish({ type: 'session-rejected', reason: 'concurrency_limit' });
       throw new TooManyTranscodesException(this.options.maxConcurrentTranscodes);
     }
     const segments = planSegments(timeline, this.options.segmentDurationSeconds);
     const session = new TranscodeSession(id, camera, start, end, timeline, segments, this.clock.now());
     this.sessions.set(id, session);
     this.stopEncoderWhenIdle(session);
+    session.segmentReady$.subscribe(() => this.afterSegmentStored());
     session.ready = this.prepare(session).catch(async (error: unknown) => {
       this.logger.error(sessionLog(session, `could not start: ${(error as Error).message}`));
-      await this.stop(session);
+      await this.stop(session, 'failed');
       throw error;
     });
     return session;
   }
 
   private async prepare(session: TranscodeSession): Promise<void> {
-    await this.files.createSessionDir(session.id);
+    const askedAt = this.clock.now();
+    await this.files.createSessionDir(session.id).catch((error: Error) => {
+      throw new TranscoderUnavailableException(`TRANSCODE_DIR is not writable (${error.message})`);
+    });
     await this.segmentFile(session, 0);
     if (session.state === 'starting') session.state = 'active';
+    this.events.publish({ type: 'first-segment', sessionId: session.id, seconds: (this.clock.now() - askedAt) / 1000 });
   }
 
   /** After IDLE_TIMEOUT_SECONDS without a request the encoder stops; the files stay for the TTL. */
@@ -355,10 +481,11 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
   }
 
   /** Stops ffmpeg and deletes the session and its folder. Safe to call more than once. */
-  private stop(session: TranscodeSession): Promise<void> {
+  private stop(session: TranscodeSession, reason: SessionRemovalReason): Promise<void> {
     if (this.sessions.get(session.id) === session) this.sessions.delete(session.id);
     if (session.state === 'stopped') return this.stopping.get(session.id) ?? Promise.resolve();
     session.state = 'stopped';
+    this.events.publish({ type: 'session-removed', sessionId: session.id, reason });
     const stopped = (async () => {
       // Under the lock: a restart in progress finishes first, and none starts after this.
       await session.lock.runExclusive(() => this.encoders.stop(session));
@@ -377,6 +504,10 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
 function formatStderr(lines: readonly string[]): string {
   const tail = lines.slice(-3);
   return tail.length ? `: ${tail.join(' | ')}` : '';
+}
+
+function mebibytes(bytes: number): number {
+  return Math.round(bytes / 1048576);
 }
 
 function describeExit(exit: ProcessExit): string {

@@ -26,6 +26,9 @@ export interface EncoderRun {
    */
   stopping: boolean;
   progress: FfmpegProgress | null;
+  /** When the last progress report came (epoch ms), and how many pauses the process had then. */
+  progressAt: number | null;
+  progressPauseCount: number;
 }
 
 /**
@@ -53,6 +56,11 @@ export class TranscodeSession {
   private runCounter = 0;
   /** Finished segments: index → file name (of the run that made it). */
   private readonly readyFiles = new Map<number, string>();
+  /** Sizes of the finished segments on disk, and their sum. */
+  private readonly readyBytes = new Map<number, number>();
+  private bytesOnDisk = 0;
+  /** Segments asked for lately (index → epoch ms): where the viewers are. */
+  private readonly recentRequests = new Map<number, number>();
   private readonly segmentReady = new Subject<number>();
   private readonly encoderChanged = new Subject<void>();
   private readonly accessed = new Subject<void>();
@@ -143,12 +151,47 @@ export class TranscodeSession {
     return this.readyFiles.get(index);
   }
 
-  /** Records a finished segment; returns the file it replaces (from an earlier run), if any. */
-  markReady(index: number, fileName: string): string | undefined {
+  /** Records a finished segment of `bytes`; returns the file it replaces (from an earlier run), if any. */
+  markReady(index: number, fileName: string, bytes = 0): string | undefined {
     const previous = this.readyFiles.get(index);
     this.readyFiles.set(index, fileName);
+    this.bytesOnDisk += bytes - (this.readyBytes.get(index) ?? 0);
+    this.readyBytes.set(index, bytes);
     this.segmentReady.next(index);
     return previous !== fileName ? previous : undefined;
+  }
+
+  /** Forgets a finished segment (its file is being deleted); a later request makes it again. */
+  forget(index: number): string | undefined {
+    const file = this.readyFiles.get(index);
+    this.readyFiles.delete(index);
+    this.bytesOnDisk -= this.readyBytes.get(index) ?? 0;
+    this.readyBytes.delete(index);
+    return file;
+  }
+
+  /** Bytes of its finished segments on disk. */
+  get storedBytes(): number {
+    return this.bytesOnDisk;
+  }
+
+  /** Finished segments with their sizes. */
+  storedSegments(): { index: number; bytes: number }[] {
+    return [...this.readyBytes].map(([index, bytes]) => ({ index, bytes }));
+  }
+
+  /** Remembers that segment `index` was asked for now. */
+  noteRequest(index: number, now: number, memoryMs: number): void {
+    this.recentRequests.set(index, now);
+    // Bounded: entries older than the memory are dropped as new ones come.
+    if (this.recentRequests.size > 64) {
+      for (const [key, at] of this.recentRequests) if (now - at > memoryMs) this.recentRequests.delete(key);
+    }
+  }
+
+  /** Segments asked for within the last `memoryMs`. */
+  recentlyRequested(now: number, memoryMs: number): number[] {
+    return [...this.recentRequests].filter(([, at]) => now - at <= memoryMs).map(([index]) => index);
   }
 
   notifyEncoderChanged(): void {

@@ -88,6 +88,11 @@ class TranscodeEnvironment {
   @IsInt()
   @Min(1)
   IDLE_TIMEOUT_SECONDS: number = 30;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  TRANSCODE_MAX_DISK_MB: number = 2048;
 }
 
 /** The `transcode` settings namespace, read from the environment and validated at start. */
@@ -112,6 +117,7 @@ export const transcodeConfig = registerAs('transcode', (): TranscodeModuleOption
     ffmpegPreset: env.FFMPEG_PRESET,
     lookaheadSeconds: env.LOOKAHEAD_SECONDS,
     idleTimeoutSeconds: env.IDLE_TIMEOUT_SECONDS,
+    maxDiskBytes: env.TRANSCODE_MAX_DISK_MB * 1024 * 1024,
     hwaccel,
     hwaccelDevice: device.device,
   };

@@ -72,3 +72,16 @@ function formatTail(lines: readonly string[]): string {
   const tail = lines.slice(-5);
   return tail.length ? `; ffmpeg said: ${tail.join(' | ')}` : '';
 }
+
+export class InsufficientStorageException extends TranscodeHttpException {
+  constructor(reason: string) {
+    super(`No room for another transcode: ${reason}; retry when a viewer has left`, HttpStatus.INSUFFICIENT_STORAGE);
+  }
+}
+
+/** The service cannot transcode right now (ffmpeg cannot be started, TRANSCODE_DIR is not writable). */
+export class TranscoderUnavailableException extends TranscodeHttpException {
+  constructor(reason: string) {
+    super(`Transcoding is unavailable: ${reason} (see /health)`, HttpStatus.SERVICE_UNAVAILABLE);
+  }
+}

@@ -26,6 +26,12 @@ export interface TranscodeModuleOptions {
   lookaheadSeconds: number;
   /** The encoder stops after this long without a request (the session stays until its TTL). */
   idleTimeoutSeconds: number;
+  /**
+   * Budget for segment files in transcodeDir, in bytes: beyond it, segments far behind their
+   * viewers are deleted, then idle sessions; a new session that finds no room gets 507.
+   * Unset: no budget (the free-space floor still applies).
+   */
+  maxDiskBytes?: number;
 }
 
 export const {

@@ -4,6 +4,7 @@ import { SESSION_CAMERA_RESOLVER } from '@app/auth';
 import { FfmpegModule } from '@app/ffmpeg';
 import { Clock } from './clock';
 import { EncoderSelector } from './encoder-selector.service';
+import { TranscodeEvents } from './transcode-events';
 import { SessionEncoderService } from './session-encoder.service';
 import { SessionFilesStore } from './session-files.store';
 import { StaleSessionCleanupJob } from './stale-session-cleanup.job';
@@ -26,12 +27,13 @@ import { TranscodeStreamController } from './transcode-stream.controller';
     TranscodeSessionService,
     SessionEncoderService,
     EncoderSelector,
+    TranscodeEvents,
     SessionFilesStore,
     StaleSessionCleanupJob,
     Clock,
     // Lets the camera-access guard check the camera of a session on every stream request.
     { provide: SESSION_CAMERA_RESOLVER, useExisting: TranscodeSessionService },
   ],
-  exports: [TranscodeSessionService],
+  exports: [TranscodeSessionService, TranscodeEvents],
 })
 export class TranscodeModule extends TranscodeConfigurableModule {}

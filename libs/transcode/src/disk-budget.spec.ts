@@ -1,0 +1,82 @@
+import { SessionDiskView, planDiskReclaim, viewerPositionsFrom } from './disk-budget';
+
+/** n segments of 100 bytes from index `from`. */
+const segments = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ index: from + i, bytes: 100 }));
+const watched = (id: string, positions: number[], segs = segments(0, 20), lastAccessAt = 1000): SessionDiskView => ({
+  id,
+  lastAccessAt,
+  idle: false,
+  segments: segs,
+  viewerPositions: positions,
+});
+const idle = (id: string, lastAccessAt: number, segs = segments(0, 10)): SessionDiskView => ({
+  id,
+  lastAccessAt,
+  idle: true,
+  segments: segs,
+  viewerPositions: [],
+});
+
+describe('planDiskReclaim', () => {
+  it('does nothing under the target', () => {
+    const plan = planDiskReclaim([watched('a', [19])], 2000, 5);
+    expect(plan).toEqual({ deleteSegments: new Map(), evictSessions: [], bytesAfter: 2000 });
+  });
+
+  it('deletes segments far behind the viewer, furthest first, and keeps the seek-back window', () => {
+    // Viewer at 19, keep 5 behind: 0..13 may go; 300 bytes over the target → 0, 1, 2.
+    const plan = planDiskReclaim([watched('a', [19])], 1700, 5);
+    expect(plan.deleteSegments.get('a')).toEqual([0, 1, 2]);
+    expect(plan.evictSessions).toEqual([]);
+    expect(plan.bytesAfter).toBe(1700);
+  });
+
+  it('never deletes inside the window, however far over the target', () => {
+    const plan = planDiskReclaim([watched('a', [19])], 0, 5);
+    expect(plan.deleteSegments.get('a')).toEqual(Array.from({ length: 14 }, (_, i) => i));
+    expect(plan.bytesAfter).toBe(600);
+  });
+
+  it('measures "behind" from the viewer furthest back: segments between two viewers stay', () => {
+    // Viewers at 8 and 19: only what is more than 5 behind 8 (0, 1, 2) may go.
+    const plan = planDiskReclaim([watched('a', [19, 8])], 0, 5);
+    expect(plan.deleteSegments.get('a')).toEqual([0, 1, 2]);
+  });
+
+  it('keeps segments ahead of the viewers (the lookahead)', () => {
+    const plan = planDiskReclaim([watched('a', [2], segments(0, 40))], 0, 1);
+    expect(plan.deleteSegments.get('a')).toEqual([0]);
+  });
+
+  it('then evicts idle sessions, the longest unrequested first, and never a watched one', () => {
+    const plan = planDiskReclaim([watched('w', [3]), idle('new', 5000), idle('old', 1000), idle('mid', 3000)], 2500, 5);
+    expect(plan.deleteSegments.size).toBe(0);
+    // 2000 (watched) + 3 × 1000 (idle) = 5000; down to 2500 takes old, mid and new.
+    expect(plan.evictSessions).toEqual(['old', 'mid', 'new']);
+    expect(plan.bytesAfter).toBe(2000);
+  });
+
+  it('prefers deleting far-behind segments to evicting an idle session', () => {
+    const plan = planDiskReclaim([watched('w', [19]), idle('i', 1000)], 2500, 5);
+    expect(plan.deleteSegments.get('w')).toHaveLength(5);
+    expect(plan.evictSessions).toEqual([]);
+  });
+
+  it('evicts only as many idle sessions as it takes', () => {
+    const plan = planDiskReclaim([idle('a', 1), idle('b', 2), idle('c', 3)], 2000, 5);
+    expect(plan.evictSessions).toEqual(['a']);
+  });
+});
+
+describe('viewerPositionsFrom', () => {
+  it.each([
+    ['nothing asked', [], []],
+    ['one viewer with its trail', [10, 11, 12, 13, 14], [14]],
+    ['one viewer, out of order and repeated', [14, 12, 13, 14, 11], [14]],
+    ['two viewers far apart', [3, 4, 5, 80, 81, 82], [5, 82]],
+    ['two viewers closer than the gap count as one (the window covers both)', [3, 4, 5, 20, 21], [21]],
+    ['a single request', [7], [7]],
+  ])('%s', (_name, requested, expected) => {
+    expect(viewerPositionsFrom(requested, 30)).toEqual(expected);
+  });
+});
