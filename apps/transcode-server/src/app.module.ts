@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigType } from '@nestjs/config';
 import { LoggerModule } from 'nestjs-pino';
 import { AuthModule, authConfig } from '@app/auth';
+import { MetricsModule } from '@app/metrics';
 import { RecordingsModule, recordingsConfig } from '@app/recordings';
 import { TranscodeModule, transcodeConfig } from '@app/transcode';
 import { serverConfig } from './config/server.config';
@@ -36,6 +37,7 @@ export const SETTINGS = [serverConfig, loggingConfig, authConfig, recordingsConf
       useFactory: (config: ConfigType<typeof transcodeConfig>) => config,
     }),
     HealthModule,
+    MetricsModule,
   ],
 })
 export class AppModule {}

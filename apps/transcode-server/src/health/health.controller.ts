@@ -3,6 +3,7 @@ import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/sw
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { RECORDING_SOURCE, RecordingSource } from '@app/recordings';
 import { TranscodeSessionService } from '@app/transcode';
+import { ShutdownState } from './shutdown-state';
 
 /** For operators and orchestrators: 200 when the service can transcode, 503 with the reason when not. */
 @ApiTags('health')
@@ -13,6 +14,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly sessions: TranscodeSessionService,
     @Inject(RECORDING_SOURCE) private readonly recordings: RecordingSource,
+    private readonly shutdown: ShutdownState,
   ) {}
 
   @Get()
@@ -23,6 +25,10 @@ export class HealthController {
   })
   @ApiServiceUnavailableResponse({ description: 'At least one check failed; the body says which' })
   async check() {
+    // A load balancer must stop sending viewers here as soon as shutdown begins.
+    if (this.shutdown.isShuttingDown) {
+      throw new ServiceUnavailableException({ status: 'shutting_down', message: 'Shutting down' });
+    }
     try {
       return await this.health.check(this.checks());
     } catch (error) {

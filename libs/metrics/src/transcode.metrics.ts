@@ -1,0 +1,124 @@
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { Subscription } from 'rxjs';
+import { TranscodeEvent, TranscodeEvents, TranscodeSessionService } from '@app/transcode';
+import { METRICS_PREFIX, MetricsRegistry } from './metrics.registry';
+
+/** What a session is doing, as the sessions gauge labels it. */
+export type SessionActivity = 'starting' | 'encoding' | 'paused' | 'idle';
+
+/**
+ * The transcoding metrics: counters and histograms fed by TranscodeEvents as things happen,
+ * gauges read from the session service when Prometheus scrapes.
+ */
+@Injectable()
+export class TranscodeMetrics implements OnModuleDestroy {
+  private readonly subscription: Subscription;
+  private readonly ffmpegStarts: Counter<'encoder'>;
+  private readonly ffmpegRestarts: Counter<'encoder'>;
+  private readonly ffmpegFailures: Counter<'encoder'>;
+  private readonly firstSegment: Histogram;
+  private readonly encodeSpeed: Histogram;
+  private readonly rejected: Counter<'reason'>;
+  private readonly removed: Counter<'reason'>;
+
+  constructor(registry: MetricsRegistry, events: TranscodeEvents, sessions: TranscodeSessionService) {
+    const registers = [registry];
+    new Gauge({
+      name: `${METRICS_PREFIX}sessions`,
+      help: 'Transcode sessions by what they are doing (idle: no encoder running)',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const counts: Record<SessionActivity, number> = { starting: 0, encoding: 0, paused: 0, idle: 0 };
+        for (const session of sessions.list()) {
+          if (!session.alive) continue;
+          const process = session.encoderRunning ? session.encoder!.process : null;
+          const state: SessionActivity =
+            session.state === 'starting' ? 'starting' : !process ? 'idle' : process.isPaused ? 'paused' : 'encoding';
+          counts[state] += 1;
+        }
+        for (const [state, count] of Object.entries(counts)) this.set({ state }, count);
+      },
+    });
+    new Gauge({
+      name: `${METRICS_PREFIX}transcode_dir_bytes`,
+      help: 'Bytes of finished segments in TRANSCODE_DIR',
+      registers,
+      collect() {
+        this.set(sessions.diskUsageBytes());
+      },
+    });
+    this.ffmpegStarts = new Counter({
+      name: `${METRICS_PREFIX}ffmpeg_starts_total`,
+      help: 'ffmpeg runs started (first runs and restarts)',
+      labelNames: ['encoder'],
+      registers,
+    });
+    this.ffmpegRestarts = new Counter({
+      name: `${METRICS_PREFIX}ffmpeg_restarts_total`,
+      help: 'ffmpeg runs started after the first of their session (seeks, resumes, crashes, fallbacks)',
+      labelNames: ['encoder'],
+      registers,
+    });
+    this.ffmpegFailures = new Counter({
+      name: `${METRICS_PREFIX}ffmpeg_failures_total`,
+      help: 'ffmpeg runs that ended with an error without being asked to stop',
+      labelNames: ['encoder'],
+      registers,
+    });
+    this.firstSegment = new Histogram({
+      name: `${METRICS_PREFIX}time_to_first_segment_seconds`,
+      help: 'From a new session being asked for to its first segment being playable',
+      buckets: [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30],
+      registers,
+    });
+    this.encodeSpeed = new Histogram({
+      name: `${METRICS_PREFIX}encode_speed_ratio`,
+      help: 'Encode speed of running ffmpeg processes relative to real time, sampled between progress reports',
+      buckets: [0.5, 1, 1.5, 2, 3, 5, 8, 13, 21, 34],
+      registers,
+    });
+    this.rejected = new Counter({
+      name: `${METRICS_PREFIX}rejected_sessions_total`,
+      help: 'New sessions refused: concurrency_limit and rate_limit are 429s, disk_full a 507',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.removed = new Counter({
+      name: `${METRICS_PREFIX}sessions_removed_total`,
+      help: 'Sessions removed: stale (TTL cleanup), evicted (disk budget), deleted (DELETE), failed, shutdown',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.subscription = events.events$.subscribe((event) => this.record(event));
+  }
+
+  onModuleDestroy(): void {
+    this.subscription.unsubscribe();
+  }
+
+  private record(event: TranscodeEvent): void {
+    switch (event.type) {
+      case 'encoder-started':
+        this.ffmpegStarts.inc({ encoder: event.encoder });
+        if (event.restart) this.ffmpegRestarts.inc({ encoder: event.encoder });
+        break;
+      case 'encoder-failed':
+        this.ffmpegFailures.inc({ encoder: event.encoder });
+        break;
+      case 'first-segment':
+        this.firstSegment.observe(event.seconds);
+        break;
+      case 'encode-speed':
+        this.encodeSpeed.observe(event.speed);
+        break;
+      case 'session-rejected':
+        this.rejected.inc({ reason: event.reason });
+        break;
+      case 'session-removed':
+        this.removed.inc({ reason: event.reason });
+        break;
+    }
+  }
+}
