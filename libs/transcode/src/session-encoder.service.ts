@@ -15,6 +15,8 @@ import { EncoderSelector } from './encoder-selector.service';
 import { SessionFilesStore, inputListFileName } from './session-files.store';
 import { sessionLog } from './session-log';
 import { TranscodeEvents } from './transcode-events';
+import { RecordingPresence } from './recording-presence';
+import { RecordingGoneException } from './transcode.exceptions';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from './transcode.module-definition';
 import { EncoderRun, TranscodeSession } from './transcode-session';
 
@@ -25,6 +27,9 @@ const SEGMENT_LIST_FD = 3;
 const COMFORTABLE_AHEAD_SECONDS = 12;
 /** Files of run 7 are r7_00012.ts, …: runs never overwrite each other's segments. */
 const RUN_FILE_REGEX = /^r(\d+)_(\d{5})\.ts$/;
+
+/** How many recordings of a run's list are checked for before it starts (a few minutes of files). */
+const RECORDINGS_CHECKED_AHEAD = 32;
 
 /** Half a frame at 5 fps: a cut lands on the first frame at or after its planned boundary. */
 const SEGMENT_END_TOLERANCE_SECONDS = 0.1;
@@ -64,6 +69,7 @@ export class SessionEncoderService {
     private readonly files: SessionFilesStore,
     private readonly clock: Clock,
     private readonly events: TranscodeEvents,
+    private readonly recordings: RecordingPresence,
   ) {}
 
   get lookaheadSegments(): number {
@@ -77,7 +83,14 @@ export class SessionEncoderService {
     const runId = session.nextRunId();
     const dir = this.files.sessionDir(session.id);
     const input = planEncoderInput(session.timeline, segment.timelineStartSeconds);
-    const list = buildInputList(input.entries);
+    // The NVR may have deleted recordings since the session was planned: none for the start is
+    // a clear 410; a later one ends this run's list there (a request past it starts a new run).
+    const checked = input.entries.slice(0, RECORDINGS_CHECKED_AHEAD);
+    const missing = await this.recordings.missingAmong(checked.map((entry) => entry.path));
+    if (missing.has(input.entries[0].path)) throw new RecordingGoneException(index);
+    const firstMissing = checked.findIndex((entry) => missing.has(entry.path));
+    const entries = firstMissing > 0 ? input.entries.slice(0, firstMissing) : input.entries;
+    const list = buildInputList(entries);
     const listPath = await this.files.writeInputList(session.id, runId, list);
     const builder = this.selector.builderFor(session);
     const args = builder.buildHlsTranscode({

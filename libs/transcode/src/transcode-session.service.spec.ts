@@ -6,6 +6,7 @@ import { RECORDING_SOURCE, RecordingFile, RecordingSource } from '@app/recording
 import { Clock } from './clock';
 import { EncoderSelector, HARDWARE_RETRY_AFTER_MS } from './encoder-selector.service';
 import { TranscodeEvents } from './transcode-events';
+import { RecordingPresence } from './recording-presence';
 import { SessionEncoderService } from './session-encoder.service';
 import { SessionFilesStore } from './session-files.store';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from './transcode.module-definition';
@@ -196,6 +197,7 @@ describe('TranscodeSessionService', () => {
         EncoderSelector,
         TranscodeEvents,
         FfmpegCommandBuilder,
+        { provide: RecordingPresence, useValue: { missingAmong: async () => new Set<string>() } },
         { provide: TRANSCODE_MODULE_OPTIONS, useValue: { ...baseOptions, ...overrides } },
         { provide: RECORDING_SOURCE, useValue: source },
         { provide: FfmpegProcessSupervisor, useValue: supervisor },

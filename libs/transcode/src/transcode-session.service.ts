@@ -491,7 +491,10 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
       await session.lock.runExclusive(() => this.encoders.stop(session));
       session.notifyEncoderChanged();
       session.closeEvents();
-      await this.files.removeSessionDir(session.id);
+      // A folder that cannot be removed is logged; it must not hide why the session stopped.
+      await this.files.removeSessionDir(session.id).catch((error: Error) =>
+        this.logger.warn(sessionLog(session, `could not remove its folder: ${error.message}`)),
+      );
     })().finally(() => {
       if (this.stopping.get(session.id) === stopped) this.stopping.delete(session.id);
     });

@@ -85,3 +85,10 @@ export class TranscoderUnavailableException extends TranscodeHttpException {
     super(`Transcoding is unavailable: ${reason} (see /health)`, HttpStatus.SERVICE_UNAVAILABLE);
   }
 }
+
+/** The NVR deleted the recording that holds a segment (retention) while the session was open. */
+export class RecordingGoneException extends TranscodeHttpException {
+  constructor(index: number) {
+    super(`The recording that holds segment ${index} no longer exists (the NVR deleted it)`, HttpStatus.GONE);
+  }
+}

@@ -5,6 +5,7 @@ import { FfmpegModule } from '@app/ffmpeg';
 import { Clock } from './clock';
 import { EncoderSelector } from './encoder-selector.service';
 import { TranscodeEvents } from './transcode-events';
+import { RecordingPresence } from './recording-presence';
 import { SessionEncoderService } from './session-encoder.service';
 import { SessionFilesStore } from './session-files.store';
 import { StaleSessionCleanupJob } from './stale-session-cleanup.job';
@@ -28,6 +29,7 @@ import { TranscodeStreamController } from './transcode-stream.controller';
     SessionEncoderService,
     EncoderSelector,
     TranscodeEvents,
+    RecordingPresence,
     SessionFilesStore,
     StaleSessionCleanupJob,
     Clock,

@@ -54,6 +54,8 @@ export function pinoHttpOptions(config: LoggingConfig): Options {
         url: loggableUrl(request.url),
       }),
       res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
+      // pino-http makes an Error for every 5xx; its stack says nothing (the cause is logged where it happens).
+      err: (error: { message?: string }) => ({ message: error?.message }),
     },
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], remove: true },
   };
