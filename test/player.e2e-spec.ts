@@ -47,6 +47,10 @@ describe('watching in a browser without HEVC (e2e, Chromium)', () => {
   });
 
   it('signs in with a token, picks a camera and a range, plays, seeks, and shows the camera time', async () => {
+    const violations: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+    });
     await page.goto(app.baseUrl);
     await page.waitForFunction(() => /Sign in/.test(document.getElementById('status')!.textContent ?? ''));
     await page.fill('#token', adminToken());
@@ -83,6 +87,8 @@ describe('watching in a browser without HEVC (e2e, Chromium)', () => {
     }));
     expect(Math.abs(afterSeek.clock - (T0 + afterSeek.time))).toBeLessThan(1.5);
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'player-after-seek.png') });
+    // The page, hls.js and its worker all run under the Content-Security-Policy.
+    expect(violations).toEqual([]);
   });
 
   it('plays the returned playlist URL (stream token, no headers, no cookie) through hls.js on a bare page', async () => {
@@ -106,6 +112,20 @@ describe('watching in a browser without HEVC (e2e, Chromium)', () => {
     expect(await bare.evaluate(() => (window as any).fatal)).toEqual([]);
     await bare.screenshot({ path: join(ARTIFACTS_DIR, 'bare-hls-stream-token.png') });
     await bare.close();
+  });
+
+  it('renders Swagger UI under the Content-Security-Policy, with no violation', async () => {
+    const docs = await browser.context.newPage();
+    const violations: string[] = [];
+    docs.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+    });
+    await docs.goto(`${app.baseUrl}/docs`);
+    await docs.waitForSelector('.opblock-summary-path', { timeout: 30_000 });
+    const paths = await docs.$$eval('.opblock-summary-path', (elements) => elements.map((e) => e.textContent ?? ''));
+    expect(paths.some((path) => path.includes('/transcode/{camera}/start/{start}/end/{end}'))).toBe(true);
+    expect(violations).toEqual([]);
+    await docs.close();
   });
 
   it('can be driven by keyboard: Tab reaches every control in order', async () => {

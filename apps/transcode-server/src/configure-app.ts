@@ -1,10 +1,35 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { BEARER_AUTH_NAME, COOKIE_AUTH_NAME, STREAM_TOKEN_AUTH_NAME, authConfig } from '@app/auth';
+import helmet from 'helmet';
+import { BEARER_AUTH_NAME, COOKIE_AUTH_NAME, CSRF_HEADER, STREAM_TOKEN_AUTH_NAME, authConfig, frigateCsrfRule } from '@app/auth';
 import { ConfigType } from '@nestjs/config';
 import { JsonExceptionFilter } from '@app/common';
 import { Logger } from 'nestjs-pino';
+import { serverConfig } from './config/server.config';
 import { servePlayer } from './player/player-assets';
+
+/**
+ * The Content-Security-Policy of every page (the player, Swagger UI): scripts from here only;
+ * hls.js plays through blob: MediaSource URLs and a blob: worker; Swagger UI needs inline styles
+ * and data: images. No upgrade-insecure-requests: a home server is often plain http on the LAN.
+ */
+const CONTENT_SECURITY_POLICY = {
+  useDefaults: false,
+  directives: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    imgSrc: ["'self'", 'data:'],
+    mediaSrc: ["'self'", 'blob:'],
+    workerSrc: ["'self'", 'blob:'],
+    connectSrc: ["'self'"],
+    fontSrc: ["'self'", 'data:'],
+    objectSrc: ["'none'"],
+    baseUri: ["'self'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'self'"],
+  },
+};
 
 /**
  * Everything main.ts does to the app besides listening, shared with the e2e tests so that
@@ -13,6 +38,19 @@ import { servePlayer } from './player/player-assets';
 export function configureApp(app: NestExpressApplication): NestExpressApplication {
   app.useLogger(app.get(Logger));
   const { cookieName } = app.get<ConfigType<typeof authConfig>>(authConfig.KEY);
+  const { corsOrigins } = app.get<ConfigType<typeof serverConfig>>(serverConfig.KEY);
+  // Security headers on everything, pages and API. Cross-origin resource policy stays open: a
+  // player on another origin (Frigate's UI, Safari's native HLS) loads playlists and segments,
+  // which carry their own stream token.
+  app.use(helmet({ contentSecurityPolicy: CONTENT_SECURITY_POLICY, crossOriginResourcePolicy: { policy: 'cross-origin' } }));
+  // Browsers on other origins only when CORS_ORIGINS lists them.
+  app.enableCors({
+    origin: corsOrigins === '*' ? true : corsOrigins,
+    credentials: corsOrigins !== '*',
+    allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id', CSRF_HEADER],
+    exposedHeaders: ['Retry-After', 'X-Request-Id'],
+  });
+  app.use(frigateCsrfRule);
   app.useGlobalFilters(new JsonExceptionFilter());
   // SIGTERM and SIGINT run the shutdown hooks, which stop every ffmpeg child before exit.
   app.enableShutdownHooks();

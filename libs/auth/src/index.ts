@@ -11,3 +11,4 @@ export * from './guards/camera-access.guard';
 export * from './guards/admin-role.guard';
 export * from './decorators/roles.decorator';
 export * from './decorators/authenticated.decorator';
+export * from './csrf-header.middleware';

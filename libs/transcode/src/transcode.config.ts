@@ -93,6 +93,17 @@ class TranscodeEnvironment {
   @IsInt()
   @Min(1)
   TRANSCODE_MAX_DISK_MB: number = 2048;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  SESSION_CREATE_LIMIT: number = 30;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  SESSION_CREATE_WINDOW_SECONDS: number = 60;
 }
 
 /** The `transcode` settings namespace, read from the environment and validated at start. */
@@ -118,6 +129,8 @@ export const transcodeConfig = registerAs('transcode', (): TranscodeModuleOption
     lookaheadSeconds: env.LOOKAHEAD_SECONDS,
     idleTimeoutSeconds: env.IDLE_TIMEOUT_SECONDS,
     maxDiskBytes: env.TRANSCODE_MAX_DISK_MB * 1024 * 1024,
+    sessionCreateLimit: env.SESSION_CREATE_LIMIT,
+    sessionCreateWindowSeconds: env.SESSION_CREATE_WINDOW_SECONDS,
     hwaccel,
     hwaccelDevice: device.device,
   };

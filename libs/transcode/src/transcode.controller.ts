@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Param, Req, UseFilters, UsePipes } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Req, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
 import {
   ApiBadGatewayResponse,
   ApiBadRequestResponse,
@@ -20,6 +20,7 @@ import {
   TranscodeStoppedResponse,
 } from './dto/transcode-session.response';
 import { TranscodeSessionService } from './transcode-session.service';
+import { SessionCreationThrottlerGuard } from './session-creation.throttler.guard';
 
 /** Path prefix under which playlists and segments are served. */
 export const STREAM_ROUTE_PREFIX = 'stream/transcode';
@@ -35,6 +36,8 @@ export class TranscodeController {
   ) {}
 
   @Get(':camera/start/:start/end/:end')
+  // Above @Authenticated: guards run in the order listed, and the limit counts the signed-in user.
+  @UseGuards(SessionCreationThrottlerGuard)
   @Authenticated({ camera: 'param' })
   @ApiOperation({
     summary: 'Start (or join) an H.264 HLS transcode of a camera’s recordings',
@@ -45,7 +48,7 @@ export class TranscodeController {
   @ApiBadRequestResponse({ description: 'Invalid camera name, timestamp or range', type: ErrorResponseDto })
   @ApiNotFoundResponse({ description: 'Unknown camera, or no recordings in the range', type: ErrorResponseDto })
   @ApiTooManyRequestsResponse({
-    description: 'Every transcode slot is taken; see the Retry-After header',
+    description: 'Every transcode slot is taken, or this user asked for too many new ones; see the Retry-After header',
     type: ErrorResponseDto,
   })
   @ApiBadGatewayResponse({ description: 'ffmpeg failed; the message has its last stderr lines', type: ErrorResponseDto })

@@ -32,6 +32,9 @@ export interface TranscodeModuleOptions {
    * Unset: no budget (the free-space floor still applies).
    */
   maxDiskBytes?: number;
+  /** New sessions one user may ask for per window (default 30 per 60 s); beyond, 429. */
+  sessionCreateLimit?: number;
+  sessionCreateWindowSeconds?: number;
 }
 
 export const {

@@ -1,0 +1,112 @@
+import { sign } from 'jsonwebtoken';
+import { BACK, T0 } from './support/fixtures';
+import { TestApp, getJson, rangeUrl, startTestApp } from './support/test-app';
+
+const SECRET = 'edge-tests-secret-0123456789abcdef';
+const token = (sub: string, role = 'viewer') =>
+  sign({ sub, role, exp: Math.floor(Date.now() / 1000) + 3600 }, SECRET, { algorithm: 'HS256' });
+
+/** The edges a service browsers can reach needs: rate limits, security headers, CORS, CSRF. */
+describe('edges (e2e)', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp({
+      AUTH_DISABLED: 'false',
+      JWT_SECRET: SECRET,
+      SESSION_CREATE_LIMIT: '3',
+      SESSION_CREATE_WINDOW_SECONDS: '60',
+      CORS_ORIGINS: 'https://frigate.example.com',
+    });
+  });
+
+  afterAll(async () => app.close());
+
+  describe('rate limit of session creation, per user', () => {
+    // Ranges without recordings: each create is counted, none starts ffmpeg.
+    const create = (user: string, offset: number) =>
+      getJson(`${app.baseUrl}${rangeUrl(BACK.camera, T0 - 10_000 + offset, T0 - 9_000 + offset)}`, {
+        headers: { authorization: `Bearer ${token(user)}` },
+      });
+
+    it('answers 429 with Retry-After and a JSON message past SESSION_CREATE_LIMIT, and counts it', async () => {
+      for (const offset of [0, 1, 2]) expect((await create('alice', offset)).status).toBe(404);
+      const refused = await create('alice', 3);
+      expect(refused.status).toBe(429);
+      expect(refused.body).toEqual({ success: false, message: expect.stringMatching(/at most 3 every 60 s per user; retry in \d+ s/) });
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      const metrics = await (await fetch(`${app.baseUrl}/metrics`)).text();
+      expect(metrics).toContain('nvr_transcoder_rejected_sessions_total{reason="rate_limit"} 1');
+    });
+
+    it('counts each user on their own: another user behind the same address is not limited', async () => {
+      expect((await create('bob', 10)).status).toBe(404);
+    });
+
+    it('does not limit the stream routes (a player fetches a segment every few seconds)', async () => {
+      for (let i = 0; i < 6; i += 1) {
+        const response = await fetch(`${app.baseUrl}/stream/transcode/${'0'.repeat(32)}/master.m3u8`, {
+          headers: { authorization: `Bearer ${token('alice')}` },
+        });
+        expect(response.status).toBe(404);
+      }
+    });
+  });
+
+  describe('security headers (helmet)', () => {
+    it.each(['/', '/health', '/cameras'])('%s carries them', async (path) => {
+      const response = await fetch(`${app.baseUrl}${path}`);
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+      const csp = response.headers.get('content-security-policy')!;
+      expect(csp).toContain("default-src 'self'");
+      expect(csp).toContain("media-src 'self' blob:");
+      // Plain http on a LAN must keep working.
+      expect(csp).not.toContain('upgrade-insecure-requests');
+      expect(response.headers.get('x-powered-by')).toBeNull();
+    });
+  });
+
+  describe('CORS (CORS_ORIGINS)', () => {
+    const preflight = (origin: string) =>
+      fetch(`${app.baseUrl}/cameras`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+      });
+
+    it('lets a listed origin call the API with credentials', async () => {
+      const response = await preflight('https://frigate.example.com');
+      expect(response.status).toBe(204);
+      expect(response.headers.get('access-control-allow-origin')).toBe('https://frigate.example.com');
+      expect(response.headers.get('access-control-allow-credentials')).toBe('true');
+      expect(response.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('authorization');
+    });
+
+    it('gives any other origin no CORS grant', async () => {
+      const response = await preflight('https://evil.example');
+      expect(response.headers.get('access-control-allow-origin')).toBeNull();
+    });
+  });
+
+  describe("Frigate's CSRF rule", () => {
+    const admin = token('root', 'admin');
+    const remove = (headers: Record<string, string>) =>
+      getJson(`${app.baseUrl}/transcode/${'0'.repeat(32)}`, { method: 'DELETE', headers: { authorization: `Bearer ${admin}`, ...headers } });
+
+    it('refuses a change that comes from a page (Origin) without X-CSRF-TOKEN: 403 with a JSON message', async () => {
+      const refused = await remove({ origin: 'https://evil.example' });
+      expect(refused.status).toBe(403);
+      expect(refused.body).toEqual({ success: false, message: expect.stringContaining('Missing CSRF header') });
+    });
+
+    it('lets it through with the header, and without an Origin (scripts, curl)', async () => {
+      expect((await remove({ origin: 'https://frigate.example.com', 'x-csrf-token': '1' })).status).toBe(404);
+      expect((await remove({})).status).toBe(404);
+    });
+
+    it('never applies to reads', async () => {
+      const response = await fetch(`${app.baseUrl}/health`, { headers: { origin: 'https://evil.example' } });
+      expect(response.status).toBe(200);
+    });
+  });
+});
