@@ -345,7 +345,7 @@ async function throughput(spanStart: number): Promise<void> {
   const out = join(scratch, 'out');
   await mkdir(out);
   const args = new FfmpegCommandBuilder().buildHlsTranscode({
-    input: { format: 'concat', path: list, protocols: ['file'] }, inputOffsetSeconds: 0, durationSeconds: seconds, outputDir: out, segmentDurationSeconds: SEGMENT_SECONDS,
+    input: { format: 'concat', path: list, protocols: ['file'] }, seekSeconds: 0, durationSeconds: seconds, outputDir: out, segmentDurationSeconds: SEGMENT_SECONDS,
     maxHeight: 720, preset: 'ultrafast', segmentListFd: 1, progressFd: 2,
   });
   const t0 = performance.now();

@@ -36,3 +36,18 @@ export async function decodeErrors(path: string): Promise<string> {
   const { stderr } = await run('ffmpeg', ['-v', 'error', '-i', path, '-f', 'null', '-']);
   return stderr.trim();
 }
+
+/**
+ * How alike two pictures are (PSNR in dB, over all planes): the first frame of `media`, scaled to
+ * the size of frame number `frame` of `source`. Above 30 dB they are the same picture.
+ */
+export async function firstFramePsnr(media: string, source: string, frame: number): Promise<number> {
+  const { stderr } = await run('ffmpeg', [
+    '-v', 'info', '-i', media, '-i', source, '-filter_complex',
+    `[1:v]select=eq(n\\,${frame}),setpts=PTS-STARTPTS[ref];[0:v]setpts=PTS-STARTPTS[out];[out][ref]scale2ref[a][b];[a][b]psnr`,
+    '-frames:v', '1', '-f', 'null', '-',
+  ]);
+  const match = /average:(inf|[\d.]+)/.exec(stderr);
+  if (!match) throw new Error(`no PSNR in ffmpeg's output:\n${stderr.slice(-500)}`);
+  return match[1] === 'inf' ? Infinity : Number(match[1]);
+}

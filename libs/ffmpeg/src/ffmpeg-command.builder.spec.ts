@@ -12,7 +12,7 @@ import {
 
 const base: HlsTranscodeOptions = {
   input: { format: 'concat', path: '/var/transcode/abc/input.ffconcat', protocols: ['file'] },
-  inputOffsetSeconds: 12.5,
+  seekSeconds: 12.5,
   durationSeconds: 60,
   outputDir: '/var/transcode/abc',
   segmentDurationSeconds: 2,
@@ -57,14 +57,15 @@ describe('FfmpegCommandBuilder', () => {
       '-nostats',
       '-protocol_whitelist',
       'file',
+      '-copyts',
       '-f',
       'concat',
       '-safe',
       '0',
-      '-ss',
-      '12.5',
       '-i',
       '/var/transcode/abc/input.ffconcat',
+      '-ss',
+      '12.5',
       '-t',
       '60',
       '-map',
@@ -322,17 +323,19 @@ describe('FfmpegCommandBuilder', () => {
     10000,
   );
 
-  it('puts the protocol whitelist, concat demuxer and seek before -i, and the duration after it', () => {
-    const argv = builder.buildHlsTranscode(base);
+  it('puts the protocol whitelist, -copyts and the concat demuxer before -i, and the seek and duration after it', () => {
+    const argv = builder.buildHlsTranscode({ ...base, seekSeconds: 0 });
     const input = argv.indexOf('-i');
     expect(input).toBeGreaterThan(0);
     // Input options: they must precede the input they apply to.
-    for (const flag of ['-protocol_whitelist', '-safe', '-ss']) {
+    for (const flag of ['-protocol_whitelist', '-copyts', '-safe']) {
       expect(argv.indexOf(flag)).toBeGreaterThanOrEqual(0);
       expect(argv.indexOf(flag)).toBeLessThan(input);
     }
     expect(argv.indexOf('-f')).toBeLessThan(input);
     expect(argv[argv.indexOf('-f') + 1]).toBe('concat');
+    // Output -ss 0: drops what the demuxer read before the list's in point (negative timestamps).
+    expect(argv.slice(input + 2, input + 4)).toEqual(['-ss', '0']);
     // Output -t: cuts audio and video at the same point.
     expect(argv.indexOf('-t')).toBeGreaterThan(input);
   });
@@ -341,7 +344,7 @@ describe('FfmpegCommandBuilder', () => {
     const argv = builder.buildHlsTranscode({
       ...base,
       input: { format: 'hls', path: '/var/transcode/abc/run-2.m3u8', protocols: ['file', 'http', 'tcp'] },
-      inputOffsetSeconds: 3.5,
+      seekSeconds: 3.5,
     });
     const input = argv.indexOf('-i');
     expect(argv.slice(5, input + 6)).toEqual([
@@ -364,19 +367,19 @@ describe('FfmpegCommandBuilder', () => {
     const argv = builder.buildHlsTranscode({
       ...base,
       input: { format: 'hls', path: '/t/run-1.m3u8', protocols: ['file', 'http', 'tcp'] },
-      inputOffsetSeconds: 0,
+      seekSeconds: 0,
     });
     expect(argv).not.toContain('-ss');
   });
 
   it('formats the input offset and duration with millisecond precision', () => {
-    const argv = builder.buildHlsTranscode({ ...base, inputOffsetSeconds: 3.14159, durationSeconds: 7200.0004 });
+    const argv = builder.buildHlsTranscode({ ...base, seekSeconds: 3.14159, durationSeconds: 7200.0004 });
     expect(valueAfter(argv, '-ss')).toBe('3.142');
     expect(valueAfter(argv, '-t')).toBe('7200');
   });
 
   it('rejects a negative input offset instead of passing it to ffmpeg', () => {
-    expect(() => builder.buildHlsTranscode({ ...base, inputOffsetSeconds: -1 })).toThrow(RangeError);
+    expect(() => builder.buildHlsTranscode({ ...base, seekSeconds: -1 })).toThrow(RangeError);
   });
 
   it('is an argv array, never a shell string: paths with spaces and quotes stay one untouched argument', () => {
@@ -456,7 +459,7 @@ describe('FfmpegCommandBuilder', () => {
       ...base,
       segmentDurationSeconds: 2,
       firstSegmentSeconds: 2,
-      inputOffsetSeconds: 19,
+      seekSeconds: 19,
       durationSeconds: 41,
       startNumber: 10,
       outputOffsetSeconds: 1 + 9 * 2,

@@ -13,8 +13,12 @@ export interface TranscodeInput {
 /** Everything needed to turn a range of recordings into H.264 HLS segments. */
 export interface HlsTranscodeOptions {
   input: TranscodeInput;
-  /** Seconds into the input list where output starts (accurate: frames before it are decoded and dropped). */
-  inputOffsetSeconds: number;
+  /**
+   * Seconds of the input dropped before output starts (an output -ss: frames before it are
+   * decoded, not encoded). 0 for an ffconcat list, whose first entry's in point is the start;
+   * for an HLS list, the offset into its first segment.
+   */
+  seekSeconds: number;
   /** Seconds of timeline to encode from the offset. */
   durationSeconds: number;
   /** Directory that receives the segment files. */
@@ -107,23 +111,32 @@ export class FfmpegCommandBuilder {
 
   protected inputOptions(options: HlsTranscodeOptions): string[] {
     const { input } = options;
-    const seek = ['-ss', formatSeconds(options.inputOffsetSeconds)];
+    const concat = input.format === 'concat';
     return [
       // Only what the list needs may be opened (local files; the upstream's http), whatever a
       // recording or list entry says.
       '-protocol_whitelist',
       input.protocols.join(','),
-      ...(input.format === 'concat'
-        ? // The list holds absolute paths into the recordings directory, which "safe" mode rejects.
-          // Input -ss on the concat demuxer seeks to the keyframe before and drops decoded frames up to it.
-          ['-f', 'concat', '-safe', '0', ...seek]
-        : ['-f', 'hls']),
+      ...(concat
+        ? [
+            // The list's own timestamps: its first file's in point is 0, and the packets the
+            // demuxer reads from the keyframe before it come out negative, for the output -ss 0
+            // to drop. (An input -ss on the concat demuxer fails on video-only HEVC MP4 in
+            // ffmpeg 5.1 and lands on the next keyframe, off the segment grid.)
+            '-copyts',
+            '-f',
+            'concat',
+            // The list holds absolute paths into the recordings directory, which "safe" mode rejects.
+            '-safe',
+            '0',
+          ]
+        : // The HLS demuxer of ffmpeg 5.1 cannot seek in fMP4 segments whose timestamps do not
+          // start at 0 (Frigate's): the run's playlist starts at the segment holding the start
+          // and the output -ss drops what comes before it.
+          ['-f', 'hls']),
       '-i',
       input.path,
-      // The HLS demuxer of ffmpeg 5.1 cannot seek in fMP4 segments whose timestamps do not start
-      // at 0 (Frigate's), so the run's playlist starts at the segment holding the start and an
-      // output -ss drops the frames before it (at most one upstream segment is decoded for nothing).
-      ...(input.format === 'hls' && options.inputOffsetSeconds > 0 ? seek : []),
+      ...(concat || options.seekSeconds > 0 ? ['-ss', formatSeconds(options.seekSeconds)] : []),
       // An output -t (not an input one): it cuts audio and video at the same point, where an
       // input -t leaves the audio encoder's tail as a stray one-frame segment at the end.
       '-t',

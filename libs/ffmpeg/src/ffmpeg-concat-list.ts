@@ -1,8 +1,13 @@
 /** One file in an ffconcat list. */
 export interface ConcatListEntry {
   path: string;
-  /** Known duration; sets where the next file starts on the concatenated timeline (gaps collapse). */
+  /**
+   * Known duration of what is played of the file (from its in point); sets where the next file
+   * starts on the concatenated timeline (gaps collapse).
+   */
   durationSeconds: number;
+  /** Where to start reading the file, when its beginning is not played. */
+  inpointSeconds?: number;
   /** Where to stop reading the file, when only its beginning is used. */
   outpointSeconds?: number;
 }
@@ -18,6 +23,9 @@ export function buildConcatList(entries: readonly ConcatListEntry[]): string {
       throw new Error(`recording path contains a line break: ${JSON.stringify(entry.path)}`);
     }
     lines.push(`file '${entry.path.replace(/'/g, "'\\''")}'`);
+    if (entry.inpointSeconds !== undefined) {
+      lines.push(`inpoint ${entry.inpointSeconds.toFixed(6)}`);
+    }
     if (entry.outpointSeconds !== undefined) {
       lines.push(`outpoint ${entry.outpointSeconds.toFixed(6)}`);
     }

@@ -2,14 +2,31 @@ import { buildInputList } from './ffmpeg-input-list';
 
 describe('buildInputList', () => {
   it('puts local recordings in an ffconcat list that may open local files only', () => {
-    const list = buildInputList([
-      { path: '/rec/2023-11-14/22/front/13.20.mp4', durationSeconds: 10 },
-      { path: '/rec/2023-11-14/22/front/13.30.mp4', durationSeconds: 4, outpointSeconds: 4 },
-    ]);
+    const list = buildInputList(
+      [
+        { path: '/rec/2023-11-14/22/front/13.20.mp4', durationSeconds: 10 },
+        { path: '/rec/2023-11-14/22/front/13.30.mp4', durationSeconds: 4, outpointSeconds: 4 },
+      ],
+      7.5,
+    );
     expect(list.format).toBe('concat');
     expect(list.protocols).toEqual(['file']);
-    expect(list.text.split('\n')[0]).toBe('ffconcat version 1.0');
-    expect(list.text).toContain("file '/rec/2023-11-14/22/front/13.30.mp4'\noutpoint 4.000000\nduration 4.000000");
+    // The run's start is the first file's in point; every other file is read from 0; nothing
+    // is left for an output seek.
+    expect(list.text).toBe(
+      [
+        'ffconcat version 1.0',
+        "file '/rec/2023-11-14/22/front/13.20.mp4'",
+        'inpoint 7.500000',
+        'duration 2.500000',
+        "file '/rec/2023-11-14/22/front/13.30.mp4'",
+        'inpoint 0.000000',
+        'outpoint 4.000000',
+        'duration 4.000000',
+        '',
+      ].join('\n'),
+    );
+    expect(list.seekSeconds).toBe(0);
   });
 
   it('puts upstream segments in an HLS VOD playlist with their init section, opening http over tcp and nothing else', () => {
@@ -19,6 +36,7 @@ describe('buildInputList', () => {
     ]);
     expect(list.format).toBe('hls');
     expect(list.protocols).toEqual(['file', 'http', 'tcp']);
+    expect(list.seekSeconds).toBe(0);
     expect(list.text).toBe(
       [
         '#EXTM3U',
@@ -34,6 +52,12 @@ describe('buildInputList', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('leaves the offset into an upstream segment to an output seek', () => {
+    const list = buildInputList([{ path: 'http://f/seg-3.m4s', durationSeconds: 10 }], 3.25);
+    expect(list.seekSeconds).toBe(3.25);
+    expect(list.text).not.toContain('inpoint');
   });
 
   it('allows https (over tls and tcp) for an https upstream', () => {

@@ -16,27 +16,41 @@ export interface InputList {
   text: string;
   /** ffmpeg's -protocol_whitelist: `file` for the list itself, plus what its entries need. */
   protocols: string[];
+  /** Seconds of the list to drop before output starts (HlsTranscodeOptions.seekSeconds). */
+  seekSeconds: number;
 }
 
 const URL_SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
 
 /**
- * Pure: the list ffmpeg reads for a run. Local files go into an ffconcat list (the concat
- * demuxer's `duration` lines collapse the gaps between recordings); segments of an upstream
- * HLS stream go into an HLS media playlist of absolute URLs, so the HLS demuxer fetches them
- * with their initialization section. The protocol whitelist names only what the entries use.
+ * Pure: the list ffmpeg reads for a run that starts `startOffsetSeconds` into its first entry.
+ * Local files go into an ffconcat list (the concat demuxer's `duration` lines collapse the gaps
+ * between recordings) whose first file has its in point there; segments of an upstream HLS
+ * stream go into an HLS media playlist of absolute URLs, so the HLS demuxer fetches them with
+ * their initialization section, and the offset is dropped by an output seek. The protocol
+ * whitelist names only what the entries use.
  */
-export function buildInputList(entries: readonly InputListEntry[]): InputList {
+export function buildInputList(entries: readonly InputListEntry[], startOffsetSeconds = 0): InputList {
   const schemes = new Set(entries.map((entry) => URL_SCHEME.exec(entry.path)?.[1].toLowerCase() ?? 'file'));
   if (schemes.size > 1) throw new Error(`an input list mixes ${[...schemes].join(' and ')} entries`);
   const scheme = [...schemes][0] ?? 'file';
-  if (scheme === 'file') return { format: 'concat', text: buildConcatList(entries), protocols: ['file'] };
+  if (scheme === 'file') {
+    // Every file gets an in point (the run's start in the first, 0 in the others), so each maps
+    // its own time t to (where it starts on the timeline) + t, whichever run reads it: without
+    // one, the concat demuxer maps the file's earliest packet (an audio priming frame, say) there.
+    const withInpoints = entries.map((entry, index) => {
+      const inpoint = index === 0 ? startOffsetSeconds : 0;
+      return { ...entry, inpointSeconds: inpoint, durationSeconds: entry.durationSeconds - inpoint };
+    });
+    return { format: 'concat', text: buildConcatList(withInpoints), protocols: ['file'], seekSeconds: 0 };
+  }
   if (scheme !== 'http' && scheme !== 'https') throw new Error(`unsupported input URL scheme: ${scheme}`);
   return {
     format: 'hls',
     text: buildHlsInputPlaylist(entries),
     // https runs over tls over tcp; http over tcp. Nothing else (no crypto, data, subfile, …).
     protocols: scheme === 'https' ? ['file', 'https', 'tls', 'tcp'] : ['file', 'http', 'tcp'],
+    seekSeconds: startOffsetSeconds,
   };
 }
 

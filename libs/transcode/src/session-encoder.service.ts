@@ -90,16 +90,18 @@ export class SessionEncoderService {
     if (missing.has(input.entries[0].path)) throw new RecordingGoneException(index);
     const firstMissing = checked.findIndex((entry) => missing.has(entry.path));
     const entries = firstMissing > 0 ? input.entries.slice(0, firstMissing) : input.entries;
-    const list = buildInputList(entries);
+    const list = buildInputList(entries, input.inputOffsetSeconds);
     const listPath = await this.files.writeInputList(session.id, runId, list);
     const builder = this.selector.builderFor(session);
     const args = builder.buildHlsTranscode({
       input: { format: list.format, path: listPath, protocols: list.protocols },
-      inputOffsetSeconds: input.inputOffsetSeconds,
+      seekSeconds: list.seekSeconds,
       durationSeconds: session.timeline.durationSeconds - segment.timelineStartSeconds,
       outputOffsetSeconds: segment.timelineStartSeconds,
-      // The AAC encoder's priming frame would overlap the audio of the segment before.
-      dropAudioPriming: index > 0,
+      // The AAC encoder's priming frame: in a run that starts mid-range it would overlap the
+      // audio of the segment before; in the first run it would make the muxer shift every stream
+      // by its length, off the timestamps the other runs write.
+      dropAudioPriming: true,
       outputDir: dir,
       segmentFilePrefix: `r${runId}_`,
       startNumber: index,

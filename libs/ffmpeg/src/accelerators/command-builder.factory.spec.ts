@@ -4,7 +4,7 @@ import { HARDWARE_ACCELERATORS, HardwareAccelerator } from './hardware-accelerat
 
 const options: HlsTranscodeOptions = {
   input: { format: 'concat', path: '/t/abc/run-1.ffconcat', protocols: ['file'] },
-  inputOffsetSeconds: 12.5,
+  seekSeconds: 12.5,
   durationSeconds: 60,
   outputDir: '/t/abc',
   segmentDurationSeconds: 2,
@@ -19,7 +19,7 @@ const options: HlsTranscodeOptions = {
 // The parts every accelerator shares: only decoding, the scale filter, the encoder and how its
 // own keyframes are turned off differ.
 const GLOBAL = ['-hide_banner', '-nostdin', '-loglevel', 'warning', '-nostats'];
-const INPUT = ['-protocol_whitelist', 'file', '-f', 'concat', '-safe', '0', '-ss', '12.5', '-i', '/t/abc/run-1.ffconcat', '-t', '60'];
+const INPUT = ['-protocol_whitelist', 'file', '-copyts', '-f', 'concat', '-safe', '0', '-i', '/t/abc/run-1.ffconcat', '-ss', '12.5', '-t', '60'];
 const MAPPING = ['-map', '0:v:0', '-map', '0:a:0?', '-sn', '-dn'];
 const FORCED_KEYFRAMES = [
   '-force_key_frames',
