@@ -10,7 +10,7 @@ export * from './stale-sessions';
 export * from './clock';
 export * from './encoder-selector.service';
 export * from './transcode-events';
-export * from './session-creation.throttler.guard';
+export * from './session-creation.rate-limiter';
 export * from './transcode.controller';
 export * from './dto/create-transcode.params';
 export * from './dto/stream-file.params';

@@ -6,6 +6,7 @@ import { RECORDING_SOURCE, RecordingFile, RecordingSource } from '@app/recording
 import { Clock } from './clock';
 import { EncoderSelector, HARDWARE_RETRY_AFTER_MS } from './encoder-selector.service';
 import { TranscodeEvents } from './transcode-events';
+import { SessionCreationRateLimiter, TooManySessionCreationsException } from './session-creation.rate-limiter';
 import { RecordingPresence } from './recording-presence';
 import { SessionEncoderService } from './session-encoder.service';
 import { SessionFilesStore } from './session-files.store';
@@ -130,8 +131,12 @@ class FakeFiles {
     this.events.push(`create ${id}`);
     return this.sessionDir(id);
   }
-  async writeInputList(id: string, runId: number) {
-    return `/transcode/${id}/run-${runId}.ffconcat`;
+  /** The text of each run's input list, by path. */
+  readonly lists = new Map<string, string>();
+  async writeInputList(id: string, runId: number, list: { text: string }) {
+    const path = `/transcode/${id}/run-${runId}.ffconcat`;
+    this.lists.set(path, list.text);
+    return path;
   }
   async writePid() {}
   removedFiles: string[] = [];
@@ -196,6 +201,7 @@ describe('TranscodeSessionService', () => {
         SessionEncoderService,
         EncoderSelector,
         TranscodeEvents,
+        SessionCreationRateLimiter,
         FfmpegCommandBuilder,
         { provide: RecordingPresence, useValue: { missingAmong: async () => new Set<string>() } },
         { provide: TRANSCODE_MODULE_OPTIONS, useValue: { ...baseOptions, ...overrides } },
@@ -228,6 +234,18 @@ describe('TranscodeSessionService', () => {
       expect(service.list()).toEqual([]);
       supervisor.onSpawn = (process) => setTimeout(() => process.announce(process.startIndex), 5);
       await expect(service.open('front', T, T + 100)).resolves.toBeDefined();
+    });
+  });
+
+  describe('the rate limit of session creation', () => {
+    it('counts new sessions per requester, not joins: 50 identical requests count once', async () => {
+      await build({ sessionCreateLimit: 2, maxConcurrentTranscodes: 8 });
+      await Promise.all(Array.from({ length: 50 }, () => service.open('front', T, T + 100, 'user:alice')));
+      await service.open('front', T, T + 100, 'user:alice');
+      await service.open('back', T, T + 100, 'user:alice');
+      await expect(service.open('side', T, T + 100, 'user:alice')).rejects.toBeInstanceOf(TooManySessionCreationsException);
+      await expect(service.open('side', T, T + 100, 'user:bob')).resolves.toBeDefined();
+      expect(supervisor.spawned).toHaveLength(3);
     });
   });
 
@@ -283,9 +301,11 @@ describe('TranscodeSessionService', () => {
       expect(supervisor.spawned[0].stopped).toBe(true);
       const args = supervisor.spawned[1].args;
       // Segment 40 starts at 79 s (a 1 s first segment, then 2 s ones). The run's list starts at
-      // the file holding 79 s (the 8th, at 70 s), so the seek stays inside it.
-      expect(args[args.indexOf('-ss') + 1]).toBe('9');
-      expect(args[args.indexOf('-i') + 1]).toMatch(/run-2\.ffconcat$/);
+      // the file holding 79 s (the 8th, at 70 s), read from 9 s in (its in point).
+      const list = args[args.indexOf('-i') + 1];
+      expect(list).toMatch(/run-2\.ffconcat$/);
+      expect(files.lists.get(list)).toContain("file '/rec/front/7.mp4'\ninpoint 9.000000\nduration 1.000000\n");
+      expect(args[args.indexOf('-ss') + 1]).toBe('0');
       expect(args[args.indexOf('-output_ts_offset') + 1]).toBe('79');
       expect(args[args.indexOf('-segment_start_number') + 1]).toBe('40');
     });

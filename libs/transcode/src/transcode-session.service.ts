@@ -14,6 +14,7 @@ import { MIN_FREE_BYTES, SessionFilesStore } from './session-files.store';
 import { planDiskReclaim, viewerPositionsFrom } from './disk-budget';
 import { sessionLog } from './session-log';
 import { SessionRemovalReason, TranscodeEvents } from './transcode-events';
+import { SessionCreationRateLimiter } from './session-creation.rate-limiter';
 import { transcodeSessionId } from './session-id';
 import { findStaleSessions } from './stale-sessions';
 import {
@@ -63,6 +64,8 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
   /** Sessions being stopped: a new session with the same id waits for its folder to be gone. */
   private readonly stopping = new Map<string, Promise<void>>();
   private ffmpegProbe: { at: number; result: Promise<void> } | null = null;
+  /** New sessions being admitted (planned, counted, given room), by id. */
+  private readonly admitting = new Map<string, Promise<TranscodeSession>>();
   /** The disk reclaim in progress, if any: one at a time. */
   private reclaiming: Promise<number> | null = null;
 
@@ -77,6 +80,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     private readonly streamTokens: StreamTokenService,
     private readonly encoderSelector: EncoderSelector,
     private readonly events: TranscodeEvents,
+    private readonly creationLimiter: SessionCreationRateLimiter,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -99,22 +103,38 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
    * segment is playable. Everything between the registry lookup and the insert is synchronous,
    * so any number of identical concurrent requests share one session and one ffmpeg.
    */
-  async open(camera: string, start: number, end: number): Promise<TranscodeSession> {
+  async open(camera: string, start: number, end: number, requester?: string): Promise<TranscodeSession> {
     this.assertRange(start, end);
     const id = transcodeSessionId(camera, start, end);
     await this.stopping.get(id);
     let session = this.sessions.get(id);
     if (!session) {
-      const timeline = await this.planRange(camera, start, end);
-      if (!this.sessions.has(id)) await this.assertRoomForNewSession();
-      await this.stopping.get(id);
-      session = this.sessions.get(id) ?? this.launch(id, camera, start, end, timeline);
+      // Identical requests that arrive while the first is still being admitted share its
+      // admission: one plan, one count against the rate limit, one answer.
+      let admitting = this.admitting.get(id);
+      if (!admitting) {
+        admitting = this.admit(id, camera, start, end, requester).finally(() => this.admitting.delete(id));
+        this.admitting.set(id, admitting);
+      }
+      session = await admitting;
     }
     session.touch(this.clock.now());
     await session.ready;
     // Deleted while it was starting: the playlist would not be there.
     if (!session.alive) throw new SessionNotFoundException();
     return session;
+  }
+
+  /**
+   * Plans a new session's range and lets it in: within the creator's rate limit and the disk
+   * budget. Everything from the last registry lookup to the insert is synchronous.
+   */
+  private async admit(id: string, camera: string, start: number, end: number, requester?: string): Promise<TranscodeSession> {
+    const timeline = await this.planRange(camera, start, end);
+    if (!this.sessions.has(id) && requester) await this.creationLimiter.consume(requester);
+    if (!this.sessions.has(id)) await this.assertRoomForNewSession();
+    await this.stopping.get(id);
+    return this.sessions.get(id) ?? this.launch(id, camera, start, end, timeline);
   }
 
   /** A live session, marked as just accessed; 404 when unknown or gone. */

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { ThrottlerStorageService, getOptionsToken, getStorageToken } from '@nestjs/throttler';
 import { ScheduleModule } from '@nestjs/schedule';
 import { SESSION_CAMERA_RESOLVER } from '@app/auth';
 import { FfmpegModule } from '@app/ffmpeg';
@@ -10,8 +9,8 @@ import { RecordingPresence } from './recording-presence';
 import { SessionEncoderService } from './session-encoder.service';
 import { SessionFilesStore } from './session-files.store';
 import { StaleSessionCleanupJob } from './stale-session-cleanup.job';
-import { TRANSCODE_MODULE_OPTIONS, TranscodeConfigurableModule, TranscodeModuleOptions } from './transcode.module-definition';
-import { SessionCreationThrottlerGuard } from './session-creation.throttler.guard';
+import { TranscodeConfigurableModule } from './transcode.module-definition';
+import { SessionCreationRateLimiter } from './session-creation.rate-limiter';
 import { TranscodeController } from './transcode.controller';
 import { TranscodeSessionService } from './transcode-session.service';
 import { TranscodeStreamController } from './transcode-stream.controller';
@@ -35,16 +34,7 @@ import { TranscodeStreamController } from './transcode-stream.controller';
     SessionFilesStore,
     StaleSessionCleanupJob,
     Clock,
-    // The rate limit of session creation (@nestjs/throttler's guard with its in-memory storage).
-    SessionCreationThrottlerGuard,
-    { provide: getStorageToken(), useClass: ThrottlerStorageService },
-    {
-      provide: getOptionsToken(),
-      inject: [TRANSCODE_MODULE_OPTIONS],
-      useFactory: (options: TranscodeModuleOptions) => [
-        { ttl: (options.sessionCreateWindowSeconds ?? 60) * 1000, limit: options.sessionCreateLimit ?? 30 },
-      ],
-    },
+    SessionCreationRateLimiter,
     // Lets the camera-access guard check the camera of a session on every stream request.
     { provide: SESSION_CAMERA_RESOLVER, useExisting: TranscodeSessionService },
   ],
