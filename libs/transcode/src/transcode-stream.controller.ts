@@ -1,6 +1,7 @@
 import { Controller, Get, Header, Param, Req, Res, StreamableFile, UseFilters, UsePipes } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiGoneResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -39,6 +40,7 @@ export class TranscodeStreamController {
   @ApiOkResponse({ description: 'Playlist text or MPEG-TS segment bytes' })
   @ApiBadRequestResponse({ description: 'Malformed session id or file name', type: ErrorResponseDto })
   @ApiNotFoundResponse({ description: 'Unknown session, or segment not available', type: ErrorResponseDto })
+  @ApiGoneResponse({ description: 'The recording that holds the segment was deleted by the NVR', type: ErrorResponseDto })
   async file(
     @Param() params: StreamFileParams,
     @Req() request: Request & { user?: Principal },

@@ -6,6 +6,8 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiResponse,
+  ApiServiceUnavailableResponse,
   ApiTags,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
@@ -49,7 +51,9 @@ export class TranscodeController {
     type: ErrorResponseDto,
   })
   @ApiBadGatewayResponse({ description: 'ffmpeg failed; the message has its last stderr lines', type: ErrorResponseDto })
+  @ApiServiceUnavailableResponse({ description: 'ffmpeg cannot be started or TRANSCODE_DIR is not writable', type: ErrorResponseDto })
   @ApiGatewayTimeoutResponse({ description: 'The first segment did not come in time', type: ErrorResponseDto })
+  @ApiResponse({ status: 507, description: 'No room: TRANSCODE_MAX_DISK_MB is taken by sessions being watched, or the disk is nearly full', type: ErrorResponseDto })
   async start(
     @Param() params: CreateTranscodeParams,
     @Req() request: { user?: Principal; ip?: string },
