@@ -78,7 +78,8 @@ async function main(): Promise<void> {
     const rows: string[] = [];
     for (const scenario of scenarios) {
       const result = await run(base, scenario);
-      const errors = result.errors + result.timeouts + result.non2xx;
+      const errors = result.errors + result.non2xx;
+      if (errors) log(`${scenario.name}: ${result.errors} errors (${result.timeouts} timeouts), ${result.non2xx} non-2xx, status codes ${JSON.stringify(result.statusCodeStats)}`);
       const row = `| ${scenario.name} | ${Math.round(result.requests.average)} | ${result.latency.p50} ms | ${result.latency.p99} ms | ${(result.throughput.average / 1048576).toFixed(1)} MiB/s | ${errors} |`;
       log(row);
       rows.push(row);
