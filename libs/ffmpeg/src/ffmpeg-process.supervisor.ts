@@ -46,7 +46,7 @@ export class FfmpegProcessSupervisor implements OnApplicationShutdown {
     }
     void handle.exited.then((exit) => {
       this.live.delete(handle);
-      this.logExit(options.label ?? command, child.pid, exit, options.logFields ?? {});
+      this.logExit(options.label ?? command, child.pid, exit, options.logFields ?? {}, handle.wasStopped);
     });
     return handle;
   }
@@ -85,11 +85,11 @@ export class FfmpegProcessSupervisor implements OnApplicationShutdown {
     await this.stopAll();
   }
 
-  private logExit(label: string, pid: number | undefined, exit: ProcessExit, fields: Record<string, unknown>): void {
+  private logExit(label: string, pid: number | undefined, exit: ProcessExit, fields: Record<string, unknown>, stopped: boolean): void {
     const entry = (msg: string, extra: Record<string, unknown> = {}) => ({ msg, ...fields, pid, ...extra });
     if (exit.spawnError) {
       this.logger.error(entry(`${label} could not be started: ${exit.spawnError}`));
-    } else if (exit.code !== 0 && exit.signal === null) {
+    } else if (exit.code !== 0 && exit.signal === null && !stopped) {
       // The last stderr lines are ffmpeg's reason: kept as a field, not folded into the message.
       this.logger.warn(entry(`${label} exited with code ${exit.code}`, { exitCode: exit.code, stderr: exit.stderrTail }));
     } else {

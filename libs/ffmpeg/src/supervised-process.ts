@@ -31,6 +31,7 @@ export class SupervisedProcess {
   private exitInfo: ProcessExit | null = null;
   private paused = false;
   private pauses = 0;
+  private stopRequested = false;
   private currentNiceness: number | null = null;
 
   constructor(
@@ -148,8 +149,14 @@ export class SupervisedProcess {
    * SIGTERM, then SIGKILL after the grace period. A paused process is resumed first:
    * a stopped process cannot act on SIGTERM.
    */
+  /** Whether it was asked to stop (ffmpeg answers SIGTERM with exit code 255: not a failure). */
+  get wasStopped(): boolean {
+    return this.stopRequested;
+  }
+
   async stop(graceMs = 3000): Promise<ProcessExit> {
     if (this.running) {
+      this.stopRequested = true;
       this.resume();
       this.signalGroup('SIGTERM');
       const timer = setTimeout(() => this.signalGroup('SIGKILL'), graceMs);

@@ -143,7 +143,7 @@ export class SessionEncoderService {
       if (!run.stopping && (exit.spawnError || (exit.code !== 0 && exit.signal === null))) {
         this.events.publish({ type: 'encoder-failed', sessionId: session.id, encoder: run.videoEncoder });
       }
-      if (exit.code !== 0 && exit.signal === null) {
+      if (!run.stopping && exit.code !== 0 && exit.signal === null) {
         this.logger.warn(
           sessionLog(session, `run ${run.id} failed at segment ${run.nextIndex}: ${exit.stderrTail.slice(-3).join(' | ')}`, { run: run.id }),
         );
