@@ -164,14 +164,15 @@ describe('transcode sessions (e2e)', () => {
     const { status, body } = await getJson(`${app.baseUrl}/docs-json`);
     expect(status).toBe(200);
     const create = body.paths['/transcode/{camera}/start/{start}/end/{end}'].get;
-    expect(Object.keys(create.responses).sort()).toEqual(['200', '400', '401', '403', '404', '429', '502', '504']);
+    expect(Object.keys(create.responses).sort()).toEqual(['200', '400', '401', '403', '404', '429', '502', '503', '504', '507']);
     expect(Object.keys(body.paths['/transcode/{sessionId}'].delete.responses)).toEqual(
       expect.arrayContaining(['200', '400', '401', '403', '404']),
     );
     expect(Object.keys(body.paths['/stream/transcode/{sessionId}/{fileName}'].get.responses)).toEqual(
-      expect.arrayContaining(['200', '400', '401', '403', '404']),
+      expect.arrayContaining(['200', '400', '401', '403', '404', '410']),
     );
     expect(body.paths['/health']).toBeDefined();
+    expect(body.paths['/metrics']).toBeDefined();
     const ui = await fetch(`${app.baseUrl}/docs`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('swagger-ui');
