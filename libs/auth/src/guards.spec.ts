@@ -83,6 +83,15 @@ function expectForbidden(fn: () => unknown, message?: string): void {
   if (message !== undefined) expect(body).toEqual({ success: false, message });
 }
 
+/** Like expectForbidden, for a guard that answers asynchronously. */
+async function expectForbiddenAsync(fn: () => Promise<unknown>, message?: string): Promise<void> {
+  const error = await fn().then(() => undefined, (caught: unknown) => caught);
+  expect(error).toBeInstanceOf(ForbiddenException);
+  const body = (error as ForbiddenException).getResponse();
+  expect(body).toMatchObject({ success: false });
+  if (message !== undefined) expect(body).toEqual({ success: false, message });
+}
+
 describe('CameraAccessGuard', () => {
   const reflector = new Reflector();
   const sessionCameras: Record<string, string> = { 's-garage': 'garage', 's-driveway': 'driveway' };
@@ -94,11 +103,11 @@ describe('CameraAccessGuard', () => {
     guard = new CameraAccessGuard(reflector, OPTIONS, resolver);
   });
 
-  it('lets everything through when auth is disabled', () => {
+  it('lets everything through when auth is disabled', async () => {
     const disabled = new CameraAccessGuard(reflector, DISABLED, resolver);
-    expect(disabled.canActivate(contextFor(Routes, 'cameraRoute', request(garageOnly, { camera: 'driveway' })))).toBe(true);
-    expect(disabled.canActivate(contextFor(Routes, 'cameraRoute', request(undefined, { camera: 'driveway' })))).toBe(true);
-    expect(disabled.canActivate(contextFor(Routes, 'sessionRoute', request(streamFor('other'), { sessionId: 's-garage' })))).toBe(
+    await expect(disabled.canActivate(contextFor(Routes, 'cameraRoute', request(garageOnly, { camera: 'driveway' })))).resolves.toBe(true);
+    await expect(disabled.canActivate(contextFor(Routes, 'cameraRoute', request(undefined, { camera: 'driveway' })))).resolves.toBe(true);
+    await expect(disabled.canActivate(contextFor(Routes, 'sessionRoute', request(streamFor('other'), { sessionId: 's-garage' })))).resolves.toBe(
       true,
     );
   });
@@ -108,86 +117,86 @@ describe('CameraAccessGuard', () => {
       ['admin', admin, 'driveway'],
       ['viewer', viewer, 'driveway'],
       ['a custom role, on its camera', garageOnly, 'garage'],
-    ])('lets %s through to :camera %s', (_who, principal, camera) => {
-      expect(guard.canActivate(contextFor(Routes, 'cameraRoute', request(principal, { camera })))).toBe(true);
+    ])('lets %s through to :camera %s', async (_who, principal, camera) => {
+      await expect(guard.canActivate(contextFor(Routes, 'cameraRoute', request(principal, { camera })))).resolves.toBe(true);
     });
 
-    it("refuses a user without access to :camera with 403 { success: false, message: \"No access to camera 'x'\" }", () => {
-      expectForbidden(
+    it("refuses a user without access to :camera with 403 { success: false, message: \"No access to camera 'x'\" }", async () => {
+      await expectForbiddenAsync(
         () => guard.canActivate(contextFor(Routes, 'cameraRoute', request(garageOnly, { camera: 'x' }))),
         "No access to camera 'x'",
       );
     });
 
-    it('honours a cameras claim that narrows an admin', () => {
+    it('honours a cameras claim that narrows an admin', async () => {
       const narrowed: Principal = { ...admin, cameras: ['garage'] };
-      expect(guard.canActivate(contextFor(Routes, 'cameraRoute', request(narrowed, { camera: 'garage' })))).toBe(true);
-      expectForbidden(
+      await expect(guard.canActivate(contextFor(Routes, 'cameraRoute', request(narrowed, { camera: 'garage' })))).resolves.toBe(true);
+      await expectForbiddenAsync(
         () => guard.canActivate(contextFor(Routes, 'cameraRoute', request(narrowed, { camera: 'driveway' }))),
         "No access to camera 'driveway'",
       );
     });
 
-    it('refuses a stream principal, even for the camera of its session', () => {
-      expectForbidden(() =>
+    it('refuses a stream principal, even for the camera of its session', async () => {
+      await expectForbiddenAsync(() =>
         guard.canActivate(contextFor(Routes, 'cameraRoute', request(streamFor('s-garage'), { camera: 'garage' }))),
       );
     });
 
-    it('refuses when no principal was attached', () => {
-      expectForbidden(() => guard.canActivate(contextFor(Routes, 'cameraRoute', request(undefined, { camera: 'garage' }))));
+    it('refuses when no principal was attached', async () => {
+      await expectForbiddenAsync(() => guard.canActivate(contextFor(Routes, 'cameraRoute', request(undefined, { camera: 'garage' }))));
     });
   });
 
   describe('session routes', () => {
-    it('resolves the camera of :sessionId and lets a user with access through', () => {
-      expect(guard.canActivate(contextFor(Routes, 'sessionRoute', request(garageOnly, { sessionId: 's-garage' })))).toBe(true);
+    it('resolves the camera of :sessionId and lets a user with access through', async () => {
+      await expect(guard.canActivate(contextFor(Routes, 'sessionRoute', request(garageOnly, { sessionId: 's-garage' })))).resolves.toBe(true);
       expect(resolver.cameraOfSession).toHaveBeenCalledWith('s-garage');
     });
 
-    it("refuses a user without access to the session's camera, naming the camera", () => {
-      expectForbidden(
+    it("refuses a user without access to the session's camera, naming the camera", async () => {
+      await expectForbiddenAsync(
         () => guard.canActivate(contextFor(Routes, 'sessionRoute', request(garageOnly, { sessionId: 's-driveway' }))),
         "No access to camera 'driveway'",
       );
       expect(resolver.cameraOfSession).toHaveBeenCalledWith('s-driveway');
     });
 
-    it('lets an unknown session through (the route answers 404)', () => {
-      expect(guard.canActivate(contextFor(Routes, 'sessionRoute', request(garageOnly, { sessionId: 'nope' })))).toBe(true);
+    it('lets an unknown session through (the route answers 404)', async () => {
+      await expect(guard.canActivate(contextFor(Routes, 'sessionRoute', request(garageOnly, { sessionId: 'nope' })))).resolves.toBe(true);
       expect(resolver.cameraOfSession).toHaveBeenCalledWith('nope');
     });
 
-    it('lets a stream principal through on its own session', () => {
-      expect(guard.canActivate(contextFor(Routes, 'sessionRoute', request(streamFor('s-garage'), { sessionId: 's-garage' })))).toBe(
+    it('lets a stream principal through on its own session', async () => {
+      await expect(guard.canActivate(contextFor(Routes, 'sessionRoute', request(streamFor('s-garage'), { sessionId: 's-garage' })))).resolves.toBe(
         true,
       );
     });
 
-    it('refuses a stream principal whose camera is not the session’s camera', () => {
-      expectForbidden(() =>
+    it('refuses a stream principal whose camera is not the session’s camera', async () => {
+      await expectForbiddenAsync(() =>
         guard.canActivate(contextFor(Routes, 'sessionRoute', request(streamFor('s-garage', 'driveway'), { sessionId: 's-garage' }))),
       );
     });
 
-    it('refuses a stream principal on another session, even an unknown one', () => {
-      expectForbidden(() =>
+    it('refuses a stream principal on another session, even an unknown one', async () => {
+      await expectForbiddenAsync(() =>
         guard.canActivate(contextFor(Routes, 'sessionRoute', request(streamFor('s-garage'), { sessionId: 's-driveway' }))),
       );
-      expectForbidden(() =>
+      await expectForbiddenAsync(() =>
         guard.canActivate(contextFor(Routes, 'sessionRoute', request(streamFor('s-garage'), { sessionId: 'nope' }))),
       );
     });
   });
 
   describe('routes without a camera', () => {
-    it('lets any user through', () => {
-      expect(guard.canActivate(contextFor(Routes, 'plainRoute', request(garageOnly)))).toBe(true);
-      expect(guard.canActivate(contextFor(Routes, 'undecorated', request(garageOnly, { camera: 'driveway' })))).toBe(true);
+    it('lets any user through', async () => {
+      await expect(guard.canActivate(contextFor(Routes, 'plainRoute', request(garageOnly)))).resolves.toBe(true);
+      await expect(guard.canActivate(contextFor(Routes, 'undecorated', request(garageOnly, { camera: 'driveway' })))).resolves.toBe(true);
     });
 
-    it('refuses a stream principal', () => {
-      expectForbidden(() => guard.canActivate(contextFor(Routes, 'plainRoute', request(streamFor('s-garage')))));
+    it('refuses a stream principal', async () => {
+      await expectForbiddenAsync(() => guard.canActivate(contextFor(Routes, 'plainRoute', request(streamFor('s-garage')))));
     });
   });
 });

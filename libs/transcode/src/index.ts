@@ -11,6 +11,8 @@ export * from './clock';
 export * from './encoder-selector.service';
 export * from './transcode-events';
 export * from './session-creation.rate-limiter';
+export * from './session-routing';
+export * from './local-session.routing';
 export * from './transcode.controller';
 export * from './dto/create-transcode.params';
 export * from './dto/stream-file.params';

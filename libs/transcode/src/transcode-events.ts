@@ -8,6 +8,8 @@ export type SessionRejectionReason = 'concurrency_limit' | 'rate_limit' | 'disk_
 
 /** What happens to sessions and their encoders, for metrics and anything else that listens. */
 export type TranscodeEvent =
+  /** A session was created on this node (a new one, or one taken over from a node that died). */
+  | { type: 'session-started'; sessionId: string; camera: string; start: number; end: number; durationSeconds: number }
   /** An ffmpeg run started (`restart`: not the session's first run). */
   | { type: 'encoder-started'; sessionId: string; encoder: string; restart: boolean }
   /** An ffmpeg run ended with an error it was not asked to stop for. */

@@ -137,6 +137,35 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     return this.sessions.get(id) ?? this.launch(id, camera, start, end, timeline);
   }
 
+  /**
+   * Takes over the session of a range whose node died: registered here at once, without waiting
+   * for its first segment (the request that comes with the takeover asks for the segment it needs).
+   */
+  async adopt(camera: string, start: number, end: number): Promise<TranscodeSession> {
+    this.assertRange(start, end);
+    const id = transcodeSessionId(camera, start, end);
+    await this.stopping.get(id);
+    const existing = this.sessions.get(id);
+    if (existing) return existing;
+    const timeline = await this.planRange(camera, start, end);
+    if (!this.sessions.has(id)) await this.assertRoomForNewSession();
+    const session = this.sessions.get(id) ?? this.launch(id, camera, start, end, timeline, { firstSegment: false });
+    await session.ready;
+    if (!session.alive) throw new SessionNotFoundException();
+    return session;
+  }
+
+  /** A live session of this node, or undefined (no access recorded). */
+  localSession(sessionId: string): TranscodeSession | undefined {
+    const session = this.sessions.get(sessionId);
+    return session?.alive ? session : undefined;
+  }
+
+  /** Sessions whose ffmpeg is encoding now (paused ones do not count): what this node's slots hold. */
+  encodingSessionIds(): string[] {
+    return [...this.sessions.values()].filter((session) => session.isEncoding).map((session) => session.id);
+  }
+
   /** A live session, marked as just accessed; 404 when unknown or gone. */
   access(sessionId: string): TranscodeSession {
     const session = this.sessions.get(sessionId);
@@ -262,10 +291,10 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
    * (unless STREAM_TOKEN_TTL_SECONDS says otherwise), so a viewer who plays the whole range in
    * real time is never cut off; it never outlives the login it was issued to (`notAfter`).
    */
-  issueStreamToken(session: TranscodeSession, notAfter?: number): string {
+  issueStreamToken(session: { sessionId: string; camera: string; durationSeconds: number }, notAfter?: number): string {
     return this.streamTokens.issue(
-      { sessionId: session.id, camera: session.camera },
-      this.options.ttlSeconds + session.timeline.durationSeconds,
+      { sessionId: session.sessionId, camera: session.camera },
+      this.options.ttlSeconds + session.durationSeconds,
       notAfter,
     );
   }
@@ -446,6 +475,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     start: number,
     end: number,
     timeline: RecordingTimeline,
+    { firstSegment = true }: { firstSegment?: boolean } = {},
   ): TranscodeSession {
     if (this.encodingCount() >= this.options.maxConcurrentTranscodes) {
       this.events.publish({ type: 'session-rejected', reason: 'concurrency_limit' });
@@ -456,7 +486,8 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     this.sessions.set(id, session);
     this.stopEncoderWhenIdle(session);
     session.segmentReady$.subscribe(() => this.afterSegmentStored());
-    session.ready = this.prepare(session).catch(async (error: unknown) => {
+    this.events.publish({ type: 'session-started', sessionId: id, camera, start, end, durationSeconds: timeline.durationSeconds });
+    session.ready = this.prepare(session, firstSegment).catch(async (error: unknown) => {
       this.logger.error(sessionLog(session, `could not start: ${(error as Error).message}`));
       await this.stop(session, 'failed');
       throw error;
@@ -464,11 +495,15 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     return session;
   }
 
-  private async prepare(session: TranscodeSession): Promise<void> {
+  private async prepare(session: TranscodeSession, firstSegment: boolean): Promise<void> {
     const askedAt = this.clock.now();
     await this.files.createSessionDir(session.id).catch((error: Error) => {
       throw new TranscoderUnavailableException(`TRANSCODE_DIR is not writable (${error.message})`);
     });
+    if (!firstSegment) {
+      session.state = 'active';
+      return;
+    }
     await this.segmentFile(session, 0);
     if (session.state === 'starting') session.state = 'active';
     this.events.publish({ type: 'first-segment', sessionId: session.id, seconds: (this.clock.now() - askedAt) / 1000 });

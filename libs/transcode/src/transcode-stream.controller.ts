@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Param, Req, Res, StreamableFile, UseFilters, UsePipes } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Param, Req, Res, StreamableFile, UseFilters, UsePipes } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiGoneResponse,
@@ -12,10 +12,9 @@ import type { Request, Response } from 'express';
 import { Authenticated, Principal, StreamTokenService } from '@app/auth';
 import { ErrorResponseDto, JsonExceptionFilter, createJsonValidationPipe } from '@app/common';
 import { PLAYLIST_FILE_NAME, StreamFileParams } from './dto/stream-file.params';
-import { SessionFilesStore } from './session-files.store';
-import { SegmentNotFoundException } from './transcode.exceptions';
+import { SessionNotFoundException } from './transcode.exceptions';
 import { STREAM_ROUTE_PREFIX } from './transcode.controller';
-import { TranscodeSession } from './transcode-session';
+import { RoutedSession, SESSION_ROUTING, SessionRouting } from './session-routing';
 import { TranscodeSessionService } from './transcode-session.service';
 
 const PLAYLIST_CONTENT_TYPE = 'application/vnd.apple.mpegurl';
@@ -28,7 +27,7 @@ const SEGMENT_CONTENT_TYPE = 'video/mp2t';
 export class TranscodeStreamController {
   constructor(
     private readonly sessions: TranscodeSessionService,
-    private readonly files: SessionFilesStore,
+    @Inject(SESSION_ROUTING) private readonly routing: SessionRouting,
     private readonly streamTokens: StreamTokenService,
   ) {}
 
@@ -46,34 +45,26 @@ export class TranscodeStreamController {
     @Req() request: Request & { user?: Principal },
     @Res({ passthrough: true }) response: Response,
   ): Promise<string | StreamableFile> {
-    const session = this.sessions.access(params.sessionId);
-    if (params.fileName === PLAYLIST_FILE_NAME) {
+    const isPlaylist = params.fileName === PLAYLIST_FILE_NAME;
+    let query: string | undefined;
+    if (isPlaylist && this.streamTokens.enabled) {
+      const session = await this.routing.describe(params.sessionId);
+      if (!session) throw new SessionNotFoundException();
+      query = this.segmentQuery(request.user, session);
+    }
+    const file = await this.routing.streamFile(params.sessionId, params.fileName, query);
+    if (file.kind === 'playlist') {
       response.type(PLAYLIST_CONTENT_TYPE);
-      return this.sessions.playlist(session, this.segmentQuery(request.user, session));
+      return file.text;
     }
-    // Only segments ffmpeg has announced as finished are served: never a half-written file,
-    // never one left by an earlier run.
-    const index = Number(params.fileName.slice(4, 9));
-    // A later run may replace (and unlink) the file between the lookup and the open: look again once.
-    const file =
-      (await this.files.openFile(session.id, await this.sessions.segmentFile(session, index))) ??
-      (await this.files.openFile(session.id, await this.sessions.segmentFile(session, index)));
-    if (!file) throw new SegmentNotFoundException(params.fileName);
-    try {
-      const { size } = await file.stat();
-      return new StreamableFile(file.createReadStream(), { type: SEGMENT_CONTENT_TYPE, length: size });
-    } catch (error) {
-      await file.close();
-      throw error;
-    }
+    return new StreamableFile(file.stream, { type: SEGMENT_CONTENT_TYPE, length: file.length });
   }
 
   /**
    * Segment URIs carry a stream token, so a player that fetched the playlist with one (or with
    * a header it cannot repeat for segments) can fetch the segments too.
    */
-  private segmentQuery(principal: Principal | undefined, session: TranscodeSession): string | undefined {
-    if (!this.streamTokens.enabled) return undefined;
+  private segmentQuery(principal: Principal | undefined, session: RoutedSession): string {
     const token =
       principal?.kind === 'stream' && principal.token
         ? principal.token

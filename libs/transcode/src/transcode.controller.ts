@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Param, Req, UseFilters, UsePipes } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Inject, Param, Req, UseFilters, UsePipes } from '@nestjs/common';
 import {
   ApiBadGatewayResponse,
   ApiBadRequestResponse,
@@ -22,6 +22,7 @@ import {
   TranscodeStoppedResponse,
 } from './dto/transcode-session.response';
 import { TranscodeSessionService } from './transcode-session.service';
+import { SESSION_ROUTING, SessionRouting } from './session-routing';
 
 /** Path prefix under which playlists and segments are served. */
 export const STREAM_ROUTE_PREFIX = 'stream/transcode';
@@ -33,6 +34,7 @@ export const STREAM_ROUTE_PREFIX = 'stream/transcode';
 export class TranscodeController {
   constructor(
     private readonly sessions: TranscodeSessionService,
+    @Inject(SESSION_ROUTING) private readonly routing: SessionRouting,
     private readonly streamTokens: StreamTokenService,
   ) {}
 
@@ -62,15 +64,15 @@ export class TranscodeController {
     // one address is not one user), anyone else by address.
     const user = request.user;
     const requester = user?.kind === 'user' && user.sub ? `user:${user.sub}` : `ip:${request.ip ?? 'unknown'}`;
-    const session = await this.sessions.open(params.camera, Number(params.start), Number(params.end), requester);
+    const session = await this.routing.open(params.camera, Number(params.start), Number(params.end), requester);
     const token = this.streamTokens.enabled
       ? `?token=${this.sessions.issueStreamToken(session, request.user?.expiresAt)}`
       : '';
     return {
       success: true,
-      playlist: `/${STREAM_ROUTE_PREFIX}/${session.id}/${PLAYLIST_FILE_NAME}${token}`,
-      sessionId: session.id,
-      durationSeconds: Math.round(session.timeline.durationSeconds * 1000) / 1000,
+      playlist: `/${STREAM_ROUTE_PREFIX}/${session.sessionId}/${PLAYLIST_FILE_NAME}${token}`,
+      sessionId: session.sessionId,
+      durationSeconds: Math.round(session.durationSeconds * 1000) / 1000,
     };
   }
 
@@ -78,23 +80,8 @@ export class TranscodeController {
   @Authenticated({ admin: true })
   @ApiOperation({ summary: 'List transcode sessions (admin)' })
   @ApiOkResponse({ type: TranscodeSessionListResponse })
-  listSessions(): TranscodeSessionListResponse {
-    return {
-      success: true,
-      sessions: this.sessions.list().map((session) => ({
-        sessionId: session.id,
-        camera: session.camera,
-        start: session.start,
-        end: session.end,
-        state: session.state,
-        segments: session.segments.length,
-        readySegments: session.readyCount,
-        encoder: !session.encoderRunning ? 'stopped' : session.encoder!.process.isPaused ? 'paused' : 'encoding',
-        lastAccessAt: session.lastAccessAt,
-        pid: session.encoderRunning ? (session.encoder!.process.pid ?? null) : null,
-        videoEncoder: session.encoder?.videoEncoder ?? null,
-      })),
-    };
+  async listSessions(): Promise<TranscodeSessionListResponse> {
+    return { success: true, sessions: await this.routing.list() };
   }
 
   @Delete(':sessionId')
@@ -105,7 +92,7 @@ export class TranscodeController {
   @ApiBadRequestResponse({ description: 'Malformed session id', type: ErrorResponseDto })
   @ApiNotFoundResponse({ description: 'No such session', type: ErrorResponseDto })
   async stop(@Param() params: SessionIdParams): Promise<TranscodeStoppedResponse> {
-    await this.sessions.remove(params.sessionId);
+    await this.routing.remove(params.sessionId);
     return { success: true, message: 'Transcode session stopped' };
   }
 }

@@ -5,6 +5,8 @@ import { FfmpegModule } from '@app/ffmpeg';
 import { Clock } from './clock';
 import { EncoderSelector } from './encoder-selector.service';
 import { TranscodeEvents } from './transcode-events';
+import { LocalSessionRouting } from './local-session.routing';
+import { CLUSTER_SESSION_ROUTING, SESSION_ROUTING, SessionRouting } from './session-routing';
 import { RecordingPresence } from './recording-presence';
 import { SessionEncoderService } from './session-encoder.service';
 import { SessionFilesStore } from './session-files.store';
@@ -35,9 +37,23 @@ import { TranscodeStreamController } from './transcode-stream.controller';
     StaleSessionCleanupJob,
     Clock,
     SessionCreationRateLimiter,
+    // Where the API's session requests go: a cluster's routing when a module provides one
+    // (ClusterModule), this node's engine otherwise.
+    LocalSessionRouting,
+    {
+      provide: SESSION_ROUTING,
+      inject: [LocalSessionRouting, { token: CLUSTER_SESSION_ROUTING, optional: true }],
+      useFactory: (local: LocalSessionRouting, cluster?: SessionRouting) => cluster ?? local,
+    },
     // Lets the camera-access guard check the camera of a session on every stream request.
-    { provide: SESSION_CAMERA_RESOLVER, useExisting: TranscodeSessionService },
+    {
+      provide: SESSION_CAMERA_RESOLVER,
+      inject: [SESSION_ROUTING],
+      useFactory: (routing: SessionRouting) => ({
+        cameraOfSession: async (sessionId: string) => (await routing.describe(sessionId))?.camera,
+      }),
+    },
   ],
-  exports: [TranscodeSessionService, TranscodeEvents],
+  exports: [TranscodeSessionService, TranscodeEvents, SessionFilesStore, SESSION_ROUTING],
 })
 export class TranscodeModule extends TranscodeConfigurableModule {}

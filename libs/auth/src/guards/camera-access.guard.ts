@@ -19,7 +19,7 @@ export class CameraAccessGuard implements CanActivate {
     @Optional() @Inject(SESSION_CAMERA_RESOLVER) private readonly sessions?: SessionCameraResolver,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.options.disabled) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const principal = request.user;
@@ -31,7 +31,7 @@ export class CameraAccessGuard implements CanActivate {
 
     if (principal.kind === 'stream') {
       // A stream token opens its own session's files and nothing else.
-      const sessionCamera = this.sessions?.cameraOfSession(request.params.sessionId);
+      const sessionCamera = await this.sessions?.cameraOfSession(request.params.sessionId);
       if (
         requirement.camera === 'session' &&
         principal.sessionId === request.params.sessionId &&
@@ -45,7 +45,7 @@ export class CameraAccessGuard implements CanActivate {
       requirement.camera === 'param'
         ? request.params.camera
         : requirement.camera === 'session'
-          ? this.sessions?.cameraOfSession(request.params.sessionId)
+          ? await this.sessions?.cameraOfSession(request.params.sessionId)
           : undefined;
     // No camera to check: a route without one, or an unknown session (the route answers 404).
     if (camera === undefined) return true;

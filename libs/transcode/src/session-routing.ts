@@ -1,0 +1,38 @@
+import type { Readable } from 'node:stream';
+import type { TranscodeSessionSummary } from './dto/transcode-session.response';
+
+/** What the API needs to know of a session, wherever it runs. */
+export interface RoutedSession {
+  sessionId: string;
+  camera: string;
+  /** Seconds of video in its range (gaps collapsed). */
+  durationSeconds: number;
+}
+
+/** A playlist or segment of a session, ready to send. */
+export type StreamFile =
+  | { kind: 'playlist'; text: string }
+  | { kind: 'segment'; stream: Readable; length?: number };
+
+/** A session in the listing, with the node that runs it. */
+export type RoutedSessionSummary = TranscodeSessionSummary & { node?: string };
+
+/**
+ * Where the API's requests about sessions go: to this node's engine (one node, the default), or
+ * across a cluster (another node's session is proxied to it, a dead node's taken over).
+ */
+export interface SessionRouting {
+  /** Starts (or joins) the session of a range; resolves once its first segment is playable. */
+  open(camera: string, start: number, end: number, requester?: string): Promise<RoutedSession>;
+  /** A live session, wherever it runs; null when there is none. */
+  describe(sessionId: string): Promise<RoutedSession | null>;
+  /** The playlist (its segment URIs carrying `segmentQuery`) or a finished segment. */
+  streamFile(sessionId: string, fileName: string, segmentQuery?: string): Promise<StreamFile>;
+  remove(sessionId: string): Promise<void>;
+  list(): Promise<RoutedSessionSummary[]>;
+}
+
+/** The SessionRouting the API uses. */
+export const SESSION_ROUTING = Symbol('SESSION_ROUTING');
+/** Provided (globally) by a module that routes across nodes; TranscodeModule's own routing is the fallback. */
+export const CLUSTER_SESSION_ROUTING = Symbol('CLUSTER_SESSION_ROUTING');
