@@ -36,6 +36,11 @@ if [ "${NEEDS_CHROMIUM:-0}" = 1 ] && [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}
   apt_install chromium chromium
 fi
 
+# The cluster tests start their own Redis server on a free loopback port.
+if [ "${NEEDS_REDIS:-0}" = 1 ] && ! command -v redis-server >/dev/null; then
+  apt_install redis-server redis-server
+fi
+
 # npm ci when node_modules is missing or older than the lock file.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm dependencies (npm ci)"

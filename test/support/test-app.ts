@@ -81,7 +81,7 @@ export interface AppProcess {
 /** The built app as its own process (for signals and start-up failures). */
 export async function startAppProcess(env: Record<string, string> = {}, waitForListen = true): Promise<AppProcess> {
   const scratch = await makeScratchDir();
-  const port = String(await freePort());
+  const port = env.PORT ?? String(await freePort());
   const settings = baseEnv(scratch, { PORT: port, ...env });
   const child = spawn(process.execPath, [DIST_MAIN], {
     env: { ...process.env, ...settings, NO_COLOR: '1' },
@@ -117,7 +117,7 @@ export async function startAppProcess(env: Record<string, string> = {}, waitForL
   return handle;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');
   return new Promise((resolve, reject) => {
     const server = createServer();

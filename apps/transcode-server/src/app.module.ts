@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigType } from '@nestjs/config';
 import { LoggerModule } from 'nestjs-pino';
 import { AuthModule, authConfig } from '@app/auth';
+import { ClusterModule, clusterConfig } from '@app/cluster';
 import { MetricsModule } from '@app/metrics';
 import { RecordingsModule, recordingsConfig } from '@app/recordings';
 import { TranscodeModule, transcodeConfig } from '@app/transcode';
@@ -11,7 +12,7 @@ import { loggingConfig } from './logging/logging.config';
 import { pinoHttpOptions } from './logging/pino-http.options';
 
 /** Every settings namespace of the app, each validated when loaded. */
-export const SETTINGS = [serverConfig, loggingConfig, authConfig, recordingsConfig, transcodeConfig];
+export const SETTINGS = [serverConfig, loggingConfig, authConfig, recordingsConfig, transcodeConfig, clusterConfig];
 
 @Module({
   imports: [
@@ -35,6 +36,18 @@ export const SETTINGS = [serverConfig, loggingConfig, authConfig, recordingsConf
       isGlobal: true,
       inject: [transcodeConfig.KEY],
       useFactory: (config: ConfigType<typeof transcodeConfig>) => config,
+    }),
+    // One node (registry in memory) unless REDIS_URL makes this node part of a cluster.
+    ClusterModule.forRootAsync({
+      isGlobal: true,
+      inject: [clusterConfig.KEY, transcodeConfig.KEY],
+      useFactory: (cluster: ConfigType<typeof clusterConfig>, transcode: ConfigType<typeof transcodeConfig>) => ({
+        ...cluster,
+        capacity: transcode.maxConcurrentTranscodes,
+        sessionTtlSeconds: transcode.ttlSeconds,
+        // A proxied request may wait for the owner to make a segment.
+        requestTimeoutSeconds: transcode.segmentWaitTimeoutSeconds + 10,
+      }),
     }),
     HealthModule,
     MetricsModule,

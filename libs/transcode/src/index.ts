@@ -18,3 +18,4 @@ export * from './dto/create-transcode.params';
 export * from './dto/stream-file.params';
 export * from './dto/session-id.params';
 export * from './dto/transcode-session.response';
+export * from './session-files.store';

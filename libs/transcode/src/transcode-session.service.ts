@@ -450,7 +450,8 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     return Math.max(2, Math.ceil(WAIT_WINDOW_SECONDS / this.options.segmentDurationSeconds));
   }
 
-  private assertRange(start: number, end: number): void {
+  /** 400 for a range that ends before it starts or is longer than MAX_RANGE_SECONDS. */
+  assertRange(start: number, end: number): void {
     if (!(end > start)) throw new InvalidRangeException('end must be after start');
     if (end - start > this.options.maxRangeSeconds) {
       throw new InvalidRangeException(

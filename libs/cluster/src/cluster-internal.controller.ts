@@ -1,0 +1,111 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Res, StreamableFile, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsNumber, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import type { Response } from 'express';
+import { JsonExceptionFilter, createJsonValidationPipe } from '@app/common';
+import { CAMERA_NAME_REGEX } from '@app/recordings';
+import {
+  PLAYLIST_FILE_NAME,
+  RoutedSession,
+  RoutedSessionSummary,
+  SessionFilesStore,
+  SessionIdParams,
+  StreamFileParams,
+  TooManyTranscodesException,
+  TranscodeSessionService,
+  routed,
+  serveLocalFile,
+  summarize,
+  transcodeSessionId,
+} from '@app/transcode';
+import { CLUSTER_MODULE_OPTIONS, ClusterModuleOptions } from './cluster.module-definition';
+import { ClusterKeyGuard } from './cluster-key.guard';
+import { INTERNAL_PREFIX } from './peer-node.client';
+import { SESSION_REGISTRY, SessionRegistry } from './session-registry';
+
+class InternalOpenBody {
+  @Matches(CAMERA_NAME_REGEX)
+  camera!: string;
+
+  @Type(() => Number)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  start!: number;
+
+  @Type(() => Number)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  end!: number;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  requester?: string;
+}
+
+class InternalFileQuery {
+  @IsOptional()
+  @IsString()
+  @MaxLength(8192)
+  segmentQuery?: string;
+}
+
+/**
+ * What a node does for the other nodes of its cluster, on its own engine: start a session
+ * placed here, serve one of its files, stop one, list them. The caller has checked the
+ * viewer's access; these routes trust the cluster key only. Not in the public API.
+ */
+@ApiExcludeController()
+@Controller(INTERNAL_PREFIX)
+@UseGuards(ClusterKeyGuard)
+@UseFilters(JsonExceptionFilter)
+@UsePipes(createJsonValidationPipe())
+export class ClusterInternalController {
+  constructor(
+    @Inject(CLUSTER_MODULE_OPTIONS) private readonly options: ClusterModuleOptions,
+    @Inject(SESSION_REGISTRY) private readonly registry: SessionRegistry,
+    private readonly engine: TranscodeSessionService,
+    private readonly files: SessionFilesStore,
+  ) {}
+
+  @Post('sessions')
+  @HttpCode(200)
+  async open(@Body() body: InternalOpenBody): Promise<RoutedSession> {
+    const id = transcodeSessionId(body.camera, body.start, body.end);
+    // A session placed here takes one of this node's slots, atomically with any other placement.
+    if (!this.engine.localSession(id) && !(await this.registry.acquireSlot(this.options.nodeId, id, this.options.capacity))) {
+      throw new TooManyTranscodesException(this.options.capacity);
+    }
+    try {
+      return routed(await this.engine.open(body.camera, body.start, body.end, body.requester));
+    } catch (error) {
+      if (!this.engine.localSession(id)) await this.registry.releaseSlot(this.options.nodeId, id).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  @Get('sessions')
+  list(): RoutedSessionSummary[] {
+    return this.engine.list().map(summarize);
+  }
+
+  @Get('sessions/:sessionId/:fileName')
+  async file(
+    @Param() params: StreamFileParams,
+    @Query() query: InternalFileQuery,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<string | StreamableFile> {
+    const file = await serveLocalFile(this.engine, this.files, params.sessionId, params.fileName, query.segmentQuery);
+    if (file.kind === 'playlist') {
+      response.type(params.fileName === PLAYLIST_FILE_NAME ? 'application/vnd.apple.mpegurl' : 'text/plain');
+      return file.text;
+    }
+    return new StreamableFile(file.stream, { type: 'video/mp2t', length: file.length });
+  }
+
+  @Delete('sessions/:sessionId')
+  @HttpCode(200)
+  async remove(@Param() params: SessionIdParams): Promise<{ success: true }> {
+    await this.engine.remove(params.sessionId);
+    return { success: true };
+  }
+}

@@ -1,0 +1,64 @@
+import { registerAs } from '@nestjs/config';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { createHmac } from 'node:crypto';
+import { hostname } from 'node:os';
+import { InvalidSettingError, validateEnvironment } from '@app/common';
+import type { ClusterModuleOptions } from './cluster.module-definition';
+
+const HTTP_URL = /^https?:\/\/[^\s/?#]+\/?$/;
+
+class ClusterEnvironment {
+  @IsOptional()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._:-]{1,64}$/, { message: 'must be 1-64 letters, digits, dots, colons, underscores or hyphens' })
+  NODE_ID?: string;
+
+  @IsOptional()
+  @Matches(HTTP_URL, { message: 'must be the http(s) address other nodes reach this one at, e.g. http://10.0.0.5:3000' })
+  NODE_URL?: string;
+
+  @IsOptional()
+  @IsString()
+  CLUSTER_SECRET?: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(2)
+  @Max(300)
+  NODE_TIMEOUT_SECONDS: number = 6;
+}
+
+/** The cluster's own settings; the app adds the capacity, TTL and timeout from the transcode settings. */
+export type ClusterSettings = Pick<ClusterModuleOptions, 'redisUrl' | 'nodeId' | 'nodeUrl' | 'clusterKey' | 'nodeTimeoutSeconds'>;
+
+/**
+ * The `cluster` settings: REDIS_URL turns clustering on, and then NODE_URL and a shared secret
+ * (CLUSTER_SECRET, or else JWT_SECRET) are required. The key the nodes send each other is
+ * derived from the secret, never the secret itself.
+ */
+export function readClusterSettings(env: NodeJS.ProcessEnv = process.env): ClusterSettings {
+  const settings = validateEnvironment(ClusterEnvironment, env);
+  if (!settings.REDIS_URL) return { nodeId: settings.NODE_ID ?? 'local', nodeTimeoutSeconds: settings.NODE_TIMEOUT_SECONDS };
+  if (!settings.NODE_URL) {
+    throw new InvalidSettingError('Invalid setting NODE_URL: required when REDIS_URL is set (the address other nodes reach this one at)');
+  }
+  const secret = settings.CLUSTER_SECRET || env.JWT_SECRET;
+  if (!secret) {
+    throw new InvalidSettingError('Invalid setting CLUSTER_SECRET: required when REDIS_URL is set (or set JWT_SECRET, shared by every node)');
+  }
+  const nodeUrl = settings.NODE_URL.replace(/\/+$/, '');
+  return {
+    redisUrl: settings.REDIS_URL,
+    nodeUrl,
+    nodeId: settings.NODE_ID ?? `${hostname()}-${new URL(nodeUrl).port || 'default'}`,
+    clusterKey: createHmac('sha256', secret).update('nvr-transcoder cluster key v1').digest('base64url'),
+    nodeTimeoutSeconds: settings.NODE_TIMEOUT_SECONDS,
+  };
+}
+
+/** The `cluster` settings namespace, validated at start. */
+export const clusterConfig = registerAs('cluster', (): ClusterSettings => readClusterSettings());

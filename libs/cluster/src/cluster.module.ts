@@ -1,0 +1,38 @@
+import { Module } from '@nestjs/common';
+import { CLUSTER_SESSION_ROUTING } from '@app/transcode';
+import { CLUSTER_MODULE_OPTIONS, ClusterConfigurableModule, ClusterModuleOptions } from './cluster.module-definition';
+import { ClusterInternalController } from './cluster-internal.controller';
+import { ClusterKeyGuard } from './cluster-key.guard';
+import { ClusterNodeService } from './cluster-node.service';
+import { ClusterSessionRouting } from './cluster-session.routing';
+import { InMemorySessionRegistry } from './in-memory-session.registry';
+import { PeerNodeClient } from './peer-node.client';
+import { RedisSessionRegistry } from './redis-session.registry';
+import { SESSION_REGISTRY, SessionRegistry } from './session-registry';
+import { StaleRecordCleanupJob } from './stale-record-cleanup.job';
+
+/**
+ * Several nodes as one service, on Redis (REDIS_URL): a shared session registry, requests
+ * routed to the node that runs a session, new sessions placed where there is room, a dead
+ * node's sessions taken over. Without Redis the registry is in memory and this node is the
+ * whole service. Needs TranscodeModule registered globally.
+ */
+@Module({
+  controllers: [ClusterInternalController],
+  providers: [
+    {
+      provide: SESSION_REGISTRY,
+      inject: [CLUSTER_MODULE_OPTIONS],
+      useFactory: (options: ClusterModuleOptions): SessionRegistry =>
+        options.redisUrl ? new RedisSessionRegistry(options.redisUrl) : new InMemorySessionRegistry(),
+    },
+    ClusterSessionRouting,
+    { provide: CLUSTER_SESSION_ROUTING, useExisting: ClusterSessionRouting },
+    ClusterNodeService,
+    PeerNodeClient,
+    ClusterKeyGuard,
+    StaleRecordCleanupJob,
+  ],
+  exports: [CLUSTER_SESSION_ROUTING, SESSION_REGISTRY, ClusterNodeService],
+})
+export class ClusterModule extends ClusterConfigurableModule {}

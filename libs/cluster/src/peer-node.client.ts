@@ -1,0 +1,79 @@
+import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { RoutedSession, RoutedSessionSummary, StreamFile } from '@app/transcode';
+import { CLUSTER_MODULE_OPTIONS, ClusterModuleOptions } from './cluster.module-definition';
+
+/** The header that carries the cluster key on requests between nodes. */
+export const CLUSTER_KEY_HEADER = 'x-nvr-cluster-key';
+/** Where a node answers its peers. */
+export const INTERNAL_PREFIX = 'internal/cluster';
+
+/** The peer did not answer at all (refused, reset, unreachable): it is most likely gone. */
+export class PeerUnreachableError extends Error {
+  override readonly name = 'PeerUnreachableError';
+}
+
+/**
+ * HTTP to other nodes of the cluster, on their internal routes, with the cluster key. A peer's
+ * error answer becomes the same HTTP error here (status and JSON body), so a viewer sees what
+ * the owner said; a peer that does not answer is a PeerUnreachableError (the caller takes over).
+ */
+@Injectable()
+export class PeerNodeClient {
+  constructor(@Inject(CLUSTER_MODULE_OPTIONS) private readonly options: ClusterModuleOptions) {}
+
+  async open(url: string, camera: string, start: number, end: number, requester?: string): Promise<RoutedSession> {
+    const response = await this.send(`${url}/${INTERNAL_PREFIX}/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ camera, start, end, requester }),
+    });
+    return (await response.json()) as RoutedSession;
+  }
+
+  async streamFile(url: string, sessionId: string, fileName: string, segmentQuery?: string): Promise<StreamFile> {
+    const query = segmentQuery ? `?segmentQuery=${encodeURIComponent(segmentQuery)}` : '';
+    const response = await this.send(`${url}/${INTERNAL_PREFIX}/sessions/${sessionId}/${fileName}${query}`, { method: 'GET' });
+    if (fileName.endsWith('.m3u8')) return { kind: 'playlist', text: await response.text() };
+    const length = Number(response.headers.get('content-length'));
+    return {
+      kind: 'segment',
+      stream: Readable.fromWeb(response.body as unknown as WebReadableStream),
+      length: Number.isFinite(length) && length > 0 ? length : undefined,
+    };
+  }
+
+  async remove(url: string, sessionId: string): Promise<void> {
+    await (await this.send(`${url}/${INTERNAL_PREFIX}/sessions/${sessionId}`, { method: 'DELETE' })).arrayBuffer();
+  }
+
+  async list(url: string): Promise<RoutedSessionSummary[]> {
+    return (await (await this.send(`${url}/${INTERNAL_PREFIX}/sessions`, { method: 'GET' })).json()) as RoutedSessionSummary[];
+  }
+
+  private async send(url: string, init: RequestInit): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        ...init,
+        headers: { ...(init.headers as Record<string, string>), [CLUSTER_KEY_HEADER]: this.options.clusterKey ?? '' },
+        signal: AbortSignal.timeout(this.options.requestTimeoutSeconds * 1000),
+        redirect: 'error',
+      });
+    } catch (error) {
+      if ((error as Error).name === 'TimeoutError') {
+        throw new HttpException({ success: false, message: 'The node that runs this session did not answer in time' }, HttpStatus.GATEWAY_TIMEOUT);
+      }
+      throw new PeerUnreachableError(`${url}: ${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message}`);
+    }
+    if (!response.ok) {
+      const body = (await response
+        .json()
+        .catch(() => ({ success: false, message: `The node that runs this session answered HTTP ${response.status}` }))) as Record<string, unknown>;
+      const retryAfter = response.headers.get('retry-after');
+      throw Object.assign(new HttpException(body, response.status), retryAfter ? { responseHeaders: { 'Retry-After': retryAfter } } : {});
+    }
+    return response;
+  }
+}

@@ -1,0 +1,164 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BACK, FRONT, LONG, T0 } from './support/fixtures';
+import { decodeErrors } from './support/ffprobe';
+import { RedisServer, startRedisServer } from './support/redis-server';
+import {
+  AppProcess,
+  ffmpegProcessesUsing,
+  freePort,
+  getJson,
+  makeScratchDir,
+  rangeUrl,
+  startAppProcess,
+  waitFor,
+} from './support/test-app';
+
+const segmentName = (index: number) => `seg_${String(index).padStart(5, '0')}.ts`;
+
+/**
+ * Three nodes of the built app on loopback ports share one real Redis: they act as one service,
+ * and a node can die, or Redis restart, without stopping a viewer.
+ */
+describe('cluster on Redis (e2e, 3 built nodes)', () => {
+  let redis: RedisServer;
+  let nodes: AppProcess[];
+  let scratch: string;
+
+  async function startNode(name: string, env: Record<string, string> = {}): Promise<AppProcess> {
+    const port = String(await freePort());
+    return startAppProcess({
+      PORT: port,
+      REDIS_URL: redis.url,
+      NODE_ID: name,
+      NODE_URL: `http://127.0.0.1:${port}`,
+      CLUSTER_SECRET: 'cluster-e2e-secret',
+      NODE_TIMEOUT_SECONDS: '3',
+      LOG_LEVEL: 'warn',
+      ...env,
+    });
+  }
+
+  /** ffmpeg processes of every node. */
+  async function clusterEncoders(): Promise<number> {
+    let count = 0;
+    for (const node of nodes) if (node.child.exitCode === null && node.child.signalCode === null) count += (await ffmpegProcessesUsing(node.transcodeDir)).length;
+    return count;
+  }
+
+  async function fetchSegment(node: AppProcess, sessionId: string, index: number): Promise<{ status: number; path: string }> {
+    const response = await fetch(`${node.baseUrl}/stream/transcode/${sessionId}/${segmentName(index)}`);
+    const path = join(scratch, `${sessionId}-${index}-${Math.random().toString(36).slice(2)}.ts`);
+    await writeFile(path, Buffer.from(await response.arrayBuffer()));
+    return { status: response.status, path };
+  }
+
+  beforeAll(async () => {
+    scratch = await makeScratchDir();
+    redis = await startRedisServer();
+    nodes = await Promise.all(['node-a', 'node-b', 'node-c'].map((name) => startNode(name, { MAX_CONCURRENT_TRANSCODES: '2' })));
+  });
+
+  afterAll(async () => {
+    await Promise.all((nodes ?? []).map((node) => node.cleanup()));
+    await redis?.stop();
+  });
+
+  it('gives 50 parallel creates of one range, spread over the nodes, one session and one ffmpeg in the cluster', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => getJson(`${nodes[i % 3].baseUrl}${rangeUrl(LONG.camera, T0, T0 + 600)}`)),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(Array(50).fill(200));
+    expect(new Set(answers.map((answer) => answer.body.sessionId)).size).toBe(1);
+    expect(await clusterEncoders()).toBe(1);
+    const { body } = await getJson(`${nodes[1].baseUrl}/transcode/sessions`);
+    expect(body.sessions.filter((s: { sessionId: string }) => s.sessionId === answers[0].body.sessionId)).toHaveLength(1);
+  });
+
+  it('serves segments fetched round-robin across the nodes, each one clean', async () => {
+    const created = await getJson(`${nodes[0].baseUrl}${rangeUrl(FRONT.camera, T0, T0 + 60)}`);
+    expect(created.status).toBe(200);
+    for (let index = 0; index < 12; index += 1) {
+      const segment = await fetchSegment(nodes[index % 3], created.body.sessionId, index);
+      expect(segment.status).toBe(200);
+      expect(await decodeErrors(segment.path)).toBe('');
+    }
+    // The playlist too, from a node that does not run the session.
+    const playlist = await fetch(`${nodes[2].baseUrl}${created.body.playlist}`);
+    expect(playlist.status).toBe(200);
+    expect(await playlist.text()).toContain(segmentName(29));
+  });
+
+  it('keeps the cluster-wide limit under parallel creates on every node, placing sessions where there is room', async () => {
+    for (const node of nodes) {
+      const { body } = await getJson(`${node.baseUrl}/transcode/sessions`);
+      for (const session of body.sessions) await fetch(`${node.baseUrl}/transcode/${session.sessionId}`, { method: 'DELETE' });
+    }
+    await waitFor(async () => (await clusterEncoders()) === 0, 10_000);
+    // 3 nodes × 2 slots = 6 encoders in the cluster; 12 distinct ranges asked for at once, 4 per node.
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => getJson(`${nodes[i % 3].baseUrl}${rangeUrl(LONG.camera, T0 + 20 * i, T0 + 20 * i + 600)}`)),
+    );
+    const statuses = answers.map((answer) => answer.status).sort();
+    expect(statuses.filter((status) => status === 200)).toHaveLength(6);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(6);
+    expect(await clusterEncoders()).toBe(6);
+    for (const node of nodes) expect((await ffmpegProcessesUsing(node.transcodeDir)).length).toBe(2);
+  });
+
+  it('places a new session on a node with room when the one asked is full; 429 only when all are', async () => {
+    // Every node is full now: the cluster answers 429 from any node.
+    const refused = await getJson(`${nodes[0].baseUrl}${rangeUrl(BACK.camera, T0, T0 + 30)}`);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBeTruthy();
+    // Free one slot on node C: node A (full) places the next session there.
+    const { body } = await getJson(`${nodes[2].baseUrl}/transcode/sessions`);
+    const onC = body.sessions.find((s: { node: string }) => s.node === 'node-c');
+    await fetch(`${nodes[2].baseUrl}/transcode/${onC.sessionId}`, { method: 'DELETE' });
+    await waitFor(async () => (await ffmpegProcessesUsing(nodes[2].transcodeDir)).length === 1, 10_000);
+    // Node C's heartbeat publishes its free slot within a beat.
+    await waitFor(async () => (await getJson(`${nodes[0].baseUrl}${rangeUrl(BACK.camera, T0, T0 + 30)}`)).status === 200, 10_000, 500);
+    expect((await ffmpegProcessesUsing(nodes[2].transcodeDir)).length).toBe(2);
+    expect((await ffmpegProcessesUsing(nodes[0].transcodeDir)).length).toBe(2);
+  });
+
+  it('serves the next segment from another node when the owner is killed mid-playback', async () => {
+    for (const node of nodes) {
+      const { body } = await getJson(`${node.baseUrl}/transcode/sessions`);
+      for (const session of body.sessions) await fetch(`${node.baseUrl}/transcode/${session.sessionId}`, { method: 'DELETE' });
+    }
+    const created = await getJson(`${nodes[0].baseUrl}${rangeUrl(LONG.camera, T0 + 1200, T0 + 1800)}`);
+    expect(created.status).toBe(200);
+    const ownerName = (await getJson(`${nodes[0].baseUrl}/transcode/sessions`)).body.sessions.find(
+      (s: { sessionId: string }) => s.sessionId === created.body.sessionId,
+    ).node as string;
+    const owner = nodes[['node-a', 'node-b', 'node-c'].indexOf(ownerName)];
+    const others = nodes.filter((node) => node !== owner);
+    for (let index = 0; index < 4; index += 1) expect((await fetchSegment(others[index % 2], created.body.sessionId, index)).status).toBe(200);
+    // The owner dies like a machine does: the process and its ffmpeg, at once.
+    const orphans = await ffmpegProcessesUsing(owner.transcodeDir);
+    owner.kill('SIGKILL');
+    for (const pid of orphans) process.kill(pid, 'SIGKILL');
+    await owner.exited;
+    for (let index = 4; index < 10; index += 1) {
+      const segment = await fetchSegment(others[index % 2], created.body.sessionId, index);
+      expect(segment.status).toBe(200);
+      expect(await decodeErrors(segment.path)).toBe('');
+    }
+    // Replace the dead node so the next test has three.
+    nodes[nodes.indexOf(owner)] = await startNode(ownerName, { MAX_CONCURRENT_TRANSCODES: '2' });
+  });
+
+  it('loses no playing session when Redis restarts: the nodes register again', async () => {
+    const created = await getJson(`${nodes[1].baseUrl}${rangeUrl(FRONT.camera, T0 + 90, T0 + 120)}`);
+    expect(created.status).toBe(200);
+    expect((await fetchSegment(nodes[0], created.body.sessionId, 0)).status).toBe(200);
+    await redis.restart();
+    // Within a few heartbeats every node and every playing session is back in the new Redis.
+    await waitFor(async () => (await fetchSegment(nodes[2], created.body.sessionId, 1)).status === 200, 15_000, 500);
+    for (let index = 2; index < 8; index += 1) {
+      expect((await fetchSegment(nodes[index % 3], created.body.sessionId, index)).status).toBe(200);
+    }
+    expect(await clusterEncoders()).toBeLessThanOrEqual(1);
+  });
+});
