@@ -64,6 +64,12 @@ describe('cluster on Redis (e2e, 3 built nodes)', () => {
     await redis?.stop();
   });
 
+  it('reports every live node in /health', async () => {
+    const health = await getJson(`${nodes[0].baseUrl}/health`);
+    expect(health.status).toBe(200);
+    expect(health.body.info.cluster).toEqual({ status: 'up', mode: 'redis', node: 'node-a', liveNodes: ['node-a', 'node-b', 'node-c'] });
+  });
+
   it('gives 50 parallel creates of one range, spread over the nodes, one session and one ffmpeg in the cluster', async () => {
     const answers = await Promise.all(
       Array.from({ length: 50 }, (_, i) => getJson(`${nodes[i % 3].baseUrl}${rangeUrl(LONG.camera, T0, T0 + 600)}`)),
@@ -145,6 +151,11 @@ describe('cluster on Redis (e2e, 3 built nodes)', () => {
       expect(segment.status).toBe(200);
       expect(await decodeErrors(segment.path)).toBe('');
     }
+    // One of the others took it over (and counted it); both proxied to the owner before.
+    const metrics = await Promise.all(others.map(async (node) => (await fetch(`${node.baseUrl}/metrics`)).text()));
+    const count = (name: string) => metrics.reduce((sum, text) => sum + Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? 0), 0);
+    expect(count('nvr_transcoder_sessions_taken_over_total')).toBe(1);
+    expect(count('nvr_transcoder_proxied_requests_total')).toBeGreaterThan(0);
     // Replace the dead node so the next test has three.
     nodes[nodes.indexOf(owner)] = await startNode(ownerName, { MAX_CONCURRENT_TRANSCODES: '2' });
   });

@@ -7,6 +7,7 @@ import {
   SessionRouting,
   StreamFile,
   TooManyTranscodesException,
+  TranscodeEvents,
   TranscodeSessionService,
   routed,
   serveLocalFile,
@@ -46,6 +47,7 @@ export class ClusterSessionRouting implements SessionRouting {
     private readonly engine: TranscodeSessionService,
     private readonly files: SessionFilesStore,
     private readonly peers: PeerNodeClient,
+    private readonly events: TranscodeEvents,
   ) {}
 
   private get self(): string {
@@ -68,7 +70,9 @@ export class ClusterSessionRouting implements SessionRouting {
         const owner = await this.nodeUrl(current.owner);
         if (owner) {
           try {
-            return await this.peers.open(owner, camera, start, end, requester);
+            const joined = await this.peers.open(owner, camera, start, end, requester);
+            this.events.publish({ type: 'request-proxied', sessionId: id });
+            return joined;
           } catch (error) {
             if (!(error instanceof PeerUnreachableError)) throw error;
             this.logger.warn(`node ${current.owner} does not answer (${error.message}): placing session ${id} again`);
@@ -141,7 +145,9 @@ export class ClusterSessionRouting implements SessionRouting {
       const owner = (await this.registry.isAlive(record.owner)) ? await this.nodeUrl(record.owner) : null;
       if (owner) {
         try {
-          return await this.peers.streamFile(owner, sessionId, fileName, segmentQuery);
+          const file = await this.peers.streamFile(owner, sessionId, fileName, segmentQuery);
+          this.events.publish({ type: 'request-proxied', sessionId });
+          return file;
         } catch (error) {
           if (!(error instanceof PeerUnreachableError)) throw error;
           this.logger.warn(`node ${record.owner} does not answer (${error.message}): taking session ${sessionId} over`);
@@ -184,7 +190,10 @@ export class ClusterSessionRouting implements SessionRouting {
   /** Claims a session whose owner is dead (or, `unreachable`, does not answer); true when this node won. */
   private async takeOver(record: SessionRecord, unreachable?: string): Promise<boolean> {
     const { claimed } = await this.registry.claim({ ...record, owner: this.self, lastAccessAt: Date.now() }, unreachable);
-    if (claimed) this.logger.warn(`took session ${record.id} (${record.camera}) over from node ${record.owner}`);
+    if (claimed) {
+      this.logger.warn(`took session ${record.id} (${record.camera}) over from node ${record.owner}`);
+      this.events.publish({ type: 'session-taken-over', sessionId: record.id });
+    }
     return claimed;
   }
 

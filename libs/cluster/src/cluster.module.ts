@@ -33,6 +33,6 @@ import { StaleRecordCleanupJob } from './stale-record-cleanup.job';
     ClusterKeyGuard,
     StaleRecordCleanupJob,
   ],
-  exports: [CLUSTER_SESSION_ROUTING, SESSION_REGISTRY, ClusterNodeService],
+  exports: [CLUSTER_SESSION_ROUTING, SESSION_REGISTRY, CLUSTER_MODULE_OPTIONS, ClusterNodeService],
 })
 export class ClusterModule extends ClusterConfigurableModule {}

@@ -21,6 +21,8 @@ export class TranscodeMetrics implements OnModuleDestroy {
   private readonly encodeSpeed: Histogram;
   private readonly rejected: Counter<'reason'>;
   private readonly removed: Counter<'reason'>;
+  private readonly proxied: Counter;
+  private readonly takenOver: Counter;
 
   constructor(registry: MetricsRegistry, events: TranscodeEvents, sessions: TranscodeSessionService) {
     const registers = [registry];
@@ -91,6 +93,16 @@ export class TranscodeMetrics implements OnModuleDestroy {
       labelNames: ['reason'],
       registers,
     });
+    this.proxied = new Counter({
+      name: `${METRICS_PREFIX}proxied_requests_total`,
+      help: 'Requests answered by proxying them to the node that runs their session (a cluster)',
+      registers,
+    });
+    this.takenOver = new Counter({
+      name: `${METRICS_PREFIX}sessions_taken_over_total`,
+      help: 'Sessions this node took over from a node that died (a cluster)',
+      registers,
+    });
     this.subscription = events.events$.subscribe((event) => this.record(event));
   }
 
@@ -118,6 +130,12 @@ export class TranscodeMetrics implements OnModuleDestroy {
         break;
       case 'session-removed':
         this.removed.inc({ reason: event.reason });
+        break;
+      case 'request-proxied':
+        this.proxied.inc();
+        break;
+      case 'session-taken-over':
+        this.takenOver.inc();
         break;
     }
   }

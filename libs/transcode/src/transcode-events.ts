@@ -19,6 +19,10 @@ export type TranscodeEvent =
   /** How fast a running encoder works, relative to real time (between two progress reports). */
   | { type: 'encode-speed'; sessionId: string; speed: number }
   | { type: 'session-rejected'; reason: SessionRejectionReason }
+  /** A request was answered by proxying it to the node that runs its session. */
+  | { type: 'request-proxied'; sessionId?: string }
+  /** This node took over the session of a node that died. */
+  | { type: 'session-taken-over'; sessionId: string }
   | { type: 'session-removed'; sessionId: string; reason: SessionRemovalReason };
 
 /** The stream of TranscodeEvents: published by the session and encoder services, read by metrics. */

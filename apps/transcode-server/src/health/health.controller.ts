@@ -1,6 +1,7 @@
-import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Inject, Optional, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { CLUSTER_MODULE_OPTIONS, ClusterModuleOptions, SESSION_REGISTRY, SessionRegistry } from '@app/cluster';
 import { RECORDING_SOURCE, RecordingSource } from '@app/recordings';
 import { TranscodeSessionService } from '@app/transcode';
 import { ShutdownState } from './shutdown-state';
@@ -15,6 +16,8 @@ export class HealthController {
     private readonly sessions: TranscodeSessionService,
     @Inject(RECORDING_SOURCE) private readonly recordings: RecordingSource,
     private readonly shutdown: ShutdownState,
+    @Optional() @Inject(SESSION_REGISTRY) private readonly registry?: SessionRegistry,
+    @Optional() @Inject(CLUSTER_MODULE_OPTIONS) private readonly cluster?: ClusterModuleOptions,
   ) {}
 
   @Get()
@@ -52,7 +55,18 @@ export class HealthController {
       () => this.probe('recordings', () => this.recordings.checkReadable()),
       // Up even when degraded: the software fallback serves; the report says so and why.
       () => this.probe('encoder', async () => ({ ...this.sessions.encoderStatus() })),
+      // Up even when Redis is away: each node still serves its own sessions, and a health check
+      // that failed on every node at once would take the whole service out of its load balancer.
+      () => this.probe('cluster', () => this.clusterStatus()),
     ];
+  }
+
+  private async clusterStatus(): Promise<Record<string, unknown>> {
+    if (!this.registry?.shared) return { mode: 'single node' };
+    const nodes = await this.registry.liveNodes().catch(() => null);
+    return nodes
+      ? { mode: 'redis', node: this.cluster?.nodeId, liveNodes: nodes.map((node) => node.id).sort() }
+      : { mode: 'redis', node: this.cluster?.nodeId, registry: 'unavailable: serving this node’s own sessions only' };
   }
 
   private async probe(key: string, check: () => Promise<void | Record<string, unknown>>) {
