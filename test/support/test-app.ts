@@ -102,8 +102,19 @@ export async function startAppProcess(env: Record<string, string> = {}, waitForL
     kill: (signal = 'SIGTERM') => void child.kill(signal),
     cleanup: async () => {
       if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
+        // As an orchestrator stops it: SIGTERM (it stops its ffmpeg children), SIGKILL if it hangs.
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
         await exited;
+        clearTimeout(timer);
+      }
+      // A test that killed it outright leaves its ffmpeg (own process group) behind: no leftovers.
+      for (const pid of await ffmpegProcessesUsing(settings.TRANSCODE_DIR)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
       }
       await rm(scratch, { recursive: true, force: true });
     },
