@@ -41,13 +41,14 @@ async function main(): Promise<void> {
   log(`recordings ${RECORDINGS_DIR}: ${CAMERA} ${span.start}..${span.end}`);
   execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'ignore' });
 
-  // BENCH_ONLY=ttfs,cpu,seek,viewers,throughput runs a subset.
-  const only = new Set((process.env.BENCH_ONLY ?? 'ttfs,cpu,seek,viewers,throughput').split(','));
+  // BENCH_ONLY=ttfs,cpu,seek,viewers,throughput,proxy runs a subset.
+  const only = new Set((process.env.BENCH_ONLY ?? 'ttfs,cpu,seek,viewers,throughput,proxy').split(','));
   if (only.has('ttfs')) await timeToFirstSegment(span.start);
   if (only.has('cpu')) await abandonedViewCpu(span.start);
   if (only.has('seek')) await seek(span.start);
   if (only.has('viewers')) await concurrentViewers(span.start);
   if (only.has('throughput')) await throughput(span.start);
+  if (only.has('proxy')) await proxiedSegment(span.start);
   await report();
 }
 
@@ -95,9 +96,9 @@ interface Service {
   stop(): Promise<void>;
 }
 
-async function startService(env: Record<string, string> = {}): Promise<Service> {
+async function startService(env: Record<string, string> = {}, givenPort?: number): Promise<Service> {
   const dir = await mkdtemp(join(tmpdir(), 'nvr-bench-'));
-  const port = await freePort();
+  const port = givenPort ?? (await freePort());
   const child = spawn(process.execPath, [join(ROOT, 'dist/apps/transcode-server/main.js')], {
     env: { ...process.env, PORT: String(port), RECORDINGS_DIR, TRANSCODE_DIR: join(dir, 'transcode'), DATA_DIR: join(dir, 'data'), AUTH_DISABLED: 'true', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -374,6 +375,74 @@ async function throughput(spanStart: number): Promise<void> {
 }
 
 // ---------------------------------------------------------------- report
+
+/**
+ * Cluster: what proxying adds to a segment. Two nodes on a local Redis; a session runs on node A
+ * with its segments finished; each segment is fetched from A (local) and through B (proxied),
+ * alternating which goes first, and the medians are compared.
+ */
+async function proxiedSegment(spanStart: number): Promise<void> {
+  if (!commandExists('redis-server')) {
+    rows.push({ measure: 'proxied segment (cluster)', ours: 'skipped', reference: '—', ratio: '—', target: '—', note: 'redis-server is not installed' });
+    return;
+  }
+  const redisPort = await freePort();
+  const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  await sleep(500);
+  const node = async (id: string) => {
+    const port = await freePort();
+    return startService(
+      { REDIS_URL: `redis://127.0.0.1:${redisPort}`, NODE_ID: id, NODE_URL: `http://127.0.0.1:${port}`, CLUSTER_SECRET: 'bench', LOG_LEVEL: 'warn' },
+      port,
+    );
+  };
+  const [a, b] = [await node('bench-a'), await node('bench-b')];
+  try {
+    const { sessionId } = await create(a, CAMERA, spanStart, 600);
+    const count = QUICK ? 10 : 30;
+    for (let index = 0; index < count; index += 1) await fetchSegment(a, sessionId, index);
+    const local: number[] = [];
+    const proxied: number[] = [];
+    const timed = async (service: Service, index: number) => {
+      const started = performance.now();
+      await fetchSegment(service, sessionId, index);
+      return performance.now() - started;
+    };
+    for (let round = 0; round < (QUICK ? 3 : 10); round += 1) {
+      for (let index = 0; index < count; index += 1) {
+        if ((round + index) % 2 === 0) {
+          local.push(await timed(a, index));
+          proxied.push(await timed(b, index));
+        } else {
+          proxied.push(await timed(b, index));
+          local.push(await timed(a, index));
+        }
+      }
+    }
+    const [l, p] = [median(local), median(proxied)];
+    raw.proxy = { local, proxied };
+    log(`segment: local ${l.toFixed(1)} ms, proxied ${p.toFixed(1)} ms (medians of ${local.length})`);
+    rows.push({
+      measure: `ready 720p segment, local vs proxied by another node (median of ${local.length})`,
+      ours: `${p.toFixed(1)} ms proxied`,
+      reference: `${l.toFixed(1)} ms local`,
+      ratio: `+${(p - l).toFixed(1)} ms (${(p / l).toFixed(2)}×)`,
+      target: '—',
+    });
+  } finally {
+    await Promise.all([a.stop(), b.stop()]);
+    redis.kill('SIGKILL');
+  }
+}
+
+function commandExists(command: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 async function report(): Promise<void> {
   const header = '| measure | ours | reference | ratio | target |\n|---|---|---|---|---|';
