@@ -10,6 +10,7 @@ const record = (id: string, owner: string, lastAccessAt = Date.now()): SessionRe
   start: 1_700_000_000,
   end: 1_700_000_600,
   durationSeconds: 600,
+  state: 'active',
   lastAccessAt,
 });
 

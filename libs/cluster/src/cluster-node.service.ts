@@ -88,6 +88,7 @@ export class ClusterNodeService implements OnModuleInit, OnApplicationShutdown {
       start: session.start,
       end: session.end,
       durationSeconds: session.timeline.durationSeconds,
+      state: session.state === 'starting' ? 'starting' : 'active',
       lastAccessAt: session.lastAccessAt,
     };
   }

@@ -103,7 +103,7 @@ export class ClusterSessionRouting implements SessionRouting {
     const candidates = placementOrder(this.self, await this.registry.liveNodes());
     for (const node of candidates) {
       const claim = await this.registry.claim(
-        { id, owner: node.id, camera, start, end, durationSeconds: 0, lastAccessAt: Date.now() },
+        { id, owner: node.id, camera, start, end, durationSeconds: 0, state: 'starting', lastAccessAt: Date.now() },
         deadOwner,
       );
       if (!claim.claimed) return null;

@@ -13,7 +13,7 @@ const NODES_KEY = `${PREFIX}nodes`;
  * Claim a session: take it if nobody owns it, if its owner has no heartbeat (dead), or if its
  * owner is the one the caller could not reach (then its heartbeat is dropped too, so every node
  * treats it as dead). Returns {1|0, owner}.
- * KEYS[1] session key. ARGV: owner, camera, start, end, durationSeconds, lastAccessAt, unreachable, node key prefix.
+ * KEYS[1] session key. ARGV: owner, camera, start, end, durationSeconds, lastAccessAt, unreachable, node key prefix, state.
  */
 const CLAIM = `
 local current = redis.call('HGET', KEYS[1], 'owner')
@@ -23,7 +23,7 @@ if current and current ~= ARGV[1] then
   if alive then redis.call('DEL', ARGV[8] .. current) end
 end
 redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'camera', ARGV[2], 'start', ARGV[3], 'end', ARGV[4],
-  'durationSeconds', ARGV[5], 'lastAccessAt', ARGV[6])
+  'durationSeconds', ARGV[5], 'lastAccessAt', ARGV[6], 'state', ARGV[9])
 return {1, ARGV[1]}
 `;
 
@@ -49,13 +49,13 @@ return redis.call('DEL', KEYS[1])
 /**
  * Write a record the caller owns (or that nobody has): a node never takes back a session that
  * another node took over while it was unreachable. Returns the owner after. KEYS[1] session key.
- * ARGV as CLAIM's first six.
+ * ARGV as CLAIM's first six, then state.
  */
 const PUBLISH = `
 local current = redis.call('HGET', KEYS[1], 'owner')
 if current and current ~= ARGV[1] then return current end
 redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'camera', ARGV[2], 'start', ARGV[3], 'end', ARGV[4],
-  'durationSeconds', ARGV[5], 'lastAccessAt', ARGV[6])
+  'durationSeconds', ARGV[5], 'lastAccessAt', ARGV[6], 'state', ARGV[7])
 return ARGV[1]
 `;
 
@@ -118,6 +118,7 @@ export class RedisSessionRegistry implements SessionRegistry {
       String(record.lastAccessAt),
       unreachable,
       `${PREFIX}node:`,
+      record.state,
     );
     if (claimed === 1) return { claimed: true, record };
     return { claimed: false, record: (await this.get(record.id)) ?? { ...record, owner } };
@@ -135,6 +136,7 @@ export class RedisSessionRegistry implements SessionRegistry {
         String(record.end),
         String(record.durationSeconds),
         String(record.lastAccessAt),
+        record.state,
       );
     }
     const results = (await pipeline.exec()) ?? [];
@@ -223,6 +225,7 @@ function toRecord(id: string, fields: Record<string, string> | undefined): Sessi
     start: Number(fields.start),
     end: Number(fields.end),
     durationSeconds: Number(fields.durationSeconds),
+    state: fields.state === 'starting' ? 'starting' : 'active',
     lastAccessAt: Number(fields.lastAccessAt),
   };
 }

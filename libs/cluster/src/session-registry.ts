@@ -7,6 +7,8 @@ export interface SessionRecord {
   start: number;
   end: number;
   durationSeconds: number;
+  /** starting (its first segment is on its way) or active. */
+  state: 'starting' | 'active';
   /** Epoch ms of the last request its owner saw. */
   lastAccessAt: number;
 }
