@@ -7,10 +7,10 @@
 import autocannon from 'autocannon';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { sign } from 'jsonwebtoken';
+import { freePort } from './lib/net';
 
 const ROOT = resolve(__dirname, '..');
 const RECORDINGS_DIR = resolve(process.env.RECORDINGS_DIR ?? join(ROOT, 'data', 'recordings'));
@@ -145,16 +145,6 @@ async function waitUntilUp(base: string, server: ChildProcess): Promise<void> {
   throw new Error('the server did not start');
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 main().catch((error: unknown) => {
   process.stderr.write(`load failed: ${(error as Error).stack ?? String(error)}\n`);

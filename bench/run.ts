@@ -6,7 +6,6 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FfmpegCommandBuilder, buildConcatList } from '../libs/ffmpeg/src';
@@ -15,6 +14,7 @@ import { RecordingDurationIndex } from '../libs/recordings/src/recording-duratio
 import { planTimeline } from '../libs/recordings/src/recording-timeline';
 import { planEncoderInput } from '../libs/transcode/src/encoder-input';
 import { encodeClip, layoutRecordings } from '../scripts/lib/synthetic-recordings';
+import { freePort } from './lib/net';
 import { cpuSeconds, cpuSecondsWithChildren } from './lib/proc';
 import { startReference, stopReference, waitReferenceReady } from './lib/reference';
 
@@ -120,14 +120,6 @@ async function startService(env: Record<string, string> = {}, givenPort?: number
   };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 async function create(service: Service, camera: string, start: number, seconds: number) {
   const response = await fetch(`${service.base}/transcode/${camera}/start/${start}/end/${start + seconds}`);
