@@ -160,6 +160,23 @@ describe('cluster on Redis (e2e, 3 built nodes)', () => {
     nodes[nodes.indexOf(owner)] = await startNode(ownerName, { MAX_CONCURRENT_TRANSCODES: '2' });
   });
 
+  it('hands the sessions of a node stopped with SIGTERM over: the next segment comes from another node', async () => {
+    const created = await getJson(`${nodes[2].baseUrl}${rangeUrl(FRONT.camera, T0 + 40, T0 + 100)}`);
+    expect(created.status).toBe(200);
+    const ownerName = (await getJson(`${nodes[2].baseUrl}/transcode/sessions`)).body.sessions.find(
+      (s: { sessionId: string }) => s.sessionId === created.body.sessionId,
+    ).node as string;
+    const owner = nodes[['node-a', 'node-b', 'node-c'].indexOf(ownerName)];
+    const others = nodes.filter((node) => node !== owner);
+    expect((await fetchSegment(others[0], created.body.sessionId, 0)).status).toBe(200);
+    owner.kill('SIGTERM');
+    await owner.exited;
+    for (let index = 1; index < 5; index += 1) {
+      expect((await fetchSegment(others[index % 2], created.body.sessionId, index)).status).toBe(200);
+    }
+    nodes[nodes.indexOf(owner)] = await startNode(ownerName, { MAX_CONCURRENT_TRANSCODES: '2' });
+  });
+
   it('loses no playing session when Redis restarts: the nodes register again', async () => {
     const created = await getJson(`${nodes[1].baseUrl}${rangeUrl(FRONT.camera, T0 + 90, T0 + 120)}`);
     expect(created.status).toBe(200);

@@ -1,4 +1,20 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Res, StreamableFile, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
+import {
+  Body,
+  ConflictException,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query,
+  Res,
+  StreamableFile,
+  UseFilters,
+  UseGuards,
+  UsePipes,
+} from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsNumber, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
@@ -23,6 +39,13 @@ import { CLUSTER_MODULE_OPTIONS, ClusterModuleOptions } from './cluster.module-d
 import { ClusterKeyGuard } from './cluster-key.guard';
 import { INTERNAL_PREFIX } from './peer-node.client';
 import { SESSION_REGISTRY, SessionRegistry } from './session-registry';
+
+/** 409: this node does not run that session; the caller looks it up again. */
+class NotOwnerException extends ConflictException {
+  constructor(owner?: string) {
+    super({ success: false, message: owner ? `Session runs on node ${owner}` : 'No such session on this node' });
+  }
+}
 
 class InternalOpenBody {
   @Matches(CAMERA_NAME_REGEX)
@@ -71,14 +94,26 @@ export class ClusterInternalController {
   @HttpCode(200)
   async open(@Body() body: InternalOpenBody): Promise<RoutedSession> {
     const id = transcodeSessionId(body.camera, body.start, body.end);
-    // A session placed here takes one of this node's slots, atomically with any other placement.
-    if (!this.engine.localSession(id) && !(await this.registry.acquireSlot(this.options.nodeId, id, this.options.capacity))) {
-      throw new TooManyTranscodesException(this.options.capacity);
+    const self = this.options.nodeId;
+    if (!this.engine.localSession(id) && !this.engine.isAdmitting(id)) {
+      // Only the owner starts a session: the caller's view of the registry may be out of date.
+      const claim = await this.registry.claim({
+        id, owner: self, camera: body.camera, start: body.start, end: body.end, durationSeconds: 0, state: 'starting', lastAccessAt: Date.now(),
+      });
+      if (!claim.claimed) throw new NotOwnerException(claim.record.owner);
+      // A session placed here takes one of this node's slots, atomically with any other placement.
+      if (!(await this.registry.acquireSlot(self, id, this.options.capacity))) {
+        if (claim.changed) await this.registry.release(id, self).catch(() => undefined);
+        throw new TooManyTranscodesException(this.options.capacity);
+      }
     }
     try {
       return routed(await this.engine.open(body.camera, body.start, body.end, body.requester));
     } catch (error) {
-      if (!this.engine.localSession(id)) await this.registry.releaseSlot(this.options.nodeId, id).catch(() => undefined);
+      if (!this.engine.localSession(id)) {
+        await this.registry.releaseSlot(self, id).catch(() => undefined);
+        await this.registry.release(id, self).catch(() => undefined);
+      }
       throw error;
     }
   }
@@ -94,6 +129,12 @@ export class ClusterInternalController {
     @Query() query: InternalFileQuery,
     @Res({ passthrough: true }) response: Response,
   ): Promise<string | StreamableFile> {
+    if (!this.engine.localSession(params.sessionId)) {
+      // This node owns it in the registry but does not run it (it restarted): it takes it back up.
+      const record = await this.registry.get(params.sessionId);
+      if (record?.owner !== this.options.nodeId) throw new NotOwnerException(record?.owner);
+      await this.engine.adopt(record.camera, record.start, record.end);
+    }
     const file = await serveLocalFile(this.engine, this.files, params.sessionId, params.fileName, query.segmentQuery);
     if (file.kind === 'playlist') {
       response.type(params.fileName === PLAYLIST_FILE_NAME ? 'application/vnd.apple.mpegurl' : 'text/plain');

@@ -1,4 +1,4 @@
-import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { timingSafeEqual } from 'node:crypto';
 import { CLUSTER_MODULE_OPTIONS, ClusterModuleOptions } from './cluster.module-definition';
 import { CLUSTER_KEY_HEADER } from './peer-node.client';
@@ -10,8 +10,10 @@ export class ClusterKeyGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const expected = this.options.clusterKey;
+    // One node: there is no cluster, and these routes do not exist.
+    if (!expected) throw new NotFoundException({ success: false, message: 'Not found' });
     const given = context.switchToHttp().getRequest<{ headers: Record<string, unknown> }>().headers[CLUSTER_KEY_HEADER];
-    if (!expected || typeof given !== 'string' || !sameSecret(given, expected)) {
+    if (typeof given !== 'string' || !sameSecret(given, expected)) {
       throw new ForbiddenException({ success: false, message: 'Not a node of this cluster' });
     }
     return true;

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Subscription } from 'rxjs';
 import { TranscodeEvents, TranscodeSessionService } from '@app/transcode';
 import { CLUSTER_MODULE_OPTIONS, ClusterModuleOptions } from './cluster.module-definition';
@@ -14,7 +14,7 @@ const BEATS_PER_TIMEOUT = 3;
  * meanwhile is stopped here: one owner per session.
  */
 @Injectable()
-export class ClusterNodeService implements OnModuleInit, OnApplicationShutdown {
+export class ClusterNodeService implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(ClusterNodeService.name);
   private timer: NodeJS.Timeout | null = null;
   private subscription: Subscription | null = null;
@@ -32,16 +32,27 @@ export class ClusterNodeService implements OnModuleInit, OnApplicationShutdown {
       if (event.type === 'session-started') {
         const session = this.engine.localSession(event.sessionId);
         if (session) void this.publish([this.recordOf(session)]);
-      } else if (event.type === 'session-removed') {
+      } else if (event.type === 'session-removed' && event.reason !== 'shutdown') {
+        // Sessions stopped by a shutdown keep their records: the other nodes take them over.
         void this.registry.release(event.sessionId, this.options.nodeId).catch(() => undefined);
         void this.registry.releaseSlot(this.options.nodeId, event.sessionId).catch(() => undefined);
       }
     });
+    // A Redis that restarted is empty: this node writes itself and its sessions back at once.
+    this.registry.onReady(() => void this.beat());
     // The first beat before this node serves: it places new sessions on itself from the start.
     await this.beat();
     const every = (this.options.nodeTimeoutSeconds * 1000) / BEATS_PER_TIMEOUT;
     this.timer = setInterval(() => void this.beat(), every);
     this.timer.unref();
+  }
+
+  /** Before the engine stops its sessions: this node leaves, so the others take its sessions over at once. */
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.beating;
+    await this.registry.leave(this.options.nodeId).catch((error: Error) => this.logger.warn(`could not leave the cluster: ${error.message}`));
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -17,13 +17,17 @@ import {
 import { CLUSTER_MODULE_OPTIONS, ClusterModuleOptions } from './cluster.module-definition';
 import { PeerNodeClient, PeerUnreachableError } from './peer-node.client';
 import { placementOrder } from './placement';
-import { SESSION_REGISTRY, SessionRecord, SessionRegistry } from './session-registry';
+import { SESSION_REGISTRY, NodeRecord, SessionRecord, SessionRegistry } from './session-registry';
 
 /** Rounds of "look up, then place or take over" before giving up on a session that keeps moving. */
 const MAX_ROUTING_ROUNDS = 4;
+/** Peer answers that mean "look again": it does not run that session (any more), or has no room for it. */
+const LOOK_AGAIN = new Set([HttpStatus.CONFLICT, HttpStatus.TOO_MANY_REQUESTS]);
 
-/** The registry cannot be read (Redis down) and the session is not on this node. */
-class RegistryUnavailableException extends HttpException {
+/** The registry cannot be read or written (Redis away) and the answer depends on it. */
+export class RegistryUnavailableException extends HttpException {
+  readonly responseHeaders = { 'Retry-After': '2' };
+
   constructor(reason: string) {
     super({ success: false, message: `The cluster registry is unavailable (${reason}); retry shortly` }, HttpStatus.SERVICE_UNAVAILABLE);
   }
@@ -59,33 +63,31 @@ export class ClusterSessionRouting implements SessionRouting {
     this.engine.assertRange(start, end);
     const id = transcodeSessionId(camera, start, end);
     for (let round = 0; round < MAX_ROUTING_ROUNDS; round += 1) {
-      if (this.engine.localSession(id)) return routed(await this.engine.open(camera, start, end, requester));
-      const record = await this.read(id);
-      if (!record) {
-        // Without the registry this node still serves what it can itself.
-        return routed(await this.engine.open(camera, start, end, requester));
-      }
-      const current = record.value;
-      if (current && current.owner !== this.self && (await this.registry.isAlive(current.owner))) {
+      // This node runs it, or is admitting it right now: join here.
+      if (this.engine.localSession(id) || this.engine.isAdmitting(id)) return routed(await this.engine.open(camera, start, end, requester));
+      const current = await this.registryCall(() => this.registry.get(id));
+      if (current && current.owner === this.self) return this.openHere(id, camera, start, end, requester);
+      if (current && (await this.registryCall(() => this.registry.isAlive(current.owner)))) {
         const owner = await this.nodeUrl(current.owner);
-        if (owner) {
-          try {
-            const joined = await this.peers.open(owner, camera, start, end, requester);
-            this.events.publish({ type: 'request-proxied', sessionId: id });
-            return joined;
-          } catch (error) {
-            if (!(error instanceof PeerUnreachableError)) throw error;
-            this.logger.warn(`node ${current.owner} does not answer (${error.message}): placing session ${id} again`);
-            const placed = await this.place(id, camera, start, end, requester, current.owner);
-            if (placed) return placed;
-            continue;
-          }
+        if (!owner) continue;
+        try {
+          const joined = await this.peers.open(owner, camera, start, end, requester);
+          this.events.publish({ type: 'request-proxied', sessionId: id });
+          return joined;
+        } catch (error) {
+          if (isLookAgain(error)) continue;
+          if (!(error instanceof PeerUnreachableError) || !error.down) throw error;
+          this.logger.warn(`node ${current.owner} is down (${error.message}): placing session ${id} again`);
+          const placed = await this.place(id, camera, start, end, requester, current.owner);
+          if (placed) return placed;
+          continue;
         }
       }
-      const placed = await this.place(id, camera, start, end, requester, current?.owner);
+      // Nobody alive runs it (no record, or its owner's heartbeat expired): place it.
+      const placed = await this.place(id, camera, start, end, requester);
       if (placed) return placed;
     }
-    throw new TooManyTranscodesException(this.options.capacity);
+    throw new RegistryUnavailableException('the session keeps changing node');
   }
 
   /**
@@ -98,30 +100,41 @@ export class ClusterSessionRouting implements SessionRouting {
     start: number,
     end: number,
     requester: string | undefined,
-    deadOwner?: string,
+    unreachableOwner?: string,
   ): Promise<RoutedSession | null> {
-    const candidates = placementOrder(this.self, await this.registry.liveNodes());
-    for (const node of candidates) {
-      const claim = await this.registry.claim(
-        { id, owner: node.id, camera, start, end, durationSeconds: 0, state: 'starting', lastAccessAt: Date.now() },
-        deadOwner,
+    for (const node of placementOrder(this.self, await this.nodes())) {
+      const claim = await this.registryCall(() =>
+        this.registry.claim(
+          { id, owner: node.id, camera, start, end, durationSeconds: 0, state: 'starting', lastAccessAt: Date.now() },
+          unreachableOwner,
+        ),
       );
       if (!claim.claimed) return null;
       try {
-        if (node.id === this.self) {
-          if (!(await this.registry.acquireSlot(this.self, id, this.options.capacity))) throw new TooManyTranscodesException(this.options.capacity);
-          return routed(await this.engine.open(camera, start, end, requester));
-        }
+        if (node.id === this.self) return await this.openHere(id, camera, start, end, requester);
         return await this.peers.open(node.url, camera, start, end, requester);
       } catch (error) {
-        await this.registry.release(id, node.id).catch(() => undefined);
-        if (node.id === this.self) await this.registry.releaseSlot(this.self, id).catch(() => undefined);
-        // That node is full (or gone): the next one may have room.
-        if (isTooMany(error) || error instanceof PeerUnreachableError) continue;
+        // Only a claim this call made is taken back: never one its node had already.
+        if (claim.changed) await this.registry.release(id, node.id).catch(() => undefined);
+        // That node is full (or gone, or lost the session): the next one may have room.
+        if (isLookAgain(error) || error instanceof PeerUnreachableError) continue;
         throw error;
       }
     }
     throw new TooManyTranscodesException(this.options.capacity);
+  }
+
+  /** Starts (or joins) a session this node owns: a new one takes one of its slots, atomically. */
+  private async openHere(id: string, camera: string, start: number, end: number, requester?: string): Promise<RoutedSession> {
+    if (!this.engine.localSession(id) && !(await this.registryCall(() => this.registry.acquireSlot(this.self, id, this.options.capacity)))) {
+      throw new TooManyTranscodesException(this.options.capacity);
+    }
+    try {
+      return routed(await this.engine.open(camera, start, end, requester));
+    } catch (error) {
+      if (!this.engine.localSession(id)) await this.registry.releaseSlot(this.self, id).catch(() => undefined);
+      throw error;
+    }
   }
 
   async describe(sessionId: string): Promise<RoutedSession | null> {
@@ -137,34 +150,38 @@ export class ClusterSessionRouting implements SessionRouting {
       return serveLocalFile(this.engine, this.files, sessionId, fileName, segmentQuery);
     }
     for (let round = 0; round < MAX_ROUTING_ROUNDS; round += 1) {
-      const read = await this.read(sessionId);
-      if (!read) throw new RegistryUnavailableException('it cannot be read');
-      const record = read.value;
+      const record = await this.recordOrWaitABeat(sessionId);
       if (!record) throw new SessionNotFoundException();
-      if (record.owner === this.self) return this.adoptAndServe(record, fileName, segmentQuery);
-      const owner = (await this.registry.isAlive(record.owner)) ? await this.nodeUrl(record.owner) : null;
+      if (record.owner === this.self) return this.adoptAndServe(record, fileName, segmentQuery, false);
+      const alive = await this.registryCall(() => this.registry.isAlive(record.owner));
+      const owner = alive ? await this.nodeUrl(record.owner) : null;
+      if (alive && !owner) continue;
       if (owner) {
         try {
           const file = await this.peers.streamFile(owner, sessionId, fileName, segmentQuery);
           this.events.publish({ type: 'request-proxied', sessionId });
           return file;
         } catch (error) {
+          if (error instanceof HttpException && error.getStatus() === HttpStatus.CONFLICT) continue;
           if (!(error instanceof PeerUnreachableError)) throw error;
-          this.logger.warn(`node ${record.owner} does not answer (${error.message}): taking session ${sessionId} over`);
-          if (await this.takeOver(record, record.owner)) return this.adoptAndServe(record, fileName, segmentQuery);
+          if (!error.down && !(await this.diesWithinATimeout(record.owner))) throw error.asHttpError();
+          this.logger.warn(`node ${record.owner} is down (${error.message}): taking session ${sessionId} over`);
+          const taken = await this.takeOver(record, error.down ? record.owner : undefined);
+          if (taken) return this.adoptAndServe(record, fileName, segmentQuery, taken.changed);
           continue;
         }
       }
-      if (await this.takeOver(record)) return this.adoptAndServe(record, fileName, segmentQuery);
+      const taken = await this.takeOver(record);
+      if (taken) return this.adoptAndServe(record, fileName, segmentQuery, taken.changed);
     }
     throw new RegistryUnavailableException('the session keeps changing node');
   }
 
   async remove(sessionId: string): Promise<void> {
     if (this.engine.localSession(sessionId) || !this.registry.shared) return this.engine.remove(sessionId);
-    const record = await this.registry.get(sessionId);
+    const record = await this.registryCall(() => this.registry.get(sessionId));
     if (!record) throw new SessionNotFoundException();
-    const owner = (await this.registry.isAlive(record.owner)) ? await this.nodeUrl(record.owner) : null;
+    const owner = (await this.registryCall(() => this.registry.isAlive(record.owner))) ? await this.nodeUrl(record.owner) : null;
     if (owner) {
       try {
         return await this.peers.remove(owner, sessionId);
@@ -173,56 +190,107 @@ export class ClusterSessionRouting implements SessionRouting {
       }
     }
     // Its node is gone: only the record is left to remove.
-    await this.registry.release(sessionId, record.owner);
+    await this.registryCall(() => this.registry.release(sessionId, record.owner));
   }
 
   async list(): Promise<RoutedSessionSummary[]> {
+    if (!this.registry.shared) return this.engine.list().map(summarize);
     const own = this.engine.list().map((session) => ({ ...summarize(session), node: this.self }));
-    if (!this.registry.shared) return own;
+    // Without the registry, this node's own sessions are still listed.
+    const nodes = await this.registry.liveNodes().catch(() => [] as NodeRecord[]);
     const others = await Promise.all(
-      (await this.registry.liveNodes())
+      nodes
         .filter((node) => node.id !== this.self)
         .map(async (node) => (await this.peers.list(node.url).catch(() => [])).map((summary) => ({ ...summary, node: node.id }))),
     );
     return [...own, ...others.flat()];
   }
 
-  /** Claims a session whose owner is dead (or, `unreachable`, does not answer); true when this node won. */
-  private async takeOver(record: SessionRecord, unreachable?: string): Promise<boolean> {
-    const { claimed } = await this.registry.claim({ ...record, owner: this.self, lastAccessAt: Date.now() }, unreachable);
-    if (claimed) {
+  /**
+   * Claims a session whose owner is dead (or, `unreachable`, refuses connections): the claim
+   * when this node won, null when another node did.
+   */
+  private async takeOver(record: SessionRecord, unreachable?: string) {
+    const claim = await this.registryCall(() =>
+      this.registry.claim({ ...record, owner: this.self, lastAccessAt: Date.now() }, unreachable),
+    );
+    if (!claim.claimed) return null;
+    if (claim.changed) {
       this.logger.warn(`took session ${record.id} (${record.camera}) over from node ${record.owner}`);
       this.events.publish({ type: 'session-taken-over', sessionId: record.id });
     }
-    return claimed;
+    return claim;
   }
 
-  /** Starts a session here that another node ran, and serves the file asked for (ffmpeg starts at it). */
-  private async adoptAndServe(record: SessionRecord, fileName: string, segmentQuery?: string): Promise<StreamFile> {
-    await this.engine.adopt(record.camera, record.start, record.end);
+  /**
+   * Starts a session here that another node ran (or this node, before a restart), and serves the
+   * file asked for: ffmpeg starts at it. A takeover that cannot start gives its claim back.
+   */
+  private async adoptAndServe(record: SessionRecord, fileName: string, segmentQuery: string | undefined, claimed: boolean): Promise<StreamFile> {
+    try {
+      await this.engine.adopt(record.camera, record.start, record.end);
+    } catch (error) {
+      if (claimed) await this.registry.release(record.id, this.self).catch(() => undefined);
+      throw error;
+    }
     return serveLocalFile(this.engine, this.files, record.id, fileName, segmentQuery);
   }
 
-  /** The registry's record of a session; null (not `{ value: null }`) when the registry cannot be read. */
-  private async read(sessionId: string): Promise<{ value: SessionRecord | null } | null> {
-    try {
-      return { value: await this.registry.get(sessionId) };
-    } catch (error) {
-      this.logger.warn(`registry read failed: ${(error as Error).message}`);
-      return null;
+  /**
+   * A session's record; when there is none (a Redis that just restarted is empty until the
+   * nodes' next heartbeat), it is looked up once more a heartbeat later before the answer is 404.
+   */
+  private async recordOrWaitABeat(sessionId: string): Promise<SessionRecord | null> {
+    const record = await this.registryCall(() => this.registry.get(sessionId));
+    if (record) return record;
+    await new Promise((resolve) => setTimeout(resolve, (this.options.nodeTimeoutSeconds * 1000) / 3));
+    return this.registryCall(() => this.registry.get(sessionId));
+  }
+
+  /**
+   * An owner that answered with a broken connection (reset, closed) is not declared dead on
+   * that alone: it is, once its heartbeat has expired within the node timeout.
+   */
+  private async diesWithinATimeout(nodeId: string): Promise<boolean> {
+    const deadline = Date.now() + this.options.nodeTimeoutSeconds * 1000;
+    while (Date.now() < deadline) {
+      if (!(await this.registryCall(() => this.registry.isAlive(nodeId)))) return true;
+      await new Promise((resolve) => setTimeout(resolve, 250));
     }
+    return false;
+  }
+
+  /** The live nodes, this node among them as its engine sees itself (even before its first beat reached Redis). */
+  private async nodes(): Promise<NodeRecord[]> {
+    const nodes = (await this.registryCall(() => this.registry.liveNodes())).filter((node) => node.id !== this.self);
+    const self: NodeRecord = {
+      id: this.self,
+      url: this.options.nodeUrl ?? '',
+      capacity: this.options.capacity,
+      encoding: this.engine.encodingSessionIds().length,
+    };
+    return [self, ...nodes];
   }
 
   private async nodeUrl(nodeId: string): Promise<string | null> {
-    return (await this.registry.liveNodes()).find((node) => node.id === nodeId)?.url ?? null;
+    return (await this.registryCall(() => this.registry.liveNodes())).find((node) => node.id === nodeId)?.url ?? null;
+  }
+
+  /** A registry call whose failure (Redis away) is a 503 with Retry-After, not a 500. */
+  private async registryCall<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof HttpException) throw error;
+      this.logger.warn(`registry call failed: ${(error as Error).message}`);
+      throw new RegistryUnavailableException((error as Error).message);
+    }
   }
 }
 
-/** The node had no free encoder slot (not: this user started too many sessions, which no other node changes). */
-function isTooMany(error: unknown): boolean {
-  return (
-    error instanceof HttpException &&
-    error.getStatus() === HttpStatus.TOO_MANY_REQUESTS &&
-    /concurrent transcodes/.test(JSON.stringify(error.getResponse()))
-  );
+/** The peer does not run that session (any more), or has no free encoder slot: another round may find where it goes. */
+function isLookAgain(error: unknown): boolean {
+  if (!(error instanceof HttpException) || !LOOK_AGAIN.has(error.getStatus())) return false;
+  // A user past their rate limit is over it on every node.
+  return error.getStatus() !== HttpStatus.TOO_MANY_REQUESTS || /concurrent transcodes/.test(JSON.stringify(error.getResponse()));
 }

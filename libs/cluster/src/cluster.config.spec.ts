@@ -25,9 +25,13 @@ describe('readClusterSettings', () => {
   it.each([
     ['REDIS_URL', { REDIS_URL: 'http://r:6379' }],
     ['NODE_URL', { REDIS_URL: 'redis://r', NODE_URL: 'n1:3000', CLUSTER_SECRET: 'x' }],
-    ['NODE_ID', { NODE_ID: 'has spaces' }],
-    ['NODE_TIMEOUT_SECONDS', { NODE_TIMEOUT_SECONDS: '1' }],
+    ['NODE_ID', { REDIS_URL: 'redis://r', NODE_ID: 'has spaces' }],
+    ['NODE_TIMEOUT_SECONDS', { REDIS_URL: 'redis://r', NODE_TIMEOUT_SECONDS: '1' }],
   ])('names %s when it is wrong', (name, env) => {
     expect(() => readClusterSettings(env)).toThrow(new RegExp(`Invalid setting ${name}`));
+  });
+
+  it('ignores the node settings of a single node (they were not settings before clustering)', () => {
+    expect(readClusterSettings({ NODE_ID: 'has spaces', NODE_URL: 'nope', NODE_TIMEOUT_SECONDS: 'x' })).toEqual({ nodeId: 'local', nodeTimeoutSeconds: 6 });
   });
 });

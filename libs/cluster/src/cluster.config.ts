@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { createHmac } from 'node:crypto';
 import { hostname } from 'node:os';
 import { InvalidSettingError, validateEnvironment } from '@app/common';
@@ -13,11 +13,12 @@ class ClusterEnvironment {
   @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
 
-  @IsOptional()
+  // The node settings only matter (and are only checked) in a cluster.
+  @ValidateIf((env: ClusterEnvironment) => !!env.REDIS_URL && env.NODE_ID !== undefined)
   @Matches(/^[A-Za-z0-9._:-]{1,64}$/, { message: 'must be 1-64 letters, digits, dots, colons, underscores or hyphens' })
   NODE_ID?: string;
 
-  @IsOptional()
+  @ValidateIf((env: ClusterEnvironment) => !!env.REDIS_URL && env.NODE_URL !== undefined)
   @Matches(HTTP_URL, { message: 'must be the http(s) address other nodes reach this one at, e.g. http://10.0.0.5:3000' })
   NODE_URL?: string;
 
@@ -25,6 +26,7 @@ class ClusterEnvironment {
   @IsString()
   CLUSTER_SECRET?: string;
 
+  @ValidateIf((env: ClusterEnvironment) => !!env.REDIS_URL)
   @Type(() => Number)
   @IsInt()
   @Min(2)
@@ -42,7 +44,7 @@ export type ClusterSettings = Pick<ClusterModuleOptions, 'redisUrl' | 'nodeId' |
  */
 export function readClusterSettings(env: NodeJS.ProcessEnv = process.env): ClusterSettings {
   const settings = validateEnvironment(ClusterEnvironment, env);
-  if (!settings.REDIS_URL) return { nodeId: settings.NODE_ID ?? 'local', nodeTimeoutSeconds: settings.NODE_TIMEOUT_SECONDS };
+  if (!settings.REDIS_URL) return { nodeId: 'local', nodeTimeoutSeconds: 6 };
   if (!settings.NODE_URL) {
     throw new InvalidSettingError('Invalid setting NODE_URL: required when REDIS_URL is set (the address other nodes reach this one at)');
   }

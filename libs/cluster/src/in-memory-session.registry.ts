@@ -16,9 +16,10 @@ export class InMemorySessionRegistry implements SessionRegistry {
 
   async claim(record: SessionRecord, unreachable?: string): Promise<ClaimResult> {
     const current = this.records.get(record.id);
-    if (current && current.owner !== record.owner && current.owner !== unreachable) return { claimed: false, record: current };
+    if (current && current.owner !== record.owner && current.owner !== unreachable) return { claimed: false, changed: false, record: current };
+    if (current && current.owner === record.owner) return { claimed: true, changed: false, record: current };
     this.records.set(record.id, record);
-    return { claimed: true, record };
+    return { claimed: true, changed: true, record };
   }
 
   async publish(records: readonly SessionRecord[]): Promise<string[]> {
@@ -70,6 +71,15 @@ export class InMemorySessionRegistry implements SessionRegistry {
 
   async releaseSlot(nodeId: string, sessionId: string): Promise<void> {
     this.slots.get(nodeId)?.delete(sessionId);
+  }
+
+  async leave(nodeId: string): Promise<void> {
+    this.slots.delete(nodeId);
+    if (this.node?.id === nodeId) this.node = null;
+  }
+
+  onReady(): void {
+    // Memory does not restart under a running node.
   }
 
   async close(): Promise<void> {}

@@ -9,9 +9,27 @@ export const CLUSTER_KEY_HEADER = 'x-nvr-cluster-key';
 /** Where a node answers its peers. */
 export const INTERNAL_PREFIX = 'internal/cluster';
 
-/** The peer did not answer at all (refused, reset, unreachable): it is most likely gone. */
+/** Connection errors that mean nothing listens there any more (the process or its host is gone). */
+const DOWN_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * The peer did not answer: `down` when nothing listens at its address (refused, no route, no
+ * such host); otherwise the connection broke (reset, closed), which a live node may also do.
+ */
 export class PeerUnreachableError extends Error {
   override readonly name = 'PeerUnreachableError';
+
+  constructor(
+    message: string,
+    readonly down: boolean,
+  ) {
+    super(message);
+  }
+
+  /** For a viewer: the node that runs the session does not answer (502). */
+  asHttpError(): HttpException {
+    return new HttpException({ success: false, message: 'The node that runs this session does not answer; retry shortly' }, HttpStatus.BAD_GATEWAY);
+  }
 }
 
 /**
@@ -52,7 +70,17 @@ export class PeerNodeClient {
     return (await (await this.send(`${url}/${INTERNAL_PREFIX}/sessions`, { method: 'GET' })).json()) as RoutedSessionSummary[];
   }
 
+  /** One request to a peer; a connection that broke without the peer being down is tried once more. */
   private async send(url: string, init: RequestInit): Promise<Response> {
+    try {
+      return await this.sendOnce(url, init);
+    } catch (error) {
+      if (!(error instanceof PeerUnreachableError) || error.down) throw error;
+      return this.sendOnce(url, init);
+    }
+  }
+
+  private async sendOnce(url: string, init: RequestInit): Promise<Response> {
     let response: Response;
     try {
       response = await fetch(url, {
@@ -65,7 +93,8 @@ export class PeerNodeClient {
       if ((error as Error).name === 'TimeoutError') {
         throw new HttpException({ success: false, message: 'The node that runs this session did not answer in time' }, HttpStatus.GATEWAY_TIMEOUT);
       }
-      throw new PeerUnreachableError(`${url}: ${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message}`);
+      const code = (error as { cause?: { code?: string } }).cause?.code;
+      throw new PeerUnreachableError(`${url}: ${code ?? (error as Error).message}`, !!code && DOWN_CODES.has(code));
     }
     if (!response.ok) {
       const body = (await response

@@ -12,19 +12,21 @@ const NODES_KEY = `${PREFIX}nodes`;
 /**
  * Claim a session: take it if nobody owns it, if its owner has no heartbeat (dead), or if its
  * owner is the one the caller could not reach (then its heartbeat is dropped too, so every node
- * treats it as dead). Returns {1|0, owner}.
+ * treats it as dead). A claim by the owner it already has changes nothing. Returns
+ * {claimed 1|0, owner, changed 1|0}.
  * KEYS[1] session key. ARGV: owner, camera, start, end, durationSeconds, lastAccessAt, unreachable, node key prefix, state.
  */
 const CLAIM = `
 local current = redis.call('HGET', KEYS[1], 'owner')
-if current and current ~= ARGV[1] then
+if current == ARGV[1] then return {1, current, 0} end
+if current then
   local alive = redis.call('EXISTS', ARGV[8] .. current) == 1
-  if alive and current ~= ARGV[7] then return {0, current} end
+  if alive and current ~= ARGV[7] then return {0, current, 0} end
   if alive then redis.call('DEL', ARGV[8] .. current) end
 end
 redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'camera', ARGV[2], 'start', ARGV[3], 'end', ARGV[4],
   'durationSeconds', ARGV[5], 'lastAccessAt', ARGV[6], 'state', ARGV[9])
-return {1, ARGV[1]}
+return {1, ARGV[1], 1}
 `;
 
 /** Delete the record if ARGV[1] owns it. KEYS[1] session key. */
@@ -68,7 +70,7 @@ return 1
 `;
 
 interface ClusterCommands {
-  nvrClaim(key: string, ...args: string[]): Promise<[number, string]>;
+  nvrClaim(key: string, ...args: string[]): Promise<[number, string, number]>;
   nvrRelease(key: string, owner: string): Promise<number>;
   nvrPublish(key: string, ...args: string[]): Promise<string>;
   nvrRemoveIfStale(key: string, cutoff: string, prefix: string): Promise<number>;
@@ -108,7 +110,7 @@ export class RedisSessionRegistry implements SessionRegistry {
   }
 
   async claim(record: SessionRecord, unreachable = ''): Promise<ClaimResult> {
-    const [claimed, owner] = await this.redis.nvrClaim(
+    const [claimed, owner, changed] = await this.redis.nvrClaim(
       sessionKey(record.id),
       record.owner,
       record.camera,
@@ -120,8 +122,9 @@ export class RedisSessionRegistry implements SessionRegistry {
       `${PREFIX}node:`,
       record.state,
     );
-    if (claimed === 1) return { claimed: true, record };
-    return { claimed: false, record: (await this.get(record.id)) ?? { ...record, owner } };
+    if (claimed === 1 && changed === 1) return { claimed: true, changed: true, record };
+    const current = (await this.get(record.id)) ?? { ...record, owner };
+    return { claimed: claimed === 1, changed: false, record: current };
   }
 
   async publish(records: readonly SessionRecord[]): Promise<string[]> {
@@ -209,6 +212,14 @@ export class RedisSessionRegistry implements SessionRegistry {
 
   async releaseSlot(nodeId: string, sessionId: string): Promise<void> {
     await this.redis.srem(slotsKey(nodeId), sessionId);
+  }
+
+  async leave(nodeId: string): Promise<void> {
+    await this.redis.multi().del(nodeKey(nodeId)).del(slotsKey(nodeId)).srem(NODES_KEY, nodeId).exec();
+  }
+
+  onReady(listener: () => void): void {
+    this.redis.on('ready', listener);
   }
 
   async close(): Promise<void> {

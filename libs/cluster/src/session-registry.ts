@@ -26,7 +26,10 @@ export interface NodeRecord {
 
 /** What a claim ended with: the record as it stands, and whether this claim made it so. */
 export interface ClaimResult {
+  /** The claimant owns the session now. */
   claimed: boolean;
+  /** It did not before this claim (a claim by the owner it already had changes nothing). */
+  changed: boolean;
   record: SessionRecord;
 }
 
@@ -64,6 +67,10 @@ export interface SessionRegistry {
   /** Takes an encoder slot of `nodeId` for a session if it has one free; atomic. */
   acquireSlot(nodeId: string, sessionId: string, capacity: number): Promise<boolean>;
   releaseSlot(nodeId: string, sessionId: string): Promise<void>;
+  /** A node stops: its heartbeat and slots go at once, so the others take its sessions over at the next request. */
+  leave(nodeId: string): Promise<void>;
+  /** Calls `listener` whenever the registry (re)connects: a restarted Redis is empty until the nodes write to it. */
+  onReady(listener: () => void): void;
   close(): Promise<void>;
 }
 

@@ -1,4 +1,4 @@
-import { TranscodeEvent, TranscodeEvents } from '@app/transcode';
+import { TranscodeEvent, TranscodeEvents, TranscodeSessionService } from '@app/transcode';
 import { ClusterModuleOptions } from './cluster.module-definition';
 import { SessionRecord, SessionRegistry } from './session-registry';
 import { StaleRecordCleanupJob } from './stale-record-cleanup.job';
@@ -17,11 +17,15 @@ const record = (id: string, owner: string, lastAccessAt: number): SessionRecord 
 });
 
 describe('StaleRecordCleanupJob', () => {
-  function run(records: SessionRecord[], removable: Set<string>, shared = true) {
+  function run(records: SessionRecord[], removable: Set<string>, shared = true, running = new Set<string>()) {
     const tried: string[] = [];
     const registry = {
       shared,
       list: async () => records,
+      release: async (id: string, owner: string) => {
+        tried.push(`release ${id} of ${owner}`);
+        return true;
+      },
       removeIfStale: async (id: string, cutoff: number) => {
         tried.push(id);
         expect(cutoff).toBe(NOW - 600_000);
@@ -31,13 +35,13 @@ describe('StaleRecordCleanupJob', () => {
     const events = new TranscodeEvents();
     const seen: TranscodeEvent[] = [];
     events.events$.subscribe((event) => seen.push(event));
-    return new StaleRecordCleanupJob(options, registry, events).run(NOW).then((removed) => ({ removed, tried, seen }));
+    const engine = { localSession: (id: string) => (running.has(id) ? {} : undefined) } as unknown as TranscodeSessionService;
+    return new StaleRecordCleanupJob(options, registry, events, engine).run(NOW).then((removed) => ({ removed, tried, seen }));
   }
 
   it('tries only other nodes’ records idle past the TTL, and counts only the removals it won', async () => {
     const { removed, tried, seen } = await run(
       [
-        record('own', 'me', 0),
         record('fresh', 'dead', NOW - 1000),
         record('stale-won', 'dead', NOW - 700_000),
         record('stale-lost', 'dead', NOW - 700_000),
@@ -47,6 +51,12 @@ describe('StaleRecordCleanupJob', () => {
     expect(tried).toEqual(['stale-won', 'stale-lost']);
     expect(removed).toBe(1);
     expect(seen).toEqual([{ type: 'session-removed', sessionId: 'stale-won', reason: 'stale' }]);
+  });
+
+  it('releases this node’s own stale records of sessions it no longer runs (it restarted), never of ones it runs', async () => {
+    const { removed, tried } = await run([record('lost', 'me', 0), record('running', 'me', 0)], new Set(), true, new Set(['running']));
+    expect(tried).toEqual(['release lost of me']);
+    expect(removed).toBe(1);
   });
 
   it('does nothing with the in-memory registry (one node cleans its own sessions)', async () => {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
-import { TranscodeEvents } from '@app/transcode';
+import { TranscodeEvents, TranscodeSessionService } from '@app/transcode';
 import { CLUSTER_MODULE_OPTIONS, ClusterModuleOptions } from './cluster.module-definition';
 import { SESSION_REGISTRY, SessionRegistry } from './session-registry';
 
@@ -18,6 +18,7 @@ export class StaleRecordCleanupJob {
     @Inject(CLUSTER_MODULE_OPTIONS) private readonly options: ClusterModuleOptions,
     @Inject(SESSION_REGISTRY) private readonly registry: SessionRegistry,
     private readonly events: TranscodeEvents,
+    private readonly engine: TranscodeSessionService,
   ) {}
 
   @Cron(CronExpression.EVERY_10_SECONDS, { name: 'cluster-stale-record-cleanup' })
@@ -27,7 +28,15 @@ export class StaleRecordCleanupJob {
     try {
       const cutoff = now - this.options.sessionTtlSeconds * 1000;
       for (const record of await this.registry.list()) {
-        if (record.owner === this.options.nodeId || record.lastAccessAt >= cutoff) continue;
+        if (record.lastAccessAt >= cutoff) continue;
+        // This node's own record of a session it no longer runs (it restarted): nobody else removes it.
+        if (record.owner === this.options.nodeId) {
+          if (!this.engine.localSession(record.id) && (await this.registry.release(record.id, record.owner))) {
+            removed += 1;
+            this.events.publish({ type: 'session-removed', sessionId: record.id, reason: 'stale' });
+          }
+          continue;
+        }
         if (await this.registry.removeIfStale(record.id, cutoff)) {
           removed += 1;
           this.logger.log(`removed the record of session ${record.id}: node ${record.owner} is gone and nobody watched it`);

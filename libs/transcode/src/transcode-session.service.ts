@@ -149,7 +149,8 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     if (existing) return existing;
     const timeline = await this.planRange(camera, start, end);
     if (!this.sessions.has(id)) await this.assertRoomForNewSession();
-    const session = this.sessions.get(id) ?? this.launch(id, camera, start, end, timeline, { firstSegment: false });
+    // Not limited by MAX_CONCURRENT_TRANSCODES: the session exists and its viewer is waiting (as a seek is never refused).
+    const session = this.sessions.get(id) ?? this.launch(id, camera, start, end, timeline, { firstSegment: false, admit: false });
     await session.ready;
     if (!session.alive) throw new SessionNotFoundException();
     return session;
@@ -161,9 +162,18 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     return session?.alive ? session : undefined;
   }
 
-  /** Sessions whose ffmpeg is encoding now (paused ones do not count): what this node's slots hold. */
+  /** Whether a new session of this id is being admitted here right now (planned, counted, given room). */
+  isAdmitting(sessionId: string): boolean {
+    return this.admitting.has(sessionId);
+  }
+
+  /**
+   * Sessions whose ffmpeg is encoding now (paused ones do not count), and those being admitted:
+   * what this node's encoder slots hold.
+   */
   encodingSessionIds(): string[] {
-    return [...this.sessions.values()].filter((session) => session.isEncoding).map((session) => session.id);
+    const encoding = [...this.sessions.values()].filter((session) => session.isEncoding).map((session) => session.id);
+    return [...new Set([...encoding, ...this.admitting.keys()])];
   }
 
   /** A live session, marked as just accessed; 404 when unknown or gone. */
@@ -476,9 +486,9 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     start: number,
     end: number,
     timeline: RecordingTimeline,
-    { firstSegment = true }: { firstSegment?: boolean } = {},
+    { firstSegment = true, admit = true }: { firstSegment?: boolean; admit?: boolean } = {},
   ): TranscodeSession {
-    if (this.encodingCount() >= this.options.maxConcurrentTranscodes) {
+    if (admit && this.encodingCount() >= this.options.maxConcurrentTranscodes) {
       this.events.publish({ type: 'session-rejected', reason: 'concurrency_limit' });
       throw new TooManyTranscodesException(this.options.maxConcurrentTranscodes);
     }
