@@ -46,6 +46,13 @@ describe('cluster on Redis (e2e, 3 built nodes)', () => {
     return count;
   }
 
+  /** ffmpeg processes of one session, on every node: more than one would be a duplicate. */
+  async function encodersOf(sessionId: string): Promise<number> {
+    let count = 0;
+    for (const node of nodes) count += (await ffmpegProcessesUsing(join(node.transcodeDir, sessionId))).length;
+    return count;
+  }
+
   async function fetchSegment(node: AppProcess, sessionId: string, index: number): Promise<{ status: number; path: string }> {
     const response = await fetch(`${node.baseUrl}/stream/transcode/${sessionId}/${segmentName(index)}`);
     const path = join(scratch, `${sessionId}-${index}-${Math.random().toString(36).slice(2)}.ts`);
@@ -187,6 +194,10 @@ describe('cluster on Redis (e2e, 3 built nodes)', () => {
     for (let index = 2; index < 8; index += 1) {
       expect((await fetchSegment(nodes[index % 3], created.body.sessionId, index)).status).toBe(200);
     }
-    expect(await clusterEncoders()).toBeLessThanOrEqual(1);
+    // Still one session on one node: no node took it over while Redis was empty.
+    expect(await encodersOf(created.body.sessionId)).toBeLessThanOrEqual(1);
+    const listed = [];
+    for (const node of nodes) listed.push(...(await getJson(`${node.baseUrl}/transcode/sessions`)).body.sessions);
+    expect(new Set(listed.filter((s) => s.sessionId === created.body.sessionId).map((s) => s.node)).size).toBe(1);
   });
 });
