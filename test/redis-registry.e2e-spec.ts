@@ -59,7 +59,7 @@ describe('Redis session registry (e2e, real Redis)', () => {
     expect((await clients[1].claim(record('s-owned', 'other'))).claimed).toBe(false);
     // The caller could not reach it: it counts as dead, and its heartbeat is dropped for everyone.
     expect((await clients[1].claim(record('s-owned', 'other'), 'alive')).claimed).toBe(true);
-    expect(await clients[2].isAlive('alive')).toBe(false);
+    expect(await clients[2].addressOf('alive')).toBeNull();
     // No heartbeat at all: dead.
     await clients[0].claim(record('s-ghost', 'ghost'));
     expect((await clients[3].claim(record('s-ghost', 'taker'))).claimed).toBe(true);
@@ -94,6 +94,6 @@ describe('Redis session registry (e2e, real Redis)', () => {
       encoding: 2,
     });
     await waitFor(async () => !(await clients[1].liveNodes()).some((node) => node.id === 'short-lived'), 5000, 200);
-    expect(await clients[1].isAlive('short-lived')).toBe(false);
+    expect(await clients[1].addressOf('short-lived')).toBeNull();
   });
 });

@@ -28,6 +28,8 @@ export class ClusterNodeService implements OnModuleInit, BeforeApplicationShutdo
   ) {}
 
   async onModuleInit(): Promise<void> {
+    // One node: nobody reads a heartbeat or a record; the engine is the whole truth.
+    if (!this.registry.shared) return;
     this.subscription = this.events.events$.subscribe((event) => {
       if (event.type === 'session-started') {
         const session = this.engine.localSession(event.sessionId);

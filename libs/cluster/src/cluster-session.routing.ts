@@ -7,6 +7,7 @@ import {
   SessionRouting,
   StreamFile,
   TooManyTranscodesException,
+  LocalSessionRouting,
   TranscodeEvents,
   TranscodeSessionService,
   routed,
@@ -52,6 +53,8 @@ export class ClusterSessionRouting implements SessionRouting {
     private readonly files: SessionFilesStore,
     private readonly peers: PeerNodeClient,
     private readonly events: TranscodeEvents,
+    /** One node (the in-memory registry): every request is this node's engine's. */
+    private readonly local: LocalSessionRouting,
   ) {}
 
   private get self(): string {
@@ -59,7 +62,7 @@ export class ClusterSessionRouting implements SessionRouting {
   }
 
   async open(camera: string, start: number, end: number, requester?: string): Promise<RoutedSession> {
-    if (!this.registry.shared) return routed(await this.engine.open(camera, start, end, requester));
+    if (!this.registry.shared) return this.local.open(camera, start, end, requester);
     this.engine.assertRange(start, end);
     const id = transcodeSessionId(camera, start, end);
     for (let round = 0; round < MAX_ROUTING_ROUNDS; round += 1) {
@@ -67,9 +70,8 @@ export class ClusterSessionRouting implements SessionRouting {
       if (this.engine.localSession(id) || this.engine.isAdmitting(id)) return routed(await this.engine.open(camera, start, end, requester));
       const current = await this.registryCall(() => this.registry.get(id));
       if (current && current.owner === this.self) return this.openHere(id, camera, start, end, requester);
-      if (current && (await this.registryCall(() => this.registry.isAlive(current.owner)))) {
-        const owner = await this.nodeUrl(current.owner);
-        if (!owner) continue;
+      const owner = current ? await this.addressOf(current.owner) : null;
+      if (current && owner) {
         try {
           const joined = await this.peers.open(owner, camera, start, end, requester);
           this.events.publish({ type: 'request-proxied', sessionId: id });
@@ -139,23 +141,18 @@ export class ClusterSessionRouting implements SessionRouting {
 
   async describe(sessionId: string): Promise<RoutedSession | null> {
     const local = this.engine.localSession(sessionId);
-    if (local) return routed(local);
-    if (!this.registry.shared) return null;
+    if (local || !this.registry.shared) return this.local.describe(sessionId);
     const record = await this.registry.get(sessionId).catch(() => null);
     return record ? { sessionId, camera: record.camera, durationSeconds: record.durationSeconds } : null;
   }
 
   async streamFile(sessionId: string, fileName: string, segmentQuery?: string): Promise<StreamFile> {
-    if (this.engine.localSession(sessionId) || !this.registry.shared) {
-      return serveLocalFile(this.engine, this.files, sessionId, fileName, segmentQuery);
-    }
+    if (this.engine.localSession(sessionId) || !this.registry.shared) return this.local.streamFile(sessionId, fileName, segmentQuery);
     for (let round = 0; round < MAX_ROUTING_ROUNDS; round += 1) {
       const record = await this.recordOrWaitABeat(sessionId);
       if (!record) throw new SessionNotFoundException();
       if (record.owner === this.self) return this.adoptAndServe(record, fileName, segmentQuery, false);
-      const alive = await this.registryCall(() => this.registry.isAlive(record.owner));
-      const owner = alive ? await this.nodeUrl(record.owner) : null;
-      if (alive && !owner) continue;
+      const owner = await this.addressOf(record.owner);
       if (owner) {
         try {
           const file = await this.peers.streamFile(owner, sessionId, fileName, segmentQuery);
@@ -178,10 +175,10 @@ export class ClusterSessionRouting implements SessionRouting {
   }
 
   async remove(sessionId: string): Promise<void> {
-    if (this.engine.localSession(sessionId) || !this.registry.shared) return this.engine.remove(sessionId);
+    if (this.engine.localSession(sessionId) || !this.registry.shared) return this.local.remove(sessionId);
     const record = await this.registryCall(() => this.registry.get(sessionId));
     if (!record) throw new SessionNotFoundException();
-    const owner = (await this.registryCall(() => this.registry.isAlive(record.owner))) ? await this.nodeUrl(record.owner) : null;
+    const owner = await this.addressOf(record.owner);
     if (owner) {
       try {
         return await this.peers.remove(owner, sessionId);
@@ -194,7 +191,7 @@ export class ClusterSessionRouting implements SessionRouting {
   }
 
   async list(): Promise<RoutedSessionSummary[]> {
-    if (!this.registry.shared) return this.engine.list().map(summarize);
+    if (!this.registry.shared) return this.local.list();
     const own = this.engine.list().map((session) => ({ ...summarize(session), node: this.self }));
     // Without the registry, this node's own sessions are still listed.
     const nodes = await this.registry.liveNodes().catch(() => [] as NodeRecord[]);
@@ -254,7 +251,7 @@ export class ClusterSessionRouting implements SessionRouting {
   private async diesWithinATimeout(nodeId: string): Promise<boolean> {
     const deadline = Date.now() + this.options.nodeTimeoutSeconds * 1000;
     while (Date.now() < deadline) {
-      if (!(await this.registryCall(() => this.registry.isAlive(nodeId)))) return true;
+      if (!(await this.addressOf(nodeId))) return true;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     return false;
@@ -272,8 +269,9 @@ export class ClusterSessionRouting implements SessionRouting {
     return [self, ...nodes];
   }
 
-  private async nodeUrl(nodeId: string): Promise<string | null> {
-    return (await this.registryCall(() => this.registry.liveNodes())).find((node) => node.id === nodeId)?.url ?? null;
+  /** Where a live node answers; null when it is dead. One registry read (this is on every proxied request). */
+  private addressOf(nodeId: string): Promise<string | null> {
+    return this.registryCall(() => this.registry.addressOf(nodeId));
   }
 
   /** A registry call whose failure (Redis away) is a 503 with Retry-After, not a 500. */

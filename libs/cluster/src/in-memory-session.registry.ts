@@ -56,8 +56,8 @@ export class InMemorySessionRegistry implements SessionRegistry {
     return this.node ? [{ ...this.node, encoding: this.slots.get(this.node.id)?.size ?? 0 }] : [];
   }
 
-  async isAlive(nodeId: string): Promise<boolean> {
-    return this.node?.id === nodeId;
+  async addressOf(nodeId: string): Promise<string | null> {
+    return this.node?.id === nodeId ? this.node.url : null;
   }
 
   async acquireSlot(nodeId: string, sessionId: string, capacity: number): Promise<boolean> {

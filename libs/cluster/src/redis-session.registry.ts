@@ -202,8 +202,9 @@ export class RedisSessionRegistry implements SessionRegistry {
     return nodes;
   }
 
-  async isAlive(nodeId: string): Promise<boolean> {
-    return (await this.redis.exists(nodeKey(nodeId))) === 1;
+  async addressOf(nodeId: string): Promise<string | null> {
+    // One read: the heartbeat hash exists only while the node beats.
+    return (await this.redis.hget(nodeKey(nodeId), 'url')) || null;
   }
 
   async acquireSlot(nodeId: string, sessionId: string, capacity: number): Promise<boolean> {

@@ -63,7 +63,8 @@ export interface SessionRegistry {
   /** Announces a node as alive for `ttlSeconds`, with the sessions whose encoders it runs (its slots). */
   heartbeat(node: Omit<NodeRecord, 'encoding'>, ttlSeconds: number, encodingSessionIds: readonly string[]): Promise<void>;
   liveNodes(): Promise<NodeRecord[]>;
-  isAlive(nodeId: string): Promise<boolean>;
+  /** A live node's address (NODE_URL); null when its heartbeat has expired (it is dead). */
+  addressOf(nodeId: string): Promise<string | null>;
   /** Takes an encoder slot of `nodeId` for a session if it has one free; atomic. */
   acquireSlot(nodeId: string, sessionId: string, capacity: number): Promise<boolean>;
   releaseSlot(nodeId: string, sessionId: string): Promise<void>;

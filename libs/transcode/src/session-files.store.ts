@@ -129,8 +129,7 @@ export class SessionFilesStore {
   async checkStorage(): Promise<{ freeBytes: number }> {
     await access(this.rootDir, constants.W_OK);
     await this.probeWrite();
-    const stats = await statfs(this.rootDir);
-    const freeBytes = Number(stats.bavail) * Number(stats.bsize);
+    const freeBytes = await this.freeBytes();
     if (freeBytes < MIN_FREE_BYTES) {
       throw new Error(`only ${Math.round(freeBytes / 1048576)} MiB free in ${this.rootDir}`);
     }

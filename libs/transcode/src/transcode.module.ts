@@ -54,6 +54,6 @@ import { TranscodeStreamController } from './transcode-stream.controller';
       }),
     },
   ],
-  exports: [TranscodeSessionService, TranscodeEvents, SessionFilesStore, SESSION_ROUTING],
+  exports: [TranscodeSessionService, TranscodeEvents, SessionFilesStore, LocalSessionRouting, SESSION_ROUTING],
 })
 export class TranscodeModule extends TranscodeConfigurableModule {}
