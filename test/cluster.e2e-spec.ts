@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BACK, FRONT, LONG, T0 } from './support/fixtures';
 import { decodeErrors } from './support/ffprobe';
+import { sample, scrapeMetrics } from './support/prometheus';
 import { RedisServer, startRedisServer } from './support/redis-server';
 import {
   AppProcess,
@@ -159,8 +160,8 @@ describe('cluster on Redis (e2e, 3 built nodes)', () => {
       expect(await decodeErrors(segment.path)).toBe('');
     }
     // One of the others took it over (and counted it); both proxied to the owner before.
-    const metrics = await Promise.all(others.map(async (node) => (await fetch(`${node.baseUrl}/metrics`)).text()));
-    const count = (name: string) => metrics.reduce((sum, text) => sum + Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? 0), 0);
+    const metrics = await Promise.all(others.map((node) => scrapeMetrics(node.baseUrl)));
+    const count = (name: string) => metrics.reduce((sum, text) => sum + sample(text, name), 0);
     expect(count('nvr_transcoder_sessions_taken_over_total')).toBe(1);
     expect(count('nvr_transcoder_proxied_requests_total')).toBeGreaterThan(0);
     // Replace the dead node so the next test has three.

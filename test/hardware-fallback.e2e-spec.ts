@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BACK, BROKEN, FRONT, T0 } from './support/fixtures';
 import { decodeErrors, probeStreams } from './support/ffprobe';
+import { sample, scrapeMetrics } from './support/prometheus';
 import { TestApp, getJson, rangeUrl, startTestApp } from './support/test-app';
 
 /**
@@ -54,8 +55,13 @@ describe('hardware encoder that fails to start (e2e)', () => {
   });
 
   it('starts the next sessions in software right away while the hardware is degraded', async () => {
+    const vaapiStarts = async () => sample(await scrapeMetrics(app.baseUrl), 'nvr_transcoder_ffmpeg_starts_total', 'encoder="h264_vaapi"');
+    const triedBefore = await vaapiStarts();
+    expect(triedBefore).toBeGreaterThan(0);
     const created = await getJson(`${app.baseUrl}${rangeUrl(BACK.camera, T0, T0 + 20)}`);
     expect(created.status).toBe(200);
+    // Not even one more try of the GPU (a try and a fallback would also end in libx264).
+    expect(await vaapiStarts()).toBe(triedBefore);
     const sessions = await getJson(`${app.baseUrl}/transcode/sessions`);
     const session = sessions.body.sessions.find((s: { sessionId: string }) => s.sessionId === created.body.sessionId);
     expect(session.videoEncoder).toBe('libx264');

@@ -1,12 +1,7 @@
 import { StaleSessionCleanupJob } from '../libs/transcode/src/stale-session-cleanup.job';
 import { BROKEN, FRONT, LONG, T0 } from './support/fixtures';
+import { sample } from './support/prometheus';
 import { TestApp, getJson, rangeUrl, startTestApp, waitFor } from './support/test-app';
-
-/** The value of one sample in Prometheus text format (0 when absent). */
-function sample(text: string, name: string, labels = ''): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels ? `{${labels}}` : ''} `));
-  return line ? Number(line.split(' ').at(-1)) : 0;
-}
 
 /** GET /metrics after real sessions: each metric moves with what it counts. */
 describe('Prometheus metrics (e2e)', () => {
