@@ -14,7 +14,8 @@ import { RecordingDurationIndex } from '../libs/recordings/src/recording-duratio
 import { planTimeline } from '../libs/recordings/src/recording-timeline';
 import { planEncoderInput } from '../libs/transcode/src/encoder-input';
 import { encodeClip, layoutRecordings } from '../scripts/lib/synthetic-recordings';
-import { freePort } from './lib/net';
+import { freePort } from '../test/support/net';
+import { startRedisServer } from '../test/support/redis-server';
 import { cpuSeconds, cpuSecondsWithChildren } from './lib/proc';
 import { startReference, stopReference, waitReferenceReady } from './lib/reference';
 
@@ -378,13 +379,11 @@ async function proxiedSegment(spanStart: number): Promise<void> {
     rows.push({ measure: 'proxied segment (cluster)', ours: 'skipped', reference: '—', ratio: '—', target: '—', note: 'redis-server is not installed' });
     return;
   }
-  const redisPort = await freePort();
-  const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  await sleep(500);
+  const redis = await startRedisServer();
   const node = async (id: string) => {
     const port = await freePort();
     return startService(
-      { REDIS_URL: `redis://127.0.0.1:${redisPort}`, NODE_ID: id, NODE_URL: `http://127.0.0.1:${port}`, CLUSTER_SECRET: 'bench', LOG_LEVEL: 'warn' },
+      { REDIS_URL: redis.url, NODE_ID: id, NODE_URL: `http://127.0.0.1:${port}`, CLUSTER_SECRET: 'bench', LOG_LEVEL: 'warn' },
       port,
     );
   };
@@ -423,7 +422,7 @@ async function proxiedSegment(spanStart: number): Promise<void> {
     });
   } finally {
     await Promise.all([a.stop(), b.stop()]);
-    redis.kill('SIGKILL');
+    await redis.stop();
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { connect } from 'node:net';
-import { freePort, waitFor } from './test-app';
+import { freePort, waitFor } from './net';
 
 export interface RedisServer {
   url: string;

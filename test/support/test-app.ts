@@ -13,6 +13,9 @@ import { join } from 'node:path';
 import { AppModule } from '../../apps/transcode-server/src/app.module';
 import { configureApp } from '../../apps/transcode-server/src/configure-app';
 import { RECORDINGS_DIR } from './fixtures';
+import { freePort, waitFor } from './net';
+
+export { freePort, waitFor } from './net';
 
 export const DIST_MAIN = join(__dirname, '..', '..', 'dist', 'apps', 'transcode-server', 'main.js');
 
@@ -126,28 +129,6 @@ export async function startAppProcess(env: Record<string, string> = {}, waitForL
     }, 20_000);
   }
   return handle;
-}
-
-export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-/** Polls `check` until it returns true, failing after `timeoutMs` (a deadline, not a fixed sleep). */
-export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, intervalMs = 100): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
 }
 
 /** pids of ffmpeg processes whose command line names `dir` (i.e. that write into it). */
