@@ -69,6 +69,11 @@ redis.call('SADD', KEYS[1], ARGV[1])
 return 1
 `;
 
+/** ARGV[1..6] of CLAIM and PUBLISH: the record's fields in the order both scripts read them. */
+function recordArgv(record: SessionRecord): string[] {
+  return [record.owner, record.camera, String(record.start), String(record.end), String(record.durationSeconds), String(record.lastAccessAt)];
+}
+
 interface ClusterCommands {
   nvrClaim(key: string, ...args: string[]): Promise<[number, string, number]>;
   nvrRelease(key: string, owner: string): Promise<number>;
@@ -110,18 +115,7 @@ export class RedisSessionRegistry implements SessionRegistry {
   }
 
   async claim(record: SessionRecord, unreachable = ''): Promise<ClaimResult> {
-    const [claimed, owner, changed] = await this.redis.nvrClaim(
-      sessionKey(record.id),
-      record.owner,
-      record.camera,
-      String(record.start),
-      String(record.end),
-      String(record.durationSeconds),
-      String(record.lastAccessAt),
-      unreachable,
-      `${PREFIX}node:`,
-      record.state,
-    );
+    const [claimed, owner, changed] = await this.redis.nvrClaim(sessionKey(record.id), ...recordArgv(record), unreachable, `${PREFIX}node:`, record.state);
     if (claimed === 1 && changed === 1) return { claimed: true, changed: true, record };
     const current = (await this.get(record.id)) ?? { ...record, owner };
     return { claimed: claimed === 1, changed: false, record: current };
@@ -131,16 +125,7 @@ export class RedisSessionRegistry implements SessionRegistry {
     if (records.length === 0) return [];
     const pipeline = this.redis.pipeline() as unknown as ClusterCommands & { exec(): Promise<[Error | null, unknown][] | null> };
     for (const record of records) {
-      void pipeline.nvrPublish(
-        sessionKey(record.id),
-        record.owner,
-        record.camera,
-        String(record.start),
-        String(record.end),
-        String(record.durationSeconds),
-        String(record.lastAccessAt),
-        record.state,
-      );
+      void pipeline.nvrPublish(sessionKey(record.id), ...recordArgv(record), record.state);
     }
     const results = (await pipeline.exec()) ?? [];
     return records.filter((record, index) => results[index]?.[1] !== undefined && results[index][1] !== record.owner).map((record) => record.id);
