@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FfmpegCommandBuilder, buildConcatList } from '../libs/ffmpeg/src';
 import { FilesystemRecordingSource } from '../libs/recordings/src/filesystem-recording.source';
-import { RecordingDurationIndex } from '../libs/recordings/src/recording-duration.index';
+import { RecordingHeaderIndex } from '../libs/recordings/src/recording-header.index';
 import { planTimeline } from '../libs/recordings/src/recording-timeline';
 import { planEncoderInput } from '../libs/transcode/src/encoder-input';
 import { encodeClip, layoutRecordings } from '../scripts/lib/synthetic-recordings';
@@ -143,7 +143,7 @@ async function remove(service: Service, sessionId: string): Promise<void> {
 /** The files of [start, start+seconds) as the reference would read them, in an ffconcat list. */
 async function concatListFor(camera: string, start: number, seconds: number, dir: string): Promise<string> {
   const options = { recordingsDir: RECORDINGS_DIR, ffprobePath: 'ffprobe' };
-  const source = new FilesystemRecordingSource(options, new RecordingDurationIndex(options, {} as never));
+  const source = new FilesystemRecordingSource(options, new RecordingHeaderIndex(options, {} as never));
   const timeline = planTimeline(await source.findRecordings(camera, start, start + seconds), start, start + seconds);
   const path = join(dir, `${camera}-${start}.ffconcat`);
   await writeFile(path, buildConcatList(planEncoderInput(timeline, 0).entries));
@@ -339,7 +339,8 @@ async function throughput(spanStart: number): Promise<void> {
   const out = join(scratch, 'out');
   await mkdir(out);
   const args = new FfmpegCommandBuilder().buildHlsTranscode({
-    input: { format: 'concat', path: list, protocols: ['file'] }, seekSeconds: 0, durationSeconds: seconds, outputDir: out, segmentDurationSeconds: SEGMENT_SECONDS,
+    input: { format: 'concat', path: list, protocols: ['file'] }, seekSeconds: 0, durationSeconds: seconds, outputDir: out,
+    keyframeTimes: Array.from({ length: segments - 1 }, (_, i) => (i + 1) * SEGMENT_SECONDS),
     maxHeight: 720, preset: 'ultrafast', segmentListFd: 1, progressFd: 2,
   });
   const t0 = performance.now();

@@ -15,7 +15,8 @@ const base: HlsTranscodeOptions = {
   seekSeconds: 12.5,
   durationSeconds: 60,
   outputDir: '/var/transcode/abc',
-  segmentDurationSeconds: 2,
+  // 2 s segments over the 60 s run: the ones after the first start at 2, 4, …, 58.
+  keyframeTimes: Array.from({ length: 29 }, (_, index) => 2 * (index + 1)),
   maxHeight: 720,
   preset: 'ultrafast',
   segmentListFd: 4,
@@ -29,9 +30,10 @@ function valueAfter(argv: readonly string[], flag: string): string | undefined {
   return argv[indices[0] + 1];
 }
 
-/** The -force_key_frames value for a first segment of `first` s and a grid of `step` s after it. */
-function keyframeExpr(first: string, step: string): string {
-  return `expr:gte(t,if(isnan(prev_forced_t),0,if(lt(prev_forced_t,${first}-0.001),${first},${first}+(trunc((prev_forced_t-${first})/${step}+0.001)+1)*${step})))`;
+/** `argv` without the -force_key_frames flag and its value (unchanged when it has none). */
+function withoutForcedKeyframes(argv: readonly string[]): string[] {
+  const k = argv.indexOf('-force_key_frames');
+  return k < 0 ? [...argv] : [...argv.slice(0, k), ...argv.slice(k + 2)];
 }
 
 /** Whether an ffmpeg binary with libx264 can be run here (the real-ffmpeg check is skipped otherwise). */
@@ -48,7 +50,7 @@ function ffmpegAvailable(): boolean {
 describe('FfmpegCommandBuilder', () => {
   const builder = new FfmpegCommandBuilder();
 
-  it('builds the exact argv for 2 s segments, 720p, no start number, no output offset, default prefix, no priming drop', () => {
+  it('builds the exact argv for 2 s segments (keyframes listed at 2 … 58), 720p, no start number, no output offset, default prefix, no priming drop', () => {
     expect(builder.buildHlsTranscode(base)).toEqual([
       '-hide_banner',
       '-nostdin',
@@ -74,6 +76,10 @@ describe('FfmpegCommandBuilder', () => {
       '0:a:0?',
       '-sn',
       '-dn',
+      '-fps_mode',
+      'vfr',
+      '-enc_time_base:v',
+      '1/90000',
       '-vf',
       "scale=w=-2:h='trunc(min(ih\\,720)/2)*2':flags=bilinear:out_range=tv,format=yuv420p",
       '-c:v',
@@ -91,7 +97,7 @@ describe('FfmpegCommandBuilder', () => {
       '-threads',
       '1',
       '-force_key_frames',
-      'expr:gte(t,if(isnan(prev_forced_t),0,if(lt(prev_forced_t,2-0.001),2,2+(trunc((prev_forced_t-2)/2+0.001)+1)*2)))',
+      '2,4,6,8,10,12,14,16,18,20,22,24,26,28,30,32,34,36,38,40,42,44,46,48,50,52,54,56,58',
       '-sc_threshold',
       '0',
       '-g',
@@ -121,55 +127,48 @@ describe('FfmpegCommandBuilder', () => {
   it.each([
     {
       name: '6 s segments, 480p, start number 7, veryfast',
-      options: { segmentDurationSeconds: 6, maxHeight: 480, startNumber: 7, preset: 'veryfast' },
-      keyframes: 'expr:gte(t,if(isnan(prev_forced_t),0,if(lt(prev_forced_t,6-0.001),6,6+(trunc((prev_forced_t-6)/6+0.001)+1)*6)))',
-      step: '6',
+      options: { keyframeTimes: [6, 12, 18], maxHeight: 480, startNumber: 7, preset: 'veryfast' },
+      keyframes: '6,12,18',
       height: 480,
       startNumber: '7',
       preset: 'veryfast',
     },
     {
       name: '6 s segments, odd max height 719 rounds down to 718, start number 0, medium',
-      options: { segmentDurationSeconds: 6, maxHeight: 719, startNumber: 0, preset: 'medium' },
-      keyframes: 'expr:gte(t,if(isnan(prev_forced_t),0,if(lt(prev_forced_t,6-0.001),6,6+(trunc((prev_forced_t-6)/6+0.001)+1)*6)))',
-      step: '6',
+      options: { keyframeTimes: [6, 12], maxHeight: 719, startNumber: 0, preset: 'medium' },
+      keyframes: '6,12',
       height: 718,
       startNumber: '0',
       preset: 'medium',
     },
     {
-      name: '2 s segments, 480p, start number 120, superfast',
-      options: { segmentDurationSeconds: 2, maxHeight: 480, startNumber: 120, preset: 'superfast' },
-      keyframes: 'expr:gte(t,if(isnan(prev_forced_t),0,if(lt(prev_forced_t,2-0.001),2,2+(trunc((prev_forced_t-2)/2+0.001)+1)*2)))',
-      step: '2',
+      name: '2 s segments after a 1 s first one, 480p, start number 120, superfast',
+      options: { keyframeTimes: [1, 3, 5, 7], maxHeight: 480, startNumber: 120, preset: 'superfast' },
+      keyframes: '1,3,5,7',
       height: 480,
       startNumber: '120',
       preset: 'superfast',
     },
     {
       name: 'fractional 2.5 s segments, 1080p, no start number',
-      options: { segmentDurationSeconds: 2.5, maxHeight: 1080 },
-      keyframes: 'expr:gte(t,if(isnan(prev_forced_t),0,if(lt(prev_forced_t,2.5-0.001),2.5,2.5+(trunc((prev_forced_t-2.5)/2.5+0.001)+1)*2.5)))',
-      step: '2.5',
+      options: { keyframeTimes: [2.5, 5, 7.5], maxHeight: 1080 },
+      keyframes: '2.5,5,7.5',
       height: 1080,
       startNumber: '0',
       preset: 'ultrafast',
     },
     {
       name: 'absurd max height 1 is clamped to 2',
-      options: { maxHeight: 1 },
-      keyframes: 'expr:gte(t,if(isnan(prev_forced_t),0,if(lt(prev_forced_t,2-0.001),2,2+(trunc((prev_forced_t-2)/2+0.001)+1)*2)))',
-      step: '2',
+      options: { keyframeTimes: [2], maxHeight: 1 },
+      keyframes: '2',
       height: 2,
       startNumber: '0',
       preset: 'ultrafast',
     },
-  ])('$name', ({ options, keyframes, step, height, startNumber, preset }) => {
+  ])('$name', ({ options, keyframes, height, startNumber, preset }) => {
     const argv = builder.buildHlsTranscode({ ...base, ...options });
     expect(valueAfter(argv, '-force_key_frames')).toBe(keyframes);
-    // Without firstSegmentSeconds the first segment has the segment length too: F = S.
-    expect(keyframes).toBe(keyframeExpr(step, step));
-    // The muxer cuts at every keyframe; the keyframe grid alone decides the segment length.
+    // The muxer cuts at every keyframe; the listed keyframes alone decide where segments start.
     expect(valueAfter(argv, '-segment_time')).toBe('0.001');
     expect(valueAfter(argv, '-vf')).toBe(
       `scale=w=-2:h='trunc(min(ih\\,${height})/2)*2':flags=bilinear:out_range=tv,format=yuv420p`,
@@ -185,55 +184,88 @@ describe('FfmpegCommandBuilder', () => {
   });
 
   it.each([
+    { name: '[1, 3, 5] (1 s first segment, then 2 s)', keyframeTimes: [1, 3, 5], keyframes: '1,3,5' },
+    { name: '[2] (one cut)', keyframeTimes: [2], keyframes: '2' },
+    { name: '[0.5, 1, 1.5] (sub-second segments)', keyframeTimes: [0.5, 1, 1.5], keyframes: '0.5,1,1.5' },
     {
-      name: 'F=1, S=2',
-      options: { firstSegmentSeconds: 1, segmentDurationSeconds: 2 },
-      keyframes: 'expr:gte(t,if(isnan(prev_forced_t),0,if(lt(prev_forced_t,1-0.001),1,1+(trunc((prev_forced_t-1)/2+0.001)+1)*2)))',
+      name: '[1.083333, 3.083333, 5.083333] (12 fps frame times, microsecond precision)',
+      keyframeTimes: [1.083333, 3.083333, 5.083333],
+      keyframes: '1.083333,3.083333,5.083333',
+    },
+    { name: '[0.995, 2.995] (a first segment that ends just short of 1 s)', keyframeTimes: [0.995, 2.995], keyframes: '0.995,2.995' },
+    {
+      name: '[1.0833334, 2.1666666] (rounded to the microsecond, not the millisecond)',
+      keyframeTimes: [1.0833334, 2.1666666],
+      keyframes: '1.083333,2.166667',
     },
     {
-      name: 'F=1, S=6',
-      options: { firstSegmentSeconds: 1, segmentDurationSeconds: 6 },
-      keyframes: 'expr:gte(t,if(isnan(prev_forced_t),0,if(lt(prev_forced_t,1-0.001),1,1+(trunc((prev_forced_t-1)/6+0.001)+1)*6)))',
+      name: '[2.0004, 4.0000006] (sub-millisecond parts kept, trailing zeros stripped)',
+      keyframeTimes: [2.0004, 4.0000006],
+      keyframes: '2.0004,4.000001',
     },
-    {
-      name: 'F=1, S=1',
-      options: { firstSegmentSeconds: 1, segmentDurationSeconds: 1 },
-      keyframes: 'expr:gte(t,if(isnan(prev_forced_t),0,if(lt(prev_forced_t,1-0.001),1,1+(trunc((prev_forced_t-1)/1+0.001)+1)*1)))',
-    },
-    {
-      name: 'F=1.05 (folded tail), S=2',
-      options: { firstSegmentSeconds: 1.05, segmentDurationSeconds: 2 },
-      keyframes: 'expr:gte(t,if(isnan(prev_forced_t),0,if(lt(prev_forced_t,1.05-0.001),1.05,1.05+(trunc((prev_forced_t-1.05)/2+0.001)+1)*2)))',
-    },
-    {
-      name: 'F=0.5, S=2.5 (ms precision: 0.50004 → 0.5)',
-      options: { firstSegmentSeconds: 0.50004, segmentDurationSeconds: 2.5 },
-      keyframes: 'expr:gte(t,if(isnan(prev_forced_t),0,if(lt(prev_forced_t,0.5-0.001),0.5,0.5+(trunc((prev_forced_t-0.5)/2.5+0.001)+1)*2.5)))',
-    },
-    {
-      name: 'F=S=2 explicitly, same as the default',
-      options: { firstSegmentSeconds: 2, segmentDurationSeconds: 2 },
-      keyframes: 'expr:gte(t,if(isnan(prev_forced_t),0,if(lt(prev_forced_t,2-0.001),2,2+(trunc((prev_forced_t-2)/2+0.001)+1)*2)))',
-    },
-  ])('firstSegmentSeconds $name → first keyframe at F, then on the S grid after it', ({ options, keyframes }) => {
-    const argv = builder.buildHlsTranscode({ ...base, ...options });
+    { name: '[0.066667, 21598.5] (first frame of 15 fps, long run)', keyframeTimes: [0.066667, 21598.5], keyframes: '0.066667,21598.5' },
+  ])('keyframeTimes $name → -force_key_frames $keyframes', ({ keyframeTimes, keyframes }) => {
+    const argv = builder.buildHlsTranscode({ ...base, keyframeTimes });
     expect(valueAfter(argv, '-force_key_frames')).toBe(keyframes);
-    expect(valueAfter(argv, '-segment_time')).toBe('0.001');
-    // Only the keyframe expression depends on it: the rest of the argv is unchanged.
-    const without = builder.buildHlsTranscode({ ...base, segmentDurationSeconds: options.segmentDurationSeconds });
-    expect(argv).toHaveLength(without.length);
+    // An explicit list of times: no expression, no exponent, one entry per listed time.
+    expect(keyframes).not.toMatch(/expr|[a-z]/i);
+    expect(keyframes.split(',')).toHaveLength(keyframeTimes.length);
+    // Right after the video encoder options and before the encoder's own keyframe options.
     const k = argv.indexOf('-force_key_frames');
-    expect([...argv.slice(0, k + 1), ...argv.slice(k + 2)]).toEqual([...without.slice(0, k + 1), ...without.slice(k + 2)]);
+    expect(argv.slice(k - 2, k + 4)).toEqual(['-threads', '1', '-force_key_frames', keyframes, '-sc_threshold', '0']);
+    expect(valueAfter(argv, '-segment_time')).toBe('0.001');
+    // Only the keyframe list depends on them: the rest of the argv is the one without keyframes.
+    const none = builder.buildHlsTranscode({ ...base, keyframeTimes: [] });
+    expect(argv).toHaveLength(none.length + 2);
+    expect(withoutForcedKeyframes(argv)).toEqual(none);
   });
 
-  it('defaults firstSegmentSeconds to the segment length', () => {
-    expect(builder.buildHlsTranscode({ ...base, segmentDurationSeconds: 6 })).toEqual(
-      builder.buildHlsTranscode({ ...base, segmentDurationSeconds: 6, firstSegmentSeconds: 6 }),
-    );
+  it('an empty keyframeTimes (a run of one segment) leaves -force_key_frames and its value out entirely', () => {
+    const argv = builder.buildHlsTranscode({ ...base, keyframeTimes: [] });
+    expect(argv).not.toContain('-force_key_frames');
+    expect(argv).toHaveLength(builder.buildHlsTranscode(base).length - 2);
+    // The video encoder options go straight on to the encoder's own keyframe options.
+    const threads = argv.indexOf('-threads');
+    expect(argv.slice(threads, threads + 6)).toEqual(['-threads', '1', '-sc_threshold', '0', '-g', '100000']);
+    // And nothing else changes.
+    expect(argv).toEqual(withoutForcedKeyframes(builder.buildHlsTranscode(base)));
   });
 
-  it('rejects a negative firstSegmentSeconds instead of passing it to ffmpeg', () => {
-    expect(() => builder.buildHlsTranscode({ ...base, firstSegmentSeconds: -1 })).toThrow(RangeError);
+  it.each([
+    { name: '[-1]', keyframeTimes: [-1] },
+    { name: '[1, -0.5, 3] (one negative among valid ones)', keyframeTimes: [1, -0.5, 3] },
+    { name: '[1, -0.000001] (negative by a microsecond)', keyframeTimes: [1, -0.000001] },
+    { name: '[1, NaN]', keyframeTimes: [1, Number.NaN] },
+    { name: '[Infinity]', keyframeTimes: [Number.POSITIVE_INFINITY] },
+  ])('rejects keyframeTimes $name instead of passing them to ffmpeg', ({ keyframeTimes }) => {
+    expect(() => builder.buildHlsTranscode({ ...base, keyframeTimes })).toThrow(RangeError);
+  });
+
+  it.each([
+    { name: 'an ffconcat list', input: base.input, seekSeconds: 12.5 },
+    { name: 'an HLS playlist', input: { format: 'hls' as const, path: '/t/run-1.m3u8', protocols: ['file', 'http', 'tcp'] }, seekSeconds: 0 },
+  ])('keeps source frame times (-fps_mode vfr, -enc_time_base:v 1/90000) right after the stream mapping, before -vf, for $name', ({ input, seekSeconds }) => {
+    const argv = builder.buildHlsTranscode({ ...base, input, seekSeconds });
+    const dn = argv.indexOf('-dn');
+    expect(argv.slice(dn - 5, dn + 7)).toEqual([
+      '-map',
+      '0:v:0',
+      '-map',
+      '0:a:0?',
+      '-sn',
+      '-dn',
+      '-fps_mode',
+      'vfr',
+      '-enc_time_base:v',
+      '1/90000',
+      '-vf',
+      valueAfter(argv, '-vf'),
+    ]);
+    expect(valueAfter(argv, '-fps_mode')).toBe('vfr');
+    expect(valueAfter(argv, '-enc_time_base:v')).toBe('1/90000');
+    // Never a constant-rate conversion.
+    expect(argv).not.toContain('-r');
+    expect(argv).not.toContain('-vsync');
   });
 
   it.each([
@@ -267,7 +299,7 @@ describe('FfmpegCommandBuilder', () => {
   });
 
   (ffmpegAvailable() ? it : it.skip)(
-    'real ffmpeg: the keyframe options with F=1, S=2 and -segment_time 0.001 cut a 10 s clip at 0, 1, 3, 5, 7, 9, 10',
+    'real ffmpeg: keyframeTimes [1, 3.04, 5.5] with -segment_time 0.001 cut a 10 s 15 fps clip at the first frame at or after each (0, 1, 3.0667, 5.5333, 10)',
     () => {
       const dir = mkdtempSync(join(tmpdir(), 'nvr-keyframes-'));
       try {
@@ -287,10 +319,12 @@ describe('FfmpegCommandBuilder', () => {
           'yuv420p',
           clip,
         ]);
-        const argv = builder.buildHlsTranscode({ ...base, firstSegmentSeconds: 1, segmentDurationSeconds: 2 });
-        // The builder's own video encoder and keyframe options: -c:v … -g 100000.
-        const encoder = argv.slice(argv.indexOf('-c:v'), argv.indexOf('-g') + 2);
-        expect(encoder).toContain('-force_key_frames');
+        const argv = builder.buildHlsTranscode({ ...base, keyframeTimes: [1, 3.04, 5.5] });
+        // The builder's own frame timing, scale filter, video encoder and keyframe options:
+        // -fps_mode … -g 100000.
+        const encoder = argv.slice(argv.indexOf('-fps_mode'), argv.indexOf('-g') + 2);
+        expect(valueAfter(encoder, '-force_key_frames')).toBe('1,3.04,5.5');
+        expect(encoder).toContain('-enc_time_base:v');
         const list = join(dir, 'list.csv');
         execFileSync('ffmpeg', [
           ...quiet,
@@ -315,7 +349,11 @@ describe('FfmpegCommandBuilder', () => {
           .split('\n')
           .map((line) => line.split(','));
         const boundaries = [...rows.map((row) => Number(row[1])), Number(rows[rows.length - 1][2])];
-        expect(boundaries.map((b) => Math.round(b * 1000) / 1000)).toEqual([0, 1, 3, 5, 7, 9, 10]);
+        // At 15 fps the frames are at n/15 s: 1 s is frame 15 itself, the first frame at or after
+        // 3.04 s is frame 46 (3.0667 s) and after 5.5 s frame 83 (5.5333 s). No other cuts: x264's
+        // own keyframes are out of reach.
+        expect(boundaries.map((b) => Math.round(b * 10000) / 10000)).toEqual([0, 1, 3.0667, 5.5333, 10]);
+        expect(boundaries.slice(1, 4).map((b) => Math.round(b * 15))).toEqual([15, 46, 83]);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -372,10 +410,14 @@ describe('FfmpegCommandBuilder', () => {
     expect(argv).not.toContain('-ss');
   });
 
-  it('formats the input offset and duration with millisecond precision', () => {
-    const argv = builder.buildHlsTranscode({ ...base, seekSeconds: 3.14159, durationSeconds: 7200.0004 });
-    expect(valueAfter(argv, '-ss')).toBe('3.142');
-    expect(valueAfter(argv, '-t')).toBe('7200');
+  it.each([
+    { seekSeconds: 3.14159, durationSeconds: 7200.0004, ss: '3.14159', t: '7200.0004' },
+    { seekSeconds: 3.1415926, durationSeconds: 7200.0000004, ss: '3.141593', t: '7200' },
+    { seekSeconds: 0.995, durationSeconds: 1.083333, ss: '0.995', t: '1.083333' },
+  ])('formats the input offset $seekSeconds and duration $durationSeconds with microsecond precision (-ss $ss, -t $t)', ({ seekSeconds, durationSeconds, ss, t }) => {
+    const argv = builder.buildHlsTranscode({ ...base, seekSeconds, durationSeconds });
+    expect(valueAfter(argv, '-ss')).toBe(ss);
+    expect(valueAfter(argv, '-t')).toBe(t);
   });
 
   it('rejects a negative input offset instead of passing it to ffmpeg', () => {
@@ -413,7 +455,8 @@ describe('FfmpegCommandBuilder', () => {
     { name: '0', outputOffsetSeconds: 0, expected: undefined, outcome: 'no -output_ts_offset' },
     { name: '20', outputOffsetSeconds: 20, expected: '20', outcome: '-output_ts_offset 20' },
     { name: '7.5', outputOffsetSeconds: 7.5, expected: '7.5', outcome: '-output_ts_offset 7.5' },
-    { name: '3.14159', outputOffsetSeconds: 3.14159, expected: '3.142', outcome: '-output_ts_offset 3.142 (ms precision)' },
+    { name: '3.14159', outputOffsetSeconds: 3.14159, expected: '3.14159', outcome: '-output_ts_offset 3.14159 (microsecond precision)' },
+    { name: '19.0833334', outputOffsetSeconds: 19.0833334, expected: '19.083333', outcome: '-output_ts_offset 19.083333 (rounded to the microsecond)' },
     { name: '21598', outputOffsetSeconds: 21598, expected: '21598', outcome: '-output_ts_offset 21598' },
   ])('output offset $name → $outcome', ({ outputOffsetSeconds, expected }) => {
     const argv = builder.buildHlsTranscode({ ...base, outputOffsetSeconds });
@@ -453,12 +496,12 @@ describe('FfmpegCommandBuilder', () => {
     expect(DEFAULT_SEGMENT_PREFIX).toBe('seg_');
   });
 
-  it('a run starting at segment 10 of 2 s segments (after a 1 s first one) numbers files from 10, offsets timestamps by 19 s, drops audio priming', () => {
-    // Segment 10 starts at 1 + 9 × 2 = 19 s and is a full 2 s long.
+  it('a run starting at segment 10 of 2 s segments (after a 1 s first one) numbers files from 10, offsets timestamps by 19 s, lists keyframes from its own start, drops audio priming', () => {
+    // Segment 10 starts at 1 + 9 × 2 = 19 s; the ones after it at 21, 23, …, 59 s, i.e. 2, 4, …, 40 s
+    // from the run's start.
     const argv = builder.buildHlsTranscode({
       ...base,
-      segmentDurationSeconds: 2,
-      firstSegmentSeconds: 2,
+      keyframeTimes: Array.from({ length: 20 }, (_, index) => 2 * (index + 1)),
       seekSeconds: 19,
       durationSeconds: 41,
       startNumber: 10,
@@ -471,9 +514,7 @@ describe('FfmpegCommandBuilder', () => {
     expect(valueAfter(argv, '-ss')).toBe('19');
     expect(valueAfter(argv, '-t')).toBe('41');
     expect(valueAfter(argv, '-segment_time')).toBe('0.001');
-    expect(valueAfter(argv, '-force_key_frames')).toBe(
-      'expr:gte(t,if(isnan(prev_forced_t),0,if(lt(prev_forced_t,2-0.001),2,2+(trunc((prev_forced_t-2)/2+0.001)+1)*2)))',
-    );
+    expect(valueAfter(argv, '-force_key_frames')).toBe('2,4,6,8,10,12,14,16,18,20,22,24,26,28,30,32,34,36,38,40');
     expect(valueAfter(argv, '-bsf:a')).toBe('noise=drop=eq(n\\,0)');
     expect(argv[argv.length - 1]).toBe('/var/transcode/abc/r2_%05d.ts');
   });
@@ -488,14 +529,22 @@ describe('formatSeconds', () => {
     [0, '0'],
     [1.5, '1.5'],
     [2, '2'],
-    [2.0004, '2'],
-    [10.123456, '10.123'],
-    [10.1236, '10.124'],
+    [2.0004, '2.0004'],
+    [10.123456, '10.123456'],
+    [10.1236, '10.1236'],
+    [10.1234564, '10.123456'],
+    [10.1234567, '10.123457'],
+    [1.083333, '1.083333'],
+    [0.995, '0.995'],
+    [3.14159, '3.14159'],
     [60, '60'],
     [100, '100'],
     [0.25, '0.25'],
-    [0.0001, '0'],
+    [0.0001, '0.0001'],
+    [0.000001, '0.000001'],
+    [0.0000004, '0'],
     [21600, '21600'],
+    [21600.000001, '21600.000001'],
     [1e-7, '0'],
   ])('%p → %p', (seconds, expected) => {
     expect(formatSeconds(seconds)).toBe(expected);
@@ -506,7 +555,7 @@ describe('formatSeconds', () => {
     expect(formatSeconds(123456789.5)).toBe('123456789.5');
   });
 
-  it.each([-1, -0.001, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])('throws on %p', (value) => {
+  it.each([-1, -0.001, -0.000001, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])('throws on %p', (value) => {
     expect(() => formatSeconds(value)).toThrow(RangeError);
   });
 });

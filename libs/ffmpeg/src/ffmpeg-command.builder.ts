@@ -23,10 +23,11 @@ export interface HlsTranscodeOptions {
   durationSeconds: number;
   /** Directory that receives the segment files. */
   outputDir: string;
-  /** Target segment length; keyframes are forced on this grid so segments really have it. */
-  segmentDurationSeconds: number;
-  /** Length of the run's first segment, when it differs (the grid then continues from its end). */
-  firstSegmentSeconds?: number;
+  /**
+   * Where the segments after the run's first one begin, seconds from the run's start (ascending):
+   * a keyframe is forced at the first frame at or after each, and the segment muxer cuts there.
+   */
+  keyframeTimes: readonly number[];
   /** Output is scaled down to at most this height, never up. */
   maxHeight: number;
   /** x264 preset. */
@@ -85,6 +86,7 @@ export class FfmpegCommandBuilder {
       ...this.decoderOptions(),
       ...this.inputOptions(options),
       ...this.streamMapping(),
+      ...this.frameTimingOptions(),
       ...this.videoFilterOptions(options),
       ...this.videoEncoderOptions(options),
       ...this.keyframeOptions(options),
@@ -148,6 +150,16 @@ export class FfmpegCommandBuilder {
   protected streamMapping(): string[] {
     // The "?" makes audio optional: cameras without a microphone still transcode.
     return ['-map', '0:v:0', '-map', '0:a:0?', '-sn', '-dn'];
+  }
+
+  /**
+   * Frames keep their source times: a camera's odd or jittery frame rate is neither resampled to
+   * a constant rate (which would drop and duplicate frames, and move them off the times the plan
+   * was made from) nor rounded to a 1/fps time base. Only a frame that would repeat the previous
+   * one's time (recordings that overlap by a frame) is dropped.
+   */
+  protected frameTimingOptions(): string[] {
+    return ['-fps_mode', 'vfr', '-enc_time_base:v', '1/90000'];
   }
 
   protected videoFilterOptions(options: HlsTranscodeOptions): string[] {
@@ -238,19 +250,13 @@ export class FfmpegCommandBuilder {
 }
 
 /**
- * The -force_key_frames option: a keyframe on every segment boundary (the first at the run's
- * first-segment length, then every segment length), so each segment has its planned length
- * (without it, segments follow the encoder's GOP: 16.7 s at 15 fps with x264). The next
- * boundary is counted from the last forced keyframe, not from how many there were: after a
- * hole in the timestamps, `gte(t,n_forced*S)` would force every frame until it caught up.
+ * The -force_key_frames option: a keyframe at each planned segment start after the run's first
+ * (the first frame is always one), so each segment has its planned frames. The times are an
+ * explicit list, as the plan follows the source's frame times rather than a fixed grid.
  */
 export function forcedKeyframeOptions(options: HlsTranscodeOptions): string[] {
-  const step = formatSeconds(options.segmentDurationSeconds);
-  const first = formatSeconds(options.firstSegmentSeconds ?? options.segmentDurationSeconds);
-  return [
-    '-force_key_frames',
-    `expr:gte(t,if(isnan(prev_forced_t),0,if(lt(prev_forced_t,${first}-0.001),${first},${first}+(trunc((prev_forced_t-${first})/${step}+0.001)+1)*${step})))`,
-  ];
+  if (options.keyframeTimes.length === 0) return [];
+  return ['-force_key_frames', options.keyframeTimes.map((time) => formatSeconds(time)).join(',')];
 }
 
 /**
@@ -262,10 +268,13 @@ export function outputHeightExpression(maxHeight: number): string {
   return `trunc(min(ih\\,${height})/2)*2`;
 }
 
-/** Seconds as ffmpeg reads them: plain decimal, millisecond precision, no exponent. */
+/**
+ * Seconds as ffmpeg reads them: plain decimal, microsecond precision (ffmpeg's own), no
+ * exponent. Offsets and cuts sit between frames whose times are not whole milliseconds.
+ */
 export function formatSeconds(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) {
     throw new RangeError(`not a valid ffmpeg duration: ${seconds}`);
   }
-  return (Math.round(seconds * 1000) / 1000).toFixed(3).replace(/\.?0+$/, '') || '0';
+  return seconds.toFixed(6).replace(/\.?0+$/, '') || '0';
 }

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { FfmpegProcessSupervisor } from '@app/ffmpeg';
 import { FilesystemRecordingSource } from './filesystem-recording.source';
 import { recordingRelativePath } from './frigate-recordings-layout';
-import { RecordingDurationIndex } from './recording-duration.index';
+import { RecordingHeaderIndex } from './recording-header.index';
 
 const T0 = 1_700_000_000 - (1_700_000_000 % 3600); // on an hour boundary
 const SIX_HOURS = 6 * 3600;
@@ -43,7 +43,7 @@ describe('FilesystemRecordingSource', () => {
     runs = 0;
     const supervisor = { run: async () => ((runs += 1), { code: 1, signal: null, stderrTail: [], stdout: [] }) };
     const options = { recordingsDir: join(root, 'recordings'), ffprobePath: 'ffprobe' };
-    const index = new RecordingDurationIndex(options, supervisor as unknown as FfmpegProcessSupervisor);
+    const index = new RecordingHeaderIndex(options, supervisor as unknown as FfmpegProcessSupervisor);
     source = new FilesystemRecordingSource(options, index);
   });
 

@@ -4,7 +4,7 @@ import { access, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { isValidCameraName } from './camera-name';
 import { DATE_DIR_REGEX, HOUR_DIR_REGEX, hourFolder, recordingStartTime } from './frigate-recordings-layout';
-import { RecordingDurationIndex } from './recording-duration.index';
+import { RecordingHeaderIndex, attachMedia } from './recording-header.index';
 import { RecordedPeriod, RecordingFile, RecordingSource } from './recording-source.interface';
 import { RECORDINGS_MODULE_OPTIONS, RecordingsModuleOptions } from './recordings.module-definition';
 
@@ -18,7 +18,7 @@ export class FilesystemRecordingSource implements RecordingSource {
 
   constructor(
     @Inject(RECORDINGS_MODULE_OPTIONS) private readonly options: RecordingsModuleOptions,
-    private readonly durations: RecordingDurationIndex,
+    private readonly durations: RecordingHeaderIndex,
   ) {}
 
   listCameras(): Promise<string[]> {
@@ -56,6 +56,10 @@ export class FilesystemRecordingSource implements RecordingSource {
   /** The files themselves: each covers its start plus its duration. */
   findRecordedPeriods(camera: string, after: number, before: number): Promise<RecordedPeriod[]> {
     return this.findRecordings(camera, after, before);
+  }
+
+  withMedia(files: readonly RecordingFile[]): Promise<RecordingFile[]> {
+    return attachMedia(this.durations, files);
   }
 
   async checkReadable(): Promise<void> {

@@ -5,6 +5,7 @@ import { InvalidSettingError } from '@app/common';
 import { isValidCameraName } from './camera-name';
 import { RecordedPeriod, RecordingFile, RecordingSource } from './recording-source.interface';
 import type { RecordingsModuleOptions } from './recordings.module-definition';
+import { RecordingHeaderIndex, attachMedia } from './recording-header.index';
 
 /** Where Frigate's container keeps its media; the paths in its database start with it. */
 export const FRIGATE_CONTAINER_MEDIA = '/media/frigate';
@@ -29,7 +30,10 @@ export class FrigateDbRecordingSource implements RecordingSource, OnModuleInit {
     probe: Database.Statement<[], unknown>;
   } | null = null;
 
-  constructor(private readonly options: RecordingsModuleOptions) {
+  constructor(
+    private readonly options: RecordingsModuleOptions,
+    private readonly headers?: RecordingHeaderIndex,
+  ) {
     this.mediaRoot = resolve(options.frigateMediaRoot ?? FRIGATE_CONTAINER_MEDIA);
   }
 
@@ -74,6 +78,11 @@ export class FrigateDbRecordingSource implements RecordingSource, OnModuleInit {
   /** The rows themselves: each covers its start plus its duration. */
   findRecordedPeriods(camera: string, after: number, before: number): Promise<RecordedPeriod[]> {
     return this.findRecordings(camera, after, before);
+  }
+
+  /** Frigate's database has no frame times: they come from the files' headers, as for the folder source. */
+  async withMedia(files: readonly RecordingFile[]): Promise<RecordingFile[]> {
+    return this.headers ? attachMedia(this.headers, files) : [...files];
   }
 
   async checkReadable(): Promise<void> {

@@ -78,6 +78,11 @@ export class FrigateVodRecordingSource implements RecordingSource {
       .sort((a, b) => a.startTime - b.startTime);
   }
 
+  /** Upstream segments are not read ahead: their frame times stay unknown, and the plan nominal. */
+  async withMedia(files: readonly RecordingFile[]): Promise<RecordingFile[]> {
+    return [...files];
+  }
+
   async checkReadable(): Promise<void> {
     try {
       if ((await this.fetchText(`${this.apiUrl}/version`, 'version')) === null) throw new Error('HTTP 404');

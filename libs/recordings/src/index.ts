@@ -6,6 +6,8 @@ export * from './recording-timeline';
 export * from './camera-name';
 export * from './frigate-recordings-layout';
 export * from './mp4-header.reader';
+export * from './mp4-track.parser';
+export * from './recording-header.index';
 export * from './recording-coverage';
 export * from './cameras.controller';
 export * from './frigate-db-recording.source';

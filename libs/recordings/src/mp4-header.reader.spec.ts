@@ -86,12 +86,12 @@ describe('readMp4Info', () => {
 
   it('reads a moov that comes before mdat (faststart)', async () => {
     const path = await fileOf(ftyp, box('moov', mvhdV0(1000, 10_000), trak('vide'), trak('soun')), mdat(4096));
-    await expect(readMp4Info(path)).resolves.toEqual({ durationSeconds: 10, hasVideo: true, hasAudio: true });
+    await expect(readMp4Info(path)).resolves.toMatchObject({ durationSeconds: 10, hasVideo: true, hasAudio: true });
   });
 
   it('reads a moov that comes after an mdat larger than the first 64 KiB read', async () => {
     const path = await fileOf(ftyp, mdat(300 * 1024), box('moov', mvhdV0(90_000, 90_000 * 5.5), trak('vide')));
-    await expect(readMp4Info(path)).resolves.toEqual({ durationSeconds: 5.5, hasVideo: true, hasAudio: false });
+    await expect(readMp4Info(path)).resolves.toMatchObject({ durationSeconds: 5.5, hasVideo: true, hasAudio: false });
   });
 
   it('reads a moov that starts inside the first 64 KiB but ends beyond it', async () => {
@@ -99,13 +99,13 @@ describe('readMp4Info', () => {
     // The moov header sits 16 bytes before the 64 KiB boundary.
     const padding = 64 * 1024 - 16 - ftyp.length - 8;
     const path = await fileOf(ftyp, mdat(padding), moov);
-    await expect(readMp4Info(path)).resolves.toEqual({ durationSeconds: 7.25, hasVideo: true, hasAudio: true });
+    await expect(readMp4Info(path)).resolves.toMatchObject({ durationSeconds: 7.25, hasVideo: true, hasAudio: true });
   });
 
   it('reads a 64-bit duration from mvhd version 1', async () => {
     // 4.5e9 ticks does not fit in 32 bits.
     const path = await fileOf(ftyp, box('moov', mvhdV1(90_000, 4_500_000_000), trak('vide')), mdat(16));
-    await expect(readMp4Info(path)).resolves.toEqual({ durationSeconds: 50_000, hasVideo: true, hasAudio: false });
+    await expect(readMp4Info(path)).resolves.toMatchObject({ durationSeconds: 50_000, hasVideo: true, hasAudio: false });
   });
 
   it.each([
@@ -117,7 +117,7 @@ describe('readMp4Info', () => {
     { tracks: [] as const, hasVideo: false, hasAudio: false },
   ])('detects tracks $tracks → video $hasVideo, audio $hasAudio', async ({ tracks, hasVideo, hasAudio }) => {
     const path = await fileOf(ftyp, box('moov', mvhdV0(1000, 2_000), ...tracks.map((t) => trak(t))), mdat(16));
-    await expect(readMp4Info(path)).resolves.toEqual({ durationSeconds: 2, hasVideo, hasAudio });
+    await expect(readMp4Info(path)).resolves.toMatchObject({ durationSeconds: 2, hasVideo, hasAudio });
   });
 
   it.each([0, 1] as const)('takes the duration of a fragmented MP4 from mvex/mehd version %p', async (version) => {
@@ -128,7 +128,7 @@ describe('readMp4Info', () => {
       box('mvex', mehd(version, 12_345), fullBox('trex', 0, Buffer.alloc(20))),
     );
     const path = await fileOf(ftyp, moov, box('moof', Buffer.alloc(32)), mdat(128));
-    await expect(readMp4Info(path)).resolves.toEqual({ durationSeconds: 12.345, hasVideo: true, hasAudio: false });
+    await expect(readMp4Info(path)).resolves.toMatchObject({ durationSeconds: 12.345, hasVideo: true, hasAudio: false });
   });
 
   it('prefers the mvhd duration when it is set, even with an mehd', async () => {
@@ -144,12 +144,12 @@ describe('readMp4Info', () => {
 
   it('reads boxes with a 64-bit largesize header (size=1)', async () => {
     const path = await fileOf(ftyp, largeBox('mdat', Buffer.alloc(100 * 1024)), largeBox('moov', mvhdV0(600, 1_800), trak('soun')));
-    await expect(readMp4Info(path)).resolves.toEqual({ durationSeconds: 3, hasVideo: false, hasAudio: true });
+    await expect(readMp4Info(path)).resolves.toMatchObject({ durationSeconds: 3, hasVideo: false, hasAudio: true });
   });
 
   it('reads a last box whose size is 0 (it runs to the end of the file)', async () => {
     const path = await fileOf(ftyp, mdat(32), boxToEnd('moov', mvhdV0(1000, 1_500), trak('vide')));
-    await expect(readMp4Info(path)).resolves.toEqual({ durationSeconds: 1.5, hasVideo: true, hasAudio: false });
+    await expect(readMp4Info(path)).resolves.toMatchObject({ durationSeconds: 1.5, hasVideo: true, hasAudio: false });
   });
 
   it('returns null for a file still being written (moov not there yet)', async () => {

@@ -1,10 +1,14 @@
 import { open } from 'node:fs/promises';
+import { Mp4Track, childBoxes, parseTrack } from './mp4-track.parser';
 
 /** What the MP4 header says about a file. */
 export interface Mp4Info {
   durationSeconds: number;
   hasVideo: boolean;
   hasAudio: boolean;
+  /** The first video and audio tracks (what ffmpeg maps), with their formats and frame times. */
+  video?: Mp4Track;
+  audio?: Mp4Track;
 }
 
 /** The moov box of a camera recording is a few KiB; anything far larger is not a recording. */
@@ -34,7 +38,7 @@ export async function readMp4Info(path: string): Promise<Mp4Info | null> {
           offset + box.size <= head.length
             ? head.subarray(offset + box.headerSize, offset + box.size)
             : (await readAt(file, offset, box.size, size)).subarray(box.headerSize);
-        return parseMoov(moov);
+        return parseMoov(moov, size);
       }
       offset += box.size;
     }
@@ -78,23 +82,16 @@ function parseBoxHeader(buffer: Buffer, remaining: number): BoxHeader | null {
   return { type, size, headerSize };
 }
 
-function* children(payload: Buffer): Generator<{ type: string; body: Buffer }> {
-  let offset = 0;
-  while (offset + 8 <= payload.length) {
-    const box = parseBoxHeader(payload.subarray(offset), payload.length - offset);
-    if (!box) return;
-    yield { type: box.type, body: payload.subarray(offset + box.headerSize, offset + box.size) };
-    offset += box.size;
-  }
-}
-
-function parseMoov(moov: Buffer): Mp4Info | null {
+/** Pure: the file's duration and tracks from its `moov` payload (`fileSize` bounds its samples). */
+export function parseMoov(moov: Buffer, fileSize = Infinity): Mp4Info | null {
   let durationSeconds: number | null = null;
   let fragmentDurationSeconds: number | null = null;
   let timescale = 0;
   let hasVideo = false;
   let hasAudio = false;
-  for (const box of children(moov)) {
+  let video: Mp4Track | undefined;
+  let audio: Mp4Track | undefined;
+  for (const box of childBoxes(moov)) {
     if (box.type === 'mvhd') {
       const parsed = parseMvhd(box.body);
       if (parsed) {
@@ -105,9 +102,13 @@ function parseMoov(moov: Buffer): Mp4Info | null {
       const handler = trackHandler(box.body);
       hasVideo ||= handler === 'vide';
       hasAudio ||= handler === 'soun';
+      // mvhd comes before the tracks in every file ffmpeg or a camera writes.
+      const track = parseTrack(box.body, timescale, fileSize);
+      if (track?.kind === 'video' && !video) video = track;
+      if (track?.kind === 'audio' && !audio) audio = track;
     } else if (box.type === 'mvex') {
       // Fragmented MP4: mvhd's duration is usually 0 and mehd holds the real one.
-      for (const inner of children(box.body)) {
+      for (const inner of childBoxes(box.body)) {
         if (inner.type === 'mehd' && inner.body.length >= 8 && timescale > 0) {
           const version = inner.body.readUInt8(0);
           const value =
@@ -121,7 +122,7 @@ function parseMoov(moov: Buffer): Mp4Info | null {
   }
   const duration = durationSeconds && durationSeconds > 0 ? durationSeconds : fragmentDurationSeconds;
   if (!duration || !Number.isFinite(duration) || duration <= 0) return null;
-  return { durationSeconds: duration, hasVideo, hasAudio };
+  return { durationSeconds: duration, hasVideo, hasAudio, ...(video ? { video } : {}), ...(audio ? { audio } : {}) };
 }
 
 function parseMvhd(body: Buffer): { timescale: number; duration: number } | null {
@@ -137,9 +138,9 @@ function parseMvhd(body: Buffer): { timescale: number; duration: number } | null
 }
 
 function trackHandler(trak: Buffer): string | null {
-  for (const box of children(trak)) {
+  for (const box of childBoxes(trak)) {
     if (box.type !== 'mdia') continue;
-    for (const inner of children(box.body)) {
+    for (const inner of childBoxes(box.body)) {
       if (inner.type === 'hdlr' && inner.body.length >= 12) {
         return inner.body.toString('latin1', 8, 12);
       }

@@ -1,3 +1,11 @@
+import type { Mp4Track } from './mp4-track.parser';
+
+/** What a recording's header says about its first video and audio tracks (frame times included). */
+export interface RecordingMedia {
+  video?: Mp4Track;
+  audio?: Mp4Track;
+}
+
 /** One recording file of one camera (or, from an upstream HLS source, one segment of its stream). */
 export interface RecordingFile {
   camera: string;
@@ -8,6 +16,8 @@ export interface RecordingFile {
   /** Wall-clock start, epoch seconds (UTC). */
   startTime: number;
   durationSeconds: number;
+  /** Its tracks and frame times, where its header was read (local files). */
+  media?: RecordingMedia;
 }
 
 /** A stretch of time a camera has recorded. */
@@ -27,6 +37,12 @@ export interface RecordingSource {
    * by start (a source whose recordings carry their wall-clock times returns them).
    */
   findRecordedPeriods(camera: string, after: number, before: number): Promise<RecordedPeriod[]>;
+  /**
+   * The files with their tracks and frame times (`media`) where this source can read their
+   * headers: what a range about to be played is planned from. Files it cannot describe are
+   * returned as they are.
+   */
+  withMedia(files: readonly RecordingFile[]): Promise<RecordingFile[]>;
   /** Throws with a readable message when the source cannot be read. */
   checkReadable(): Promise<void>;
 }

@@ -49,21 +49,22 @@ describe('planTimeline', () => {
     expect(timeline.durationSeconds).toBe(timeline.pieces.reduce((sum, p) => sum + p.durationSeconds, 0));
   });
 
-  it('cuts an overlapping file where the next one begins, so no moment plays twice', () => {
-    // a runs 0-62 but b already starts at 60.
+  it("plays an overlapping file whole before the next one, as Frigate's VOD mapping does", () => {
+    // a runs 0-62 but b already starts at 60 (whole-second names, or a restarted recorder).
     const timeline = planTimeline([file('a', 0, 62), file('b', 60, 60)], T, T + 120);
     expect(timeline.pieces.map((p) => [p.path, p.inpointSeconds, p.durationSeconds, p.timelineOffsetSeconds])).toEqual([
-      ['/rec/a.mp4', 0, 60, 0],
-      ['/rec/b.mp4', 0, 60, 60],
+      ['/rec/a.mp4', 0, 62, 0],
+      ['/rec/b.mp4', 0, 60, 62],
     ]);
-    expect(timeline.durationSeconds).toBe(120);
+    // The sum of the durations, as Frigate's timeline counts them.
+    expect(timeline.durationSeconds).toBe(122);
     expect(timeline.pieces[0].fileDurationSeconds).toBe(62);
   });
 
-  it('skips a file whose start equals the next one (it would play for 0 s)', () => {
+  it('plays two files with the same start one after the other', () => {
     const timeline = planTimeline([file('a', 0, 60), file('b', 0, 60)], T, T + 60);
-    expect(timeline.pieces.map((p) => p.path)).toEqual(['/rec/b.mp4']);
-    expect(timeline.durationSeconds).toBe(60);
+    expect(timeline.pieces.map((p) => p.path)).toEqual(['/rec/a.mp4', '/rec/b.mp4']);
+    expect(timeline.durationSeconds).toBe(120);
   });
 
   it('ends mid-file when the range ends there', () => {
@@ -81,7 +82,7 @@ describe('planTimeline', () => {
     expect(timeline.durationSeconds).toBe(50);
   });
 
-  it('skips slivers shorter than 0.05 s at either end', () => {
+  it('skips slivers shorter than 0.1 s at either end, as Frigate does', () => {
     // The range starts 0.04 s before b and ends 0.03 s into c.
     const timeline = planTimeline([file('a', 0, 60), file('b', 60, 60), file('c', 120, 60)], T + 59.96, T + 120.03);
     expect(timeline.pieces.map((p) => p.path)).toEqual(['/rec/b.mp4']);
@@ -91,12 +92,12 @@ describe('planTimeline', () => {
   });
 
   it('keeps short pieces that are not slivers', () => {
-    const timeline = planTimeline([file('a', 0, 60), file('b', 60, 60)], T + 59.9, T + 60.2);
+    const timeline = planTimeline([file('a', 0, 60), file('b', 60, 60)], T + 59.85, T + 60.2);
     expect(timeline.pieces.map((p) => p.path)).toEqual(['/rec/a.mp4', '/rec/b.mp4']);
-    expect(timeline.pieces[0].durationSeconds).toBeCloseTo(0.1, 6);
+    expect(timeline.pieces[0].durationSeconds).toBeCloseTo(0.15, 6);
     expect(timeline.pieces[1].durationSeconds).toBeCloseTo(0.2, 6);
-    expect(timeline.pieces[1].timelineOffsetSeconds).toBeCloseTo(0.1, 6);
-    expect(timeline.durationSeconds).toBeCloseTo(0.3, 6);
+    expect(timeline.pieces[1].timelineOffsetSeconds).toBeCloseTo(0.15, 6);
+    expect(timeline.durationSeconds).toBeCloseTo(0.35, 6);
   });
 
   it('returns no pieces when the range falls in a gap', () => {

@@ -1,4 +1,4 @@
-import { RecordingFile } from './recording-source.interface';
+import { RecordingFile, RecordingMedia } from './recording-source.interface';
 
 /** The part of one recording file that falls inside a requested range. */
 export interface TimelinePiece {
@@ -14,6 +14,8 @@ export interface TimelinePiece {
   durationSeconds: number;
   /** Where this piece begins on the collapsed (gap-free) timeline. */
   timelineOffsetSeconds: number;
+  /** The file's tracks and frame times, when its header was read. */
+  media?: RecordingMedia;
 }
 
 /**
@@ -25,24 +27,28 @@ export interface RecordingTimeline {
   durationSeconds: number;
 }
 
+/** Frigate leaves out a clip shorter than this (at least one frame): so does the timeline. */
+export const MIN_PIECE_SECONDS = 0.1;
+
 /**
- * Pure: which parts of which files make up [start, end). `files` must be sorted by start.
- * A file that overlaps the next one is cut where the next begins, so no moment plays twice.
+ * Pure: which parts of which files make up [start, end), the way Frigate's VOD mapping
+ * (frigate/api/vod.py) makes them: every file in start order, trimmed only by the range, played
+ * for its whole duration. Files that overlap (names are whole seconds, and a restarted recorder
+ * starts a new file before the old one's end) are not cut: each plays whole, so the player's
+ * time is the sum of the files' durations, which is how Frigate's UI maps it to camera time.
  */
 export function planTimeline(files: readonly RecordingFile[], start: number, end: number): RecordingTimeline {
   const pieces: TimelinePiece[] = [];
   let offset = 0;
-  files.forEach((file, index) => {
-    const next = files[index + 1];
-    const fileEnd = file.startTime + file.durationSeconds;
-    const playedEnd = Math.min(end, fileEnd, next ? Math.max(next.startTime, file.startTime) : Infinity);
+  files.forEach((file) => {
+    const playedEnd = Math.min(end, file.startTime + file.durationSeconds);
     const playedStart = Math.max(start, file.startTime);
     const duration = playedEnd - playedStart;
-    // Slivers shorter than a frame would only add a file switch.
-    if (duration < 0.05) return;
+    if (duration < MIN_PIECE_SECONDS) return;
     pieces.push({
       path: file.path,
       ...(file.initSegmentUri ? { initSegmentUri: file.initSegmentUri } : {}),
+      ...(file.media ? { media: file.media } : {}),
       fileStartTime: file.startTime,
       fileDurationSeconds: file.durationSeconds,
       inpointSeconds: playedStart - file.startTime,

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { FfmpegModule } from '@app/ffmpeg';
 import { CamerasController } from './cameras.controller';
 import { FilesystemRecordingSource } from './filesystem-recording.source';
-import { RecordingDurationIndex } from './recording-duration.index';
+import { RecordingHeaderIndex } from './recording-header.index';
 import { FrigateDbRecordingSource } from './frigate-db-recording.source';
 import { FrigateVodRecordingSource } from './frigate-vod-recording.source';
 import { RECORDING_SOURCE, RecordingSource } from './recording-source.interface';
@@ -16,14 +16,14 @@ import { RECORDINGS_MODULE_OPTIONS, RecordingsConfigurableModule, RecordingsModu
   imports: [FfmpegModule],
   controllers: [CamerasController],
   providers: [
-    RecordingDurationIndex,
+    RecordingHeaderIndex,
     {
       provide: RECORDING_SOURCE,
-      inject: [RECORDINGS_MODULE_OPTIONS, RecordingDurationIndex],
-      useFactory: (options: RecordingsModuleOptions, durations: RecordingDurationIndex): RecordingSource => {
+      inject: [RECORDINGS_MODULE_OPTIONS, RecordingHeaderIndex],
+      useFactory: (options: RecordingsModuleOptions, durations: RecordingHeaderIndex): RecordingSource => {
         switch (options.source) {
           case 'frigate-db':
-            return new FrigateDbRecordingSource(options);
+            return new FrigateDbRecordingSource(options, durations);
           case 'frigate-vod':
             return new FrigateVodRecordingSource(options);
           default:
@@ -32,6 +32,6 @@ import { RECORDINGS_MODULE_OPTIONS, RecordingsConfigurableModule, RecordingsModu
       },
     },
   ],
-  exports: [RECORDING_SOURCE],
+  exports: [RECORDING_SOURCE, RecordingHeaderIndex],
 })
 export class RecordingsModule extends RecordingsConfigurableModule {}

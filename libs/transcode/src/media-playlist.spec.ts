@@ -5,16 +5,16 @@ import type { PlannedSegment } from './segment-plan';
 const T0_MS = Date.UTC(2024, 0, 15, 10, 0, 0, 0);
 
 const threeSegments: PlannedSegment[] = [
-  { index: 0, timelineStartSeconds: 0, durationSeconds: 2, wallClockStartMs: T0_MS },
-  { index: 1, timelineStartSeconds: 2, durationSeconds: 2, wallClockStartMs: T0_MS + 2000 },
+  { index: 0, timelineStartSeconds: 0, durationSeconds: 2, wallClockStartMs: T0_MS, cutSeconds: 0 },
+  { index: 1, timelineStartSeconds: 2, durationSeconds: 2, wallClockStartMs: T0_MS + 2000, cutSeconds: 1.995 },
   // After a collapsed 30.5 s gap: wall clock jumps, the timeline does not.
-  { index: 2, timelineStartSeconds: 4, durationSeconds: 1.966667, wallClockStartMs: T0_MS + 4000 + 30500 },
+  { index: 2, timelineStartSeconds: 4, durationSeconds: 1.966667, wallClockStartMs: T0_MS + 4000 + 30500, cutSeconds: 3.995 },
 ];
 
 function segmentsOf(durations: readonly number[]): PlannedSegment[] {
   let start = 0;
   return durations.map((durationSeconds, index) => {
-    const segment = { index, timelineStartSeconds: start, durationSeconds, wallClockStartMs: T0_MS + start * 1000 };
+    const segment = { index, timelineStartSeconds: start, durationSeconds, wallClockStartMs: T0_MS + start * 1000, cutSeconds: start };
     start += durationSeconds;
     return segment;
   });

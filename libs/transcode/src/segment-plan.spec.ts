@@ -1,5 +1,5 @@
 import { RecordingFile, RecordingTimeline, planTimeline } from '@app/recordings';
-import { FIRST_SEGMENT_SECONDS, planSegments, wallClockAt } from './segment-plan';
+import { FIRST_SEGMENT_SECONDS, planSegments, segmentStartingAt, wallClockAt } from './segment-plan';
 
 // 2023-11-14T22:13:20Z, epoch seconds.
 const T = 1_700_000_000;
@@ -68,27 +68,24 @@ describe('planSegments', () => {
     expect(segments[15].timelineStartSeconds + segments[15].durationSeconds).toBe(timeline.durationSeconds);
   });
 
-  it('leaves a tail under 0.2 s out of the plan, so every boundary is one ffmpeg cuts at (31.05 s → [1, 2×15])', () => {
-    const timeline = timelineOf(31.05);
-    expect(timeline.durationSeconds).toBeCloseTo(31.05, 6);
-    const segments = planSegments(timeline, 2);
+  it('folds a tail under 0.5 s into the last segment, which ffmpeg makes as one (31.25 s → [1, 2×14, 2.25])', () => {
+    const segments = planSegments(timelineOf(31.25), 2);
     expect(segments).toHaveLength(16);
-    expect(segments[0].durationSeconds).toBe(1);
-    expect(segments.slice(1).every((s) => s.durationSeconds === 2)).toBe(true);
-    expect(segments[15].timelineStartSeconds + segments[15].durationSeconds).toBe(31);
+    expect(segments[15].timelineStartSeconds).toBe(29);
+    expect(segments[15].durationSeconds).toBeCloseTo(2.25, 6);
   });
 
-  it('keeps a tail of 0.2 s or more as a short last segment (31.25 s → [1, 2×15, 0.25])', () => {
-    const segments = planSegments(timelineOf(31.25), 2);
+  it('keeps a tail of 0.5 s or more as a short last segment (31.5 s → [1, 2×15, 0.5])', () => {
+    const segments = planSegments(timelineOf(31.5), 2);
     expect(segments).toHaveLength(17);
     expect(segments[16].timelineStartSeconds).toBe(31);
-    expect(segments[16].durationSeconds).toBeCloseTo(0.25, 6);
+    expect(segments[16].durationSeconds).toBeCloseTo(0.5, 6);
   });
 
-  it('always plans the first segment, however short the range (0.1 s → [0.1])', () => {
-    const segments = planSegments(timelineOf(0.1), 2);
+  it('always plans the first segment, however short the range (0.2 s → [0.2])', () => {
+    const segments = planSegments(timelineOf(0.2), 2);
     expect(segments).toHaveLength(1);
-    expect(segments[0].durationSeconds).toBeCloseTo(0.1, 6);
+    expect(segments[0].durationSeconds).toBeCloseTo(0.2, 6);
   });
 
   it.each([
@@ -182,7 +179,7 @@ describe('planSegments', () => {
     const segments = planSegments(timeline, 6);
     // 43 s → one of 1 s, then seven of 6 s.
     expect(segments).toHaveLength(8);
-    expect(segments[0]).toEqual({ index: 0, timelineStartSeconds: 0, durationSeconds: 1, wallClockStartMs: (T + 17) * 1000 });
+    expect(segments[0]).toEqual({ index: 0, timelineStartSeconds: 0, durationSeconds: 1, wallClockStartMs: (T + 17) * 1000, cutSeconds: 0 });
     expect(segments.map((s) => s.durationSeconds)).toEqual([1, 6, 6, 6, 6, 6, 6, 6]);
     expect(segments.map((s) => s.timelineStartSeconds)).toEqual([0, 1, 7, 13, 19, 25, 31, 37]);
     expect(segments.map((s) => s.wallClockStartMs)).toEqual(
@@ -216,5 +213,127 @@ describe('wallClockAt', () => {
 
   it('returns epoch seconds (not milliseconds)', () => {
     expect(wallClockAt(timeline, 0)).toBe(T + 5);
+  });
+});
+
+/** A file whose header gave these frame times (seconds from its start). */
+function fileWithFrames(path: string, startTime: number, durationSeconds: number, frameTimes: number[]): RecordingFile {
+  return { ...file(path, startTime, durationSeconds), media: { video: { kind: 'video', codecTag: 'hvc1', frameTimes: Float64Array.from(frameTimes) } } };
+}
+
+/** Frames every 1/fps from `first` up to (not including) `seconds`. */
+function grid(fps: number, seconds: number, first = 0): number[] {
+  const frames: number[] = [];
+  for (let n = 0; first + n / fps < seconds - 1e-9; n += 1) frames.push(first + n / fps);
+  return frames;
+}
+
+describe('planSegments on the source frames', () => {
+  it.each([
+    // fps, range start into the file, segment length → first frame of each boundary after 0
+    // Each boundary is the first frame at or after the last one plus the segment length.
+    [12.5, 0, 2, [1.04, 3.04, 5.04, 7.04]],
+    [12.5, 1, 2, [1, 3, 5, 7]],
+    [12.5, 1.01, 2, [1.07, 3.07, 5.07, 7.07]],
+    [6, 0.5, 2, [1, 3, 5, 7]],
+    [6, 0.25, 2, [1.083333, 3.083333, 5.083333, 7.083333]],
+    [30000 / 1001, 0, 2, [1.001, 3.003, 5.005, 7.007]],
+    [25, 0.37, 2, [1.03, 3.03, 5.03, 7.03]],
+  ])('%p fps, range from %p s into the file, %p s segments: every boundary is a frame', (fps, from, length, expected) => {
+    const timeline = planTimeline([fileWithFrames('/rec/a.mp4', T, 12, grid(fps, 12))], T + from, T + 10);
+    const segments = planSegments(timeline, length);
+    const starts = segments.slice(1, 5).map((s) => s.timelineStartSeconds);
+    starts.forEach((start, i) => expect(start).toBeCloseTo(expected[i], 5));
+    // Each is a frame of the source, and no segment starts before the nominal boundary.
+    // (Range times are epoch seconds: 1e-6 is their precision.)
+    const frames = grid(fps, 12).map((t) => t - from);
+    for (const segment of segments.slice(1)) {
+      expect(frames.some((t) => Math.abs(t - segment.timelineStartSeconds) < 1e-6)).toBe(true);
+    }
+    // EXTINFs add up to the range, each the distance to the next segment's first frame.
+    expect(sum(segments.map((s) => s.durationSeconds))).toBeCloseTo(10 - from, 6);
+    segments.slice(0, -1).forEach((s, i) => expect(s.timelineStartSeconds + s.durationSeconds).toBeCloseTo(segments[i + 1].timelineStartSeconds, 9));
+  });
+
+  it('puts each cut between the boundary frame and the one before it, 5 ms before the frame at most', () => {
+    const timeline = planTimeline([fileWithFrames('/rec/a.mp4', T, 12, grid(12.5, 12))], T, T + 12);
+    const segments = planSegments(timeline, 2);
+    expect(segments[0].cutSeconds).toBe(0);
+    for (const segment of segments.slice(1)) {
+      expect(segment.timelineStartSeconds - segment.cutSeconds).toBeCloseTo(0.005, 9);
+    }
+    // Frames closer than 10 ms apart (jitter): the cut is half-way between them.
+    const jittered = planTimeline([fileWithFrames('/rec/a.mp4', T, 4, [0, 0.5, 0.996, 1.002, 1.5, 2, 3])], T, T + 4);
+    const [, second] = planSegments(jittered, 2);
+    expect(second.timelineStartSeconds).toBeCloseTo(1.002, 9);
+    expect(second.cutSeconds).toBeCloseTo(0.999, 9);
+  });
+
+  it('follows jittered frame times (variable frame rate) exactly', () => {
+    const frames = grid(15, 10).map((t, n) => t + (n % 3 === 1 ? 0.011 : n % 3 === 2 ? -0.007 : 0));
+    const timeline = planTimeline([fileWithFrames('/rec/a.mp4', T, 10, frames)], T, T + 10);
+    const segments = planSegments(timeline, 2);
+    for (const segment of segments.slice(1)) {
+      expect(frames).toContain(segment.timelineStartSeconds);
+      const before = frames.filter((t) => t < segment.timelineStartSeconds).at(-1)!;
+      expect(segment.cutSeconds).toBeGreaterThan(before);
+      expect(segment.cutSeconds).toBeLessThan(segment.timelineStartSeconds);
+    }
+  });
+
+  it('maps frames across files that are not 10 s long (4 s GOP: 12 s then 8 s files) and their small holes', () => {
+    // Files named by whole seconds: the second starts 12 s after the first, the third 20 s after.
+    const files = [
+      fileWithFrames('/rec/a.mp4', T, 11.92, grid(12.5, 11.92)),
+      fileWithFrames('/rec/b.mp4', T + 12, 7.92, grid(12.5, 7.92)),
+      fileWithFrames('/rec/c.mp4', T + 20, 11.92, grid(12.5, 11.92)),
+    ];
+    const timeline = planTimeline(files, T + 5.3, T + 30.7);
+    expect(timeline.durationSeconds).toBeCloseTo(6.62 + 7.92 + 10.7, 6);
+    const segments = planSegments(timeline, 2);
+    // A segment that starts in the second file shows its wall clock: the file's name plus the time into it.
+    const inSecond = segments.find((s) => s.timelineStartSeconds > 6.62 && s.timelineStartSeconds < 6.62 + 7.92)!;
+    expect(inSecond.wallClockStartMs).toBe(Math.round((T + 12 + inSecond.timelineStartSeconds - 6.62) * 1000));
+    // …and lies on its 12.5 fps frame grid.
+    expect(((inSecond.timelineStartSeconds - 6.62) * 12.5) % 1).toBeCloseTo(0, 4);
+    for (const segment of segments) {
+      expect(segment.durationSeconds).toBeGreaterThan(0.5);
+      // At most a segment plus a folded tail under 0.5 s.
+      expect(segment.durationSeconds).toBeLessThan(2.5);
+    }
+    expect(sum(segments.map((s) => s.durationSeconds))).toBeCloseTo(timeline.durationSeconds, 9);
+  });
+
+  it('plays overlapping files whole, one after the other, as Frigate does (no moment cut out)', () => {
+    // The recorder restarted: the second file begins 3 s before the first one ends.
+    const files = [fileWithFrames('/rec/a.mp4', T, 10, grid(10, 10)), fileWithFrames('/rec/b.mp4', T + 7, 10, grid(10, 10))];
+    const timeline = planTimeline(files, T, T + 17);
+    expect(timeline.durationSeconds).toBe(20);
+    const segments = planSegments(timeline, 2);
+    const second = segments.find((s) => s.timelineStartSeconds >= 10)!;
+    expect(second.timelineStartSeconds).toBe(11);
+    expect(second.wallClockStartMs).toBe((T + 8) * 1000);
+  });
+
+  it('folds a tail shorter than 0.5 s into the last segment', () => {
+    const timeline = planTimeline([fileWithFrames('/rec/a.mp4', T, 5.3, grid(10, 5.3))], T, T + 5.3);
+    const segments = planSegments(timeline, 2);
+    expect(segments.map((s) => s.timelineStartSeconds)).toEqual([0, 1, 3]);
+    expect(segments[2].durationSeconds).toBeCloseTo(2.3, 6);
+  });
+});
+
+describe('segmentStartingAt', () => {
+  const timeline = planTimeline([fileWithFrames('/rec/a.mp4', T, 12, grid(12.5, 12))], T, T + 12);
+  const segments = planSegments(timeline, 2);
+
+  it.each([
+    ['the planned frame', 3.12, 2],
+    ['a hair before it (rounding)', 3.1195, 2],
+    ['a frame after it (nominal plan)', 3.2, 2],
+    ['the last segment', 11.5, segments.length - 1],
+    ['the first', 0, 0],
+  ])('a segment listed as starting at %s (%p s) is #%p', (_, start, expected) => {
+    expect(segmentStartingAt(segments, start)).toBe(expected);
   });
 });

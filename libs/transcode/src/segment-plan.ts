@@ -1,47 +1,106 @@
-import type { RecordingTimeline } from '@app/recordings';
+import type { RecordingTimeline, TimelinePiece } from '@app/recordings';
 
 /** One segment of a session's VOD playlist. */
 export interface PlannedSegment {
   index: number;
-  /** Where it starts on the collapsed timeline, seconds. */
+  /**
+   * Where it starts on the collapsed timeline, seconds: the time of its first frame (0 for the
+   * first segment, whose first frame may come a moment after the range's start).
+   */
   timelineStartSeconds: number;
+  /** Until the next segment's first frame (the range's end for the last one): its EXTINF. */
   durationSeconds: number;
   /** Wall-clock time of its first frame, epoch ms (for EXT-X-PROGRAM-DATE-TIME). */
   wallClockStartMs: number;
+  /**
+   * Where ffmpeg cuts before it, seconds on the timeline: between its first frame and the frame
+   * before, never on a frame, so that a rounding error cannot move the cut by one frame. A run
+   * that starts at this segment reads from here; other runs force a keyframe here.
+   */
+  cutSeconds: number;
 }
 
-/**
- * A tail shorter than this after the last boundary is left out of the plan: it may hold no frame
- * at all, and the plan's boundaries must stay exactly where ffmpeg cuts (folding the tail into the
- * segment before would not match the cut ffmpeg makes at the boundary).
- */
-const MIN_LAST_SEGMENT_SECONDS = 0.2;
 /**
  * The first segment is this short (at most): it is what a viewer waits for before anything
  * plays, and half the frames to decode and encode is half the wait.
  */
 export const FIRST_SEGMENT_SECONDS = 1;
+/** A last segment shorter than this is folded into the one before (it may hold a frame or two). */
+const MIN_LAST_SEGMENT_SECONDS = 0.5;
+/** A cut lies this far before its frame at most (half the gap to the previous frame if less). */
+const CUT_MARGIN_SECONDS = 0.005;
+/** Two times closer than this are the same instant (sums of float durations differ by less). */
+const SAME_INSTANT_SECONDS = 1e-6;
 
 /**
- * Pure: the whole range cut into segments of the configured length, known before any
+ * Pure: the whole range cut into segments of about the configured length, known before any
  * transcoding, so the playlist can be complete (VOD) from the first response.
+ *
+ * Each boundary is a real frame: the first frame at or after the nominal boundary (the first
+ * segment's length, then the segment length counted from the last boundary), from the frame times
+ * in the recordings' headers. So every segment's EXTINF is its real length, PROGRAM-DATE-TIME is
+ * its first frame's camera time, and a run that starts at a segment begins with exactly the frame
+ * a run from the start cuts there, whatever the frame rate, its jitter, or the file lengths. Where
+ * a recording's frame times are unknown (an upstream VOD segment), boundaries stay nominal and
+ * the cut lands on the next frame, at most a frame later.
  */
 export function planSegments(timeline: RecordingTimeline, segmentSeconds: number): PlannedSegment[] {
   const total = timeline.durationSeconds;
-  const segments: PlannedSegment[] = [];
-  for (let start = 0, index = 0; start < total - 1e-6; index += 1) {
-    const length = index === 0 ? Math.min(FIRST_SEGMENT_SECONDS, segmentSeconds) : segmentSeconds;
-    const duration = Math.min(length, total - start);
-    if (index > 0 && duration < MIN_LAST_SEGMENT_SECONDS) break;
-    segments.push({
-      index,
-      timelineStartSeconds: start,
-      durationSeconds: duration,
-      wallClockStartMs: Math.round(wallClockAt(timeline, start) * 1000),
-    });
-    start += duration;
+  if (timeline.pieces.length === 0) return [];
+  const boundaries: { start: number; cut: number }[] = [{ start: 0, cut: 0 }];
+  let next = Math.min(FIRST_SEGMENT_SECONDS, segmentSeconds);
+  const addBoundary = (start: number, cut: number): void => {
+    if (total - start < MIN_LAST_SEGMENT_SECONDS) {
+      next = Infinity;
+      return;
+    }
+    boundaries.push({ start, cut });
+    next = start + segmentSeconds;
+  };
+  let previousFrame = -Infinity;
+  for (const piece of timeline.pieces) {
+    const frames = framesOnTimeline(piece);
+    if (!frames) {
+      // Unknown frame times: nominal boundaries (ffmpeg cuts at the first frame at or after them).
+      const end = piece.timelineOffsetSeconds + piece.durationSeconds;
+      while (next < end - SAME_INSTANT_SECONDS) addBoundary(next, next);
+      previousFrame = -Infinity;
+      continue;
+    }
+    for (const frame of frames) {
+      if (frame >= next - SAME_INSTANT_SECONDS && frame > boundaries[boundaries.length - 1].start) {
+        addBoundary(frame, frame - Math.min(CUT_MARGIN_SECONDS, (frame - previousFrame) / 2));
+      }
+      previousFrame = frame;
+    }
   }
-  return segments;
+  return boundaries.map((boundary, index) => {
+    const end = index + 1 < boundaries.length ? boundaries[index + 1].start : total;
+    return {
+      index,
+      timelineStartSeconds: boundary.start,
+      durationSeconds: end - boundary.start,
+      wallClockStartMs: Math.round(wallClockAt(timeline, boundary.start) * 1000),
+      cutSeconds: Math.max(0, boundary.cut),
+    };
+  });
+}
+
+/**
+ * Pure: the times of a piece's video frames on the timeline, ascending, or null when its header
+ * gave none. The concat demuxer maps a file's time t to (where the piece starts) + t − inpoint,
+ * and plays the frames from the in point until the next file starts.
+ */
+export function framesOnTimeline(piece: TimelinePiece): number[] | null {
+  const times = piece.media?.video?.frameTimes;
+  if (!times || times.length === 0) return null;
+  const from = piece.inpointSeconds - SAME_INSTANT_SECONDS;
+  const to = piece.inpointSeconds + piece.durationSeconds - SAME_INSTANT_SECONDS;
+  const frames: number[] = [];
+  for (const time of times) {
+    if (time >= from && time < to) frames.push(piece.timelineOffsetSeconds + (time - piece.inpointSeconds));
+  }
+  return frames;
 }
 
 /** Pure: the wall-clock time (epoch seconds) shown at a point of the collapsed timeline. */
@@ -49,8 +108,25 @@ export function wallClockAt(timeline: RecordingTimeline, offsetSeconds: number):
   const pieces = timeline.pieces;
   let piece = pieces[0];
   for (const candidate of pieces) {
-    if (candidate.timelineOffsetSeconds <= offsetSeconds) piece = candidate;
+    if (candidate.timelineOffsetSeconds <= offsetSeconds + SAME_INSTANT_SECONDS) piece = candidate;
     else break;
   }
   return piece.fileStartTime + piece.inpointSeconds + (offsetSeconds - piece.timelineOffsetSeconds);
+}
+
+/**
+ * Pure: the planned segment a segment listed by ffmpeg is, from where it starts on the timeline
+ * (its first frame): the last segment that starts at or before it. A cut lands on the planned
+ * frame, or (frame times unknown) at most a frame after the nominal boundary, so the start
+ * always falls inside the segment meant.
+ */
+export function segmentStartingAt(segments: readonly PlannedSegment[], startSeconds: number): number {
+  let low = 0;
+  let high = segments.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if (segments[middle].timelineStartSeconds <= startSeconds + 0.001) low = middle;
+    else high = middle - 1;
+  }
+  return low;
 }

@@ -19,6 +19,7 @@ import { RecordingPresence } from './recording-presence';
 import { RecordingGoneException } from './transcode.exceptions';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from './transcode.module-definition';
 import { EncoderRun, TranscodeSession } from './transcode-session';
+import { PlannedSegment, segmentStartingAt } from './segment-plan';
 
 /** ffmpeg writes `-progress` to stdout and the finished-segment list to fd 3. */
 const PROGRESS_FD = 1;
@@ -31,22 +32,26 @@ const RUN_FILE_REGEX = /^r(\d+)_(\d{5})\.ts$/;
 /** How many recordings of a run's list are checked for before it starts (a few minutes of files). */
 const RECORDINGS_CHECKED_AHEAD = 32;
 
-/** Half a frame at 5 fps: a cut lands on the first frame at or after its planned boundary. */
-const SEGMENT_END_TOLERANCE_SECONDS = 0.1;
+/**
+ * A run makes at most this many segments (then ends; the next request starts another): its
+ * keyframe times are one argument, which must stay well under Linux's 128 KiB per argument.
+ */
+export const MAX_SEGMENTS_PER_RUN = 1800;
 
-/** The planned segment whose end is `endSeconds` (within a frame), or null. */
-function plannedSegmentEndingAt(session: TranscodeSession, endSeconds: number): number | null {
-  const segments = session.segments;
-  let low = 0;
-  let high = segments.length - 1;
-  while (low <= high) {
-    const middle = (low + high) >> 1;
-    const end = segments[middle].timelineStartSeconds + segments[middle].durationSeconds;
-    if (Math.abs(end - endSeconds) <= SEGMENT_END_TOLERANCE_SECONDS) return middle;
-    if (end < endSeconds) low = middle + 1;
-    else high = middle - 1;
-  }
-  return null;
+/** Pure: where a run that starts at segment `index` stops, and the keyframe times it forces. */
+export function planRunSpan(
+  segments: readonly PlannedSegment[],
+  totalSeconds: number,
+  index: number,
+): { durationSeconds: number; keyframeTimes: number[]; endIndex: number } {
+  const from = segments[index].cutSeconds;
+  const endIndex = Math.min(segments.length, index + MAX_SEGMENTS_PER_RUN);
+  const endSeconds = endIndex < segments.length ? segments[endIndex].cutSeconds : totalSeconds;
+  return {
+    durationSeconds: endSeconds - from,
+    keyframeTimes: segments.slice(index + 1, endIndex).map((segment) => segment.cutSeconds - from),
+    endIndex,
+  };
 }
 
 /** Whether `name` is the input list of run `runId` (whatever its format). */
@@ -82,7 +87,8 @@ export class SessionEncoderService {
     const segment = session.segments[index];
     const runId = session.nextRunId();
     const dir = this.files.sessionDir(session.id);
-    const input = planEncoderInput(session.timeline, segment.timelineStartSeconds);
+    // The run reads from the cut before the segment's first frame (the range's start for the first).
+    const input = planEncoderInput(session.timeline, segment.cutSeconds);
     // The NVR may have deleted recordings since the session was planned: none for the start is
     // a clear 410; a later one ends this run's list there (a request past it starts a new run).
     const checked = input.entries.slice(0, RECORDINGS_CHECKED_AHEAD);
@@ -93,11 +99,13 @@ export class SessionEncoderService {
     const list = buildInputList(entries, input.inputOffsetSeconds);
     const listPath = await this.files.writeInputList(session.id, runId, list);
     const builder = this.selector.builderFor(session);
+    const span = planRunSpan(session.segments, session.timeline.durationSeconds, index);
     const args = builder.buildHlsTranscode({
       input: { format: list.format, path: listPath, protocols: list.protocols },
       seekSeconds: list.seekSeconds,
-      durationSeconds: session.timeline.durationSeconds - segment.timelineStartSeconds,
-      outputOffsetSeconds: segment.timelineStartSeconds,
+      durationSeconds: span.durationSeconds,
+      // Output times are timeline times: every run writes the same timestamps for the same frame.
+      outputOffsetSeconds: segment.cutSeconds,
       // The AAC encoder's priming frame: in a run that starts mid-range it would overlap the
       // audio of the segment before; in the first run it would make the muxer shift every stream
       // by its length, off the timestamps the other runs write.
@@ -105,8 +113,7 @@ export class SessionEncoderService {
       outputDir: dir,
       segmentFilePrefix: `r${runId}_`,
       startNumber: index,
-      segmentDurationSeconds: this.options.segmentDurationSeconds,
-      firstSegmentSeconds: segment.durationSeconds,
+      keyframeTimes: span.keyframeTimes,
       maxHeight: this.options.outputMaxHeight,
       preset: this.options.ffmpegPreset,
       segmentListFd: SEGMENT_LIST_FD,
@@ -229,16 +236,16 @@ export class SessionEncoderService {
     const match = listed && RUN_FILE_REGEX.exec(listed.fileName);
     // An empty segment (no frame in it) is what ffmpeg announces when the input has no data.
     if (!listed || !match || run.stopping || Number(match[1]) !== run.id || listed.endSeconds <= listed.startSeconds) return;
-    // Which planned segment this is, by where it ends (ffmpeg lists end times on the range's
-    // timeline): ffmpeg's own count can drift from the plan after a hole in the input.
-    const index = plannedSegmentEndingAt(session, listed.endSeconds);
-    if (index === null) {
-      this.logger.warn(
-        sessionLog(session, `${listed.fileName} ends off the plan (${listed.endSeconds} s); not served`, { run: run.id }),
-      );
+    // Which planned segment this is: a run's first is the one it started at (ffmpeg lists its
+    // start as 0); the others by where they start on the timeline (ffmpeg's own count can drift
+    // from the plan where a cut finds no frame, in a hole of the input).
+    const first = run.nextIndex === run.startIndex;
+    const index = first ? run.startIndex : segmentStartingAt(session.segments, listed.startSeconds);
+    if (index < run.nextIndex) {
+      this.logger.warn(sessionLog(session, `${listed.fileName} starts at ${listed.startSeconds} s, before the run's next segment; not served`, { run: run.id }));
       return;
     }
-    if (run.nextIndex === run.startIndex) this.noteFirstSegment(session, run);
+    if (first) this.noteFirstSegment(session, run);
     run.nextIndex = Math.max(run.nextIndex, index + 1);
     const replaced = session.markReady(index, listed.fileName, this.files.fileSize(session.id, listed.fileName));
     // A reader of the replaced file keeps its open descriptor; unlinking is safe.

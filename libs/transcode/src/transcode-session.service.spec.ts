@@ -166,6 +166,7 @@ const source: RecordingSource = {
   listCameras: async () => ['front', 'back', 'side', 'empty'],
   findRecordings: async (camera) => (['front', 'back', 'side'].includes(camera) ? recordingsOf(camera) : []),
   findRecordedPeriods: async () => [],
+  withMedia: async (files: RecordingFile[]) => files,
   checkReadable: async () => undefined,
 };
 
@@ -445,10 +446,23 @@ describe('TranscodeSessionService', () => {
       expect(supervisor.spawned).toHaveLength(3);
     });
 
-    it('answers 502 instead of restarting in a loop when a run passes its first segment without listing it', async () => {
+    it('answers 502 instead of restarting in a loop when a run ends without listing the segment it started at', async () => {
       const session = await service.open('front', T, T + 100);
-      supervisor.onSpawn = (process) => setTimeout(() => process.announce(process.startIndex + 1), 5);
+      supervisor.onSpawn = (process) => setTimeout(() => process.exit(0), 5);
       await expect(service.segmentFile(session, 20)).rejects.toBeInstanceOf(TranscoderFailedException);
+      expect(supervisor.spawned).toHaveLength(2);
+    });
+
+    it("takes a run's first listed segment as the one it started at (ffmpeg lists its start as 0), the next ones by their start", async () => {
+      const session = await service.open('front', T, T + 100);
+      supervisor.onSpawn = (process) =>
+        setTimeout(() => {
+          process.segmentLines.next(`${process.runPrefix}00020.ts,0.000000,41.000000`);
+          // A start a few ms off the plan (rounding) still names segment 21.
+          process.segmentLines.next(`${process.runPrefix}00021.ts,40.999500,43.000000`);
+        }, 5);
+      await expect(service.segmentFile(session, 20)).resolves.toBe('r2_00020.ts');
+      await expect(service.segmentFile(session, 21)).resolves.toBe('r2_00021.ts');
       expect(supervisor.spawned).toHaveLength(2);
     });
   });

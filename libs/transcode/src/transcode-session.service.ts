@@ -472,7 +472,8 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
 
   private async planRange(camera: string, start: number, end: number): Promise<RecordingTimeline> {
     const files = await this.recordings.findRecordings(camera, start, end);
-    const timeline = planTimeline(files, start, end);
+    // Frame times only for the files the range plays (a file that overlaps it but adds nothing is not read).
+    const timeline = planTimeline(await this.recordings.withMedia(files), start, end);
     if (timeline.pieces.length > 0) return timeline;
     const cameras = await this.recordings.listCameras();
     if (!cameras.includes(camera)) throw new UnknownCameraException(camera);

@@ -7,8 +7,8 @@ const options: HlsTranscodeOptions = {
   seekSeconds: 12.5,
   durationSeconds: 60,
   outputDir: '/t/abc',
-  segmentDurationSeconds: 2,
-  firstSegmentSeconds: 1,
+  // A first segment just short of 1 s, then 2 s ones on 12 fps frame times.
+  keyframeTimes: [0.995, 3.083333, 5.083333],
   maxHeight: 720,
   preset: 'ultrafast',
   segmentListFd: 3,
@@ -17,14 +17,14 @@ const options: HlsTranscodeOptions = {
 };
 
 // The parts every accelerator shares: only decoding, the scale filter, the encoder and how its
-// own keyframes are turned off differ.
+// own keyframes are turned off differ. Frame timing and the forced keyframe list are the same.
 const GLOBAL = ['-hide_banner', '-nostdin', '-loglevel', 'warning', '-nostats'];
 const INPUT = ['-protocol_whitelist', 'file', '-copyts', '-f', 'concat', '-safe', '0', '-i', '/t/abc/run-1.ffconcat', '-ss', '12.5', '-t', '60'];
 const MAPPING = ['-map', '0:v:0', '-map', '0:a:0?', '-sn', '-dn'];
-const FORCED_KEYFRAMES = [
-  '-force_key_frames',
-  'expr:gte(t,if(isnan(prev_forced_t),0,if(lt(prev_forced_t,1-0.001),1,1+(trunc((prev_forced_t-1)/2+0.001)+1)*2)))',
-];
+/** Source frame times kept: no constant-rate conversion, no rounding to a 1/fps time base. */
+const FRAME_TIMING = ['-fps_mode', 'vfr', '-enc_time_base:v', '1/90000'];
+/** The listed keyframe times, microsecond precision. */
+const FORCED_KEYFRAMES = ['-force_key_frames', '0.995,3.083333,5.083333'];
 const AUDIO_AND_OUTPUT = [
   '-c:a', 'aac', '-b:a', '96k',
   '-f', 'segment', '-segment_format', 'mpegts', '-segment_time', '0.001', '-segment_start_number', '0',
@@ -121,13 +121,16 @@ const TABLE: Row[] = [
   },
 ];
 
+const NAMED_ROWS = TABLE.map((row) => [`${row.accelerator}${row.device ? ` (${row.device})` : ''}`, row] as const);
+
 describe('commandBuilderFor: the exact argv per accelerator', () => {
-  it.each(TABLE.map((row) => [`${row.accelerator}${row.device ? ` (${row.device})` : ''}`, row] as const))('%s', (_name, row) => {
+  it.each(NAMED_ROWS)('%s', (_name, row) => {
     expect(commandBuilderFor(row.accelerator, row.device).buildHlsTranscode(options)).toEqual([
       ...GLOBAL,
       ...row.decoder,
       ...INPUT,
       ...MAPPING,
+      ...FRAME_TIMING,
       '-vf',
       row.filter,
       ...row.encoder,
@@ -135,6 +138,27 @@ describe('commandBuilderFor: the exact argv per accelerator', () => {
       ...row.keyframes,
       ...AUDIO_AND_OUTPUT,
     ]);
+  });
+
+  it.each(NAMED_ROWS)('%s with no keyframe times: no -force_key_frames, its own keyframe options still there', (_name, row) => {
+    expect(commandBuilderFor(row.accelerator, row.device).buildHlsTranscode({ ...options, keyframeTimes: [] })).toEqual([
+      ...GLOBAL,
+      ...row.decoder,
+      ...INPUT,
+      ...MAPPING,
+      ...FRAME_TIMING,
+      '-vf',
+      row.filter,
+      ...row.encoder,
+      ...row.keyframes,
+      ...AUDIO_AND_OUTPUT,
+    ]);
+  });
+
+  it.each(NAMED_ROWS)('%s rejects a negative keyframe time', (_name, row) => {
+    expect(() => commandBuilderFor(row.accelerator, row.device).buildHlsTranscode({ ...options, keyframeTimes: [1, -1] })).toThrow(
+      RangeError,
+    );
   });
 
   it('covers every accelerator', () => {

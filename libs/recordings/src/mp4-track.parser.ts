@@ -1,0 +1,270 @@
+/**
+ * Pure: what one `trak` box of an MP4 says about its track: the codec, the picture or sound
+ * format, and (for video) the time of every frame as ffmpeg's MP4 demuxer presents it. The
+ * segment plan is built on those frame times, so its boundaries are frames that exist.
+ */
+
+/** A track's media as read from its sample description and sample tables. */
+export interface Mp4Track {
+  kind: 'video' | 'audio' | 'other';
+  /** Sample entry four-character code: hvc1, hev1, avc1, avc3, mp4a, … */
+  codecTag: string;
+  /** Video: coded picture size from the sample entry. */
+  width?: number;
+  height?: number;
+  /** Audio: sample rate and channel count from the sample entry (AAC's own config may say more). */
+  sampleRate?: number;
+  channels?: number;
+  /**
+   * Video: presentation times of the frames ffmpeg outputs, seconds from the start of the file,
+   * ascending. Frames cut off by the edit list, or whose bytes lie past the end of the file (a
+   * truncated recording), are left out.
+   */
+  frameTimes?: Float64Array;
+}
+
+export interface Mp4Box {
+  type: string;
+  body: Buffer;
+}
+
+/** The boxes inside a box's payload (a malformed size ends the list). */
+export function* childBoxes(payload: Buffer): Generator<Mp4Box> {
+  let offset = 0;
+  while (offset + 8 <= payload.length) {
+    const size32 = payload.readUInt32BE(offset);
+    const type = payload.toString('latin1', offset + 4, offset + 8);
+    let size = size32;
+    let headerSize = 8;
+    if (size32 === 1) {
+      if (offset + 16 > payload.length) return;
+      size = Number(payload.readBigUInt64BE(offset + 8));
+      headerSize = 16;
+    } else if (size32 === 0) {
+      size = payload.length - offset;
+    }
+    if (size < headerSize || offset + size > payload.length) return;
+    yield { type, body: payload.subarray(offset + headerSize, offset + size) };
+    offset += size;
+  }
+}
+
+function child(payload: Buffer, type: string): Buffer | null {
+  for (const box of childBoxes(payload)) if (box.type === type) return box.body;
+  return null;
+}
+
+/** One edit of an `elst`: `mediaTime` -1 is an empty edit (a delay before the media starts). */
+interface Edit {
+  /** In the movie timescale. */
+  segmentDuration: number;
+  /** In the media timescale. */
+  mediaTime: number;
+}
+
+/**
+ * Pure: reads a `trak`. `movieTimescale` is mvhd's (edit durations use it); `fileSize` bounds
+ * the samples that really are in the file.
+ */
+export function parseTrack(trak: Buffer, movieTimescale: number, fileSize: number): Mp4Track | null {
+  const mdia = child(trak, 'mdia');
+  if (!mdia) return null;
+  const handler = child(mdia, 'hdlr');
+  const handlerType = handler && handler.length >= 12 ? handler.toString('latin1', 8, 12) : '';
+  const kind = handlerType === 'vide' ? 'video' : handlerType === 'soun' ? 'audio' : 'other';
+  const stbl = child(child(mdia, 'minf') ?? Buffer.alloc(0), 'stbl');
+  const entry = stbl ? sampleEntry(stbl) : null;
+  const track: Mp4Track = { kind, codecTag: entry?.type ?? '' };
+  if (!stbl || !entry) return track;
+  if (kind === 'video' && entry.body.length >= 28) {
+    // VisualSampleEntry: 6 reserved + 2 data ref index + 16 pre-defined/reserved, then width, height.
+    track.width = entry.body.readUInt16BE(24);
+    track.height = entry.body.readUInt16BE(26);
+    const mediaTimescale = mediaTimescaleOf(mdia);
+    if (mediaTimescale > 0) {
+      const edits = parseEditList(child(child(trak, 'edts') ?? Buffer.alloc(0), 'elst'));
+      track.frameTimes = presentedFrameTimes(stbl, mediaTimescale, movieTimescale, edits, fileSize);
+    }
+  } else if (kind === 'audio' && entry.body.length >= 28) {
+    // AudioSampleEntry: 8 bytes as above + 8 reserved, then channels, sample size, 4 more, rate (16.16).
+    track.channels = entry.body.readUInt16BE(16);
+    track.sampleRate = entry.body.readUInt32BE(24) >>> 16;
+    // AAC's own config is what decoders follow (cameras' sample entries often say 2 channels for mono).
+    const esds = entry.type === 'mp4a' ? child(entry.body.subarray(28), 'esds') : null;
+    const config = esds ? aacConfig(esds) : null;
+    if (config?.sampleRate) track.sampleRate = config.sampleRate;
+    if (config?.channels) track.channels = config.channels;
+  }
+  return track;
+}
+
+const AAC_SAMPLE_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
+
+/** Pure: sample rate and channel count from an `esds` box's AudioSpecificConfig, when it has one. */
+function aacConfig(esds: Buffer): { sampleRate?: number; channels?: number } | null {
+  let at = 4;
+  // Descriptors: tag, then a length of 1-4 bytes (7 bits each, high bit = more follows).
+  const descriptor = (): { tag: number; end: number } | null => {
+    if (at >= esds.length) return null;
+    const tag = esds[at++];
+    let length = 0;
+    for (let i = 0; i < 4 && at < esds.length; i += 1) {
+      const byte = esds[at++];
+      length = (length << 7) | (byte & 0x7f);
+      if (!(byte & 0x80)) break;
+    }
+    return { tag, end: Math.min(esds.length, at + length) };
+  };
+  const es = descriptor();
+  if (!es || es.tag !== 0x03) return null;
+  const flags = esds[at + 2];
+  at += 3;
+  if (flags & 0x80) at += 2;
+  if (flags & 0x40) at += 1 + (esds[at] ?? 0);
+  if (flags & 0x20) at += 2;
+  const decoderConfig = descriptor();
+  if (!decoderConfig || decoderConfig.tag !== 0x04) return null;
+  at += 13;
+  const specific = descriptor();
+  if (!specific || specific.tag !== 0x05 || specific.end - at < 2) return null;
+  const bits = esds.readUInt16BE(at);
+  const frequencyIndex = (bits >> 7) & 0x0f;
+  const channels = (bits >> 3) & 0x0f;
+  return {
+    ...(frequencyIndex < AAC_SAMPLE_RATES.length ? { sampleRate: AAC_SAMPLE_RATES[frequencyIndex] } : {}),
+    ...(channels > 0 && channels < 8 ? { channels } : {}),
+  };
+}
+
+function sampleEntry(stbl: Buffer): Mp4Box | null {
+  const stsd = child(stbl, 'stsd');
+  if (!stsd || stsd.length < 8 || stsd.readUInt32BE(4) < 1) return null;
+  for (const box of childBoxes(stsd.subarray(8))) return box;
+  return null;
+}
+
+function mediaTimescaleOf(mdia: Buffer): number {
+  const mdhd = child(mdia, 'mdhd');
+  if (!mdhd || mdhd.length < 24) return 0;
+  return mdhd.readUInt8(0) === 1 ? (mdhd.length >= 24 ? mdhd.readUInt32BE(20) : 0) : mdhd.readUInt32BE(12);
+}
+
+function parseEditList(elst: Buffer | null): Edit[] {
+  if (!elst || elst.length < 8) return [];
+  const version = elst.readUInt8(0);
+  const count = elst.readUInt32BE(4);
+  const size = version === 1 ? 20 : 12;
+  const edits: Edit[] = [];
+  for (let i = 0, at = 8; i < count && at + size <= elst.length; i += 1, at += size) {
+    edits.push(
+      version === 1
+        ? { segmentDuration: Number(elst.readBigUInt64BE(at)), mediaTime: Number(elst.readBigInt64BE(at + 8)) }
+        : { segmentDuration: elst.readUInt32BE(at), mediaTime: elst.readInt32BE(at + 4) },
+    );
+  }
+  return edits;
+}
+
+/** Decode times of the samples (stts), in the media timescale. */
+function decodeTimes(stts: Buffer): number[] {
+  const times: number[] = [];
+  const count = stts.length >= 8 ? stts.readUInt32BE(4) : 0;
+  let time = 0;
+  for (let i = 0, at = 8; i < count && at + 8 <= stts.length; i += 1, at += 8) {
+    const samples = stts.readUInt32BE(at);
+    const delta = stts.readUInt32BE(at + 4);
+    for (let s = 0; s < samples; s += 1) {
+      times.push(time);
+      time += delta;
+    }
+  }
+  return times;
+}
+
+/** Composition offsets (ctts), one per sample; zeros without the box. */
+function compositionOffsets(ctts: Buffer | null, sampleCount: number): Int32Array {
+  const offsets = new Int32Array(sampleCount);
+  if (!ctts || ctts.length < 8) return offsets;
+  const count = ctts.readUInt32BE(4);
+  let sample = 0;
+  for (let i = 0, at = 8; i < count && at + 8 <= ctts.length && sample < sampleCount; i += 1, at += 8) {
+    const samples = ctts.readUInt32BE(at);
+    // Version 0 is unsigned by the spec, yet writers put negative values in it; ffmpeg reads both as signed.
+    const offset = ctts.readInt32BE(at + 4);
+    for (let s = 0; s < samples && sample < sampleCount; s += 1) offsets[sample++] = offset;
+  }
+  return offsets;
+}
+
+/**
+ * How many of the samples lie wholly inside the first `fileSize` bytes (stsz, stsc, stco/co64):
+ * a recording cut short keeps its header but loses the samples at its end.
+ */
+function samplesInFile(stbl: Buffer, sampleCount: number, fileSize: number): number {
+  const stsz = child(stbl, 'stsz');
+  const stsc = child(stbl, 'stsc');
+  const stco = child(stbl, 'stco');
+  const co64 = child(stbl, 'co64');
+  if (!stsz || !stsc || (!stco && !co64) || stsz.length < 12) return sampleCount;
+  const fixedSize = stsz.readUInt32BE(4);
+  if (fixedSize === 0 && stsz.length < 12 + sampleCount * 4) return 0;
+  const sizeOf = (sample: number) => (fixedSize !== 0 ? fixedSize : stsz.readUInt32BE(12 + sample * 4));
+  const table = (stco ?? co64)!;
+  const chunkCount = Math.min(table.readUInt32BE(4), Math.floor((table.length - 8) / (co64 ? 8 : 4)));
+  const chunkOffset = (chunk: number) =>
+    co64 ? Number(co64.readBigUInt64BE(8 + chunk * 8)) : stco!.readUInt32BE(8 + chunk * 4);
+  const runs = Math.min(stsc.readUInt32BE(4), Math.floor((stsc.length - 8) / 12));
+  let sample = 0;
+  for (let run = 0; run < runs; run += 1) {
+    const firstChunk = stsc.readUInt32BE(8 + run * 12) - 1;
+    const perChunk = stsc.readUInt32BE(12 + run * 12);
+    const lastChunk = run + 1 < runs ? stsc.readUInt32BE(8 + (run + 1) * 12) - 1 : chunkCount;
+    for (let chunk = firstChunk; chunk < lastChunk && chunk < chunkCount; chunk += 1) {
+      let offset = chunkOffset(chunk);
+      for (let s = 0; s < perChunk && sample < sampleCount; s += 1, sample += 1) {
+        offset += sizeOf(sample);
+        if (offset > fileSize) return sample;
+      }
+    }
+  }
+  return sample;
+}
+
+/**
+ * Pure: the presentation times (seconds) of the frames ffmpeg's MP4 demuxer outputs. A sample's
+ * time is its decode time plus its composition offset; the edit list then maps media time to
+ * presentation time (an empty edit delays the start, an edit's media time is where it starts in
+ * the media) and drops the frames outside every edit, as ffmpeg does.
+ */
+function presentedFrameTimes(
+  stbl: Buffer,
+  mediaTimescale: number,
+  movieTimescale: number,
+  edits: readonly Edit[],
+  fileSize: number,
+): Float64Array {
+  const stts = child(stbl, 'stts');
+  if (!stts) return new Float64Array(0);
+  const dts = decodeTimes(stts);
+  const present = samplesInFile(stbl, dts.length, fileSize);
+  const ctts = compositionOffsets(child(stbl, 'ctts'), dts.length);
+  const pts = dts.slice(0, present).map((time, i) => time + ctts[i]);
+  const times: number[] = [];
+  if (edits.length === 0 || movieTimescale <= 0) {
+    for (const time of pts) times.push(time / mediaTimescale);
+  } else {
+    let editStart = 0;
+    for (const edit of edits) {
+      const length = edit.segmentDuration / movieTimescale;
+      if (edit.mediaTime >= 0) {
+        const from = edit.mediaTime;
+        // A zero-length edit (fragmented files) covers the whole media.
+        const to = edit.segmentDuration > 0 ? from + length * mediaTimescale : Infinity;
+        for (const time of pts) if (time >= from && time < to) times.push(editStart + (time - from) / mediaTimescale);
+      }
+      editStart += length;
+    }
+  }
+  times.sort((a, b) => a - b);
+  return Float64Array.from(times);
+}

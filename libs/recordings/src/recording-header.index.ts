@@ -1,0 +1,148 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { stat } from 'node:fs/promises';
+import { FfmpegProcessSupervisor } from '@app/ffmpeg';
+import { readMp4Info } from './mp4-header.reader';
+import type { RecordingFile, RecordingMedia } from './recording-source.interface';
+import { RECORDINGS_MODULE_OPTIONS, RecordingsModuleOptions } from './recordings.module-definition';
+
+interface IndexEntry {
+  size: number;
+  mtimeMs: number;
+  durationSeconds: number | null;
+}
+
+interface MediaEntry {
+  size: number;
+  mtimeMs: number;
+  media: RecordingMedia | null;
+}
+
+/** At most this many files are opened at once while a range is indexed. */
+const PARALLEL_READS = 32;
+/** Bounded so a recordings tree of months cannot grow memory without limit (~100 bytes an entry). */
+const MAX_ENTRIES = 200_000;
+/**
+ * Media descriptions hold every frame time (a few KiB a file): enough for the ranges being
+ * played (a 6-hour range is 2,160 files), least recently used first out.
+ */
+const MAX_MEDIA_ENTRIES = 8192;
+
+/**
+ * What the recordings' MP4 headers say, keyed by path, size and mtime (a file that changes is
+ * read again): each file's duration, and, for the ranges being played, its tracks and frame
+ * times. Read in-process; ffprobe is only the fallback for a duration the header does not give
+ * (fragmented MP4 without mehd).
+ */
+@Injectable()
+export class RecordingHeaderIndex {
+  private readonly logger = new Logger(RecordingHeaderIndex.name);
+  private readonly entries = new Map<string, IndexEntry>();
+  private readonly mediaEntries = new Map<string, MediaEntry>();
+
+  constructor(
+    @Inject(RECORDINGS_MODULE_OPTIONS) private readonly options: RecordingsModuleOptions,
+    private readonly supervisor: FfmpegProcessSupervisor,
+  ) {}
+
+  /** Durations of many files; null for a file that cannot be read (it is skipped, with a warning). */
+  durationsOf(paths: readonly string[]): Promise<(number | null)[]> {
+    return mapBounded(paths, (path) => this.durationOf(path));
+  }
+
+  /** Tracks and frame times of many files; null where the header does not describe them. */
+  mediaOf(paths: readonly string[]): Promise<(RecordingMedia | null)[]> {
+    return mapBounded(paths, (path) => this.describe(path));
+  }
+
+  async durationOf(path: string): Promise<number | null> {
+    let info;
+    try {
+      info = await stat(path);
+    } catch {
+      return null;
+    }
+    const cached = this.entries.get(path);
+    if (cached && cached.size === info.size && cached.mtimeMs === info.mtimeMs) {
+      return cached.durationSeconds;
+    }
+    const durationSeconds = await this.readDuration(path, info);
+    if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
+    this.entries.set(path, { size: info.size, mtimeMs: info.mtimeMs, durationSeconds });
+    return durationSeconds;
+  }
+
+  private async describe(path: string): Promise<RecordingMedia | null> {
+    let info;
+    try {
+      info = await stat(path);
+    } catch {
+      return null;
+    }
+    const cached = this.mediaEntries.get(path);
+    if (cached && cached.size === info.size && cached.mtimeMs === info.mtimeMs) {
+      // Map order is the eviction order: a hit moves the entry to the back.
+      this.mediaEntries.delete(path);
+      this.mediaEntries.set(path, cached);
+      return cached.media;
+    }
+    const header = await readMp4Info(path).catch(() => null);
+    const media = header ? { video: header.video, audio: header.audio } : null;
+    this.remember(path, info, media);
+    return media;
+  }
+
+  private remember(path: string, info: { size: number; mtimeMs: number }, media: RecordingMedia | null): void {
+    this.mediaEntries.delete(path);
+    if (this.mediaEntries.size >= MAX_MEDIA_ENTRIES) {
+      this.mediaEntries.delete(this.mediaEntries.keys().next().value as string);
+    }
+    this.mediaEntries.set(path, { size: info.size, mtimeMs: info.mtimeMs, media });
+  }
+
+  private async readDuration(path: string, info: { size: number; mtimeMs: number }): Promise<number | null> {
+    try {
+      const header = await readMp4Info(path);
+      if (header) {
+        // The same read describes the file: a range that is played next needs no second one.
+        this.remember(path, info, { video: header.video, audio: header.audio });
+        return header.durationSeconds;
+      }
+    } catch (error) {
+      this.logger.warn(`cannot read ${path}: ${(error as Error).message}`);
+      return null;
+    }
+    return this.probeDuration(path);
+  }
+
+  private async probeDuration(path: string): Promise<number | null> {
+    const exit = await this.supervisor.run(
+      this.options.ffprobePath,
+      ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', path],
+      10_000,
+    );
+    const duration = Number.parseFloat(exit.stdout[0] ?? '');
+    if (exit.code === 0 && Number.isFinite(duration) && duration > 0) return duration;
+    this.logger.warn(`skipping ${path}: no duration in its header and ffprobe could not read it`);
+    return null;
+  }
+}
+
+/** The local files with what their headers say (RecordingSource.withMedia of a source of local files). */
+export async function attachMedia(index: RecordingHeaderIndex, files: readonly RecordingFile[]): Promise<RecordingFile[]> {
+  const media = await index.mediaOf(files.map((file) => file.path));
+  return files.map((file, i) => (media[i] ? { ...file, media: media[i]! } : file));
+}
+
+/** `work` over every item, at most PARALLEL_READS at a time, results in order. */
+async function mapBounded<T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_READS, items.length) }, worker));
+  return results;
+}
