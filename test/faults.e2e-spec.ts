@@ -103,15 +103,18 @@ describe('faults (e2e)', () => {
     it('answers every segment of a range with a recording whose data stops half-way: 200s, or clear JSON errors, never a hang', async () => {
       const created = await getJson(`${app.baseUrl}${rangeUrl('cutdata', T0, T0 + 30)}`);
       expect(created.status).toBe(200);
+      // The plan has no boundary where the data is missing (no frame there): fewer, longer segments.
+      const playlist = await (await fetch(`${app.baseUrl}${created.body.playlist}`)).text();
+      const count = playlist.match(/^#EXTINF/gm)!.length;
       const statuses: number[] = [];
-      for (let index = 0; index < 15; index += 1) {
+      for (let index = 0; index < count; index += 1) {
         const segment = await fetchStatus(app, created.body.sessionId, index);
         statuses.push(segment.status);
         if (segment.status !== 200) expect(JSON.parse(segment.body.toString())).toMatchObject({ success: false });
       }
       expect(statuses.slice(0, 5)).toEqual(Array(5).fill(200));
-      expect(statuses.slice(11)).toEqual(Array(4).fill(200));
-      expect(statuses.every((status) => status === 200 || status === 404 || status === 502)).toBe(true);
+      expect(statuses.slice(-4)).toEqual(Array(4).fill(200));
+      expect(statuses.filter((status) => status !== 200 && status !== 502)).toEqual([]);
     });
 
     it('a recording deleted during a session: its segments answer a clear error at once, the others play', async () => {

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeClip, layoutRecordings } from '../../scripts/lib/synthetic-recordings';
+import { makeCameraZoo } from './camera-zoo';
 import { recordingRelativePath } from '../../libs/recordings/src/frigate-recordings-layout';
 import {
   BACK,
@@ -73,6 +74,7 @@ async function makeFixtures(): Promise<void> {
   const tag = bytes.indexOf('hvc1');
   bytes.write('zzzz', tag, 'latin1');
   await writeFile(broken, bytes);
+  await makeCameraZoo(RECORDINGS_DIR, join(FIXTURES_DIR, 'zoo-scratch'));
   await writeFile(stamp, FIXTURES_VERSION);
 }
 

@@ -44,6 +44,12 @@ export interface HlsTranscodeOptions {
    * begin its audio one frame before its video, overlapping the segment before it.
    */
   dropAudioPriming?: boolean;
+  /**
+   * Seconds from the run's start where its audio begins (the first frame's time: a run starts
+   * reading a moment before it). Audio from there only, so it does not overlap the segment
+   * before, which another run made.
+   */
+  audioStartSeconds?: number;
   /** Segment files are named `<prefix>%05d.ts`; a prefix per run keeps runs from overwriting each other. */
   segmentFilePrefix?: string;
   /** File descriptor ffmpeg writes its finished-segment list to (CSV: name,start,end). */
@@ -221,6 +227,7 @@ export class FfmpegCommandBuilder {
       'aac',
       '-b:a',
       '96k',
+      ...(options.audioStartSeconds ? ['-af', `atrim=start=${formatSeconds(options.audioStartSeconds)}`] : []),
       ...(options.dropAudioPriming ? ['-bsf:a', 'noise=drop=eq(n\\,0)'] : []),
     ];
   }

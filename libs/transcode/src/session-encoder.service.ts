@@ -106,6 +106,8 @@ export class SessionEncoderService {
       durationSeconds: span.durationSeconds,
       // Output times are timeline times: every run writes the same timestamps for the same frame.
       outputOffsetSeconds: segment.cutSeconds,
+      // (A millisecond after the first frame: the previous run may have an audio packet that starts there.)
+      audioStartSeconds: index === 0 ? 0 : segment.timelineStartSeconds - segment.cutSeconds + 0.001,
       // The AAC encoder's priming frame: in a run that starts mid-range it would overlap the
       // audio of the segment before; in the first run it would make the muxer shift every stream
       // by its length, off the timestamps the other runs write.
@@ -171,7 +173,7 @@ export class SessionEncoderService {
     await this.files.removeFilesWhere(session.id, (name) => {
       if (isRunInputList(name, run.id)) return true;
       const match = RUN_FILE_REGEX.exec(name);
-      return !!match && Number(match[1]) === run.id && session.readyFile(Number(match[2])) !== name;
+      return !!match && Number(match[1]) === run.id && !session.servesFile(name);
     });
   }
 

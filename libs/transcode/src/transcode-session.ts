@@ -151,6 +151,12 @@ export class TranscodeSession {
     return this.readyFiles.get(index);
   }
 
+  /** Whether `fileName` is the finished file of some segment (ffmpeg's own file count can drift from the plan). */
+  servesFile(fileName: string): boolean {
+    for (const name of this.readyFiles.values()) if (name === fileName) return true;
+    return false;
+  }
+
   /** Records a finished segment of `bytes`; returns the file it replaces (from an earlier run), if any. */
   markReady(index: number, fileName: string, bytes = 0): string | undefined {
     const previous = this.readyFiles.get(index);

@@ -1,0 +1,152 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { readMp4Info } from '../libs/recordings/src/mp4-header.reader';
+import { ZOO, ZOO_T0, zooRecordings } from './support/camera-zoo';
+import { RECORDINGS_DIR } from './support/fixtures';
+import { firstFramePsnr, packetTimes } from './support/ffprobe';
+import { TestApp, getJson, rangeUrl, startTestApp } from './support/test-app';
+
+const run = promisify(execFile);
+
+/** MPEG-TS output starts its clock 1.4 s in (the mpegts muxer's default delay). */
+const TS_START = 1.4;
+
+interface SourceFile {
+  path: string;
+  startTime: number;
+  /** What Frigate stores as its duration (ffprobe's format duration). */
+  duration: number;
+  /** Presented video frame times, seconds into the file (ffprobe, decoded). */
+  frames: number[];
+}
+
+async function probeSource(path: string, startTime: number): Promise<SourceFile> {
+  const format = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', path]);
+  const frames = await run('ffprobe', ['-v', 'quiet', '-select_streams', 'v:0', '-show_entries', 'frame=pts_time', '-of', 'default=nw=1:nk=1', path]);
+  return {
+    path,
+    startTime,
+    duration: Number(format.stdout.trim()),
+    frames: frames.stdout
+      .split('\n')
+      .filter((line) => /^-?\d/.test(line.trim()))
+      .map(Number)
+      .sort((a, b) => a - b),
+  };
+}
+
+/** Frigate's rule: files in start order, each trimmed only by the range, played back to back. */
+function frigatePieces(files: SourceFile[], start: number, end: number) {
+  const pieces: { file: SourceFile; inpoint: number; duration: number; offset: number }[] = [];
+  let offset = 0;
+  for (const file of files) {
+    const inpoint = Math.max(0, start - file.startTime);
+    const duration = Math.min(end, file.startTime + file.duration) - Math.max(start, file.startTime);
+    if (duration < 0.1) continue;
+    pieces.push({ file, inpoint, duration, offset });
+    offset += duration;
+  }
+  return pieces;
+}
+
+describe('the camera zoo: every stream a camera records plays from start to end, with exact timing (e2e)', () => {
+  let app: TestApp;
+  let scratch: string;
+
+  beforeAll(async () => {
+    app = await startTestApp({ MAX_CONCURRENT_TRANSCODES: '4' });
+    scratch = await mkdtemp(join(tmpdir(), 'nvr-e2e-zoo-'));
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await rm(scratch, { recursive: true, force: true });
+  });
+
+  it.each(ZOO.map((camera) => [camera.camera, camera.what]))(
+    'reads the frame times ffmpeg presents from the MP4 headers of %s (%s)',
+    async (camera) => {
+      for (const { path, startTime } of await zooRecordings(RECORDINGS_DIR, camera)) {
+        const [source, header] = await Promise.all([probeSource(path, startTime), readMp4Info(path)]);
+        const frames = Array.from(header!.video!.frameTimes!);
+        expect(frames).toHaveLength(source.frames.length);
+        frames.forEach((time, i) => expect(Math.abs(time - source.frames[i])).toBeLessThan(1e-4));
+      }
+    },
+  );
+
+  it.each(ZOO.map((camera) => [camera.camera, camera.what]))('%s (%s): start, cold seeks to the middle and the end, then every segment', async (camera) => {
+    const sources = await Promise.all((await zooRecordings(RECORDINGS_DIR, camera)).map((file) => probeSource(file.path, file.startTime)));
+    const last = sources.at(-1)!;
+    // A range that starts and ends at fractional times, inside files.
+    const start = ZOO_T0 + 1.37;
+    const end = Math.round((last.startTime + last.duration - 1.61) * 1000) / 1000;
+    const created = await getJson(`${app.baseUrl}${rangeUrl(camera, start, end)}`);
+    expect(created.status).toBe(200);
+    const playlist = await (await fetch(`${app.baseUrl}${created.body.playlist}`)).text();
+    const entries = [...playlist.matchAll(/#EXT-X-PROGRAM-DATE-TIME:(\S+)\n#EXTINF:([\d.]+),\n(seg_\d{5}\.ts)/g)].map((m) => ({
+      wall: Date.parse(m[1]) / 1000,
+      duration: Number(m[2]),
+      uri: m[3],
+    }));
+    const starts = entries.map((_, i) => entries.slice(0, i).reduce((sum, e) => sum + e.duration, 0));
+
+    // The playlist's length is the recordings' inside the range, as Frigate counts them (one frame per file at most).
+    const pieces = frigatePieces(sources, start, end);
+    const expected = pieces.reduce((sum, piece) => sum + piece.duration, 0);
+    expect(Math.abs(entries.reduce((sum, e) => sum + e.duration, 0) - expected)).toBeLessThan(0.01 + pieces.length * 0.001);
+
+    // Cold seeks: the last segment, then the middle one, then everything in order (which starts a
+    // third run at #1): neighbours come from different runs.
+    const n = entries.length;
+    const fetchSegment = async (index: number) => {
+      const response = await fetch(`${app.baseUrl}/stream/transcode/${created.body.sessionId}/${entries[index].uri}`);
+      expect({ index, status: response.status }).toEqual({ index, status: 200 });
+      const path = join(scratch, `${camera}-${index}.ts`);
+      await writeFile(path, Buffer.from(await response.arrayBuffer()));
+      return path;
+    };
+    const paths: string[] = new Array(n);
+    paths[n - 1] = await fetchSegment(n - 1);
+    const middle = Math.floor(n / 2);
+    paths[middle] = await fetchSegment(middle);
+    for (let i = 0; i < n; i += 1) paths[i] ??= await fetchSegment(i);
+
+    const times = await Promise.all(paths.map((path) => packetTimes(path, 'v')));
+    for (let i = 0; i < n; i += 1) {
+      const first = Math.min(...times[i]) - TS_START;
+      const frames = [...times[i]].sort((a, b) => a - b);
+      // Each segment starts at its planned frame (the first may start a moment into the range) …
+      if (i > 0) expect({ segment: i, start: first }).toEqual({ segment: i, start: expect.closeTo(starts[i], 3) });
+      else expect(first).toBeLessThan(0.25);
+      // … and lasts its EXTINF: until the next one starts, across runs and across file switches.
+      if (i + 1 < n) {
+        const next = Math.min(...times[i + 1]) - TS_START;
+        expect({ segment: i, length: next - (i === 0 ? 0 : first) }).toEqual({ segment: i, length: expect.closeTo(entries[i].duration, 3) });
+        expect(frames.at(-1)! - TS_START).toBeLessThan(next);
+      }
+    }
+    // The segments played one after the other decode without a single error.
+    const joined = join(scratch, `${camera}-all.ts`);
+    await run('sh', ['-c', `cat ${paths.map((p) => `'${p}'`).join(' ')} > '${joined}'`]);
+    // (Decoded with the frames' own times, not rounded to 1/fps; the null muxer's complaint about an audio packet that
+    // overlaps the next run's first one by less than an AAC frame is not a decode error.)
+    const { stderr } = await run('ffmpeg', ['-v', 'error', '-i', joined, '-map', '0', '-fps_mode', 'passthrough', '-enc_time_base:v', '1/90000', '-f', 'null', '-']);
+    expect(stderr.split('\n').filter((line) => line.trim() && !/non monotonically increasing dts to muxer in stream 1/.test(line))).toEqual([]);
+
+    // PROGRAM-DATE-TIME is the camera's time of each segment's first frame: check the picture at
+    // the start, the middle and the end against the source frame Frigate's timeline puts there.
+    for (const i of [1, middle, n - 1]) {
+      const t = starts[i];
+      const piece = [...pieces].reverse().find((p) => p.offset <= t + 1e-6)!;
+      const intoFile = piece.inpoint + (t - piece.offset);
+      expect(entries[i].wall).toBeCloseTo(piece.file.startTime + intoFile, 3);
+      const frame = piece.file.frames.findIndex((time) => time >= intoFile - 1e-3);
+      expect(Math.abs(piece.file.frames[frame] - intoFile)).toBeLessThan(1e-3);
+      expect(await firstFramePsnr(paths[i], piece.file.path, frame)).toBeGreaterThan(30);
+    }
+  });
+});
