@@ -559,3 +559,22 @@ describe('formatSeconds', () => {
     expect(() => formatSeconds(value)).toThrow(RangeError);
   });
 });
+
+describe('audioStartSeconds', () => {
+  const builder = new FfmpegCommandBuilder();
+  it.each([
+    { name: 'absent', audioStartSeconds: undefined, expected: null },
+    { name: '0 (a run from the range start)', audioStartSeconds: 0, expected: null },
+    { name: '0.006 (5 ms cut + 1 ms)', audioStartSeconds: 0.006, expected: 'atrim=start=0.006' },
+    { name: '0.0263337 (half-way cut, microseconds)', audioStartSeconds: 0.0263337, expected: 'atrim=start=0.026334' },
+  ])('$name → audio trimmed to start at the first frame: $expected', ({ audioStartSeconds, expected }) => {
+    const argv = builder.buildHlsTranscode({ ...base, audioStartSeconds });
+    const at = argv.indexOf('-af');
+    if (expected === null) {
+      expect(at).toBe(-1);
+      return;
+    }
+    // Right after the audio encoder's bitrate, so it filters the audio only.
+    expect(argv.slice(at - 2, at + 2)).toEqual(['-b:a', '96k', '-af', expected]);
+  });
+});
