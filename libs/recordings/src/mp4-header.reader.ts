@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import { Mp4Track, childBoxes, parseTrack } from './mp4-track.parser';
+import { Mp4Track, childBoxes, parseBoxHeader, parseTrack } from './mp4-track.parser';
 
 /** What the MP4 header says about a file. */
 export interface Mp4Info {
@@ -59,36 +59,11 @@ async function readAt(
   return buffer;
 }
 
-interface BoxHeader {
-  type: string;
-  size: number;
-  headerSize: number;
-}
-
-function parseBoxHeader(buffer: Buffer, remaining: number): BoxHeader | null {
-  if (buffer.length < 8) return null;
-  const size32 = buffer.readUInt32BE(0);
-  const type = buffer.toString('latin1', 4, 8);
-  let size = size32;
-  let headerSize = 8;
-  if (size32 === 1) {
-    if (buffer.length < 16) return null;
-    size = Number(buffer.readBigUInt64BE(8));
-    headerSize = 16;
-  } else if (size32 === 0) {
-    size = remaining;
-  }
-  if (size < headerSize || size > remaining) return null;
-  return { type, size, headerSize };
-}
-
 /** Pure: the file's duration and tracks from its `moov` payload (`fileSize` bounds its samples). */
 export function parseMoov(moov: Buffer, fileSize = Infinity): Mp4Info | null {
   let durationSeconds: number | null = null;
   let fragmentDurationSeconds: number | null = null;
   let timescale = 0;
-  let hasVideo = false;
-  let hasAudio = false;
   let video: Mp4Track | undefined;
   let audio: Mp4Track | undefined;
   for (const box of childBoxes(moov)) {
@@ -99,9 +74,6 @@ export function parseMoov(moov: Buffer, fileSize = Infinity): Mp4Info | null {
         durationSeconds = parsed.duration / parsed.timescale;
       }
     } else if (box.type === 'trak') {
-      const handler = trackHandler(box.body);
-      hasVideo ||= handler === 'vide';
-      hasAudio ||= handler === 'soun';
       // mvhd comes before the tracks in every file ffmpeg or a camera writes.
       const track = parseTrack(box.body, timescale, fileSize);
       if (track?.kind === 'video' && !video) video = track;
@@ -122,7 +94,13 @@ export function parseMoov(moov: Buffer, fileSize = Infinity): Mp4Info | null {
   }
   const duration = durationSeconds && durationSeconds > 0 ? durationSeconds : fragmentDurationSeconds;
   if (!duration || !Number.isFinite(duration) || duration <= 0) return null;
-  return { durationSeconds: duration, hasVideo, hasAudio, ...(video ? { video } : {}), ...(audio ? { audio } : {}) };
+  return {
+    durationSeconds: duration,
+    hasVideo: !!video,
+    hasAudio: !!audio,
+    ...(video ? { video } : {}),
+    ...(audio ? { audio } : {}),
+  };
 }
 
 function parseMvhd(body: Buffer): { timescale: number; duration: number } | null {
@@ -135,16 +113,4 @@ function parseMvhd(body: Buffer): { timescale: number; duration: number } | null
   if (body.length < 20) return null;
   const timescale = body.readUInt32BE(12);
   return timescale > 0 ? { timescale, duration: body.readUInt32BE(16) } : null;
-}
-
-function trackHandler(trak: Buffer): string | null {
-  for (const box of childBoxes(trak)) {
-    if (box.type !== 'mdia') continue;
-    for (const inner of childBoxes(box.body)) {
-      if (inner.type === 'hdlr' && inner.body.length >= 12) {
-        return inner.body.toString('latin1', 8, 12);
-      }
-    }
-  }
-  return null;
 }

@@ -28,24 +28,42 @@ export interface Mp4Box {
   body: Buffer;
 }
 
+export interface Mp4BoxHeader {
+  type: string;
+  /** Whole box, header included. */
+  size: number;
+  headerSize: number;
+}
+
+/**
+ * Pure: the header of the box at the start of `buffer` (size 1 = 64-bit size follows, size 0 =
+ * to the end), or null when it is malformed or reaches past the `remaining` bytes.
+ */
+export function parseBoxHeader(buffer: Buffer, remaining: number): Mp4BoxHeader | null {
+  if (buffer.length < 8) return null;
+  const size32 = buffer.readUInt32BE(0);
+  const type = buffer.toString('latin1', 4, 8);
+  let size = size32;
+  let headerSize = 8;
+  if (size32 === 1) {
+    if (buffer.length < 16) return null;
+    size = Number(buffer.readBigUInt64BE(8));
+    headerSize = 16;
+  } else if (size32 === 0) {
+    size = remaining;
+  }
+  if (size < headerSize || size > remaining) return null;
+  return { type, size, headerSize };
+}
+
 /** The boxes inside a box's payload (a malformed size ends the list). */
 export function* childBoxes(payload: Buffer): Generator<Mp4Box> {
   let offset = 0;
   while (offset + 8 <= payload.length) {
-    const size32 = payload.readUInt32BE(offset);
-    const type = payload.toString('latin1', offset + 4, offset + 8);
-    let size = size32;
-    let headerSize = 8;
-    if (size32 === 1) {
-      if (offset + 16 > payload.length) return;
-      size = Number(payload.readBigUInt64BE(offset + 8));
-      headerSize = 16;
-    } else if (size32 === 0) {
-      size = payload.length - offset;
-    }
-    if (size < headerSize || offset + size > payload.length) return;
-    yield { type, body: payload.subarray(offset + headerSize, offset + size) };
-    offset += size;
+    const box = parseBoxHeader(payload.subarray(offset), payload.length - offset);
+    if (!box) return;
+    yield { type: box.type, body: payload.subarray(offset + box.headerSize, offset + box.size) };
+    offset += box.size;
   }
 }
 
