@@ -5,15 +5,17 @@ import { readMp4Info } from './mp4-header.reader';
 import type { RecordingFile, RecordingMedia } from './recording-source.interface';
 import { RECORDINGS_MODULE_OPTIONS, RecordingsModuleOptions } from './recordings.module-definition';
 
-interface IndexEntry {
+/** What identifies a version of a file: a file that changes is read again. */
+interface FileVersion {
   size: number;
   mtimeMs: number;
+}
+
+interface IndexEntry extends FileVersion {
   durationSeconds: number | null;
 }
 
-interface MediaEntry {
-  size: number;
-  mtimeMs: number;
+interface MediaEntry extends FileVersion {
   media: RecordingMedia | null;
 }
 
@@ -55,16 +57,10 @@ export class RecordingHeaderIndex {
   }
 
   async durationOf(path: string): Promise<number | null> {
-    let info;
-    try {
-      info = await stat(path);
-    } catch {
-      return null;
-    }
+    const info = await versionOf(path);
+    if (!info) return null;
     const cached = this.entries.get(path);
-    if (cached && cached.size === info.size && cached.mtimeMs === info.mtimeMs) {
-      return cached.durationSeconds;
-    }
+    if (cached && sameVersion(cached, info)) return cached.durationSeconds;
     const durationSeconds = await this.readDuration(path, info);
     if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
     this.entries.set(path, { size: info.size, mtimeMs: info.mtimeMs, durationSeconds });
@@ -72,14 +68,10 @@ export class RecordingHeaderIndex {
   }
 
   private async describe(path: string): Promise<RecordingMedia | null> {
-    let info;
-    try {
-      info = await stat(path);
-    } catch {
-      return null;
-    }
+    const info = await versionOf(path);
+    if (!info) return null;
     const cached = this.mediaEntries.get(path);
-    if (cached && cached.size === info.size && cached.mtimeMs === info.mtimeMs) {
+    if (cached && sameVersion(cached, info)) {
       // Map order is the eviction order: a hit moves the entry to the back.
       this.mediaEntries.delete(path);
       this.mediaEntries.set(path, cached);
@@ -91,7 +83,7 @@ export class RecordingHeaderIndex {
     return media;
   }
 
-  private remember(path: string, info: { size: number; mtimeMs: number }, media: RecordingMedia | null): void {
+  private remember(path: string, info: FileVersion, media: RecordingMedia | null): void {
     this.mediaEntries.delete(path);
     if (this.mediaEntries.size >= MAX_MEDIA_ENTRIES) {
       this.mediaEntries.delete(this.mediaEntries.keys().next().value as string);
@@ -99,7 +91,7 @@ export class RecordingHeaderIndex {
     this.mediaEntries.set(path, { size: info.size, mtimeMs: info.mtimeMs, media });
   }
 
-  private async readDuration(path: string, info: { size: number; mtimeMs: number }): Promise<number | null> {
+  private async readDuration(path: string, info: FileVersion): Promise<number | null> {
     try {
       const header = await readMp4Info(path);
       if (header) {
@@ -125,6 +117,20 @@ export class RecordingHeaderIndex {
     this.logger.warn(`skipping ${path}: no duration in its header and ffprobe could not read it`);
     return null;
   }
+}
+
+/** The file's size and mtime, or null when it cannot be read. */
+async function versionOf(path: string): Promise<FileVersion | null> {
+  try {
+    const { size, mtimeMs } = await stat(path);
+    return { size, mtimeMs };
+  } catch {
+    return null;
+  }
+}
+
+function sameVersion(a: FileVersion, b: FileVersion): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs;
 }
 
 /** The local files with what their headers say (RecordingSource.withMedia of a source of local files). */
