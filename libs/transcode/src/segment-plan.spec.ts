@@ -1,5 +1,5 @@
 import { RecordingFile, RecordingTimeline, planTimeline } from '@app/recordings';
-import { FIRST_SEGMENT_SECONDS, planSegments, segmentStartingAt, wallClockAt } from './segment-plan';
+import { FIRST_SEGMENT_SECONDS, MAX_SEGMENTS_PER_RUN, PlannedSegment, planRunSpan, planSegments, segmentStartingAt, wallClockAt } from './segment-plan';
 
 // 2023-11-14T22:13:20Z, epoch seconds.
 const T = 1_700_000_000;
@@ -335,5 +335,35 @@ describe('segmentStartingAt', () => {
     ['the first', 0, 0],
   ])('a segment listed as starting at %s (%p s) is #%p', (_, start, expected) => {
     expect(segmentStartingAt(segments, start)).toBe(expected);
+  });
+});
+
+describe('planRunSpan', () => {
+  /** Segments starting every 2 s after a 1 s first one, each cut 5 ms before its first frame. */
+  function segmentsOf(count: number): PlannedSegment[] {
+    return Array.from({ length: count }, (_, index) => {
+      const start = index === 0 ? 0 : 1 + (index - 1) * 2;
+      return { index, timelineStartSeconds: start, durationSeconds: index === 0 ? 1 : 2, wallClockStartMs: 0, cutSeconds: index === 0 ? 0 : start - 0.005 };
+    });
+  }
+
+  it.each([
+    // segments, total, start index → duration, keyframe times (first ones)
+    ['a run from the start', 5, 9, 0, 9, [0.995, 2.995, 4.995, 6.995]],
+    ['a run from #2 (a seek)', 5, 9, 2, 9 - 2.995, [2, 4]],
+    ['a run from the last segment', 5, 9, 4, 9 - 6.995, []],
+  ])('%s: to the end of the range, a keyframe at every later cut, timed from its own cut', (_, count, total, index, duration, keyframes) => {
+    const span = planRunSpan(segmentsOf(count as number), total as number, index as number);
+    expect(span.durationSeconds).toBeCloseTo(duration as number, 9);
+    expect(span.keyframeTimes).toHaveLength((keyframes as number[]).length);
+    span.keyframeTimes.forEach((time, i) => expect(time).toBeCloseTo((keyframes as number[])[i], 9));
+  });
+
+  it(`stops a run after ${MAX_SEGMENTS_PER_RUN} segments, at the next segment's cut, so its keyframe list stays one short argument`, () => {
+    const segments = segmentsOf(MAX_SEGMENTS_PER_RUN + 500);
+    const span = planRunSpan(segments, 1e6, 100);
+    expect(span.keyframeTimes).toHaveLength(MAX_SEGMENTS_PER_RUN - 1);
+    expect(span.durationSeconds).toBeCloseTo(segments[100 + MAX_SEGMENTS_PER_RUN].cutSeconds - segments[100].cutSeconds, 9);
+    expect(span.keyframeTimes.join(',').length).toBeLessThan(64 * 1024);
   });
 });

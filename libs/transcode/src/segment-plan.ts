@@ -115,6 +115,31 @@ export function wallClockAt(timeline: RecordingTimeline, offsetSeconds: number):
 }
 
 /**
+ * A run makes at most this many segments (then ends; the next request starts another): its
+ * keyframe times are one argument, which must stay well under Linux's 128 KiB per argument.
+ */
+export const MAX_SEGMENTS_PER_RUN = 1800;
+
+/**
+ * Pure: what a run that starts at segment `index` encodes: from that segment's cut to the cut of
+ * the segment MAX_SEGMENTS_PER_RUN later (or the range's end), forcing a keyframe at every cut in
+ * between, as seconds from its own start.
+ */
+export function planRunSpan(
+  segments: readonly PlannedSegment[],
+  totalSeconds: number,
+  index: number,
+): { durationSeconds: number; keyframeTimes: number[] } {
+  const from = segments[index].cutSeconds;
+  const endIndex = Math.min(segments.length, index + MAX_SEGMENTS_PER_RUN);
+  const endSeconds = endIndex < segments.length ? segments[endIndex].cutSeconds : totalSeconds;
+  return {
+    durationSeconds: endSeconds - from,
+    keyframeTimes: segments.slice(index + 1, endIndex).map((segment) => segment.cutSeconds - from),
+  };
+}
+
+/**
  * Pure: the planned segment a segment listed by ffmpeg is, from where it starts on the timeline
  * (its first frame): the last segment that starts at or before it. A cut lands on the planned
  * frame, or (frame times unknown) at most a frame after the nominal boundary, so the start

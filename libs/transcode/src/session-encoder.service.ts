@@ -19,7 +19,7 @@ import { RecordingPresence } from './recording-presence';
 import { RecordingGoneException } from './transcode.exceptions';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from './transcode.module-definition';
 import { EncoderRun, TranscodeSession } from './transcode-session';
-import { PlannedSegment, segmentStartingAt } from './segment-plan';
+import { planRunSpan, segmentStartingAt } from './segment-plan';
 
 /** ffmpeg writes `-progress` to stdout and the finished-segment list to fd 3. */
 const PROGRESS_FD = 1;
@@ -31,28 +31,6 @@ const RUN_FILE_REGEX = /^r(\d+)_(\d{5})\.ts$/;
 
 /** How many recordings of a run's list are checked for before it starts (a few minutes of files). */
 const RECORDINGS_CHECKED_AHEAD = 32;
-
-/**
- * A run makes at most this many segments (then ends; the next request starts another): its
- * keyframe times are one argument, which must stay well under Linux's 128 KiB per argument.
- */
-export const MAX_SEGMENTS_PER_RUN = 1800;
-
-/** Pure: where a run that starts at segment `index` stops, and the keyframe times it forces. */
-export function planRunSpan(
-  segments: readonly PlannedSegment[],
-  totalSeconds: number,
-  index: number,
-): { durationSeconds: number; keyframeTimes: number[]; endIndex: number } {
-  const from = segments[index].cutSeconds;
-  const endIndex = Math.min(segments.length, index + MAX_SEGMENTS_PER_RUN);
-  const endSeconds = endIndex < segments.length ? segments[endIndex].cutSeconds : totalSeconds;
-  return {
-    durationSeconds: endSeconds - from,
-    keyframeTimes: segments.slice(index + 1, endIndex).map((segment) => segment.cutSeconds - from),
-    endIndex,
-  };
-}
 
 /** Whether `name` is the input list of run `runId` (whatever its format). */
 function isRunInputList(name: string, runId: number): boolean {
@@ -170,10 +148,11 @@ export class SessionEncoderService {
     if (!run) return;
     run.stopping = true;
     await run.process.stop();
+    const served = session.servedFiles();
     await this.files.removeFilesWhere(session.id, (name) => {
       if (isRunInputList(name, run.id)) return true;
       const match = RUN_FILE_REGEX.exec(name);
-      return !!match && Number(match[1]) === run.id && !session.servesFile(name);
+      return !!match && Number(match[1]) === run.id && !served.has(name);
     });
   }
 

@@ -151,10 +151,12 @@ export class TranscodeSession {
     return this.readyFiles.get(index);
   }
 
-  /** Whether `fileName` is the finished file of some segment (ffmpeg's own file count can drift from the plan). */
-  servesFile(fileName: string): boolean {
-    for (const name of this.readyFiles.values()) if (name === fileName) return true;
-    return false;
+  /**
+   * The files finished segments are served from (by name: a file's number is ffmpeg's own count,
+   * which can drift from the plan's index where frames are missing).
+   */
+  servedFiles(): Set<string> {
+    return new Set(this.readyFiles.values());
   }
 
   /** Records a finished segment of `bytes`; returns the file it replaces (from an earlier run), if any. */
