@@ -45,9 +45,9 @@ export interface HlsTranscodeOptions {
    */
   dropAudioPriming?: boolean;
   /**
-   * Seconds from the run's start where its audio begins (the first frame's time: a run starts
-   * reading a moment before it). Audio from there only, so it does not overlap the segment
-   * before, which another run made.
+   * Seconds from the run's start where its audio begins (just after its first frame: a run
+   * starts reading a moment before it). Audio from there only, so it does not overlap the
+   * segment before, which another run made.
    */
   audioStartSeconds?: number;
   /** Segment files are named `<prefix>%05d.ts`; a prefix per run keeps runs from overwriting each other. */

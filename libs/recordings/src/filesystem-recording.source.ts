@@ -18,7 +18,7 @@ export class FilesystemRecordingSource implements RecordingSource {
 
   constructor(
     @Inject(RECORDINGS_MODULE_OPTIONS) private readonly options: RecordingsModuleOptions,
-    private readonly durations: RecordingHeaderIndex,
+    private readonly headers: RecordingHeaderIndex,
   ) {}
 
   listCameras(): Promise<string[]> {
@@ -45,7 +45,7 @@ export class FilesystemRecordingSource implements RecordingSource {
       }
     }
     candidates.sort((a, b) => a.startTime - b.startTime);
-    const durations = await this.durations.durationsOf(candidates.map((c) => c.path));
+    const durations = await this.headers.durationsOf(candidates.map((c) => c.path));
     return candidates.flatMap((candidate, index) => {
       const durationSeconds = durations[index];
       if (durationSeconds === null || candidate.startTime + durationSeconds <= start) return [];
@@ -59,7 +59,7 @@ export class FilesystemRecordingSource implements RecordingSource {
   }
 
   withMedia(files: readonly RecordingFile[]): Promise<RecordingFile[]> {
-    return attachMedia(this.durations, files);
+    return attachMedia(this.headers, files);
   }
 
   async checkReadable(): Promise<void> {

@@ -472,7 +472,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
 
   private async planRange(camera: string, start: number, end: number): Promise<RecordingTimeline> {
     const files = await this.recordings.findRecordings(camera, start, end);
-    // Frame times only for the files the range plays (a file that overlaps it but adds nothing is not read).
+    // The plan's boundaries are the files' frames: their headers say where those are.
     const timeline = planTimeline(await this.recordings.withMedia(files), start, end);
     if (timeline.pieces.length > 0) return timeline;
     const cameras = await this.recordings.listCameras();
