@@ -9,6 +9,7 @@ import {
   NO_PERIODIC_KEYFRAMES_GOP,
   formatSeconds,
 } from './ffmpeg-command.builder';
+import { VaapiCommandBuilder } from './accelerators/vaapi-command.builder';
 
 const base: HlsTranscodeOptions = {
   input: { format: 'concat', path: '/var/transcode/abc/input.ffconcat', protocols: ['file'] },
@@ -576,5 +577,42 @@ describe('audioStartSeconds', () => {
     }
     // Right after the audio encoder's bitrate, so it filters the audio only.
     expect(argv.slice(at - 2, at + 2)).toEqual(['-b:a', '96k', '-af', expected]);
+  });
+});
+
+describe('one output format for a whole session', () => {
+  const builder = new FfmpegCommandBuilder();
+  const audio = { sampleRate: 48000, channels: 1 as const, bitrateKbps: 64 };
+
+  it('scales every recording into the session frame on the CPU, letterboxed, instead of following each source height', () => {
+    const argv = builder.buildHlsTranscode({ ...base, outputFrame: { width: 640, height: 360 } });
+    expect(valueAfter(argv, '-vf')).toBe(
+      'scale=w=640:h=360:force_original_aspect_ratio=decrease:force_divisible_by=2:flags=bilinear:out_range=tv,pad=640:360:(ow-iw)/2:(oh-ih)/2,format=yuv420p',
+    );
+  });
+
+  it("scales to the session's height on a hardware scaler (which cannot pad on the GPU)", () => {
+    const vaapi = new VaapiCommandBuilder('/dev/dri/renderD128');
+    const argv = vaapi.buildHlsTranscode({ ...base, outputFrame: { width: 640, height: 360 } });
+    expect(valueAfter(argv, '-vf')).toBe("format=nv12|vaapi,hwupload,scale_vaapi=w=-2:h='360':format=nv12:out_range=tv");
+  });
+
+  it('encodes AAC at the session rate, channels and bitrate, resampled to the timestamps (after the trim to the first frame)', () => {
+    const argv = builder.buildHlsTranscode({ ...base, audio, audioStartSeconds: 0.006 });
+    expect(argv.slice(argv.indexOf('-c:a'), argv.indexOf('-c:a') + 8)).toEqual([
+      '-c:a', 'aac', '-b:a', '64k', '-ac', '1', '-af', 'atrim=start=0.006,aresample=48000:async=1',
+    ]);
+  });
+
+  it("encodes silence in the session's audio format for a run whose recordings have none: a second input, mapped as the audio", () => {
+    const argv = builder.buildHlsTranscode({ ...base, audio: { ...audio, channels: 2 }, silentAudio: true });
+    // The silence input comes right after the recordings' input, before the output -ss and -t.
+    const input = argv.indexOf(base.input.path);
+    expect(argv.slice(input + 1, input + 6)).toEqual(['-f', 'lavfi', '-i', 'anullsrc=r=48000:cl=stereo', '-ss']);
+    expect(argv.slice(argv.indexOf('-map'), argv.indexOf('-map') + 4)).toEqual(['-map', '0:v:0', '-map', '1:a:0']);
+    // Without silentAudio: the recordings' own (optional) audio, no second input.
+    const own = builder.buildHlsTranscode({ ...base, audio });
+    expect(own).not.toContain('lavfi');
+    expect(own.slice(own.indexOf('-map'), own.indexOf('-map') + 4)).toEqual(['-map', '0:v:0', '-map', '0:a:0?']);
   });
 });

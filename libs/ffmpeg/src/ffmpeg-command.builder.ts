@@ -10,6 +10,19 @@ export interface TranscodeInput {
   protocols: readonly string[];
 }
 
+/** One picture size for every segment of a session. */
+export interface HlsOutputFrame {
+  width: number;
+  height: number;
+}
+
+/** One audio format for every segment of a session. */
+export interface HlsAudioOutput {
+  sampleRate: number;
+  channels: 1 | 2;
+  bitrateKbps: number;
+}
+
 /** Everything needed to turn a range of recordings into H.264 HLS segments. */
 export interface HlsTranscodeOptions {
   input: TranscodeInput;
@@ -28,8 +41,17 @@ export interface HlsTranscodeOptions {
    * a keyframe is forced at the first frame at or after each, and the segment muxer cuts there.
    */
   keyframeTimes: readonly number[];
-  /** Output is scaled down to at most this height, never up. */
+  /** Output is scaled down to at most this height, never up (when `outputFrame` is not given). */
   maxHeight: number;
+  /**
+   * The session's picture size: every run scales its recordings into it (the software encoder
+   * letterboxes a recording of another shape), so a size change mid-range never reaches the player.
+   */
+  outputFrame?: HlsOutputFrame;
+  /** The session's audio format (resampled and mixed to it); AAC 96k at the source's format when absent. */
+  audio?: HlsAudioOutput;
+  /** The run's recordings have no audio while the session's others do: it encodes silence in `audio`'s format. */
+  silentAudio?: boolean;
   /** x264 preset. */
   preset: string;
   /** Index of the first segment written (segment file numbering). */
@@ -91,7 +113,7 @@ export class FfmpegCommandBuilder {
       ...this.globalOptions(),
       ...this.decoderOptions(),
       ...this.inputOptions(options),
-      ...this.streamMapping(),
+      ...this.streamMapping(options),
       ...this.frameTimingOptions(),
       ...this.videoFilterOptions(options),
       ...this.videoEncoderOptions(options),
@@ -144,6 +166,9 @@ export class FfmpegCommandBuilder {
           ['-f', 'hls']),
       '-i',
       input.path,
+      ...(options.silentAudio && options.audio
+        ? ['-f', 'lavfi', '-i', `anullsrc=r=${options.audio.sampleRate}:cl=${options.audio.channels === 1 ? 'mono' : 'stereo'}`]
+        : []),
       ...(concat || options.seekSeconds > 0 ? ['-ss', formatSeconds(options.seekSeconds)] : []),
       // An output -t (not an input one): it cuts audio and video at the same point, where an
       // input -t leaves the audio encoder's tail as a stray one-frame segment at the end.
@@ -153,9 +178,11 @@ export class FfmpegCommandBuilder {
     ];
   }
 
-  protected streamMapping(): string[] {
-    // The "?" makes audio optional: cameras without a microphone still transcode.
-    return ['-map', '0:v:0', '-map', '0:a:0?', '-sn', '-dn'];
+  protected streamMapping(options: HlsTranscodeOptions): string[] {
+    // The "?" makes audio optional: cameras without a microphone still transcode. A run whose
+    // recordings have none in a session whose others do takes the silence input's instead.
+    const audio = options.silentAudio && options.audio ? '1:a:0' : '0:a:0?';
+    return ['-map', '0:v:0', '-map', audio, '-sn', '-dn'];
   }
 
   /**
@@ -169,7 +196,22 @@ export class FfmpegCommandBuilder {
   }
 
   protected videoFilterOptions(options: HlsTranscodeOptions): string[] {
-    return ['-vf', this.scaleFilter(outputHeightExpression(options.maxHeight))];
+    if (!options.outputFrame) return ['-vf', this.scaleFilter(outputHeightExpression(options.maxHeight))];
+    return ['-vf', this.fixedFrameFilter(options.outputFrame)];
+  }
+
+  /**
+   * The filter chain that puts any recording into the session's picture size. On the CPU it is
+   * scaled to fit and letterboxed; a hardware scaler (which cannot pad on the GPU) scales to the
+   * session's height, so only a recording of another shape changes the width.
+   */
+  protected fixedFrameFilter(frame: HlsOutputFrame): string {
+    if (this.kind === 'hardware') return this.scaleFilter(String(frame.height));
+    const { width, height } = frame;
+    return (
+      `scale=w=${width}:h=${height}:force_original_aspect_ratio=decrease:force_divisible_by=2:flags=bilinear:out_range=tv,` +
+      `pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2,format=yuv420p`
+    );
   }
 
   /**
@@ -222,12 +264,21 @@ export class FfmpegCommandBuilder {
   }
 
   protected audioEncoderOptions(options: HlsTranscodeOptions): string[] {
+    const audio = options.audio;
+    const filters = [
+      ...(options.audioStartSeconds ? [`atrim=start=${formatSeconds(options.audioStartSeconds)}`] : []),
+      // To the session's rate, and to the timestamps: a recording's audio may run a moment past
+      // the next file's start (or stop short of it); async fills or trims there, where a plain
+      // resample would hand the encoder audio that goes back in time.
+      ...(audio ? [`aresample=${audio.sampleRate}:async=1`] : []),
+    ];
     return [
       '-c:a',
       'aac',
       '-b:a',
-      '96k',
-      ...(options.audioStartSeconds ? ['-af', `atrim=start=${formatSeconds(options.audioStartSeconds)}`] : []),
+      audio ? `${audio.bitrateKbps}k` : '96k',
+      ...(audio ? ['-ac', String(audio.channels)] : []),
+      ...(filters.length ? ['-af', filters.join(',')] : []),
       ...(options.dropAudioPriming ? ['-bsf:a', 'noise=drop=eq(n\\,0)'] : []),
     ];
   }

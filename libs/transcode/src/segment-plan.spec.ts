@@ -1,4 +1,5 @@
 import { RecordingFile, RecordingTimeline, planTimeline } from '@app/recordings';
+import { planEncoderInput } from './encoder-input';
 import { FIRST_SEGMENT_SECONDS, MAX_SEGMENTS_PER_RUN, PlannedSegment, planRunSpan, planSegments, segmentStartingAt, wallClockAt } from './segment-plan';
 
 // 2023-11-14T22:13:20Z, epoch seconds.
@@ -365,5 +366,40 @@ describe('planRunSpan', () => {
     expect(span.keyframeTimes).toHaveLength(MAX_SEGMENTS_PER_RUN - 1);
     expect(span.durationSeconds).toBeCloseTo(segments[100 + MAX_SEGMENTS_PER_RUN].cutSeconds - segments[100].cutSeconds, 9);
     expect(span.keyframeTimes.join(',').length).toBeLessThan(64 * 1024);
+  });
+});
+
+describe('planSegments at a change of format', () => {
+  const h264 = (path: string, start: number) => ({
+    ...fileWithFrames(path, start, 10, grid(25, 10)),
+    media: { video: { kind: 'video' as const, codecTag: 'avc1', width: 320, height: 240, frameTimes: Float64Array.from(grid(25, 10)) } },
+  });
+  const hevc = (path: string, start: number) => ({
+    ...fileWithFrames(path, start, 10, grid(25, 10, 0.08)),
+    media: { video: { kind: 'video' as const, codecTag: 'hvc1', width: 320, height: 240, frameTimes: Float64Array.from(grid(25, 10, 0.08)) } },
+  });
+  const timeline = planTimeline([h264('/rec/a.mp4', T), h264('/rec/b.mp4', T + 10), hevc('/rec/c.mp4', T + 20), hevc('/rec/d.mp4', T + 30)], T + 3.3, T + 40);
+  const segments = planSegments(timeline, 2);
+
+  it('puts a boundary at the first frame of the new codec, cut at its file start, off the grid', () => {
+    const change = segments.filter((s) => s.startsNewFormat);
+    expect(change).toHaveLength(1);
+    // c.mp4 starts 16.7 s into the range; its first frame 0.08 s later.
+    expect(change[0].cutSeconds).toBeCloseTo(16.7, 6);
+    expect(change[0].timelineStartSeconds).toBeCloseTo(16.78, 6);
+    expect(change[0].wallClockStartMs).toBe((T + 20) * 1000 + 80);
+  });
+
+  it("ends a run at the change and keeps the other codec's files out of its input", () => {
+    const change = segments.findIndex((s) => s.startsNewFormat);
+    const span = planRunSpan(segments, timeline.durationSeconds, 2);
+    expect(span.durationSeconds).toBeCloseTo(segments[change].cutSeconds - segments[2].cutSeconds, 9);
+    expect(span.keyframeTimes).toHaveLength(change - 3);
+    const input = planEncoderInput(timeline, segments[2].cutSeconds, segments[2].cutSeconds + span.durationSeconds);
+    expect(input.entries.map((e) => e.path)).toEqual(['/rec/a.mp4', '/rec/b.mp4']);
+    const after = planEncoderInput(timeline, segments[change].cutSeconds);
+    expect(after.entries[0].path).toBe('/rec/c.mp4');
+    expect(after.inputOffsetSeconds).toBe(0);
+    expect(after.firstPiece.media?.video?.codecTag).toBe('hvc1');
   });
 });

@@ -1,4 +1,5 @@
 import type { RecordingTimeline, TimelinePiece } from '@app/recordings';
+import { sourceFormatKey } from './output-format';
 
 /** One segment of a session's VOD playlist. */
 export interface PlannedSegment {
@@ -18,6 +19,11 @@ export interface PlannedSegment {
    * that starts at this segment reads from here; other runs force a keyframe here.
    */
   cutSeconds: number;
+  /**
+   * The recordings change format here (codec, picture size, audio): no run reads across it, as
+   * ffmpeg's concat demuxer keeps the first file's streams. Its cut is the recording's start.
+   */
+  startsNewFormat?: true;
 }
 
 /**
@@ -47,7 +53,7 @@ const SAME_INSTANT_SECONDS = 1e-6;
 export function planSegments(timeline: RecordingTimeline, segmentSeconds: number): PlannedSegment[] {
   const total = timeline.durationSeconds;
   if (timeline.pieces.length === 0) return [];
-  const boundaries: { start: number; cut: number }[] = [{ start: 0, cut: 0 }];
+  const boundaries: { start: number; cut: number; startsNewFormat?: true }[] = [{ start: 0, cut: 0 }];
   let next = Math.min(FIRST_SEGMENT_SECONDS, segmentSeconds);
   const addBoundary = (start: number, cut: number): void => {
     if (total - start < MIN_LAST_SEGMENT_SECONDS) {
@@ -58,8 +64,18 @@ export function planSegments(timeline: RecordingTimeline, segmentSeconds: number
     next = start + segmentSeconds;
   };
   let previousFrame = -Infinity;
+  let previousFormat = sourceFormatKey(timeline.pieces[0]);
   for (const piece of timeline.pieces) {
     const frames = framesOnTimeline(piece);
+    const format = sourceFormatKey(piece);
+    if (format !== previousFormat) {
+      // A boundary at the recording's first frame, whatever the grid and however short the
+      // segment before: the run before ends at the recording's start, the next begins there.
+      const start = frames?.[0] ?? piece.timelineOffsetSeconds;
+      boundaries.push({ start, cut: piece.timelineOffsetSeconds, startsNewFormat: true });
+      next = start + segmentSeconds;
+      previousFormat = format;
+    }
     if (!frames) {
       // Unknown frame times: nominal boundaries (ffmpeg cuts at the first frame at or after them).
       const end = piece.timelineOffsetSeconds + piece.durationSeconds;
@@ -82,6 +98,7 @@ export function planSegments(timeline: RecordingTimeline, segmentSeconds: number
       durationSeconds: end - boundary.start,
       wallClockStartMs: Math.round(wallClockAt(timeline, boundary.start) * 1000),
       cutSeconds: Math.max(0, boundary.cut),
+      ...(boundary.startsNewFormat ? { startsNewFormat: true as const } : {}),
     };
   });
 }
@@ -122,8 +139,8 @@ export const MAX_SEGMENTS_PER_RUN = 1800;
 
 /**
  * Pure: what a run that starts at segment `index` encodes: from that segment's cut to the cut of
- * the segment MAX_SEGMENTS_PER_RUN later (or the range's end), forcing a keyframe at every cut in
- * between, as seconds from its own start.
+ * the segment MAX_SEGMENTS_PER_RUN later, of the next change of format, or the range's end,
+ * forcing a keyframe at every cut in between, as seconds from its own start.
  */
 export function planRunSpan(
   segments: readonly PlannedSegment[],
@@ -131,7 +148,8 @@ export function planRunSpan(
   index: number,
 ): { durationSeconds: number; keyframeTimes: number[] } {
   const from = segments[index].cutSeconds;
-  const endIndex = Math.min(segments.length, index + MAX_SEGMENTS_PER_RUN);
+  let endIndex = index + 1;
+  while (endIndex < segments.length && endIndex < index + MAX_SEGMENTS_PER_RUN && !segments[endIndex].startsNewFormat) endIndex += 1;
   const endSeconds = endIndex < segments.length ? segments[endIndex].cutSeconds : totalSeconds;
   return {
     durationSeconds: endSeconds - from,

@@ -66,7 +66,8 @@ export class SessionEncoderService {
     const runId = session.nextRunId();
     const dir = this.files.sessionDir(session.id);
     // The run reads from the cut before the segment's first frame (the range's start for the first).
-    const input = planEncoderInput(session.timeline, segment.cutSeconds);
+    const span = planRunSpan(session.segments, session.timeline.durationSeconds, index);
+    const input = planEncoderInput(session.timeline, segment.cutSeconds, segment.cutSeconds + span.durationSeconds);
     // The NVR may have deleted recordings since the session was planned: none for the start is
     // a clear 410; a later one ends this run's list there (a request past it starts a new run).
     const checked = input.entries.slice(0, RECORDINGS_CHECKED_AHEAD);
@@ -77,7 +78,8 @@ export class SessionEncoderService {
     const list = buildInputList(entries, input.inputOffsetSeconds);
     const listPath = await this.files.writeInputList(session.id, runId, list);
     const builder = this.selector.builderFor(session);
-    const span = planRunSpan(session.segments, session.timeline.durationSeconds, index);
+    const output = session.outputFormat(this.options.outputMaxHeight);
+    const runHasAudio = !!input.firstPiece.media?.audio;
     const args = builder.buildHlsTranscode({
       input: { format: list.format, path: listPath, protocols: list.protocols },
       seekSeconds: list.seekSeconds,
@@ -95,6 +97,9 @@ export class SessionEncoderService {
       startNumber: index,
       keyframeTimes: span.keyframeTimes,
       maxHeight: this.options.outputMaxHeight,
+      outputFrame: output.frame,
+      audio: output.audio,
+      silentAudio: !!output.audio && !runHasAudio,
       preset: this.options.ffmpegPreset,
       segmentListFd: SEGMENT_LIST_FD,
       progressFd: PROGRESS_FD,

@@ -3,6 +3,7 @@ import { Observable, Subject } from 'rxjs';
 import type { EncoderKind, FfmpegProgress, ProcessExit, SupervisedProcess } from '@app/ffmpeg';
 import type { RecordingTimeline } from '@app/recordings';
 import type { PlannedSegment } from './segment-plan';
+import { SessionOutputFormat, chooseOutputFormat } from './output-format';
 
 /** One ffmpeg process of a session, from the segment it started at. */
 export interface EncoderRun {
@@ -54,6 +55,7 @@ export class TranscodeSession {
   /** Serve/wait/restart decisions of one session are taken one at a time. */
   readonly lock = new Mutex();
   private runCounter = 0;
+  private output: SessionOutputFormat | null = null;
   /** Finished segments: index → file name (of the run that made it). */
   private readonly readyFiles = new Map<number, string>();
   /** Sizes of the finished segments on disk, and their sum. */
@@ -76,6 +78,12 @@ export class TranscodeSession {
     readonly createdAt: number,
   ) {
     this.lastAccessAt = createdAt;
+  }
+
+  /** The picture size and audio format of every segment (decided once, from the recordings). */
+  outputFormat(maxHeight: number): SessionOutputFormat {
+    this.output ??= chooseOutputFormat(this.timeline.pieces, maxHeight);
+    return this.output;
   }
 
   get alive(): boolean {

@@ -1,0 +1,66 @@
+import type { HlsAudioOutput, HlsOutputFrame } from '@app/ffmpeg';
+import type { TimelinePiece } from '@app/recordings';
+
+/**
+ * What a whole session outputs, whatever its recordings do mid-range: one picture size and one
+ * audio format, so a player never meets a change it would need a discontinuity for.
+ */
+export interface SessionOutputFormat {
+  /** The picture size of every segment; unknown when no recording's header gave its size. */
+  frame?: HlsOutputFrame;
+  /** The audio of every segment (silence where a recording has none); none when no recording has audio. */
+  audio?: HlsAudioOutput;
+}
+
+/**
+ * AAC sample rates kept as they are. Lower rates (cameras with G.711 microphones record 8 or
+ * 16 kHz) are resampled to 48 kHz: hls.js signals AAC under 24 kHz as HE-AAC to Firefox, and
+ * browsers' decoders treat such streams unevenly.
+ */
+const KEPT_SAMPLE_RATES = new Set([32000, 44100, 48000]);
+const RESAMPLED_RATE = 48000;
+/** AAC-LC bitrates that every rate and channel count kept here allow (at most 6 bits a sample). */
+const MONO_BITRATE_KBPS = 64;
+const STEREO_BITRATE_KBPS = 96;
+
+/**
+ * Pure: the session's output from its pieces. The picture is the first recording's size, scaled
+ * down (never up) to `maxHeight`; a later recording of another size is scaled into it. The audio
+ * follows the first recording that has audio: its rate if browsers play it well (48 kHz
+ * otherwise), mono or stereo, at a bitrate that rate and channel count allow.
+ */
+export function chooseOutputFormat(pieces: readonly TimelinePiece[], maxHeight: number): SessionOutputFormat {
+  const video = pieces.find((piece) => piece.media?.video?.width && piece.media.video.height)?.media?.video;
+  const audio = pieces.find((piece) => piece.media?.audio)?.media?.audio;
+  const format: SessionOutputFormat = {};
+  if (video?.width && video.height) {
+    // Even sizes (4:2:0), the height rounded down: never a pixel more than the source has.
+    const height = Math.max(2, Math.floor(Math.min(video.height, maxHeight) / 2) * 2);
+    format.frame = { width: Math.max(2, Math.round((video.width * height) / video.height / 2) * 2), height };
+  }
+  if (audio) {
+    const channels = Math.min(2, Math.max(1, audio.channels ?? 1)) as 1 | 2;
+    const sampleRate = audio.sampleRate && KEPT_SAMPLE_RATES.has(audio.sampleRate) ? audio.sampleRate : RESAMPLED_RATE;
+    format.audio = { sampleRate, channels, bitrateKbps: channels === 1 ? MONO_BITRATE_KBPS : STEREO_BITRATE_KBPS };
+  }
+  return format;
+}
+
+/**
+ * Pure: what a run's input must keep the same from file to file: ffmpeg's concat demuxer takes
+ * its streams and codecs from the first file, so a run never reads past a change of video codec,
+ * of picture size, or of the audio's presence or format. Unknown (no header read) is one format.
+ */
+export function sourceFormatKey(piece: TimelinePiece): string {
+  const media = piece.media;
+  if (!media) return 'unknown';
+  const video = media.video ? `${codecFamily(media.video.codecTag)} ${media.video.width}x${media.video.height}` : 'no video';
+  const audio = media.audio ? `${media.audio.codecTag} ${media.audio.sampleRate}/${media.audio.channels}` : 'no audio';
+  return `${video}, ${audio}`;
+}
+
+function codecFamily(tag: string): string {
+  if (tag === 'hvc1' || tag === 'hev1') return 'hevc';
+  if (tag === 'avc1' || tag === 'avc3') return 'h264';
+  return tag;
+}
