@@ -1,5 +1,5 @@
 import { firstValueFrom, from, toArray } from 'rxjs';
-import { FfmpegProgress, parseSegmentListLine, toProgressReports } from './ffmpeg-output.parsers';
+import { FfmpegProgress, failureReason, parseSegmentListLine, toProgressReports } from './ffmpeg-output.parsers';
 
 describe('parseSegmentListLine', () => {
   it.each([
@@ -100,5 +100,29 @@ describe('toProgressReports', () => {
 
   it('emits nothing for no input', async () => {
     expect(await collect([])).toEqual([]);
+  });
+});
+
+describe('failureReason', () => {
+  it.each([
+    [
+      "an unknown codec, before ffmpeg's advice and its map error",
+      [
+        '[mov,mp4,m4a,3gp,3g2,mj2 @ 0x55d23cb6c340] Could not find codec parameters for stream 0 (Video: none (zzzz / 0x7A7A7A7A)): unknown codec',
+        "Consider increasing the value for the 'analyzeduration' (0) and 'probesize' (5000000) options",
+        "Stream map '0:v:0' matches no streams.",
+      ],
+      'Could not find codec parameters for stream 0 (Video: none (zzzz / 0x7A7A7A7A)): unknown codec',
+    ],
+    [
+      'corrupt data after an AAC warning',
+      ['[aac @ 0x1] Too many bits 8832.000000 > 6144 per frame requested, clamping to max', '[hevc @ 0x2] Invalid NAL unit size (1234 > 567).'],
+      'Invalid NAL unit size (1234 > 567).',
+    ],
+    ['a truncated file', ['[mov,mp4,m4a,3gp,3g2,mj2 @ 0xabc] moov atom not found'], 'moov atom not found'],
+    ['only warnings', ['[aac @ 0x1] Too many bits per frame requested, clamping to max'], null],
+    ['nothing', [], null],
+  ])('%s', (_, lines, expected) => {
+    expect(failureReason(lines)).toBe(expected);
   });
 });

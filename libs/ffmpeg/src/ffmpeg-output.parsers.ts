@@ -61,3 +61,16 @@ function parseSpeed(speed: string | undefined): number | null {
   const value = Number.parseFloat(speed ?? '');
   return Number.isFinite(value) ? value : null;
 }
+
+/** stderr lines that say why ffmpeg could not go on (not its warnings and advice). */
+const FAILURE_LINE = /unknown codec|invalid|could not|not found|no such file|matches no streams|error|corrupt|impossible|unsupported|moov atom/i;
+const ADVICE_LINE = /^(consider increasing|to ignore this)/i;
+
+/**
+ * Pure: the stderr line that says why ffmpeg failed, without its `[demuxer @ 0x…]` prefix, or
+ * null when no line says (its last line is often an unrelated warning, an AAC one, say).
+ */
+export function failureReason(stderrTail: readonly string[]): string | null {
+  const line = stderrTail.find((candidate) => FAILURE_LINE.test(candidate) && !ADVICE_LINE.test(candidate.trim()));
+  return line ? line.replace(/^\[[^\]]* @ 0x[0-9a-f]+\]\s*/i, '').trim() : null;
+}

@@ -6,6 +6,7 @@ import { InvalidSettingError } from '@app/common';
 import { SessionCameraResolver, StreamTokenService } from '@app/auth';
 import { Clock } from './clock';
 import { decideSegmentAction, nextViewerHead } from './encoder-decisions';
+import { pieceIndexAt } from './encoder-input';
 import { EncoderSelector, EncoderStatus } from './encoder-selector.service';
 import { renderVodPlaylist, segmentUri } from './media-playlist';
 import { planSegments } from './segment-plan';
@@ -263,7 +264,11 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
         return null;
       });
       if (failure?.spawnError) throw new TranscoderUnavailableException(`ffmpeg could not be started (${failure.spawnError})`);
-      if (failure) throw new TranscoderFailedException(describeExit(failure), failure.stderrTail);
+      if (failure) {
+        const piece = session.timeline.pieces[pieceIndexAt(session.timeline, session.segments[index].cutSeconds)];
+        const recording = recordingLabel(piece.path);
+        throw new TranscoderFailedException(describeExit(failure), failure.stderrTail, recording);
+      }
       const file = session.readyFile(index);
       if (file) return file;
       if (!session.alive) throw new SessionNotFoundException();
@@ -574,6 +579,15 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
 function formatStderr(lines: readonly string[]): string {
   const tail = lines.slice(-3);
   return tail.length ? `: ${tail.join(' | ')}` : '';
+}
+
+/**
+ * A recording as a message names it: its last four path parts (Frigate's day/hour/camera/file),
+ * never the directory it lives in or an upstream's address.
+ */
+function recordingLabel(path: string): string {
+  const parts = (/^[a-z][a-z0-9+.-]*:\/\//i.test(path) ? new URL(path).pathname : path).split('/').filter(Boolean);
+  return parts.slice(-4).join('/');
 }
 
 function mebibytes(bytes: number): number {

@@ -1,3 +1,4 @@
+import { failureReason } from '@app/ffmpeg';
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { HeaderCarryingException } from '@app/common';
 
@@ -62,8 +63,18 @@ export class FirstSegmentTimeoutException extends TranscodeHttpException {
 }
 
 export class TranscoderFailedException extends TranscodeHttpException {
-  constructor(reason: string, stderrTail: readonly string[]) {
-    super(`ffmpeg failed: ${reason}${formatTail(stderrTail)}`, HttpStatus.BAD_GATEWAY);
+  /**
+   * `recording` names the file ffmpeg was reading: then the message gives it and the line of
+   * stderr that says why (the whole tail is in the log), else ffmpeg's last lines.
+   */
+  constructor(reason: string, stderrTail: readonly string[], recording?: string) {
+    const cause = recording ? failureReason(stderrTail) : null;
+    super(
+      recording
+        ? `ffmpeg failed on recording ${recording}: ${cause ?? reason}${cause ? ` (${reason})` : formatTail(stderrTail)}`
+        : `ffmpeg failed: ${reason}${formatTail(stderrTail)}`,
+      HttpStatus.BAD_GATEWAY,
+    );
   }
 }
 
