@@ -58,6 +58,30 @@ export const ZOO: ZooCamera[] = [
     ],
   },
   {
+    camera: 'zoo_resize',
+    what: 'a camera reconfigured mid-range: 640x360, then 320x180',
+    streams: [
+      { fps: '15', gopFrames: 30, seconds: 20, width: 640, height: 360, audio: { sampleRate: 16000, channels: 1 } },
+      { fps: '15', gopFrames: 30, seconds: 20, width: 320, height: 180, audio: { sampleRate: 16000, channels: 1 }, startsAt: 20 },
+    ],
+  },
+  {
+    camera: 'zoo_codec',
+    what: 'H.264, then H.265 after a reconfiguration, AAC 48 kHz stereo',
+    streams: [
+      { fps: '25', gopFrames: 50, seconds: 20, codec: 'h264', audio: { sampleRate: 48000, channels: 2 } },
+      { fps: '25', gopFrames: 50, seconds: 20, audio: { sampleRate: 48000, channels: 2 }, startsAt: 20 },
+    ],
+  },
+  {
+    camera: 'zoo_late_audio',
+    what: 'audio that appears mid-range (none, then AAC 8 kHz mono)',
+    streams: [
+      { fps: '15', gopFrames: 30, seconds: 20 },
+      { fps: '15', gopFrames: 30, seconds: 20, audio: { sampleRate: 8000, channels: 1 }, startsAt: 20 },
+    ],
+  },
+  {
     camera: 'zoo_gap',
     what: 'a gap (a file missing) and a truncated file',
     streams: [{ fps: '20', gopFrames: 40, seconds: 50, audio: { sampleRate: 16000, channels: 1 } }],

@@ -11,6 +11,8 @@ export interface ProbedStream {
   width?: number;
   height?: number;
   level?: number;
+  sample_rate?: string;
+  channels?: number;
 }
 
 /** ffprobe's view of a media file's streams. */
@@ -50,4 +52,12 @@ export async function firstFramePsnr(media: string, source: string, frame: numbe
   const match = /average:(inf|[\d.]+)/.exec(stderr);
   if (!match) throw new Error(`no PSNR in ffmpeg's output:\n${stderr.slice(-500)}`);
   return match[1] === 'inf' ? Infinity : Number(match[1]);
+}
+
+/** The mean volume of a file's audio in dB (about -91 for digital silence). */
+export async function meanVolume(path: string): Promise<number> {
+  const { stderr } = await run('ffmpeg', ['-v', 'info', '-i', path, '-map', '0:a:0', '-af', 'volumedetect', '-f', 'null', '-']);
+  const match = /mean_volume: (-?[\d.]+|-inf) dB/.exec(stderr);
+  if (!match) throw new Error(`no volume in ffmpeg's output:\n${stderr.slice(-500)}`);
+  return match[1] === '-inf' ? -Infinity : Number(match[1]);
 }
