@@ -31,21 +31,23 @@ describe('planDiskReclaim', () => {
     expect(plan.bytesAfter).toBe(1700);
   });
 
-  it('never deletes inside the window, however far over the target', () => {
-    const plan = planDiskReclaim([watched('a', [19])], 0, 5);
-    expect(plan.deleteSegments.get('a')).toEqual(Array.from({ length: 14 }, (_, i) => i));
-    expect(plan.bytesAfter).toBe(600);
+  it('goes into the seek-back window only once everything further is gone, and never to the viewer itself', () => {
+    const plan = planDiskReclaim([watched('a', [19])], 0, 5, { keepAheadSegments: 10, toTheViewers: true });
+    // First the 14 far behind, then the window from its far end; 18 (just behind) and 19 stay.
+    expect(plan.deleteSegments.get('a')).toEqual([...Array.from({ length: 14 }, (_, i) => i), 14, 15, 16, 17]);
+    expect(plan.bytesAfter).toBe(200);
   });
 
-  it('measures "behind" from the viewer furthest back: segments between two viewers stay', () => {
-    // Viewers at 8 and 19: only what is more than 5 behind 8 (0, 1, 2) may go.
-    const plan = planDiskReclaim([watched('a', [19, 8])], 0, 5);
+  it('measures "behind" from the viewer furthest back: segments between two viewers go last', () => {
+    // Viewers at 8 and 19: what is more than 5 behind 8 (0, 1, 2) goes first.
+    const plan = planDiskReclaim([watched('a', [19, 8])], 1700, 5, { keepAheadSegments: 10 });
     expect(plan.deleteSegments.get('a')).toEqual([0, 1, 2]);
   });
 
-  it('keeps segments ahead of the viewers (the lookahead)', () => {
-    const plan = planDiskReclaim([watched('a', [2], segments(0, 40))], 0, 1);
-    expect(plan.deleteSegments.get('a')).toEqual([0]);
+  it('keeps the lookahead ahead of a viewer longer than anything beyond it', () => {
+    const plan = planDiskReclaim([watched('a', [2], segments(0, 40))], 3500, 1, { keepAheadSegments: 10 });
+    // 5 segments over: the five furthest ahead of the viewer, not the ones it is about to play.
+    expect(plan.deleteSegments.get('a')).toEqual([0, 39, 38, 37, 36]);
   });
 
   it('then evicts idle sessions, the longest unrequested first, and never a watched one', () => {
@@ -78,5 +80,31 @@ describe('viewerPositionsFrom', () => {
     ['a single request', [7], [7]],
   ])('%s', (_name, requested, expected) => {
     expect(viewerPositionsFrom(requested, 30)).toEqual(expected);
+  });
+});
+
+describe('planDiskReclaim as a ceiling', () => {
+  it('deletes segments far ahead of a viewer parked at the start when a seek elsewhere fills the budget', () => {
+    // A viewer at 0 and one at 200; segments 0..39 were made ahead of the first, 200..209 around the second.
+    const session = watched('a', [0, 200], [...segments(0, 40), ...segments(200, 10)]);
+    const plan = planDiskReclaim([session], 2000, 5, { keepAheadSegments: 10, toTheViewers: true });
+    // Nothing is behind the viewer at 0: the ones more than 10 ahead of a viewer go, furthest first.
+    const deleted = plan.deleteSegments.get('a')!;
+    expect(deleted.slice(0, 29)).toEqual(Array.from({ length: 29 }, (_, i) => 39 - i));
+    expect(deleted.some((index) => index >= 200 && index <= 201)).toBe(false);
+    expect(plan.bytesAfter).toBeLessThanOrEqual(2000);
+  });
+
+  it('holds the ceiling with everything but the segments at each viewer when it must', () => {
+    const plan = planDiskReclaim([watched('a', [0, 10], segments(0, 20))], 800, 5, { keepAheadSegments: 10, toTheViewers: true });
+    expect(plan.bytesAfter).toBeLessThanOrEqual(800);
+    const kept = segments(0, 20).map((s) => s.index).filter((i) => !plan.deleteSegments.get('a')!.includes(i));
+    expect(kept).toEqual(expect.arrayContaining([0, 1, 9, 10, 11]));
+  });
+
+  it('never deletes the segment a viewer is at or the next one, even over the ceiling', () => {
+    const plan = planDiskReclaim([watched('a', [5], segments(4, 4))], 0, 5, { keepAheadSegments: 10, toTheViewers: true });
+    expect(plan.deleteSegments.get('a')).toEqual([7]);
+    expect(plan.bytesAfter).toBe(300);
   });
 });

@@ -20,16 +20,26 @@ export interface DiskReclaimPlan {
   bytesAfter: number;
 }
 
+/** Segments around each viewer that are never deleted: the one before it and the two from it on. */
+const NEVER_BEHIND = 1;
+const NEVER_AHEAD = 2;
+
 /**
- * Pure: how to bring the transcode dir down to `targetBytes`. First, segments far behind every
- * viewer of their session (more than `keepBehindSegments` behind the one furthest back, so a
- * short seek back still finds its segments), furthest behind first; then whole idle sessions,
- * the longest unrequested first. Sessions being watched are never evicted.
+ * Pure: how to bring the transcode dir down to `targetBytes`, a ceiling rather than a target:
+ * 1. segments far behind every viewer of their session (more than `keepBehindSegments` behind
+ *    the one furthest back, so a short seek back still finds its segments), furthest first;
+ * 2. whole idle sessions, the longest unrequested first (sessions being watched never are);
+ * 3. segments far from every viewer, behind or more than `keepAheadSegments` ahead (what a
+ *    viewer who seeks around a long range leaves), furthest from a viewer first;
+ * 4. with `toTheViewers`, anything but the few segments at each viewer, furthest first.
+ * Without `keepAheadSegments`, only 1 and 2: making room for a new session never takes
+ * footage from viewers. A deleted segment is made again when someone asks for it.
  */
 export function planDiskReclaim(
   sessions: readonly SessionDiskView[],
   targetBytes: number,
   keepBehindSegments: number,
+  { keepAheadSegments, toTheViewers = false }: { keepAheadSegments?: number; toTheViewers?: boolean } = {},
 ): DiskReclaimPlan {
   let total = sessions.reduce((sum, session) => sum + session.segments.reduce((s, segment) => s + segment.bytes, 0), 0);
   const plan: DiskReclaimPlan = { deleteSegments: new Map(), evictSessions: [], bytesAfter: total };
@@ -44,14 +54,7 @@ export function planDiskReclaim(
       if (distance > keepBehindSegments) behind.push({ session: session.id, ...segment, distance });
     }
   }
-  behind.sort((a, b) => b.distance - a.distance);
-  for (const segment of behind) {
-    if (total <= targetBytes) break;
-    const list = plan.deleteSegments.get(segment.session) ?? [];
-    list.push(segment.index);
-    plan.deleteSegments.set(segment.session, list);
-    total -= segment.bytes;
-  }
+  total = deleteFurthestFirst(behind, plan, total, targetBytes);
 
   const idle = sessions.filter((session) => session.idle).sort((a, b) => a.lastAccessAt - b.lastAccessAt);
   for (const session of idle) {
@@ -59,8 +62,49 @@ export function planDiskReclaim(
     plan.evictSessions.push(session.id);
     total -= session.segments.reduce((sum, segment) => sum + segment.bytes, 0);
   }
+  const deleted = (session: string, index: number) => plan.deleteSegments.get(session)?.includes(index) ?? false;
+  if (keepAheadSegments === undefined) {
+    plan.bytesAfter = total;
+    return plan;
+  }
+  const windows = [[keepBehindSegments, keepAheadSegments]];
+  if (toTheViewers) windows.push([NEVER_BEHIND, NEVER_AHEAD - 1]);
+  for (const [keepBehind, keepAhead] of windows) {
+    if (total <= targetBytes) break;
+    const far: { session: string; index: number; bytes: number; distance: number }[] = [];
+    for (const session of sessions) {
+      if (session.idle || session.viewerPositions.length === 0) continue;
+      for (const segment of session.segments) {
+        if (deleted(session.id, segment.index)) continue;
+        const distance = Math.min(
+          ...session.viewerPositions.map((viewer) =>
+            segment.index >= viewer ? segment.index - viewer - keepAhead : viewer - segment.index - keepBehind,
+          ),
+        );
+        if (distance > 0) far.push({ session: session.id, ...segment, distance });
+      }
+    }
+    total = deleteFurthestFirst(far, plan, total, targetBytes);
+  }
   plan.bytesAfter = total;
   return plan;
+}
+
+/** Adds segments to the plan, the most distant first, until `total` is at most `targetBytes`; returns the new total. */
+function deleteFurthestFirst(
+  candidates: { session: string; index: number; bytes: number; distance: number }[],
+  plan: DiskReclaimPlan,
+  total: number,
+  targetBytes: number,
+): number {
+  for (const segment of [...candidates].sort((a, b) => b.distance - a.distance)) {
+    if (total <= targetBytes) break;
+    const list = plan.deleteSegments.get(segment.session) ?? [];
+    list.push(segment.index);
+    plan.deleteSegments.set(segment.session, list);
+    total -= segment.bytes;
+  }
+  return total;
 }
 
 /**
