@@ -30,6 +30,7 @@ import {
   StreamFileParams,
   TooManyTranscodesException,
   TranscodeSessionService,
+  clientGoneSignal,
   routed,
   serveLocalFile,
   summarize,
@@ -135,7 +136,7 @@ export class ClusterInternalController {
       if (record?.owner !== this.options.nodeId) throw new NotOwnerException(record?.owner);
       await this.engine.adopt(record.camera, record.start, record.end);
     }
-    const file = await serveLocalFile(this.engine, this.files, params.sessionId, params.fileName, query.segmentQuery);
+    const file = await serveLocalFile(this.engine, this.files, params.sessionId, params.fileName, query.segmentQuery, clientGoneSignal(response));
     if (file.kind === 'playlist') {
       response.type(params.fileName === PLAYLIST_FILE_NAME ? 'application/vnd.apple.mpegurl' : 'text/plain');
       return file.text;

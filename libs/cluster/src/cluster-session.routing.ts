@@ -146,16 +146,16 @@ export class ClusterSessionRouting implements SessionRouting {
     return record ? { sessionId, camera: record.camera, durationSeconds: record.durationSeconds } : null;
   }
 
-  async streamFile(sessionId: string, fileName: string, segmentQuery?: string): Promise<StreamFile> {
-    if (this.engine.localSession(sessionId) || !this.registry.shared) return this.local.streamFile(sessionId, fileName, segmentQuery);
+  async streamFile(sessionId: string, fileName: string, segmentQuery?: string, signal?: AbortSignal): Promise<StreamFile> {
+    if (this.engine.localSession(sessionId) || !this.registry.shared) return this.local.streamFile(sessionId, fileName, segmentQuery, signal);
     for (let round = 0; round < MAX_ROUTING_ROUNDS; round += 1) {
       const record = await this.recordOrWaitABeat(sessionId);
       if (!record) throw new SessionNotFoundException();
-      if (record.owner === this.self) return this.adoptAndServe(record, fileName, segmentQuery, false);
+      if (record.owner === this.self) return this.adoptAndServe(record, fileName, segmentQuery, false, signal);
       const owner = await this.addressOf(record.owner);
       if (owner) {
         try {
-          const file = await this.peers.streamFile(owner, sessionId, fileName, segmentQuery);
+          const file = await this.peers.streamFile(owner, sessionId, fileName, segmentQuery, signal);
           this.events.publish({ type: 'request-proxied', sessionId });
           return file;
         } catch (error) {
@@ -164,12 +164,12 @@ export class ClusterSessionRouting implements SessionRouting {
           if (!error.down && !(await this.diesWithinATimeout(record.owner))) throw error.asHttpError();
           this.logger.warn(`node ${record.owner} is down (${error.message}): taking session ${sessionId} over`);
           const taken = await this.takeOver(record, error.down ? record.owner : undefined);
-          if (taken) return this.adoptAndServe(record, fileName, segmentQuery, taken.changed);
+          if (taken) return this.adoptAndServe(record, fileName, segmentQuery, taken.changed, signal);
           continue;
         }
       }
       const taken = await this.takeOver(record);
-      if (taken) return this.adoptAndServe(record, fileName, segmentQuery, taken.changed);
+      if (taken) return this.adoptAndServe(record, fileName, segmentQuery, taken.changed, signal);
     }
     throw new RegistryUnavailableException('the session keeps changing node');
   }
@@ -223,14 +223,20 @@ export class ClusterSessionRouting implements SessionRouting {
    * Starts a session here that another node ran (or this node, before a restart), and serves the
    * file asked for: ffmpeg starts at it. A takeover that cannot start gives its claim back.
    */
-  private async adoptAndServe(record: SessionRecord, fileName: string, segmentQuery: string | undefined, claimed: boolean): Promise<StreamFile> {
+  private async adoptAndServe(
+    record: SessionRecord,
+    fileName: string,
+    segmentQuery: string | undefined,
+    claimed: boolean,
+    signal?: AbortSignal,
+  ): Promise<StreamFile> {
     try {
       await this.engine.adopt(record.camera, record.start, record.end);
     } catch (error) {
       if (claimed) await this.registry.release(record.id, this.self).catch(() => undefined);
       throw error;
     }
-    return serveLocalFile(this.engine, this.files, record.id, fileName, segmentQuery);
+    return serveLocalFile(this.engine, this.files, record.id, fileName, segmentQuery, signal);
   }
 
   /**

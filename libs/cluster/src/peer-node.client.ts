@@ -1,7 +1,7 @@
 import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import type { RoutedSession, RoutedSessionSummary, StreamFile } from '@app/transcode';
+import { RequestWithdrawnException, RoutedSession, RoutedSessionSummary, StreamFile } from '@app/transcode';
 import { CLUSTER_MODULE_OPTIONS, ClusterModuleOptions } from './cluster.module-definition';
 
 /** The header that carries the cluster key on requests between nodes. */
@@ -50,9 +50,10 @@ export class PeerNodeClient {
     return (await response.json()) as RoutedSession;
   }
 
-  async streamFile(url: string, sessionId: string, fileName: string, segmentQuery?: string): Promise<StreamFile> {
+  /** A file of a session another node runs; aborting `signal` (the viewer went away) closes the request to it. */
+  async streamFile(url: string, sessionId: string, fileName: string, segmentQuery?: string, signal?: AbortSignal): Promise<StreamFile> {
     const query = segmentQuery ? `?segmentQuery=${encodeURIComponent(segmentQuery)}` : '';
-    const response = await this.send(`${url}/${INTERNAL_PREFIX}/sessions/${sessionId}/${fileName}${query}`, { method: 'GET' });
+    const response = await this.send(`${url}/${INTERNAL_PREFIX}/sessions/${sessionId}/${fileName}${query}`, { method: 'GET', signal });
     if (fileName.endsWith('.m3u8')) return { kind: 'playlist', text: await response.text() };
     const length = Number(response.headers.get('content-length'));
     return {
@@ -86,10 +87,13 @@ export class PeerNodeClient {
       response = await fetch(url, {
         ...init,
         headers: { ...(init.headers as Record<string, string>), [CLUSTER_KEY_HEADER]: this.options.clusterKey ?? '' },
-        signal: AbortSignal.timeout(this.options.requestTimeoutSeconds * 1000),
+        signal: init.signal
+          ? AbortSignal.any([init.signal, AbortSignal.timeout(this.options.requestTimeoutSeconds * 1000)])
+          : AbortSignal.timeout(this.options.requestTimeoutSeconds * 1000),
         redirect: 'error',
       });
     } catch (error) {
+      if (init.signal?.aborted) throw new RequestWithdrawnException();
       if ((error as Error).name === 'TimeoutError') {
         throw new HttpException({ success: false, message: 'The node that runs this session did not answer in time' }, HttpStatus.GATEWAY_TIMEOUT);
       }

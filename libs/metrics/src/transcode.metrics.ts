@@ -35,9 +35,8 @@ export class TranscodeMetrics implements OnModuleDestroy {
         const counts: Record<SessionActivity, number> = { starting: 0, encoding: 0, paused: 0, idle: 0 };
         for (const session of sessions.list()) {
           if (!session.alive) continue;
-          const process = session.encoderRunning ? session.encoder!.process : null;
-          const state: SessionActivity =
-            session.state === 'starting' ? 'starting' : !process ? 'idle' : process.isPaused ? 'paused' : 'encoding';
+          const activity = session.encoderActivity;
+          const state: SessionActivity = session.state === 'starting' ? 'starting' : activity === 'stopped' ? 'idle' : activity;
           counts[state] += 1;
         }
         for (const [state, count] of Object.entries(counts)) this.set({ state }, count);
@@ -83,7 +82,7 @@ export class TranscodeMetrics implements OnModuleDestroy {
     });
     this.rejected = new Counter({
       name: `${METRICS_PREFIX}rejected_sessions_total`,
-      help: 'New sessions refused: concurrency_limit and rate_limit are 429s, disk_full a 507',
+      help: 'New sessions refused: concurrency_limit, rate_limit and user_limit are 429s, disk_full a 507',
       labelNames: ['reason'],
       registers,
     });

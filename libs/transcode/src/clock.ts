@@ -1,9 +1,15 @@
 import { Injectable } from '@nestjs/common';
 
-/** The time, behind a class so tests can move it. */
+/** The time, and timers, behind a class so tests can move them. */
 @Injectable()
 export class Clock {
   now(): number {
     return Date.now();
+  }
+
+  /** Calls `callback` once after `delayMs`; the returned function cancels it. */
+  schedule(delayMs: number, callback: () => void): () => void {
+    const timer = setTimeout(callback, Math.max(0, delayMs));
+    return () => clearTimeout(timer);
   }
 }

@@ -3,7 +3,6 @@ import { FfmpegCommandBuilder, commandBuilderFor } from '@app/ffmpeg';
 import { Clock } from './clock';
 import { chooseEncoderKind } from './encoder-decisions';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from './transcode.module-definition';
-import type { TranscodeSession } from './transcode-session';
 
 /** After a hardware failure, new sessions use software for this long before trying the GPU again. */
 export const HARDWARE_RETRY_AFTER_MS = 5 * 60_000;
@@ -24,7 +23,7 @@ export interface EncoderStatus {
 /**
  * Picks the command builder (hardware or software) of each encoder run and remembers how the
  * hardware fared: a hardware run that ends before its first segment is retried in software by
- * the session service, and once that software run works the hardware is reported as degraded.
+ * the session scheduler, and once that software run works the hardware is reported as degraded.
  */
 @Injectable()
 export class EncoderSelector {
@@ -41,14 +40,22 @@ export class EncoderSelector {
     this.hardware = accelerator === 'none' ? null : commandBuilderFor(accelerator, options.hwaccelDevice);
   }
 
-  builderFor(session: TranscodeSession): FfmpegCommandBuilder {
+  /**
+   * Whether a new run may use the hardware encoder now: one is configured and has not failed
+   * lately (a session whose hardware run failed stays in software: the scheduler knows that).
+   */
+  hardwareAllowed(): boolean {
     const kind = chooseEncoderKind({
       hardwareConfigured: this.hardware !== null,
-      sessionFellBack: session.hardwareFailure !== null,
+      sessionFellBack: false,
       lastHardwareFailureAt: this.failure?.at ?? null,
       now: this.clock.now(),
       retryAfterMs: HARDWARE_RETRY_AFTER_MS,
     });
+    return kind === 'hardware';
+  }
+
+  builderFor(kind: 'hardware' | 'software'): FfmpegCommandBuilder {
     return kind === 'hardware' && this.hardware ? this.hardware : this.software;
   }
 

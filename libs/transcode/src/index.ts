@@ -19,3 +19,8 @@ export * from './dto/stream-file.params';
 export * from './dto/session-id.params';
 export * from './dto/transcode-session.response';
 export * from './session-files.store';
+export * from './session-table';
+export * from './disk-budget.service';
+export * from './ffmpeg-health.service';
+export * from './process-slots/ffmpeg-process-slots';
+export * from './client-gone.signal';

@@ -23,8 +23,8 @@ export class LocalSessionRouting implements SessionRouting {
     return session ? routed(session) : null;
   }
 
-  async streamFile(sessionId: string, fileName: string, segmentQuery?: string): Promise<StreamFile> {
-    return serveLocalFile(this.sessions, this.files, sessionId, fileName, segmentQuery);
+  async streamFile(sessionId: string, fileName: string, segmentQuery?: string, signal?: AbortSignal): Promise<StreamFile> {
+    return serveLocalFile(this.sessions, this.files, sessionId, fileName, segmentQuery, signal);
   }
 
   async remove(sessionId: string): Promise<void> {
@@ -50,18 +50,24 @@ export async function serveLocalFile(
   sessionId: string,
   fileName: string,
   segmentQuery?: string,
+  signal?: AbortSignal,
 ): Promise<StreamFile> {
   const session = sessions.access(sessionId);
   if (fileName === PLAYLIST_FILE_NAME) return { kind: 'playlist', text: sessions.playlist(session, segmentQuery) };
   const index = Number(fileName.slice(4, 9));
   // A later run may replace (and unlink) the file between the lookup and the open: look again once.
-  const file =
-    (await files.openFile(session.id, await sessions.segmentFile(session, index))) ??
-    (await files.openFile(session.id, await sessions.segmentFile(session, index)));
+  let name = await sessions.segmentFile(session, index, signal);
+  let file = await files.openFile(session.id, name);
+  if (!file) {
+    name = await sessions.segmentFile(session, index, signal);
+    file = await files.openFile(session.id, name);
+  }
   if (!file) throw new SegmentNotFoundException(fileName);
   try {
-    const { size } = await file.stat();
-    return { kind: 'segment', stream: file.createReadStream(), length: size };
+    // The size ffmpeg's finished file had when it was listed (files are never written after): no stat per request.
+    const known = session.readyFile(index) === name ? session.readySize(index) : 0;
+    const length = known > 0 ? known : (await file.stat()).size;
+    return { kind: 'segment', stream: file.createReadStream(), length };
   } catch (error) {
     await file.close();
     throw error;
@@ -70,7 +76,8 @@ export async function serveLocalFile(
 
 /** A session as the admin listing shows it. */
 export function summarize(session: TranscodeSession): RoutedSessionSummary {
-  const process = session.encoderRunning ? session.encoder!.process : null;
+  const runs = session.runs;
+  const process = (runs.find((run) => !run.process.isPaused) ?? runs[0])?.process ?? null;
   return {
     sessionId: session.id,
     camera: session.camera,
@@ -79,10 +86,10 @@ export function summarize(session: TranscodeSession): RoutedSessionSummary {
     state: session.state,
     segments: session.segments.length,
     readySegments: session.readyCount,
-    encoder: !process ? 'stopped' : process.isPaused ? 'paused' : 'encoding',
+    encoder: session.encoderActivity,
     lastAccessAt: session.lastAccessAt,
     pid: process?.pid ?? null,
-    videoEncoder: session.encoder?.videoEncoder ?? null,
+    videoEncoder: session.videoEncoder,
   };
 }
 

@@ -1,14 +1,17 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { RecordingTimeline } from '@app/recordings';
 import {
   ENCODER_NICENESS,
   FfmpegProcessSupervisor,
+  HlsTranscodeOptions,
+  InputList,
   RELAXED_ENCODER_NICENESS,
   FfmpegProgress,
+  ProcessExit,
   buildInputList,
   parseSegmentListLine,
   toProgressReports,
 } from '@app/ffmpeg';
-import { isTooFarAhead } from './encoder-decisions';
 import { planEncoderInput } from './encoder-input';
 import { Clock } from './clock';
 import { EncoderSelector } from './encoder-selector.service';
@@ -19,13 +22,12 @@ import { RecordingPresence } from './recording-presence';
 import { RecordingGoneException } from './transcode.exceptions';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from './transcode.module-definition';
 import { EncoderRun, TranscodeSession } from './transcode-session';
-import { planRunSpan, segmentStartingAt } from './segment-plan';
+import { PlannedSegment, planRunSpan, segmentStartingAt } from './segment-plan';
+import type { SessionOutputFormat } from './output-format';
 
 /** ffmpeg writes `-progress` to stdout and the finished-segment list to fd 3. */
 const PROGRESS_FD = 1;
 const SEGMENT_LIST_FD = 3;
-/** An encoder this far ahead of its viewer has time to spare: it runs at the lowest priority. */
-const COMFORTABLE_AHEAD_SECONDS = 12;
 /** Files of run 7 are r7_00012.ts, …: runs never overwrite each other's segments. */
 const RUN_FILE_REGEX = /^r(\d+)_(\d{5})\.ts$/;
 
@@ -37,9 +39,75 @@ function isRunInputList(name: string, runId: number): boolean {
   return name === inputListFileName(runId, 'concat') || name === inputListFileName(runId, 'hls');
 }
 
+/** What a run needs of its session: the plan and the output format. */
+export interface RunSessionPlan {
+  readonly timeline: RecordingTimeline;
+  readonly segments: readonly PlannedSegment[];
+  outputFormat(maxHeight: number): SessionOutputFormat;
+}
+
+/** Pure: what a run from segment `index` reads, and the cuts it forces keyframes at. */
+export function runInput(plan: RunSessionPlan, index: number) {
+  const segment = plan.segments[index];
+  // The run reads from the cut before the segment's first frame (the range's start for the first).
+  const span = planRunSpan(plan.segments, plan.timeline.durationSeconds, index);
+  return { segment, span, ...planEncoderInput(plan.timeline, segment.cutSeconds, segment.cutSeconds + span.durationSeconds) };
+}
+
 /**
- * Starts, pauses, resumes and stops the ffmpeg of a session. Callers hold the session's lock
- * around start and stop, so a session never has two encoders.
+ * Pure: the transcode options of a run from segment `index` (the same for the service and for
+ * the benchmark's floor, ffmpeg alone making that segment).
+ */
+export function runTranscodeOptions(
+  plan: RunSessionPlan,
+  index: number,
+  input: ReturnType<typeof runInput>,
+  list: InputList,
+  listPath: string,
+  settings: { outputDir: string; segmentFilePrefix: string; outputMaxHeight: number; preset: string },
+): HlsTranscodeOptions {
+  const { segment, span } = input;
+  const output = plan.outputFormat(settings.outputMaxHeight);
+  const runHasAudio = !!input.firstPiece.media?.audio;
+  return {
+    input: { format: list.format, path: listPath, protocols: list.protocols },
+    seekSeconds: list.seekSeconds,
+    durationSeconds: span.durationSeconds,
+    // Output times are timeline times: every run writes the same timestamps for the same frame.
+    outputOffsetSeconds: segment.cutSeconds,
+    // (A millisecond after the first frame: the previous run may have an audio packet that starts there.)
+    audioStartSeconds: index === 0 ? 0 : segment.timelineStartSeconds - segment.cutSeconds + 0.001,
+    // The AAC encoder's priming frame: in a run that starts mid-range it would overlap the
+    // audio of the segment before; in the first run it would make the muxer shift every stream
+    // by its length, off the timestamps the other runs write.
+    dropAudioPriming: true,
+    outputDir: settings.outputDir,
+    segmentFilePrefix: settings.segmentFilePrefix,
+    startNumber: index,
+    keyframeTimes: span.keyframeTimes,
+    maxHeight: settings.outputMaxHeight,
+    outputFrame: output.frame,
+    audio: output.audio,
+    silentAudio: !!output.audio && !runHasAudio,
+    preset: settings.preset,
+    segmentListFd: SEGMENT_LIST_FD,
+    progressFd: PROGRESS_FD,
+  };
+}
+
+/** What a run reports to the session that started it. */
+export interface RunHandlers {
+  /** The run's process was spawned (before any of its output is read). */
+  spawned(run: EncoderRun): void;
+  /** The run finished planned segment `index` in `fileName` (`bytes` on disk). */
+  listed(run: EncoderRun, index: number, fileName: string, bytes: number): void;
+  /** The run's process ended. */
+  exited(run: EncoderRun, exit: ProcessExit): void;
+}
+
+/**
+ * Starts, paces and stops single ffmpeg runs of a session: the process side of the scheduler's
+ * commands. Which runs exist, and when, is the session scheduler's decision, not this class's.
  */
 @Injectable()
 export class SessionEncoderService {
@@ -55,19 +123,10 @@ export class SessionEncoderService {
     private readonly recordings: RecordingPresence,
   ) {}
 
-  get lookaheadSegments(): number {
-    return Math.max(1, Math.ceil(this.options.lookaheadSeconds / this.options.segmentDurationSeconds));
-  }
-
-  /** Stops any running encoder and starts one at segment `index`, timestamps aligned to the range. */
-  async startAt(session: TranscodeSession, index: number): Promise<EncoderRun> {
-    await this.stop(session);
-    const segment = session.segments[index];
-    const runId = session.nextRunId();
+  /** Starts run `runId` at segment `index`, timestamps aligned to the range. */
+  async startRun(session: TranscodeSession, runId: number, index: number, hardware: boolean, handlers: RunHandlers): Promise<EncoderRun> {
     const dir = this.files.sessionDir(session.id);
-    // The run reads from the cut before the segment's first frame (the range's start for the first).
-    const span = planRunSpan(session.segments, session.timeline.durationSeconds, index);
-    const input = planEncoderInput(session.timeline, segment.cutSeconds, segment.cutSeconds + span.durationSeconds);
+    const input = runInput(session, index);
     // The NVR may have deleted recordings since the session was planned: none for the start is
     // a clear 410; a later one ends this run's list there (a request past it starts a new run).
     const checked = input.entries.slice(0, RECORDINGS_CHECKED_AHEAD);
@@ -77,33 +136,15 @@ export class SessionEncoderService {
     const entries = firstMissing > 0 ? input.entries.slice(0, firstMissing) : input.entries;
     const list = buildInputList(entries, input.inputOffsetSeconds);
     const listPath = await this.files.writeInputList(session.id, runId, list);
-    const builder = this.selector.builderFor(session);
-    const output = session.outputFormat(this.options.outputMaxHeight);
-    const runHasAudio = !!input.firstPiece.media?.audio;
-    const args = builder.buildHlsTranscode({
-      input: { format: list.format, path: listPath, protocols: list.protocols },
-      seekSeconds: list.seekSeconds,
-      durationSeconds: span.durationSeconds,
-      // Output times are timeline times: every run writes the same timestamps for the same frame.
-      outputOffsetSeconds: segment.cutSeconds,
-      // (A millisecond after the first frame: the previous run may have an audio packet that starts there.)
-      audioStartSeconds: index === 0 ? 0 : segment.timelineStartSeconds - segment.cutSeconds + 0.001,
-      // The AAC encoder's priming frame: in a run that starts mid-range it would overlap the
-      // audio of the segment before; in the first run it would make the muxer shift every stream
-      // by its length, off the timestamps the other runs write.
-      dropAudioPriming: true,
-      outputDir: dir,
-      segmentFilePrefix: `r${runId}_`,
-      startNumber: index,
-      keyframeTimes: span.keyframeTimes,
-      maxHeight: this.options.outputMaxHeight,
-      outputFrame: output.frame,
-      audio: output.audio,
-      silentAudio: !!output.audio && !runHasAudio,
-      preset: this.options.ffmpegPreset,
-      segmentListFd: SEGMENT_LIST_FD,
-      progressFd: PROGRESS_FD,
-    });
+    const builder = this.selector.builderFor(hardware ? 'hardware' : 'software');
+    const args = builder.buildHlsTranscode(
+      runTranscodeOptions(session, index, input, list, listPath, {
+        outputDir: dir,
+        segmentFilePrefix: `r${runId}_`,
+        outputMaxHeight: this.options.outputMaxHeight,
+        preset: this.options.ffmpegPreset,
+      }),
+    );
     const process = this.supervisor.spawn(this.options.ffmpegPath, args, {
       outputFds: [PROGRESS_FD, SEGMENT_LIST_FD],
       cwd: dir,
@@ -124,10 +165,8 @@ export class SessionEncoderService {
       progress: null,
       stopping: false,
     };
-    session.encoder = run;
-    session.viewerHead = index;
-
-    process.lines(SEGMENT_LIST_FD).subscribe((line) => this.onSegmentListed(session, run, line));
+    handlers.spawned(run);
+    process.lines(SEGMENT_LIST_FD).subscribe((line) => this.onSegmentListed(session, run, line, handlers));
     toProgressReports(process.lines(PROGRESS_FD)).subscribe((progress) => this.onProgress(session, run, progress));
     this.events.publish({ type: 'encoder-started', sessionId: session.id, encoder: builder.videoEncoder, restart: runId > 1 });
     void process.exited.then((exit) => {
@@ -140,17 +179,15 @@ export class SessionEncoderService {
           sessionLog(session, `run ${run.id} failed at segment ${run.nextIndex}: ${exit.stderrTail.slice(-3).join(' | ')}`, { run: run.id }),
         );
       }
-      session.notifyEncoderChanged();
+      handlers.exited(run, exit);
     });
-    if (process.pid !== undefined) await this.files.writePid(session.id, process.pid);
-    session.notifyEncoderChanged();
+    // (Only for the orphan cleanup after a crash: a run does not depend on it.)
+    if (process.pid !== undefined) await this.files.writePid(session.id, process.pid).catch(() => undefined);
     return run;
   }
 
-  /** Stops the session's encoder (if running) and removes the files its run left unfinished. */
-  async stop(session: TranscodeSession): Promise<void> {
-    const run = session.encoder;
-    if (!run) return;
+  /** Stops a run (if running) and removes the files it left unfinished. */
+  async stopRun(session: TranscodeSession, run: EncoderRun): Promise<void> {
     run.stopping = true;
     await run.process.stop();
     const served = session.servedFiles();
@@ -161,12 +198,9 @@ export class SessionEncoderService {
     });
   }
 
-  /**
-   * A hardware run that ended before its first segment, not stopped by us: the session should
-   * go on in software (the session service restarts it under its lock).
-   */
-  failedToStartOnHardware(run: EncoderRun): boolean {
-    return run.encoderKind === 'hardware' && !!run.exit && !run.stopping && run.nextIndex === run.startIndex;
+  /** Runs comfortably ahead of their viewer yield the CPU to those closest to running out. */
+  setRelaxed(run: EncoderRun, relaxed: boolean): void {
+    run.process.setNiceness(relaxed ? RELAXED_ENCODER_NICENESS : ENCODER_NICENESS);
   }
 
   /**
@@ -187,37 +221,7 @@ export class SessionEncoderService {
     if (encoded > 0) this.events.publish({ type: 'encode-speed', sessionId: session.id, speed: encoded / ((now - previousAt) / 1000) });
   }
 
-  /** The first segment of a run proves its encoder: the hardware works, or the fallback did. */
-  private noteFirstSegment(session: TranscodeSession, run: EncoderRun): void {
-    if (run.encoderKind === 'hardware') this.selector.hardwareWorked();
-    else if (session.hardwareFailure !== null) this.selector.hardwareFailed(session.hardwareFailure);
-  }
-
-  /**
-   * Pauses the encoder when it is LOOKAHEAD_SECONDS ahead of the viewer and resumes it when it is
-   * not. In between, an encoder comfortably ahead runs at the lowest priority, so that on a busy
-   * box the CPU goes first to the viewers closest to running out.
-   */
-  applyLookahead(session: TranscodeSession): void {
-    const run = session.encoder;
-    if (!run || !run.process.running) return;
-    // A run that has not finished its first segment is never paused: someone is waiting for it.
-    const started = run.nextIndex > run.startIndex;
-    if (started && isTooFarAhead(run.nextIndex, session.demandHead, this.lookaheadSegments)) {
-      run.process.pause();
-      return;
-    }
-    run.process.resume();
-    const comfortable = isTooFarAhead(run.nextIndex, session.demandHead, this.comfortableSegments);
-    run.process.setNiceness(comfortable ? RELAXED_ENCODER_NICENESS : ENCODER_NICENESS);
-  }
-
-  /** Segments ahead of the viewer from which an encoder yields the CPU to the others. */
-  private get comfortableSegments(): number {
-    return Math.min(this.lookaheadSegments, Math.ceil(COMFORTABLE_AHEAD_SECONDS / this.options.segmentDurationSeconds));
-  }
-
-  private onSegmentListed(session: TranscodeSession, run: EncoderRun, line: string): void {
+  private onSegmentListed(session: TranscodeSession, run: EncoderRun, line: string, handlers: RunHandlers): void {
     const listed = parseSegmentListLine(line);
     const match = listed && RUN_FILE_REGEX.exec(listed.fileName);
     // An empty segment (no frame in it) is what ffmpeg announces when the input has no data.
@@ -231,11 +235,7 @@ export class SessionEncoderService {
       this.logger.warn(sessionLog(session, `${listed.fileName} starts at ${listed.startSeconds} s, before the run's next segment; not served`, { run: run.id }));
       return;
     }
-    if (first) this.noteFirstSegment(session, run);
     run.nextIndex = Math.max(run.nextIndex, index + 1);
-    const replaced = session.markReady(index, listed.fileName, this.files.fileSize(session.id, listed.fileName));
-    // A reader of the replaced file keeps its open descriptor; unlinking is safe.
-    if (replaced) this.files.removeFile(session.id, replaced).catch(() => undefined);
-    this.applyLookahead(session);
+    handlers.listed(run, index, listed.fileName, this.files.fileSize(session.id, listed.fileName));
   }
 }

@@ -26,8 +26,11 @@ export interface SessionRouting {
   open(camera: string, start: number, end: number, requester?: string): Promise<RoutedSession>;
   /** A live session, wherever it runs; null when there is none. */
   describe(sessionId: string): Promise<RoutedSession | null>;
-  /** The playlist (its segment URIs carrying `segmentQuery`) or a finished segment. */
-  streamFile(sessionId: string, fileName: string, segmentQuery?: string): Promise<StreamFile>;
+  /**
+   * The playlist (its segment URIs carrying `segmentQuery`) or a finished segment. `signal`
+   * aborts when the client goes away: a request still waiting is withdrawn.
+   */
+  streamFile(sessionId: string, fileName: string, segmentQuery?: string, signal?: AbortSignal): Promise<StreamFile>;
   remove(sessionId: string): Promise<void>;
   list(): Promise<RoutedSessionSummary[]>;
 }

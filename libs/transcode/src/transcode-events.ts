@@ -4,7 +4,7 @@ import { Observable, Subject } from 'rxjs';
 /** Why a session went away. */
 export type SessionRemovalReason = 'stale' | 'deleted' | 'evicted' | 'failed' | 'shutdown';
 /** Why a new session was refused. */
-export type SessionRejectionReason = 'concurrency_limit' | 'rate_limit' | 'disk_full';
+export type SessionRejectionReason = 'concurrency_limit' | 'rate_limit' | 'disk_full' | 'user_limit';
 
 /** What happens to sessions and their encoders, for metrics and anything else that listens. */
 export type TranscodeEvent =

@@ -9,11 +9,17 @@ import { TranscodeEvents } from './transcode-events';
 import { SessionCreationRateLimiter, TooManySessionCreationsException } from './session-creation.rate-limiter';
 import { RecordingPresence } from './recording-presence';
 import { SessionEncoderService } from './session-encoder.service';
+import { SessionTable } from './session-table';
+import { DiskBudgetService } from './disk-budget.service';
+import { FfmpegHealth } from './ffmpeg-health.service';
+import { FfmpegProcessSlots } from './process-slots/ffmpeg-process-slots';
 import { SessionFilesStore } from './session-files.store';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from './transcode.module-definition';
 import { TranscodeSessionService } from './transcode-session.service';
 import type { TranscodeSession } from './transcode-session';
 import {
+  RequestWithdrawnException,
+  TooManyUserSessionsException,
   FirstSegmentTimeoutException,
   InsufficientStorageException,
   NoRecordingsException,
@@ -150,10 +156,22 @@ class FakeFiles {
   }
 }
 
+/**
+ * The time stands still unless a test moves it, or a timer fires: a timer runs after its real
+ * delay and moves the time to when it was due (the scheduler's own spec uses no real time at all).
+ */
 class ManualClock {
   value = 1_000_000;
   now() {
     return this.value;
+  }
+  schedule(delayMs: number, callback: () => void) {
+    const due = this.value + Math.max(0, delayMs);
+    const timer = setTimeout(() => {
+      this.value = Math.max(this.value, due);
+      callback();
+    }, Math.max(0, delayMs));
+    return () => clearTimeout(timer);
   }
 }
 
@@ -199,6 +217,10 @@ describe('TranscodeSessionService', () => {
     const moduleRef = await Test.createTestingModule({
       providers: [
         TranscodeSessionService,
+        SessionTable,
+        DiskBudgetService,
+        FfmpegHealth,
+        FfmpegProcessSlots,
         SessionEncoderService,
         EncoderSelector,
         TranscodeEvents,
@@ -248,6 +270,32 @@ describe('TranscodeSessionService', () => {
       await expect(service.open('side', T, T + 100, 'user:bob')).resolves.toBeDefined();
       expect(supervisor.spawned).toHaveLength(3);
     });
+
+    it('does not count a create refused by MAX_CONCURRENT_TRANSCODES (a client retrying is not spending its budget)', async () => {
+      await build({ sessionCreateLimit: 3, maxConcurrentTranscodes: 2 });
+      await service.open('front', T, T + 100, 'user:alice');
+      await service.open('back', T, T + 100, 'user:alice');
+      for (let retry = 0; retry < 5; retry += 1) {
+        await expect(service.open('side', T, T + 100, 'user:alice')).rejects.toBeInstanceOf(TooManyTranscodesException);
+      }
+      for (let i = 1; i <= 5; i += 1) supervisor.spawned[0].announce(i);
+      await expect(service.open('side', T, T + 100, 'user:alice')).resolves.toBeDefined();
+    });
+  });
+
+  describe('the per-user session cap', () => {
+    it("answers 429 once a user has MAX_SESSIONS_PER_USER live sessions of their own; joining another user's never counts", async () => {
+      await build({ maxSessionsPerUser: 2, maxConcurrentTranscodes: 8 });
+      await service.open('front', T, T + 100, 'user:alice');
+      await service.open('back', T, T + 100, 'user:alice');
+      await expect(service.open('side', T, T + 100, 'user:alice')).rejects.toBeInstanceOf(TooManyUserSessionsException);
+      // Bob's session, joined by Alice, is Bob's.
+      await service.open('side', T, T + 100, 'user:bob');
+      await expect(service.open('side', T, T + 100, 'user:alice')).resolves.toBeDefined();
+      // One of hers gone: room again.
+      await service.remove(service.list().find((session) => session.camera === 'front')!.id);
+      await expect(service.open('front', T, T + 50, 'user:alice')).resolves.toBeDefined();
+    });
   });
 
   describe('the concurrency limit', () => {
@@ -295,11 +343,12 @@ describe('TranscodeSessionService', () => {
       expect(supervisor.spawned).toHaveLength(1);
     });
 
-    it('restarts the encoder at a segment far ahead (a seek), with timestamps aligned to the range', async () => {
+    it('starts a run at a segment far ahead (a seek), with timestamps aligned to the range, and pauses the first', async () => {
       const session = await service.open('front', T, T + 100);
       await expect(service.segmentFile(session, 40)).resolves.toBe('r2_00040.ts');
       expect(supervisor.spawned).toHaveLength(2);
-      expect(supervisor.spawned[0].stopped).toBe(true);
+      // Off the CPU at once; stopped later if its viewer does not come back (the scheduler spec).
+      expect(supervisor.spawned[0].isPaused).toBe(true);
       const args = supervisor.spawned[1].args;
       // Segment 40 starts at 79 s (a 1 s first segment, then 2 s ones). The run's list starts at
       // the file holding 79 s (the 8th, at 70 s), read from 9 s in (its in point).
@@ -327,7 +376,8 @@ describe('TranscodeSessionService', () => {
       expect(supervisor.spawned).toHaveLength(2);
     });
 
-    it('does not let a far request preempt a run before it has finished its first segment', async () => {
+    it('does not let a far request replace a run before it has finished its first segment', async () => {
+      await build({ maxRunsPerSession: 1 });
       const session = await service.open('front', T, T + 100);
       supervisor.onSpawn = () => undefined;
       const first = service.segmentFile(session, 40);
@@ -349,6 +399,7 @@ describe('TranscodeSessionService', () => {
     });
 
     it('never serves a file an earlier run left unfinished: it waits for the new run to finish it', async () => {
+      await build({ maxRunsPerSession: 1 });
       const session = await service.open('front', T, T + 100);
       await service.segmentFile(session, 30); // run 2 from #30 finishes #30 only
       supervisor.onSpawn = () => undefined;
@@ -381,6 +432,7 @@ describe('TranscodeSessionService', () => {
 
   describe('races', () => {
     it('never pauses a run before its first segment, even when the viewer scrubs back meanwhile', async () => {
+      await build({ maxRunsPerSession: 1 });
       const session = await service.open('front', T, T + 100);
       supervisor.onSpawn = () => undefined;
       const far = service.segmentFile(session, 45);
@@ -438,12 +490,37 @@ describe('TranscodeSessionService', () => {
       await expect(waiting).resolves.toBe('r1_00003.ts');
     });
 
-    it('serves two viewers far apart in one session: every restart makes progress', async () => {
+    it('serves two viewers far apart in one session with a run each, neither restarting the other', async () => {
       const session = await service.open('front', T, T + 100);
-      const results = await Promise.all([service.segmentFile(session, 10), service.segmentFile(session, 40)]);
-      expect(results[0]).toMatch(/^r[23]_00010\.ts$/);
-      expect(results[1]).toMatch(/^r[23]_00040\.ts$/);
-      expect(supervisor.spawned).toHaveLength(3);
+      supervisor.onSpawn = (process) => setTimeout(() => process.announce(process.startIndex), 5);
+      await service.segmentFile(session, 30);
+      for (let step = 1; step <= 8; step += 1) {
+        const viewerA = service.segmentFile(session, step);
+        const viewerB = service.segmentFile(session, 30 + step);
+        supervisor.spawned[0].announce(step);
+        supervisor.spawned[1].announce(30 + step);
+        await expect(Promise.all([viewerA, viewerB])).resolves.toEqual([`r1_${String(step).padStart(5, '0')}.ts`, `r2_000${30 + step}.ts`]);
+      }
+      expect(supervisor.spawned).toHaveLength(2);
+      expect(supervisor.spawned.every((process) => process.running && !process.isPaused)).toBe(true);
+    });
+
+    it('withdraws a request whose client went away: the seek after it starts exactly one run', async () => {
+      const session = await service.open('front', T, T + 100);
+      supervisor.onSpawn = (process) => setTimeout(() => process.announce(process.startIndex), 5);
+      for (let i = 1; i <= 7; i += 1) supervisor.spawned[0].announce(i);
+      const client = new AbortController();
+      const aborted = service.segmentFile(session, 8, client.signal);
+      await flush();
+      client.abort();
+      await expect(aborted).rejects.toBeInstanceOf(RequestWithdrawnException);
+      await expect(service.segmentFile(session, 40)).resolves.toBe('r2_00040.ts');
+      const next = service.segmentFile(session, 41);
+      await flush();
+      supervisor.spawned[1].announce(41);
+      await expect(next).resolves.toBe('r2_00041.ts');
+      await flush();
+      expect(supervisor.spawned.map((process) => process.startIndex)).toEqual([0, 40]);
     });
 
     it('answers 502 instead of restarting in a loop when a run ends without listing the segment it started at', async () => {
@@ -583,7 +660,7 @@ describe('TranscodeSessionService', () => {
       for (let index = from; index < to; index += 1) process.announce(index);
     };
 
-    it('deletes segments far behind the viewer once past the budget, keeping 60 s behind for a seek back', async () => {
+    it('deletes segments far behind the viewer first, keeping 60 s behind for a seek back while it can, and holds the ceiling', async () => {
       await build({ maxDiskBytes: 40_000, lookaheadSeconds: 1000 });
       const session = await service.open('front', T, T + 100);
       store(session, 1, 40);
@@ -593,11 +670,12 @@ describe('TranscodeSessionService', () => {
       await service.segmentFile(session, 39);
       store(session, 40, 50);
       await flush();
-      // 50 kB over a 40 kB budget: down to 30 kB, but only what is more than 30 segments (60 s) behind 39 may go.
-      expect(files.removedFiles.sort()).toEqual(Array.from({ length: 9 }, (_, i) => name(i)));
-      expect(session.readyFile(8)).toBeUndefined();
-      expect(session.readyFile(9)).toBe(name(9));
-      expect(service.diskUsageBytes()).toBe(41_000);
+      // 50 kB over a 40 kB budget: what is more than 30 segments (60 s) behind 39 goes first (0..8),
+      // then, to hold the 40 kB ceiling, the segment furthest from the viewer (9).
+      expect(files.removedFiles.sort()).toEqual(Array.from({ length: 10 }, (_, i) => name(i)));
+      expect(session.readyFile(9)).toBeUndefined();
+      expect(session.readyFile(10)).toBe(name(10));
+      expect(service.diskUsageBytes()).toBe(40_000);
     });
 
     it('makes a deleted segment again when a viewer seeks back to it', async () => {

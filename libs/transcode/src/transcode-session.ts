@@ -1,4 +1,3 @@
-import { Mutex } from 'async-mutex';
 import { Observable, Subject } from 'rxjs';
 import type { EncoderKind, FfmpegProgress, ProcessExit, SupervisedProcess } from '@app/ffmpeg';
 import type { RecordingTimeline } from '@app/recordings';
@@ -33,28 +32,36 @@ export interface EncoderRun {
 }
 
 /**
- * starting: the first encoder is on its way to segment 0; active: serving (an encoder may be
- * running, paused or idle-stopped); stopped: deleted or expired.
+ * starting: the first run is on its way to segment 0; active: serving (its runs may be
+ * encoding, paused or stopped); stopped: deleted or expired.
  */
 export type TranscodeSessionState = 'starting' | 'active' | 'stopped';
 
-/** The live state of one transcode: one camera, one range, one folder, at most one ffmpeg at a time. */
+/** How a session's runs are doing, for the limits, the listing and the metrics. */
+export interface SessionRunsView {
+  /** Runs whose process runs and is not paused. */
+  encodingCount(): number;
+  /** Runs whose process is alive (paused or not). */
+  runs(): readonly EncoderRun[];
+  /** Requests waiting for a segment right now. */
+  readonly hasWaiters: boolean;
+}
+
+/**
+ * One transcode: one camera, one range, one folder. Holds the plan (immutable), the finished
+ * segments (written only when a run lists one, or the disk budget deletes one) and where
+ * viewers asked lately. Its runs belong to its SessionDriver.
+ */
 export class TranscodeSession {
   state: TranscodeSessionState = 'starting';
   lastAccessAt: number;
-  /** The current (or last) encoder run. */
-  encoder: EncoderRun | null = null;
   /** Why the hardware encoder failed to start for this session (it then runs in software), or null. */
   hardwareFailure: string | null = null;
-  /** Highest segment the viewer has asked for since the last seek: the lookahead is measured from it. */
-  viewerHead = 0;
-  /** Segments requests are waiting for right now (index → how many requests). */
-  private readonly waiting = new Map<number, number>();
+  /** The ffmpeg video encoder of its latest run (libx264, h264_vaapi, …), or null before the first. */
+  videoEncoder: string | null = null;
   /** Resolves once the first segment is playable; rejects with the HTTP error to answer. */
   ready!: Promise<void>;
-  /** Serve/wait/restart decisions of one session are taken one at a time. */
-  readonly lock = new Mutex();
-  private runCounter = 0;
+  private runsView: SessionRunsView | null = null;
   private output: SessionOutputFormat | null = null;
   /** Finished segments: index → file name (of the run that made it). */
   private readonly readyFiles = new Map<number, string>();
@@ -64,9 +71,6 @@ export class TranscodeSession {
   /** Segments asked for lately (index → epoch ms): where the viewers are. */
   private readonly recentRequests = new Map<number, number>();
   private readonly segmentReady = new Subject<number>();
-  private readonly encoderChanged = new Subject<void>();
-  private readonly accessed = new Subject<void>();
-  private readonly closed = new Subject<void>();
 
   constructor(
     readonly id: string,
@@ -76,6 +80,8 @@ export class TranscodeSession {
     readonly timeline: RecordingTimeline,
     readonly segments: readonly PlannedSegment[],
     readonly createdAt: number,
+    /** Who created it (`user:…` or `ip:…`), for the per-user limit; undefined for a takeover. */
+    readonly owner?: string,
   ) {
     this.lastAccessAt = createdAt;
   }
@@ -86,18 +92,38 @@ export class TranscodeSession {
     return this.output;
   }
 
+  /** Connects the driver that owns the session's runs (once, when the session is launched). */
+  attachRuns(view: SessionRunsView): void {
+    this.runsView = view;
+  }
+
   get alive(): boolean {
     return this.state !== 'stopped';
   }
 
-  /** An encoder that is running and not paused: what the concurrency limit counts. */
+  /** Whether it holds an encoder slot in the sense of MAX_CONCURRENT_TRANSCODES: starting, or a run encoding. */
   get isEncoding(): boolean {
-    const process = this.encoder?.process;
-    return this.state === 'starting' || (!!process && process.running && !process.isPaused);
+    return this.state === 'starting' || (this.runsView?.encodingCount() ?? 0) > 0;
   }
 
   get encoderRunning(): boolean {
-    return !!this.encoder?.process.running;
+    return (this.runsView?.runs().length ?? 0) > 0;
+  }
+
+  /** Its live runs (processes running or paused). */
+  get runs(): readonly EncoderRun[] {
+    return this.runsView?.runs() ?? [];
+  }
+
+  /** What its runs are doing: encoding when one is, paused when all are, stopped when there are none. */
+  get encoderActivity(): 'encoding' | 'paused' | 'stopped' {
+    const runs = this.runs;
+    if (runs.length === 0) return 'stopped';
+    return runs.some((run) => !run.process.isPaused) ? 'encoding' : 'paused';
+  }
+
+  get hasWaiters(): boolean {
+    return this.runsView?.hasWaiters ?? false;
   }
 
   get readyCount(): number {
@@ -109,54 +135,17 @@ export class TranscodeSession {
     return this.segmentReady.asObservable();
   }
 
-  /** Emits when the encoder is restarted, stopped or ends: waiters look again. */
-  get encoderChanged$(): Observable<void> {
-    return this.encoderChanged.asObservable();
-  }
-
-  /** Emits once, when the session is stopped. */
-  get closed$(): Observable<void> {
-    return this.closed.asObservable();
-  }
-
-  /** Emits on every request: drives the idle stop. */
-  get accessed$(): Observable<void> {
-    return this.accessed.asObservable();
-  }
-
-  /** Registers a request waiting for segment `index`; call the returned function when it is done. */
-  startWaiting(index: number): () => void {
-    this.waiting.set(index, (this.waiting.get(index) ?? 0) + 1);
-    return () => {
-      const count = (this.waiting.get(index) ?? 1) - 1;
-      if (count > 0) this.waiting.set(index, count);
-      else this.waiting.delete(index);
-    };
-  }
-
-  get hasWaiters(): boolean {
-    return this.waiting.size > 0;
-  }
-
-  /** Where the encoder's lookahead is measured from: the viewer, or a request waiting further on. */
-  get demandHead(): number {
-    let head = this.viewerHead;
-    for (const index of this.waiting.keys()) head = Math.max(head, index);
-    return head;
-  }
-
-  nextRunId(): number {
-    this.runCounter += 1;
-    return this.runCounter;
-  }
-
   touch(now: number): void {
     this.lastAccessAt = Math.max(this.lastAccessAt, now);
-    this.accessed.next();
   }
 
   readyFile(index: number): string | undefined {
     return this.readyFiles.get(index);
+  }
+
+  /** Bytes of the finished file of segment `index`, as it was when listed (0: unknown). */
+  readySize(index: number): number {
+    return this.readyBytes.get(index) ?? 0;
   }
 
   /**
@@ -210,15 +199,7 @@ export class TranscodeSession {
     return [...this.recentRequests].filter(([, at]) => now - at <= memoryMs).map(([index]) => index);
   }
 
-  notifyEncoderChanged(): void {
-    this.encoderChanged.next();
-  }
-
   closeEvents(): void {
-    this.closed.next();
-    this.closed.complete();
     this.segmentReady.complete();
-    this.encoderChanged.complete();
-    this.accessed.complete();
   }
 }

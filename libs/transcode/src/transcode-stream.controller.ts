@@ -12,6 +12,7 @@ import type { Request, Response } from 'express';
 import { Authenticated, Principal, StreamTokenService } from '@app/auth';
 import { ErrorResponseDto, JsonExceptionFilter, createJsonValidationPipe } from '@app/common';
 import { PLAYLIST_FILE_NAME, StreamFileParams } from './dto/stream-file.params';
+import { clientGoneSignal } from './client-gone.signal';
 import { SessionNotFoundException } from './transcode.exceptions';
 import { STREAM_ROUTE_PREFIX } from './transcode.controller';
 import { RoutedSession, SESSION_ROUTING, SessionRouting } from './session-routing';
@@ -52,7 +53,7 @@ export class TranscodeStreamController {
       if (!session) throw new SessionNotFoundException();
       query = this.segmentQuery(request.user, session);
     }
-    const file = await this.routing.streamFile(params.sessionId, params.fileName, query);
+    const file = await this.routing.streamFile(params.sessionId, params.fileName, query, clientGoneSignal(response));
     if (file.kind === 'playlist') {
       response.type(PLAYLIST_CONTENT_TYPE);
       return file.text;

@@ -35,6 +35,19 @@ class TranscodeEnvironment {
   @Max(256)
   MAX_CONCURRENT_TRANSCODES: number = 8;
 
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1024)
+  MAX_FFMPEG_PROCESSES?: number;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10000)
+  MAX_SESSIONS_PER_USER: number = 20;
+
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -116,9 +129,17 @@ export const transcodeConfig = registerAs('transcode', (): TranscodeModuleOption
       `Invalid setting FFMPEG_HWACCEL_DEVICE=${JSON.stringify(env.FFMPEG_HWACCEL_DEVICE ?? '')}: ${device.error}`,
     );
   }
+  const maxFfmpegProcesses = env.MAX_FFMPEG_PROCESSES ?? env.MAX_CONCURRENT_TRANSCODES * 2;
+  if (maxFfmpegProcesses < env.MAX_CONCURRENT_TRANSCODES) {
+    throw new InvalidSettingError(
+      `Invalid setting MAX_FFMPEG_PROCESSES=${maxFfmpegProcesses}: must be at least MAX_CONCURRENT_TRANSCODES (${env.MAX_CONCURRENT_TRANSCODES})`,
+    );
+  }
   return {
     transcodeDir: resolve(env.TRANSCODE_DIR),
     maxConcurrentTranscodes: env.MAX_CONCURRENT_TRANSCODES,
+    maxFfmpegProcesses,
+    maxSessionsPerUser: env.MAX_SESSIONS_PER_USER,
     ttlSeconds: env.TRANSCODE_TTL_SECONDS,
     segmentWaitTimeoutSeconds: env.SEGMENT_WAIT_TIMEOUT_SECONDS,
     segmentDurationSeconds: env.SEGMENT_DURATION_SECONDS,

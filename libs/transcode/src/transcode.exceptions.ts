@@ -103,3 +103,33 @@ export class RecordingGoneException extends TranscodeHttpException {
     super(`The recording that holds segment ${index} no longer exists (the NVR deleted it)`, HttpStatus.GONE);
   }
 }
+
+/** Seconds a viewer is told to wait when every ffmpeg process slot is taken by runs that cannot be preempted. */
+export const BUSY_RETRY_AFTER_SECONDS = 5;
+
+export class NoFfmpegSlotException extends TranscodeHttpException implements HeaderCarryingException {
+  readonly responseHeaders = { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) };
+
+  constructor(limit: number) {
+    super(
+      `All ${limit} ffmpeg processes (MAX_FFMPEG_PROCESSES) are making segments viewers wait for; retry in ${BUSY_RETRY_AFTER_SECONDS} s`,
+      HttpStatus.SERVICE_UNAVAILABLE,
+    );
+  }
+}
+
+export class TooManyUserSessionsException extends TranscodeHttpException {
+  constructor(limit: number) {
+    super(
+      `You have ${limit} live transcode sessions (MAX_SESSIONS_PER_USER); stop one (DELETE) or let one expire first`,
+      HttpStatus.TOO_MANY_REQUESTS,
+    );
+  }
+}
+
+/** The client went away while its request waited: nothing is sent. */
+export class RequestWithdrawnException extends TranscodeHttpException {
+  constructor() {
+    super('The request was withdrawn by its client', 499 as HttpStatus);
+  }
+}

@@ -4,8 +4,17 @@ import type { HardwareAccelerator } from '@app/ffmpeg';
 export interface TranscodeModuleOptions {
   /** Where session folders (segments, concat list) live; only folders named like session ids are ever deleted. */
   transcodeDir: string;
-  /** ffmpeg processes allowed to run at once; a new session beyond it gets 429. */
+  /** Sessions encoding at once; a new session beyond it gets 429 (joins, seeks and resumes are not refused by it). */
   maxConcurrentTranscodes: number;
+  /**
+   * Hard cap on ffmpeg processes, running and paused together (default: twice
+   * maxConcurrentTranscodes). A run beyond it preempts the least valuable one, or gets 503.
+   */
+  maxFfmpegProcesses?: number;
+  /** Live sessions one user (or address) may have created; beyond, 429. Unset: no cap. */
+  maxSessionsPerUser?: number;
+  /** Runs one session may have at once, one per viewer position (default 3). */
+  maxRunsPerSession?: number;
   /** A session not requested (playlist or segment) for this long is stopped and deleted. */
   ttlSeconds: number;
   /** How long a create request waits for the first segment before answering 504. */

@@ -3,6 +3,10 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { SESSION_CAMERA_RESOLVER } from '@app/auth';
 import { FfmpegModule } from '@app/ffmpeg';
 import { Clock } from './clock';
+import { DiskBudgetService } from './disk-budget.service';
+import { FfmpegHealth } from './ffmpeg-health.service';
+import { FfmpegProcessSlots } from './process-slots/ffmpeg-process-slots';
+import { SessionTable } from './session-table';
 import { EncoderSelector } from './encoder-selector.service';
 import { TranscodeEvents } from './transcode-events';
 import { LocalSessionRouting } from './local-session.routing';
@@ -29,6 +33,10 @@ import { TranscodeStreamController } from './transcode-stream.controller';
   controllers: [TranscodeController, TranscodeStreamController],
   providers: [
     TranscodeSessionService,
+    SessionTable,
+    DiskBudgetService,
+    FfmpegHealth,
+    FfmpegProcessSlots,
     SessionEncoderService,
     EncoderSelector,
     TranscodeEvents,

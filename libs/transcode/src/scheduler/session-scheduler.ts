@@ -139,6 +139,17 @@ function willMake(run: RunState, index: number, config: SchedulerConfig): boolea
   return run.phase !== 'stopping' && index >= run.nextIndex && index - run.nextIndex < config.waitWindowSegments && index >= run.startIndex;
 }
 
+/**
+ * Whether someone needs the run now: it has not finished its first segment, or a request waits
+ * for a segment it will make (or that it was started for). Such a run is never preempted.
+ */
+export function isRunNeeded(state: SchedulerState, runId: number, config: SchedulerConfig): boolean {
+  const run = state.runs.find((candidate) => candidate.id === runId);
+  if (!run || run.phase === 'stopping') return false;
+  if (run.phase === 'starting') return true;
+  return state.waiters.some((waiter) => waiter.startedRuns.includes(runId) || willMake(run, waiter.index, config));
+}
+
 /** A fresh run that has not finished its first segment is protected while younger than the wait timeout. */
 function isProtected(run: RunState, now: number, config: SchedulerConfig): boolean {
   return run.nextIndex === run.startIndex && now - run.startedAt < config.segmentWaitMs;
@@ -306,7 +317,7 @@ class Step {
   }
 
   private startRunFor(waiter: WaiterState): void {
-    const live = liveRuns({ runs: this.runs } as SchedulerState);
+    const live = this.runs.filter((run) => run.phase !== 'stopping');
     if (live.length >= this.config.maxRunsPerSession) {
       // Replace the run nobody waits for and nobody wanted the longest; none such: keep waiting.
       const replaceable = live

@@ -1,0 +1,14 @@
+import type { Response } from 'express';
+
+/**
+ * A signal that aborts when the client goes away before its response is finished: the
+ * connection closed (a player aborts the fragment it was fetching when it seeks). Read from
+ * the response, since a GET's request stream has long ended by then.
+ */
+export function clientGoneSignal(response: Response): AbortSignal {
+  const controller = new AbortController();
+  response.once('close', () => {
+    if (!response.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
