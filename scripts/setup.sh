@@ -41,6 +41,11 @@ if [ "${NEEDS_REDIS:-0}" = 1 ] && ! command -v redis-server >/dev/null; then
   apt_install redis-server redis-server
 fi
 
+# The load benchmark serves the same segment from nginx beside the service.
+if [ "${NEEDS_NGINX:-0}" = 1 ] && ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+  apt_install nginx nginx-light
+fi
+
 # npm ci when node_modules is missing or older than the lock file.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm dependencies (npm ci)"

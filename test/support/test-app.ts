@@ -143,6 +143,18 @@ export async function ffmpegProcessesUsing(dir: string): Promise<number[]> {
   return pids;
 }
 
+/** Those of them that are encoding: not stopped (SIGSTOP, state T) by a pause. */
+export async function encodingFfmpegProcessesUsing(dir: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const pid of await ffmpegProcessesUsing(dir)) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    // The state follows the command name in parentheses.
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    if (state && state !== 'T' && state !== 't') pids.push(pid);
+  }
+  return pids;
+}
+
 export async function getJson(url: string, init?: RequestInit): Promise<{ status: number; body: any; headers: Headers }> {
   const response = await fetch(url, init);
   const text = await response.text();
