@@ -1,11 +1,14 @@
 /**
  * `npm run load`: many concurrent viewers on the playlist and segment routes of the built app,
  * with autocannon, auth on (each request checks its stream token and the camera), on the demo
- * recordings. Reports requests/s, p50, p99 and errors per scenario and writes
- * bench/results/load.md. Not part of the test suite (it measures; the machine is shared).
+ * recordings. Reports requests/s, p50, p99 and errors per scenario, then serves one ready
+ * segment from the service, from a bare Node `createReadStream` server and from nginx, the same
+ * bytes in one run, and reports the ratios. Writes bench/results/load.md. Not part of the test
+ * suite (it measures; the machine is shared).
  */
 import autocannon from 'autocannon';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -28,6 +31,7 @@ interface Scenario {
 }
 
 async function main(): Promise<void> {
+  execFileSync('bash', [join(ROOT, 'scripts', 'setup.sh')], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, NEEDS_NGINX: '1' } });
   const start = await firstRecording();
   execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'ignore' });
   const port = await freePort();
@@ -76,6 +80,7 @@ async function main(): Promise<void> {
       { name: 'ready segments, 200 viewers', connections: 200, paths: sessions.flatMap((s) => s.segments) },
     ];
     const rows: string[] = [];
+    const sameBytes = await sameSegmentScenarios(base, scratch, sessions[0].segments[5]);
     for (const scenario of scenarios) {
       const result = await run(base, scenario);
       const errors = result.errors + result.non2xx;
@@ -91,6 +96,8 @@ async function main(): Promise<void> {
       '|---|---|---|---|---|---|',
       ...rows,
       '',
+      ...(await sameBytes()),
+      '',
     ].join('\n');
     await mkdir(join(ROOT, 'bench', 'results'), { recursive: true });
     await writeFile(join(ROOT, 'bench', 'results', 'load.md'), table);
@@ -100,6 +107,109 @@ async function main(): Promise<void> {
     await new Promise((resolve) => server.once('exit', resolve));
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+const SAME_BYTES_CONNECTIONS = 40;
+
+/**
+ * One ready segment served three ways, one after the other in this run, with the same load:
+ * by the service (auth on: the segment's stream token is checked, and the session's camera),
+ * by a bare Node server that streams the file with createReadStream, and by nginx. Returns the
+ * function that runs them and gives the table.
+ */
+async function sameSegmentScenarios(base: string, scratch: string, segmentPath: string): Promise<() => Promise<string[]>> {
+  // The file the service serves for that segment, copied out so the baselines read the same bytes.
+  const bytes = Buffer.from(await (await fetch(`${base}${segmentPath}`)).arrayBuffer());
+  const dir = join(scratch, 'same-bytes');
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'segment.ts'), bytes);
+  return async () => {
+    const results: { name: string; result: autocannon.Result }[] = [];
+    results.push({ name: 'this service (auth on)', result: await hammer(base, segmentPath) });
+    const node = await startBareNodeServer(dir);
+    try {
+      results.push({ name: 'bare Node createReadStream server', result: await hammer(node.base, '/segment.ts') });
+    } finally {
+      node.process.kill();
+    }
+    const nginx = await startNginx(dir, scratch);
+    if (nginx) {
+      try {
+        results.push({ name: 'nginx', result: await hammer(nginx.base, '/segment.ts') });
+      } finally {
+        nginx.process.kill('SIGQUIT');
+      }
+    }
+    const nodeRate = results[1].result.requests.average;
+    const lines = [
+      `Same segment (${Math.round(bytes.length / 1024)} KiB), ${SAME_BYTES_CONNECTIONS} connections, one after the other in this run`,
+      '',
+      '| server | requests/s | p50 | p99 | of bare Node | errors |',
+      '|---|---|---|---|---|---|',
+      ...results.map(({ name, result }) => {
+        const errors = result.errors + result.non2xx;
+        return `| ${name} | ${Math.round(result.requests.average)} | ${result.latency.p50} ms | ${result.latency.p99} ms | ${((result.requests.average / nodeRate) * 100).toFixed(0)}% | ${errors} |`;
+      }),
+    ];
+    if (!nginx) lines.push('', 'nginx: not installed (NEEDS_NGINX=1 bash scripts/setup.sh installs it)');
+    lines.push('', 'Target: this service at least 90% of the bare Node server.');
+    for (const line of lines) log(line);
+    return lines;
+  };
+}
+
+function hammer(base: string, path: string): Promise<autocannon.Result> {
+  return run(base, { name: path, connections: SAME_BYTES_CONNECTIONS, paths: [path] });
+}
+
+/** The plainest Node server of a file: http + fs.createReadStream, in its own process. */
+async function startBareNodeServer(dir: string): Promise<{ base: string; process: ChildProcess }> {
+  const port = await freePort();
+  const source = `
+    const http = require('node:http'); const fs = require('node:fs'); const path = require('node:path');
+    const file = path.join(${JSON.stringify(dir)}, 'segment.ts'); const size = fs.statSync(file).size;
+    http.createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'video/mp2t', 'content-length': size });
+      fs.createReadStream(file).pipe(res);
+    }).listen(${port}, '127.0.0.1');`;
+  const child = spawn(process.execPath, ['-e', source], { stdio: 'ignore' });
+  const base = `http://127.0.0.1:${port}`;
+  await waitUntilServing(`${base}/segment.ts`);
+  return { base, process: child };
+}
+
+/** nginx serving the folder (one worker per core, sendfile on), or null when nginx is not installed. */
+async function startNginx(dir: string, scratch: string): Promise<{ base: string; process: ChildProcess } | null> {
+  const binary = ['/usr/sbin/nginx', '/usr/local/sbin/nginx'].find((path) => existsSync(path));
+  if (!binary) return null;
+  const port = await freePort();
+  const prefix = join(scratch, 'nginx');
+  await mkdir(join(prefix, 'logs'), { recursive: true });
+  const conf = join(prefix, 'nginx.conf');
+  await writeFile(
+    conf,
+    `${process.getuid?.() === 0 ? 'user root;\n' : ''}worker_processes auto; daemon off; pid ${prefix}/nginx.pid; error_log ${prefix}/logs/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;
+  client_body_temp_path ${prefix}/body; proxy_temp_path ${prefix}/proxy; fastcgi_temp_path ${prefix}/fastcgi;
+  uwsgi_temp_path ${prefix}/uwsgi; scgi_temp_path ${prefix}/scgi;
+  server { listen 127.0.0.1:${port}; root ${dir}; types { video/mp2t ts; } }
+}
+`,
+  );
+  const child = spawn(binary, ['-p', prefix, '-c', conf], { stdio: 'ignore' });
+  const base = `http://127.0.0.1:${port}`;
+  await waitUntilServing(`${base}/segment.ts`);
+  return { base, process: child };
+}
+
+async function waitUntilServing(url: string): Promise<void> {
+  for (let i = 0; i < 100; i += 1) {
+    if (await fetch(url).then((response) => response.ok, () => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${url} did not answer`);
 }
 
 /** Each connection requests the scenario's URLs in turn, as viewers do. */
