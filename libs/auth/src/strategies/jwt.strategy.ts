@@ -2,6 +2,7 @@ import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { parse as parseCookies } from 'cookie';
 import type { Request } from 'express';
+import { KeyObject, createPublicKey, createSecretKey } from 'node:crypto';
 import { decode, verify } from 'jsonwebtoken';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { parseRoleClaim } from '../access-policy';
@@ -22,8 +23,10 @@ export const JWT_STRATEGY = 'jwt';
 export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
   constructor(@Inject(AUTH_MODULE_OPTIONS) options: AuthModuleOptions) {
     assertUsableSecret(options);
-    const hmacKeys = hmacKeysFor(options.jwtSecret);
+    // KeyObjects made once (see StreamTokenService: raw bytes cost a failed public-key parse per call).
+    const hmacKeys = hmacKeysFor(options.jwtSecret).map((key) => createSecretKey(key));
     const publicKey = options.jwtPublicKey;
+    const publicKeyObject = publicKey ? createPublicKey(publicKey) : undefined;
     super({
       jwtFromRequest: ExtractJwt.fromExtractors([
         ExtractJwt.fromAuthHeaderAsBearerToken(),
@@ -32,7 +35,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
       secretOrKeyProvider: (_request: Request, rawToken: string, done: (err: unknown, key?: string | Buffer) => void) => {
         // A token whose header or payload is not JSON throws while being decoded: a 401, not a 500.
         try {
-          done(null, verificationKey(rawToken, hmacKeys, publicKey));
+          // (passport-jwt hands the key to jsonwebtoken, which takes a KeyObject as it is.)
+          done(null, verificationKey(rawToken, hmacKeys, publicKeyObject) as unknown as Buffer);
         } catch {
           done(new UnauthorizedException({ success: false, message: 'Invalid token: malformed' }));
         }
@@ -75,7 +79,7 @@ function cookieToken(request: Request, cookieName: string): string | null {
  * The key to check a token with, chosen by its header: the public key only for RS256/ES256,
  * the shared secret only for HS256 (whichever of the secret's readings signed it).
  */
-function verificationKey(rawToken: string, hmacKeys: Buffer[], publicKey?: string): string | Buffer {
+function verificationKey(rawToken: string, hmacKeys: KeyObject[], publicKey?: KeyObject): KeyObject {
   const header = decode(rawToken, { complete: true })?.header;
   if (publicKey && (header?.alg === 'RS256' || header?.alg === 'ES256')) return publicKey;
   return (
