@@ -1,6 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { Request, Response } from 'express';
-import { existsSync } from 'node:fs';
+import { static as serveStatic } from 'express';
+import type { NextFunction, Request, Response } from 'express';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 declare const __non_webpack_require__: NodeJS.Require | undefined;
@@ -25,7 +26,13 @@ export const PLAYER_PUBLIC_DIR = [join(__dirname, 'player', 'public'), join(__di
  */
 export function servePlayer(app: NestExpressApplication, publicDir = PLAYER_PUBLIC_DIR): void {
   const hlsPath = nodeRequire.resolve('hls.js/dist/hls.min.js');
-  app.useStaticAssets(publicDir, { index: 'index.html', maxAge: 0 });
+  // Only the page's own paths reach the static server: on any other request (a segment, the
+  // API) it would stat a file in the page's folder first, a threadpool round trip per segment.
+  const pagePaths = new Set(['/', ...readdirSync(publicDir).map((name) => `/${name}`)]);
+  const pageFiles = serveStatic(publicDir, { index: 'index.html', maxAge: 0 });
+  app.use((request: Request, response: Response, next: NextFunction) =>
+    pagePaths.has(request.path) ? pageFiles(request, response, next) : next(),
+  );
   app.use('/vendor/hls.min.js', (_request: Request, response: Response) => {
     response.type('application/javascript').sendFile(hlsPath);
   });
