@@ -4,6 +4,7 @@ import helmet from 'helmet';
 import { BEARER_AUTH_NAME, COOKIE_AUTH_NAME, CSRF_HEADER, STREAM_TOKEN_AUTH_NAME, authConfig, frigateCsrfRule } from '@app/auth';
 import { ConfigType } from '@nestjs/config';
 import { JsonExceptionFilter } from '@app/common';
+import { ReadySegmentMiddleware, readySegmentFastPath } from '@app/transcode';
 import { Logger } from 'nestjs-pino';
 import { serverConfig } from './config/server.config';
 import { servePlayer } from './player/player-assets';
@@ -51,6 +52,8 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
     exposedHeaders: ['Retry-After', 'X-Request-Id'],
   });
   app.use(frigateCsrfRule);
+  // Ready segments go out before the request log and Nest's router: the serving fast path.
+  app.use(readySegmentFastPath(app.get(ReadySegmentMiddleware)));
   app.useGlobalFilters(new JsonExceptionFilter());
   // SIGTERM and SIGINT run the shutdown hooks, which stop every ffmpeg child before exit.
   app.enableShutdownHooks();

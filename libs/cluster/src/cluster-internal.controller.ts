@@ -141,6 +141,7 @@ export class ClusterInternalController {
       response.type(params.fileName === PLAYLIST_FILE_NAME ? 'application/vnd.apple.mpegurl' : 'text/plain');
       return file.text;
     }
+    if (file.kind === 'segment-bytes') return new StreamableFile(file.bytes, { type: 'video/mp2t', length: file.bytes.length });
     return new StreamableFile(file.stream, { type: 'video/mp2t', length: file.length });
   }
 

@@ -24,3 +24,4 @@ export * from './disk-budget.service';
 export * from './ffmpeg-health.service';
 export * from './process-slots/ffmpeg-process-slots';
 export * from './client-gone.signal';
+export * from './ready-segment.middleware';

@@ -56,23 +56,24 @@ export async function serveLocalFile(
   if (fileName === PLAYLIST_FILE_NAME) return { kind: 'playlist', text: sessions.playlist(session, segmentQuery) };
   const index = Number(fileName.slice(4, 9));
   // A later run may replace (and unlink) the file between the lookup and the open: look again once.
-  let name = await sessions.segmentFile(session, index, signal);
-  let file = await files.openFile(session.id, name);
-  if (!file) {
-    name = await sessions.segmentFile(session, index, signal);
-    file = await files.openFile(session.id, name);
+  // A later run may replace (and unlink) the file between the lookup and the read: look again once.
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    const name = await sessions.segmentFile(session, index, signal);
+    // The size ffmpeg's finished file had when it was listed (files are never written after).
+    const size = session.readyFile(index) === name ? session.readySize(index) : 0;
+    if (size > 0 && size <= WHOLE_READ_MAX_BYTES) {
+      const bytes = await files.readWhole(session.id, name, size);
+      if (bytes) return { kind: 'segment-bytes', bytes };
+      continue;
+    }
+    const stream = await files.openReadStream(session.id, name);
+    if (stream) return { kind: 'segment', stream };
   }
-  if (!file) throw new SegmentNotFoundException(fileName);
-  try {
-    // The size ffmpeg's finished file had when it was listed (files are never written after): no stat per request.
-    const known = session.readyFile(index) === name ? session.readySize(index) : 0;
-    const length = known > 0 ? known : (await file.stat()).size;
-    return { kind: 'segment', stream: file.createReadStream(), length };
-  } catch (error) {
-    await file.close();
-    throw error;
-  }
+  throw new SegmentNotFoundException(fileName);
 }
+
+/** Segments up to this size are read in one piece; larger ones (4K, long segments) are streamed. */
+const WHOLE_READ_MAX_BYTES = 16 * 1024 * 1024;
 
 /** A session as the admin listing shows it. */
 export function summarize(session: TranscodeSession): RoutedSessionSummary {

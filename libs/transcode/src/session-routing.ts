@@ -12,7 +12,9 @@ export interface RoutedSession {
 /** A playlist or segment of a session, ready to send. */
 export type StreamFile =
   | { kind: 'playlist'; text: string }
-  | { kind: 'segment'; stream: Readable; length?: number };
+  | { kind: 'segment'; stream: Readable; length?: number }
+  /** A segment read whole (a local one of known size). */
+  | { kind: 'segment-bytes'; bytes: Buffer };
 
 /** A session in the listing, with the node that runs it. */
 export type RoutedSessionSummary = TranscodeSessionSummary & { node?: string };

@@ -229,6 +229,20 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     return entry.driver.segment(index, signal);
   }
 
+  /**
+   * The file of segment `index` when it is finished, else undefined; a request all the same (it
+   * says where a viewer is, and marks the session accessed). Synchronous: the fast path's lookup.
+   */
+  readySegment(session: TranscodeSession, index: number): string | undefined {
+    const entry = this.table.get(session.id);
+    const name = session.readyFile(index);
+    if (!name || !session.alive || entry?.session !== session) return undefined;
+    session.touch(this.clock.now());
+    session.noteRequest(index, this.clock.now(), this.disk.positionMemoryMs);
+    entry.driver.segment(index);
+    return name;
+  }
+
   /** Runs a session has started so far (its first included). */
   runsStarted(sessionId: string): number {
     return this.table.get(sessionId)?.driver.runsStarted ?? 0;

@@ -58,6 +58,7 @@ export class TranscodeStreamController {
       response.type(PLAYLIST_CONTENT_TYPE);
       return file.text;
     }
+    if (file.kind === 'segment-bytes') return new StreamableFile(file.bytes, { type: SEGMENT_CONTENT_TYPE, length: file.bytes.length });
     return new StreamableFile(file.stream, { type: SEGMENT_CONTENT_TYPE, length: file.length });
   }
 

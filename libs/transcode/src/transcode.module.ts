@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { SESSION_CAMERA_RESOLVER } from '@app/auth';
 import { FfmpegModule } from '@app/ffmpeg';
@@ -20,6 +20,7 @@ import { SessionCreationRateLimiter } from './session-creation.rate-limiter';
 import { TranscodeController } from './transcode.controller';
 import { TranscodeSessionService } from './transcode-session.service';
 import { TranscodeStreamController } from './transcode-stream.controller';
+import { ReadySegmentMiddleware } from './ready-segment.middleware';
 
 /**
  * On-demand H.265 → H.264 HLS transcoding of recordings: the create/stop API, the stream
@@ -38,6 +39,7 @@ import { TranscodeStreamController } from './transcode-stream.controller';
     FfmpegHealth,
     FfmpegProcessSlots,
     SessionEncoderService,
+    ReadySegmentMiddleware,
     EncoderSelector,
     TranscodeEvents,
     RecordingPresence,
@@ -62,6 +64,11 @@ import { TranscodeStreamController } from './transcode-stream.controller';
       }),
     },
   ],
-  exports: [TranscodeSessionService, TranscodeEvents, SessionFilesStore, LocalSessionRouting, SESSION_ROUTING],
+  exports: [TranscodeSessionService, ReadySegmentMiddleware, TranscodeEvents, SessionFilesStore, LocalSessionRouting, SESSION_ROUTING],
 })
-export class TranscodeModule extends TranscodeConfigurableModule {}
+export class TranscodeModule extends TranscodeConfigurableModule implements NestModule {
+  /** Ready segments take the fast path before the stream controller's guards and pipes. */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(ReadySegmentMiddleware).forRoutes({ path: 'stream/transcode/*path', method: RequestMethod.GET });
+  }
+}

@@ -1,0 +1,43 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SessionFilesStore } from './session-files.store';
+import { TranscodeModuleOptions } from './transcode.module-definition';
+
+const ID = 'c'.repeat(32);
+
+describe('SessionFilesStore.readWhole (finished segments, kept open)', () => {
+  let root: string;
+  let store: SessionFilesStore;
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'nvr-files-'));
+    store = new SessionFilesStore({ transcodeDir: root } as TranscodeModuleOptions);
+    await store.createSessionDir(ID);
+  });
+  afterEach(() => rm(root, { recursive: true, force: true }));
+
+  it('reads a file whole, again from the descriptor it keeps, and nothing once the file is removed', async () => {
+    await writeFile(join(store.sessionDir(ID), 'r1_00003.ts'), 'first');
+    expect(String(await store.readWhole(ID, 'r1_00003.ts', 5))).toBe('first');
+    expect(String(await store.readWhole(ID, 'r1_00003.ts', 5))).toBe('first');
+    await store.removeFile(ID, 'r1_00003.ts');
+    expect(await store.readWhole(ID, 'r1_00003.ts', 5)).toBeNull();
+  });
+
+  it('never reads one file through the descriptor of another: a removed file is closed and forgotten', async () => {
+    await writeFile(join(store.sessionDir(ID), 'r1_00001.ts'), 'aaaaa');
+    await writeFile(join(store.sessionDir(ID), 'r1_00002.ts'), 'bbbbb');
+    const reads = await Promise.all([store.readWhole(ID, 'r1_00001.ts', 5), store.readWhole(ID, 'r1_00002.ts', 5)]);
+    await store.removeSessionDir(ID);
+    await store.createSessionDir(ID);
+    await writeFile(join(store.sessionDir(ID), 'r1_00002.ts'), 'ccccc');
+    expect(reads.map(String)).toEqual(['aaaaa', 'bbbbb']);
+    expect(String(await store.readWhole(ID, 'r1_00002.ts', 5))).toBe('ccccc');
+  });
+
+  it('answers null for a file that is shorter than its listed size', async () => {
+    await writeFile(join(store.sessionDir(ID), 'r1_00004.ts'), 'abc');
+    expect(await store.readWhole(ID, 'r1_00004.ts', 5)).toBeNull();
+  });
+});
