@@ -31,7 +31,7 @@ interface Scenario {
 }
 
 async function main(): Promise<void> {
-  execFileSync('bash', [join(ROOT, 'scripts', 'setup.sh')], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, NEEDS_NGINX: '1' } });
+  execFileSync('bash', [join(ROOT, 'scripts', 'setup.sh')], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, NEEDS_LOAD_TOOLS: '1' } });
   const start = await firstRecording();
   execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'ignore' });
   const port = await freePort();
@@ -124,7 +124,7 @@ async function sameSegmentScenarios(base: string, scratch: string, segmentPath: 
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'segment.ts'), bytes);
   return async () => {
-    const results: { name: string; result: autocannon.Result }[] = [];
+    const results: { name: string; result: WrkResult }[] = [];
     results.push({ name: 'this service (auth on)', result: await hammer(base, segmentPath) });
     const node = await startBareNodeServer(dir);
     try {
@@ -140,26 +140,47 @@ async function sameSegmentScenarios(base: string, scratch: string, segmentPath: 
         nginx.process.kill('SIGQUIT');
       }
     }
-    const nodeRate = results[1].result.requests.average;
+    const nodeRate = results[1].result.requestsPerSecond;
     const lines = [
-      `Same segment (${Math.round(bytes.length / 1024)} KiB), ${SAME_BYTES_CONNECTIONS} connections, one after the other in this run`,
+      `Same segment (${Math.round(bytes.length / 1024)} KiB), wrk with ${SAME_BYTES_CONNECTIONS} connections on one thread, ${DURATION_SECONDS} s each, one after the other in this run`,
       '',
       '| server | requests/s | p50 | p99 | of bare Node | errors |',
       '|---|---|---|---|---|---|',
-      ...results.map(({ name, result }) => {
-        const errors = result.errors + result.non2xx;
-        return `| ${name} | ${Math.round(result.requests.average)} | ${result.latency.p50} ms | ${result.latency.p99} ms | ${((result.requests.average / nodeRate) * 100).toFixed(0)}% | ${errors} |`;
-      }),
+      ...results.map(({ name, result }) =>
+        `| ${name} | ${Math.round(result.requestsPerSecond)} | ${result.p50} | ${result.p99} | ${((result.requestsPerSecond / nodeRate) * 100).toFixed(0)}% | ${result.errors} |`,
+      ),
     ];
-    if (!nginx) lines.push('', 'nginx: not installed (NEEDS_NGINX=1 bash scripts/setup.sh installs it)');
+    if (!nginx) lines.push('', 'nginx: not installed (NEEDS_LOAD_TOOLS=1 bash scripts/setup.sh installs it)');
     lines.push('', 'Target: this service at least 90% of the bare Node server.');
     for (const line of lines) log(line);
     return lines;
   };
 }
 
-function hammer(base: string, path: string): Promise<autocannon.Result> {
-  return run(base, { name: path, connections: SAME_BYTES_CONNECTIONS, paths: [path] });
+interface WrkResult {
+  requestsPerSecond: number;
+  p50: string;
+  p99: string;
+  /** Socket errors and non-2xx answers. */
+  errors: number;
+}
+
+/** wrk on one URL (one thread, so that the server under test keeps a core of the two). */
+async function hammer(base: string, path: string): Promise<WrkResult> {
+  const output = await new Promise<string>((resolvePromise, reject) => {
+    const child = spawn('wrk', ['-t1', `-c${SAME_BYTES_CONNECTIONS}`, `-d${DURATION_SECONDS}s`, '--latency', `${base}${path}`]);
+    let text = '';
+    child.stdout.on('data', (chunk) => (text += chunk));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolvePromise(text) : reject(new Error(`wrk exited with ${code}: ${text}`))));
+  });
+  const number = (pattern: RegExp) => Number(pattern.exec(output)?.[1] ?? 0);
+  return {
+    requestsPerSecond: number(/Requests\/sec:\s+([\d.]+)/),
+    p50: /\s50%\s+(\S+)/.exec(output)?.[1] ?? '—',
+    p99: /\s99%\s+(\S+)/.exec(output)?.[1] ?? '—',
+    errors: number(/Non-2xx or 3xx responses:\s+(\d+)/) + (/Socket errors: (.*)/.exec(output)?.[1]?.match(/\d+/g)?.reduce((a, b) => a + Number(b), 0) ?? 0),
+  };
 }
 
 /** The plainest Node server of a file: http + fs.createReadStream, in its own process. */

@@ -41,9 +41,11 @@ if [ "${NEEDS_REDIS:-0}" = 1 ] && ! command -v redis-server >/dev/null; then
   apt_install redis-server redis-server
 fi
 
-# The load benchmark serves the same segment from nginx beside the service.
-if [ "${NEEDS_NGINX:-0}" = 1 ] && ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
-  apt_install nginx nginx-light
+# The load benchmark serves the same segment from nginx beside the service, and loads all of
+# them with wrk (a client in C: a Node client would be the bottleneck on 800 KB responses).
+if [ "${NEEDS_LOAD_TOOLS:-0}" = 1 ]; then
+  if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then apt_install nginx nginx-light; fi
+  if ! command -v wrk >/dev/null; then apt_install wrk wrk; fi
 fi
 
 # npm ci when node_modules is missing or older than the lock file.
