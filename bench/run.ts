@@ -302,7 +302,7 @@ async function seek(spanStart: number): Promise<void> {
       measure: `cold seek against the ffmpeg floor, ${label}`,
       ours: fmt(ours),
       reference: `${fmt(floor)} (ffmpeg alone)`,
-      ratio: `+${((ours - floor) * 1000).toFixed(0)} ms`,
+      ratio: `${ours >= floor ? '+' : '−'}${Math.abs((ours - floor) * 1000).toFixed(0)} ms`,
       target: '≤ +0.2 s',
     });
   }

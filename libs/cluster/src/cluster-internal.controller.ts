@@ -25,14 +25,14 @@ import {
   PLAYLIST_FILE_NAME,
   RoutedSession,
   RoutedSessionSummary,
-  SessionFilesStore,
   SessionIdParams,
   StreamFileParams,
   TooManyTranscodesException,
-  TranscodeSessionService,
+  SESSION_ENGINE,
+  SessionEngine,
+  LocalSessionRouting,
   clientGoneSignal,
   routed,
-  serveLocalFile,
   summarize,
   transcodeSessionId,
 } from '@app/transcode';
@@ -87,8 +87,8 @@ export class ClusterInternalController {
   constructor(
     @Inject(CLUSTER_MODULE_OPTIONS) private readonly options: ClusterModuleOptions,
     @Inject(SESSION_REGISTRY) private readonly registry: SessionRegistry,
-    private readonly engine: TranscodeSessionService,
-    private readonly files: SessionFilesStore,
+    @Inject(SESSION_ENGINE) private readonly engine: SessionEngine,
+    private readonly local: LocalSessionRouting,
   ) {}
 
   @Post('sessions')
@@ -136,7 +136,7 @@ export class ClusterInternalController {
       if (record?.owner !== this.options.nodeId) throw new NotOwnerException(record?.owner);
       await this.engine.adopt(record.camera, record.start, record.end);
     }
-    const file = await serveLocalFile(this.engine, this.files, params.sessionId, params.fileName, query.segmentQuery, clientGoneSignal(response));
+    const file = await this.local.streamFile(params.sessionId, params.fileName, query.segmentQuery, clientGoneSignal(response));
     if (file.kind === 'playlist') {
       response.type(params.fileName === PLAYLIST_FILE_NAME ? 'application/vnd.apple.mpegurl' : 'text/plain');
       return file.text;

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Subscription } from 'rxjs';
-import { TranscodeEvents, TranscodeSessionService } from '@app/transcode';
+import { SESSION_ENGINE, SessionEngine, TranscodeEvents } from '@app/transcode';
 import { CLUSTER_MODULE_OPTIONS, ClusterModuleOptions } from './cluster.module-definition';
 import { SESSION_REGISTRY, SessionRecord, SessionRegistry } from './session-registry';
 
@@ -23,7 +23,7 @@ export class ClusterNodeService implements OnModuleInit, BeforeApplicationShutdo
   constructor(
     @Inject(CLUSTER_MODULE_OPTIONS) private readonly options: ClusterModuleOptions,
     @Inject(SESSION_REGISTRY) private readonly registry: SessionRegistry,
-    private readonly engine: TranscodeSessionService,
+    @Inject(SESSION_ENGINE) private readonly engine: SessionEngine,
     private readonly events: TranscodeEvents,
   ) {}
 
@@ -93,7 +93,7 @@ export class ClusterNodeService implements OnModuleInit, BeforeApplicationShutdo
     }
   }
 
-  private recordOf(session: ReturnType<TranscodeSessionService['list']>[number]): SessionRecord {
+  private recordOf(session: ReturnType<SessionEngine['list']>[number]): SessionRecord {
     return {
       id: session.id,
       owner: this.options.nodeId,

@@ -2,16 +2,15 @@ import { HttpException, HttpStatus, Inject, Injectable, Logger } from '@nestjs/c
 import {
   RoutedSession,
   RoutedSessionSummary,
-  SessionFilesStore,
   SessionNotFoundException,
   SessionRouting,
   StreamFile,
   TooManyTranscodesException,
   LocalSessionRouting,
   TranscodeEvents,
-  TranscodeSessionService,
+  SESSION_ENGINE,
+  SessionEngine,
   routed,
-  serveLocalFile,
   summarize,
   transcodeSessionId,
 } from '@app/transcode';
@@ -49,8 +48,7 @@ export class ClusterSessionRouting implements SessionRouting {
   constructor(
     @Inject(CLUSTER_MODULE_OPTIONS) private readonly options: ClusterModuleOptions,
     @Inject(SESSION_REGISTRY) private readonly registry: SessionRegistry,
-    private readonly engine: TranscodeSessionService,
-    private readonly files: SessionFilesStore,
+    @Inject(SESSION_ENGINE) private readonly engine: SessionEngine,
     private readonly peers: PeerNodeClient,
     private readonly events: TranscodeEvents,
     /** One node (the in-memory registry): every request is this node's engine's. */
@@ -236,7 +234,7 @@ export class ClusterSessionRouting implements SessionRouting {
       if (claimed) await this.registry.release(record.id, this.self).catch(() => undefined);
       throw error;
     }
-    return serveLocalFile(this.engine, this.files, record.id, fileName, segmentQuery, signal);
+    return this.local.streamFile(record.id, fileName, segmentQuery, signal);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { TranscodeEvent, TranscodeEvents, TranscodeSessionService } from '@app/transcode';
+import { TranscodeEvent, TranscodeEvents, SessionEngine } from '@app/transcode';
 import { ClusterModuleOptions } from './cluster.module-definition';
 import { SessionRecord, SessionRegistry } from './session-registry';
 import { StaleRecordCleanupJob } from './stale-record-cleanup.job';
@@ -35,7 +35,7 @@ describe('StaleRecordCleanupJob', () => {
     const events = new TranscodeEvents();
     const seen: TranscodeEvent[] = [];
     events.events$.subscribe((event) => seen.push(event));
-    const engine = { localSession: (id: string) => (running.has(id) ? {} : undefined) } as unknown as TranscodeSessionService;
+    const engine = { localSession: (id: string) => (running.has(id) ? {} : undefined) } as unknown as SessionEngine;
     return new StaleRecordCleanupJob(options, registry, events, engine).run(NOW).then((removed) => ({ removed, tried, seen }));
   }
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
-import { TranscodeEvents, TranscodeSessionService } from '@app/transcode';
+import { SESSION_ENGINE, SessionEngine, TranscodeEvents } from '@app/transcode';
 import { CLUSTER_MODULE_OPTIONS, ClusterModuleOptions } from './cluster.module-definition';
 import { SESSION_REGISTRY, SessionRegistry } from './session-registry';
 
@@ -18,7 +18,7 @@ export class StaleRecordCleanupJob {
     @Inject(CLUSTER_MODULE_OPTIONS) private readonly options: ClusterModuleOptions,
     @Inject(SESSION_REGISTRY) private readonly registry: SessionRegistry,
     private readonly events: TranscodeEvents,
-    private readonly engine: TranscodeSessionService,
+    @Inject(SESSION_ENGINE) private readonly engine: SessionEngine,
   ) {}
 
   @Cron(CronExpression.EVERY_10_SECONDS, { name: 'cluster-stale-record-cleanup' })

@@ -25,3 +25,4 @@ export * from './ffmpeg-health.service';
 export * from './process-slots/ffmpeg-process-slots';
 export * from './client-gone.signal';
 export * from './ready-segment.middleware';
+export * from './session-engine';

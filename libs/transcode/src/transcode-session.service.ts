@@ -15,6 +15,7 @@ import { SessionEncoderService } from './session-encoder.service';
 import { SessionFilesStore } from './session-files.store';
 import { sessionLog } from './session-log';
 import { SessionTable } from './session-table';
+import type { SessionEngine } from './session-engine';
 import { TranscodeEvents } from './transcode-events';
 import { SessionCreationRateLimiter } from './session-creation.rate-limiter';
 import { transcodeSessionId } from './session-id';
@@ -50,7 +51,7 @@ const SUPERSEDED_RUN_MS = 10_000;
  * driver, and removes sessions on request or past their TTL.
  */
 @Injectable()
-export class TranscodeSessionService implements OnModuleInit, BeforeApplicationShutdown, SessionCameraResolver {
+export class TranscodeSessionService implements OnModuleInit, BeforeApplicationShutdown, SessionCameraResolver, SessionEngine {
   private readonly logger = new Logger(TranscodeSessionService.name);
   /** New sessions being admitted (planned, counted, given room), by id. */
   private readonly admitting = new Map<string, Promise<TranscodeSession>>();

@@ -19,6 +19,7 @@ import { TranscodeConfigurableModule } from './transcode.module-definition';
 import { SessionCreationRateLimiter } from './session-creation.rate-limiter';
 import { TranscodeController } from './transcode.controller';
 import { TranscodeSessionService } from './transcode-session.service';
+import { SESSION_ENGINE } from './session-engine';
 import { TranscodeStreamController } from './transcode-stream.controller';
 import { ReadySegmentMiddleware } from './ready-segment.middleware';
 
@@ -47,6 +48,8 @@ import { ReadySegmentMiddleware } from './ready-segment.middleware';
     StaleSessionCleanupJob,
     Clock,
     SessionCreationRateLimiter,
+    // The narrow view of the engine that the cluster depends on.
+    { provide: SESSION_ENGINE, useExisting: TranscodeSessionService },
     // Where the API's session requests go: a cluster's routing when a module provides one
     // (ClusterModule), this node's engine otherwise.
     LocalSessionRouting,
@@ -64,7 +67,7 @@ import { ReadySegmentMiddleware } from './ready-segment.middleware';
       }),
     },
   ],
-  exports: [TranscodeSessionService, ReadySegmentMiddleware, TranscodeEvents, SessionFilesStore, LocalSessionRouting, SESSION_ROUTING],
+  exports: [TranscodeSessionService, SESSION_ENGINE, ReadySegmentMiddleware, TranscodeEvents, SessionFilesStore, LocalSessionRouting, SESSION_ROUTING],
 })
 export class TranscodeModule extends TranscodeConfigurableModule implements NestModule {
   /** Ready segments take the fast path before the stream controller's guards and pipes. */
