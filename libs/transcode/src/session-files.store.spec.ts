@@ -36,6 +36,15 @@ describe('SessionFilesStore.readWhole (finished segments, kept open)', () => {
     expect(String(await store.readWhole(ID, 'r1_00002.ts', 5))).toBe('ccccc');
   });
 
+  it('keeps nothing open of a file removed while it was being opened', async () => {
+    await writeFile(join(store.sessionDir(ID), 'r1_00005.ts'), 'eeeee');
+    const reading = store.readWhole(ID, 'r1_00005.ts', 5);
+    const removing = store.removeFile(ID, 'r1_00005.ts');
+    await Promise.all([reading, removing]);
+    await writeFile(join(store.sessionDir(ID), 'r1_00005.ts'), 'fffff');
+    expect(String(await store.readWhole(ID, 'r1_00005.ts', 5))).toBe('fffff');
+  });
+
   it('answers null for a file that is shorter than its listed size', async () => {
     await writeFile(join(store.sessionDir(ID), 'r1_00004.ts'), 'abc');
     expect(await store.readWhole(ID, 'r1_00004.ts', 5)).toBeNull();

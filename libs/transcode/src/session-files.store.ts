@@ -39,6 +39,8 @@ export class SessionFilesStore {
   private readonly logger = new Logger(SessionFilesStore.name);
   /** Finished segment files kept open for reading, least recently used first. */
   private readonly openFiles = new Map<string, OpenFile>();
+  /** Files being opened for the cache: one removed meanwhile is not cached. */
+  private readonly opening = new Map<string, { retired: boolean }>();
 
   constructor(@Inject(TRANSCODE_MODULE_OPTIONS) private readonly options: TranscodeModuleOptions) {}
 
@@ -127,9 +129,17 @@ export class SessionFilesStore {
       this.openFiles.set(key, cached);
       return this.readFrom(cached, size);
     }
+    const opening = { retired: false };
+    this.opening.set(key, opening);
     return new Promise((resolve) => {
       fs.open(join(this.sessionDir(sessionId), basename(fileName)), 'r', (error, fd) => {
+        if (this.opening.get(key) === opening) this.opening.delete(key);
         if (error) return resolve(null);
+        if (opening.retired) {
+          // Removed while it was being opened: read this once, keep nothing.
+          const entry: OpenFile = { fd, readers: 0, retired: true };
+          return resolve(this.readFrom(entry, size));
+        }
         const raced = this.openFiles.get(key);
         if (raced) {
           fs.close(fd, () => undefined);
@@ -158,6 +168,8 @@ export class SessionFilesStore {
 
   /** Forgets an open file (its segment is replaced, deleted or evicted); closed once its reads are done. */
   private retire(key: string): void {
+    const opening = this.opening.get(key);
+    if (opening) opening.retired = true;
     const entry = this.openFiles.get(key);
     if (!entry) return;
     this.openFiles.delete(key);
@@ -167,7 +179,7 @@ export class SessionFilesStore {
 
   private retireWhere(sessionId: string, matches: (fileName: string) => boolean = () => true): void {
     const prefix = `${sessionId}/`;
-    for (const key of [...this.openFiles.keys()]) {
+    for (const key of [...this.openFiles.keys(), ...this.opening.keys()]) {
       if (key.startsWith(prefix) && matches(key.slice(prefix.length))) this.retire(key);
     }
   }

@@ -73,6 +73,10 @@ export class SessionDriver implements SessionRunsView {
   private readonly waiters = new Map<number, PendingRequest>();
   private nextWaiterId = 1;
   private wakeAt: number | null = null;
+  /** Runs between their start command and their spawn (taking a slot, checking recordings). */
+  private readonly starting = new Set<Promise<void>>();
+  /** Process-wide: slot keys of a session reopened with the same id never meet the old one's. */
+  private readonly serial = nextDriverSerial();
   private cancelWake: (() => void) | null = null;
   private closed = false;
 
@@ -139,6 +143,9 @@ export class SessionDriver implements SessionRunsView {
     this.cancelWake?.();
     for (const waiter of this.waiters.values()) waiter.reject(new SessionNotFoundException());
     this.waiters.clear();
+    // A run still on its way to a spawn sees `closed` and stops itself: wait for it too, so that
+    // nothing of this session writes into a folder a new session of the same id has made.
+    await Promise.all([...this.starting]);
     await Promise.all([...this.processes.values()].map((run) => this.deps.encoders.stopRun(this.session, run).catch(() => undefined)));
   }
 
@@ -151,9 +158,12 @@ export class SessionDriver implements SessionRunsView {
 
   private execute(command: SchedulerCommand): void {
     switch (command.type) {
-      case 'start':
-        void this.startRun(command.run, command.index, command.hardware);
+      case 'start': {
+        const started = this.startRun(command.run, command.index, command.hardware);
+        this.starting.add(started);
+        void started.finally(() => this.starting.delete(started));
         return;
+      }
       case 'stop':
         return this.stopRun(command.run, command.reason);
       case 'pause':
@@ -188,7 +198,7 @@ export class SessionDriver implements SessionRunsView {
   }
 
   private slotKey(runId: number): string {
-    return `${this.session.id.slice(0, 12)}:${runId}`;
+    return `${this.session.id.slice(0, 12)}#${this.serial}:${runId}`;
   }
 
   private async startRun(runId: number, index: number, hardware: boolean): Promise<void> {
@@ -226,12 +236,12 @@ export class SessionDriver implements SessionRunsView {
       });
       if ((this.closed || this.stopBeforeSpawn.delete(runId)) && !run.exit) {
         run.stopping = true;
-        void this.deps.encoders.stopRun(this.session, run).catch(() => undefined);
+        await this.deps.encoders.stopRun(this.session, run).catch(() => undefined);
       }
     } catch (error) {
       this.deps.slots.release(key);
       this.remember(runId, { error: error as Error });
-      if (!this.closed) this.dispatch({ type: 'exited', run: runId });
+      if (!this.closed) this.dispatch({ type: 'exited', run: runId, beforeSpawn: true });
     }
   }
 
@@ -324,6 +334,12 @@ export class SessionDriver implements SessionRunsView {
       }
     }
   }
+}
+
+let driverSerial = 0;
+function nextDriverSerial(): number {
+  driverSerial += 1;
+  return driverSerial;
 }
 
 /** The last stderr lines of an exit, for a log line or a health report. */

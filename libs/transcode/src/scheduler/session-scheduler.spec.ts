@@ -152,6 +152,11 @@ describe('the session scheduler', () => {
       ['start 1@0 hw', 'start 2@0', 'answer 0'],
     ],
     [
+      'blames a hardware run that never spawned (a recording gone) on the recording, not the encoder: the request fails',
+      [[0, ask(0)], [10, { type: 'exited', run: 1, beforeSpawn: true }]],
+      ['start 1@0 hw', 'fail 0 encoder-failed'],
+    ],
+    [
       'gives up its run when the process limit preempts it, and starts none for nobody',
       [...encodedUpTo(2), [0, { type: 'preempt', run: 1 }], [1, { type: 'exited', run: 1 }]],
       ['start 1@0', 'answer 0', 'stop 1 preempted'],
@@ -221,5 +226,8 @@ describe('the session scheduler', () => {
     expect(play([[0, ask(0, false, 5_000)]]).wakes).toEqual([5_000]);
     expect(play([...encodedUpTo(0)]).wakes.at(-1)).toBe(30_000);
     expect(play([[0, ask(3, true)]]).wakes).toEqual([null]);
+    // A run still starting past its protection asks for no wake in the past (no timer spinning).
+    const late = play([[0, ask(0, false, 60_000)], [40_000, { type: 'tick' }]]);
+    expect(late.wakes.at(-1)).toBe(60_000);
   });
 });

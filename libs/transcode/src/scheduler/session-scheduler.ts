@@ -87,8 +87,11 @@ export type SchedulerEvent =
   | { type: 'withdrawn'; waiter: number }
   /** A run finished segment `index`. */
   | { type: 'listed'; run: number; index: number }
-  /** A run's process ended (how is the shell's to report; the scheduler only needs that it did). */
-  | { type: 'exited'; run: number }
+  /**
+   * A run's process ended (how is the shell's to report); `beforeSpawn` when it never started
+   * (a recording gone, a folder not writable): no reason to blame the hardware encoder.
+   */
+  | { type: 'exited'; run: number; beforeSpawn?: boolean }
   /** No process slot was free for a run the scheduler started. */
   | { type: 'refused'; run: number }
   /** The process limit takes this run's slot for another session. */
@@ -194,7 +197,7 @@ class Step {
       case 'listed':
         return this.listed(event.run, event.index);
       case 'exited':
-        return this.exited(event.run);
+        return this.exited(event.run, event.beforeSpawn ?? false);
       case 'refused':
         return this.refused(event.run);
       case 'preempt':
@@ -255,14 +258,14 @@ class Step {
     }
   }
 
-  private exited(runId: number): void {
+  private exited(runId: number, beforeSpawn: boolean): void {
     const run = this.run(runId);
     if (!run) return;
     this.runs = this.runs.filter((other) => other.id !== runId);
     if (run.phase === 'stopping') return;
     // A hardware run that ended before its first segment: the session goes on in software (the
     // waiters get a software run when the step settles).
-    if (run.hardware && run.nextIndex === run.startIndex) {
+    if (run.hardware && run.nextIndex === run.startIndex && !beforeSpawn) {
       this.softwareOnly = true;
       return;
     }
@@ -400,7 +403,9 @@ class Step {
     for (const run of this.runs) {
       if (run.phase === 'stopping') continue;
       if (run.phase === 'starting') {
-        if (this.waiters.length > 0) times.push(run.startedAt + this.config.segmentWaitMs);
+        // When its protection ends a waiter may replace it: only a moment still to come.
+        const unprotectedAt = run.startedAt + this.config.segmentWaitMs;
+        if (this.waiters.length > 0 && unprotectedAt > this.now) times.push(unprotectedAt);
         continue;
       }
       times.push(run.wantedAt + (run.superseded ? this.config.supersededMs : this.config.idleMs));
