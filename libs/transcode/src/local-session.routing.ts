@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PLAYLIST_FILE_NAME } from './dto/stream-file.params';
-import { SessionFilesStore } from './session-files.store';
+import { SessionFilesStore, WHOLE_READ_MAX_BYTES } from './session-files.store';
 import { RoutedSession, RoutedSessionSummary, SessionRouting, StreamFile } from './session-routing';
 import { SegmentNotFoundException } from './transcode.exceptions';
 import { TranscodeSession } from './transcode-session';
@@ -55,7 +55,6 @@ export async function serveLocalFile(
   const session = sessions.access(sessionId);
   if (fileName === PLAYLIST_FILE_NAME) return { kind: 'playlist', text: sessions.playlist(session, segmentQuery) };
   const index = Number(fileName.slice(4, 9));
-  // A later run may replace (and unlink) the file between the lookup and the open: look again once.
   // A later run may replace (and unlink) the file between the lookup and the read: look again once.
   for (let attempt = 0; attempt < 2; attempt += 1) {
     const name = await sessions.segmentFile(session, index, signal);
@@ -71,9 +70,6 @@ export async function serveLocalFile(
   }
   throw new SegmentNotFoundException(fileName);
 }
-
-/** Segments up to this size are read in one piece; larger ones (4K, long segments) are streamed. */
-const WHOLE_READ_MAX_BYTES = 16 * 1024 * 1024;
 
 /** A session as the admin listing shows it. */
 export function summarize(session: TranscodeSession): RoutedSessionSummary {

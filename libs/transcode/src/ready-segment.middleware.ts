@@ -1,14 +1,12 @@
 import { Inject, Injectable, NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { AUTH_MODULE_OPTIONS, AuthModuleOptions, StreamTokenService } from '@app/auth';
-import { SessionFilesStore } from './session-files.store';
+import { SessionFilesStore, WHOLE_READ_MAX_BYTES } from './session-files.store';
 import { TranscodeSessionService } from './transcode-session.service';
 
 /** Marks a request the fast path has looked at: when mounted twice (app and module), it looks once. */
 const HANDLED = Symbol('readySegmentChecked');
 const READY_SEGMENT_PATH = /^\/stream\/transcode\/([0-9a-f]{32})\/seg_(\d{5})\.ts$/;
-/** Segments up to this size are read in one piece. */
-const WHOLE_READ_MAX_BYTES = 16 * 1024 * 1024;
 
 /**
  * The fast path of a ready segment of a session of this node, with a stream token (or auth

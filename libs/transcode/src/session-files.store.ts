@@ -14,6 +14,8 @@ const PID_FILE = 'ffmpeg.pid';
 export function inputListFileName(runId: number, format: InputListFormat): string {
   return `run-${runId}.${format === 'concat' ? 'ffconcat' : 'm3u8'}`;
 }
+/** Segments up to this size are read in one piece (readWhole); larger ones (4K, long segments) are streamed. */
+export const WHOLE_READ_MAX_BYTES = 16 * 1024 * 1024;
 /** Segment files kept open at most (descriptors are cheap; the default limit is 1,024 or more). */
 const OPEN_FILES_KEPT = 256;
 

@@ -64,7 +64,6 @@ export class SessionTable {
     this.events.publish({ type: 'session-removed', sessionId: session.id, reason });
     const stopped = (async () => {
       await entry?.driver.close();
-      session.closeEvents();
       // A folder that cannot be removed is logged; it must not hide why the session stopped.
       await this.files.removeSessionDir(session.id).catch((error: Error) =>
         this.logger.warn(sessionLog(session, `could not remove its folder: ${error.message}`)),

@@ -244,11 +244,6 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     return name;
   }
 
-  /** Runs a session has started so far (its first included). */
-  runsStarted(sessionId: string): number {
-    return this.table.get(sessionId)?.driver.runsStarted ?? 0;
-  }
-
   list(): TranscodeSession[] {
     return this.table.sessions();
   }
@@ -258,11 +253,6 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     let count = 0;
     for (const session of this.table.sessions()) if (session.isEncoding) count += 1;
     return count;
-  }
-
-  /** ffmpeg process slots taken (running and paused), and the cap. */
-  processSlots(): { inUse: number; limit: number } {
-    return { inUse: this.slots.inUse, limit: this.slots.limit };
   }
 
   /**
@@ -300,10 +290,6 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
 
   checkFfmpegCached(): Promise<void> {
     return this.ffmpeg.checkCached();
-  }
-
-  checkFfmpeg(): Promise<void> {
-    return this.ffmpeg.check();
   }
 
   encoderStatus(): EncoderStatus {

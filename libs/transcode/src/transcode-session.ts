@@ -1,4 +1,3 @@
-import { Observable, Subject } from 'rxjs';
 import type { EncoderKind, FfmpegProgress, ProcessExit, SupervisedProcess } from '@app/ffmpeg';
 import type { RecordingTimeline } from '@app/recordings';
 import type { PlannedSegment } from './segment-plan';
@@ -70,7 +69,6 @@ export class TranscodeSession {
   private bytesOnDisk = 0;
   /** Segments asked for lately (index → epoch ms): where the viewers are. */
   private readonly recentRequests = new Map<number, number>();
-  private readonly segmentReady = new Subject<number>();
 
   constructor(
     readonly id: string,
@@ -106,10 +104,6 @@ export class TranscodeSession {
     return this.state === 'starting' || (this.runsView?.encodingCount() ?? 0) > 0;
   }
 
-  get encoderRunning(): boolean {
-    return (this.runsView?.runs().length ?? 0) > 0;
-  }
-
   /** Its live runs (processes running or paused). */
   get runs(): readonly EncoderRun[] {
     return this.runsView?.runs() ?? [];
@@ -128,11 +122,6 @@ export class TranscodeSession {
 
   get readyCount(): number {
     return this.readyFiles.size;
-  }
-
-  /** Emits the index of each segment as it is finished. */
-  get segmentReady$(): Observable<number> {
-    return this.segmentReady.asObservable();
   }
 
   touch(now: number): void {
@@ -162,7 +151,6 @@ export class TranscodeSession {
     this.readyFiles.set(index, fileName);
     this.bytesOnDisk += bytes - (this.readyBytes.get(index) ?? 0);
     this.readyBytes.set(index, bytes);
-    this.segmentReady.next(index);
     return previous !== fileName ? previous : undefined;
   }
 
@@ -197,9 +185,5 @@ export class TranscodeSession {
   /** Segments asked for within the last `memoryMs`. */
   recentlyRequested(now: number, memoryMs: number): number[] {
     return [...this.recentRequests].filter(([, at]) => now - at <= memoryMs).map(([index]) => index);
-  }
-
-  closeEvents(): void {
-    this.segmentReady.complete();
   }
 }

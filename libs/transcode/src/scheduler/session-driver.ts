@@ -101,11 +101,6 @@ export class SessionDriver implements SessionRunsView {
     return this.waiters.size > 0;
   }
 
-  /** Runs spawned by this session so far. */
-  get runsStarted(): number {
-    return this.state.nextRunId - 1;
-  }
-
   /**
    * The file of segment `index`: at once when it is finished, otherwise once a run has made it.
    * Aborting `signal` (the client went away) withdraws the request.

@@ -127,11 +127,6 @@ export interface SchedulerResult {
 
 export const INITIAL_SCHEDULER_STATE: SchedulerState = { runs: [], waiters: [], nextRunId: 1, softwareOnly: false };
 
-/** The live runs: not being stopped. */
-export function liveRuns(state: SchedulerState): RunState[] {
-  return state.runs.filter((run) => run.phase !== 'stopping');
-}
-
 /** Whether a request for `index` is one of the run's viewer's: from where the run started up to the wait window ahead of it. */
 function inReach(run: RunState, index: number, config: SchedulerConfig): boolean {
   return index >= run.startIndex && index - run.nextIndex < config.waitWindowSegments;
