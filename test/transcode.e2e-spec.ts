@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BACK, CLIP_SECONDS, FIXTURE_HEIGHT, FIXTURE_WIDTH, FRONT, LONG, T0 } from './support/fixtures';
 import { probeStreams } from './support/ffprobe';
-import { TestApp, ffmpegProcessesUsing, getJson, rangeUrl, startTestApp, waitFor } from './support/test-app';
+import { TestApp, ffmpegProcessesUsing, getJson, rangeUrl, startTestApp } from './support/test-app';
 
 /** Create, play, inspect and stop sessions against the real app over HTTP with real ffmpeg. */
 describe('transcode sessions (e2e)', () => {

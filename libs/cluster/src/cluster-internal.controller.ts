@@ -1,6 +1,5 @@
 import {
   Body,
-  ConflictException,
   Controller,
   Delete,
   Get,
@@ -27,26 +26,17 @@ import {
   RoutedSessionSummary,
   SessionIdParams,
   StreamFileParams,
-  TooManyTranscodesException,
   SESSION_ENGINE,
   SessionEngine,
   LocalSessionRouting,
   clientGoneSignal,
-  routed,
   summarize,
-  transcodeSessionId,
 } from '@app/transcode';
 import { CLUSTER_MODULE_OPTIONS, ClusterModuleOptions } from './cluster.module-definition';
 import { ClusterKeyGuard } from './cluster-key.guard';
 import { INTERNAL_PREFIX } from './peer-node.client';
 import { SESSION_REGISTRY, SessionRegistry } from './session-registry';
-
-/** 409: this node does not run that session; the caller looks it up again. */
-class NotOwnerException extends ConflictException {
-  constructor(owner?: string) {
-    super({ success: false, message: owner ? `Session runs on node ${owner}` : 'No such session on this node' });
-  }
-}
+import { NotOwnerException, SessionOwnership } from './session-ownership';
 
 class InternalOpenBody {
   @Matches(CAMERA_NAME_REGEX)
@@ -89,34 +79,14 @@ export class ClusterInternalController {
     @Inject(SESSION_REGISTRY) private readonly registry: SessionRegistry,
     @Inject(SESSION_ENGINE) private readonly engine: SessionEngine,
     private readonly local: LocalSessionRouting,
+    private readonly ownership: SessionOwnership,
   ) {}
 
   @Post('sessions')
   @HttpCode(200)
-  async open(@Body() body: InternalOpenBody): Promise<RoutedSession> {
-    const id = transcodeSessionId(body.camera, body.start, body.end);
-    const self = this.options.nodeId;
-    if (!this.engine.localSession(id) && !this.engine.isAdmitting(id)) {
-      // Only the owner starts a session: the caller's view of the registry may be out of date.
-      const claim = await this.registry.claim({
-        id, owner: self, camera: body.camera, start: body.start, end: body.end, durationSeconds: 0, state: 'starting', lastAccessAt: Date.now(),
-      });
-      if (!claim.claimed) throw new NotOwnerException(claim.record.owner);
-      // A session placed here takes one of this node's slots, atomically with any other placement.
-      if (!(await this.registry.acquireSlot(self, id, this.options.capacity))) {
-        if (claim.changed) await this.registry.release(id, self).catch(() => undefined);
-        throw new TooManyTranscodesException(this.options.capacity);
-      }
-    }
-    try {
-      return routed(await this.engine.open(body.camera, body.start, body.end, body.requester));
-    } catch (error) {
-      if (!this.engine.localSession(id)) {
-        await this.registry.releaseSlot(self, id).catch(() => undefined);
-        await this.registry.release(id, self).catch(() => undefined);
-      }
-      throw error;
-    }
+  open(@Body() body: InternalOpenBody): Promise<RoutedSession> {
+    // Only the owner starts a session: the caller's view of the registry may be out of date.
+    return this.ownership.openHere(body, body.requester);
   }
 
   @Get('sessions')
@@ -132,9 +102,9 @@ export class ClusterInternalController {
   ): Promise<string | StreamableFile> {
     if (!this.engine.localSession(params.sessionId)) {
       // This node owns it in the registry but does not run it (it restarted): it takes it back up.
-      const record = await this.registry.get(params.sessionId);
+      const record = await this.ownership.registryCall(() => this.registry.get(params.sessionId));
       if (record?.owner !== this.options.nodeId) throw new NotOwnerException(record?.owner);
-      await this.engine.adopt(record.camera, record.start, record.end);
+      await this.ownership.runHere(record, false);
     }
     const file = await this.local.streamFile(params.sessionId, params.fileName, query.segmentQuery, clientGoneSignal(response));
     if (file.kind === 'playlist') {

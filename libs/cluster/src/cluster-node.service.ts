@@ -2,10 +2,8 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationShu
 import { Subscription } from 'rxjs';
 import { SESSION_ENGINE, SessionEngine, TranscodeEvents } from '@app/transcode';
 import { CLUSTER_MODULE_OPTIONS, ClusterModuleOptions } from './cluster.module-definition';
+import { beatIntervalMs } from './ownership-deadlines';
 import { SESSION_REGISTRY, SessionRecord, SessionRegistry } from './session-registry';
-
-/** Heartbeats per node timeout: a node is declared dead only after missing several. */
-const BEATS_PER_TIMEOUT = 3;
 
 /**
  * This node in the registry: its heartbeat (address, capacity, the encoder slots it holds), the
@@ -44,7 +42,7 @@ export class ClusterNodeService implements OnModuleInit, BeforeApplicationShutdo
     this.registry.onReady(() => void this.beat());
     // The first beat before this node serves: it places new sessions on itself from the start.
     await this.beat();
-    const every = (this.options.nodeTimeoutSeconds * 1000) / BEATS_PER_TIMEOUT;
+    const every = beatIntervalMs(this.options.nodeTimeoutSeconds);
     this.timer = setInterval(() => void this.beat(), every);
     this.timer.unref();
   }

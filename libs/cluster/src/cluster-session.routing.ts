@@ -18,20 +18,12 @@ import { CLUSTER_MODULE_OPTIONS, ClusterModuleOptions } from './cluster.module-d
 import { PeerNodeClient, PeerUnreachableError } from './peer-node.client';
 import { placementOrder } from './placement';
 import { SESSION_REGISTRY, NodeRecord, SessionRecord, SessionRegistry } from './session-registry';
+import { NotOwnerException, RegistryUnavailableException, SessionOwnership } from './session-ownership';
 
 /** Rounds of "look up, then place or take over" before giving up on a session that keeps moving. */
 const MAX_ROUTING_ROUNDS = 4;
 /** Peer answers that mean "look again": it does not run that session (any more), or has no room for it. */
 const LOOK_AGAIN = new Set([HttpStatus.CONFLICT, HttpStatus.TOO_MANY_REQUESTS]);
-
-/** The registry cannot be read or written (Redis away) and the answer depends on it. */
-export class RegistryUnavailableException extends HttpException {
-  readonly responseHeaders = { 'Retry-After': '2' };
-
-  constructor(reason: string) {
-    super({ success: false, message: `The cluster registry is unavailable (${reason}); retry shortly` }, HttpStatus.SERVICE_UNAVAILABLE);
-  }
-}
 
 /**
  * Routes the API's session requests across the cluster. A session runs on one node (its owner,
@@ -50,6 +42,7 @@ export class ClusterSessionRouting implements SessionRouting {
     @Inject(SESSION_REGISTRY) private readonly registry: SessionRegistry,
     @Inject(SESSION_ENGINE) private readonly engine: SessionEngine,
     private readonly peers: PeerNodeClient,
+    private readonly ownership: SessionOwnership,
     private readonly events: TranscodeEvents,
     /** One node (the in-memory registry): every request is this node's engine's. */
     private readonly local: LocalSessionRouting,
@@ -67,7 +60,11 @@ export class ClusterSessionRouting implements SessionRouting {
       // This node runs it, or is admitting it right now: join here.
       if (this.engine.localSession(id) || this.engine.isAdmitting(id)) return routed(await this.engine.open(camera, start, end, requester));
       const current = await this.registryCall(() => this.registry.get(id));
-      if (current && current.owner === this.self) return this.openHere(id, camera, start, end, requester);
+      if (current && current.owner === this.self) {
+        const opened = await this.openHere(camera, start, end, requester);
+        if (opened) return opened;
+        continue;
+      }
       const owner = current ? await this.addressOf(current.owner) : null;
       if (current && owner) {
         try {
@@ -103,6 +100,18 @@ export class ClusterSessionRouting implements SessionRouting {
     unreachableOwner?: string,
   ): Promise<RoutedSession | null> {
     for (const node of placementOrder(this.self, await this.nodes())) {
+      if (node.id === this.self) {
+        // This node claims it through the one protocol the internal routes use too.
+        try {
+          const opened = await this.openHere(camera, start, end, requester, unreachableOwner);
+          if (opened) return opened;
+          return null;
+        } catch (error) {
+          if (isLookAgain(error)) continue;
+          throw error;
+        }
+      }
+      // A peer's claim is made here, so every node placing the session at once sees it; the peer claims it again (no change) as it starts it.
       const claim = await this.registryCall(() =>
         this.registry.claim(
           { id, owner: node.id, camera, start, end, durationSeconds: 0, state: 'starting', lastAccessAt: Date.now() },
@@ -111,7 +120,6 @@ export class ClusterSessionRouting implements SessionRouting {
       );
       if (!claim.claimed) return null;
       try {
-        if (node.id === this.self) return await this.openHere(id, camera, start, end, requester);
         return await this.peers.open(node.url, camera, start, end, requester);
       } catch (error) {
         // Only a claim this call made is taken back: never one its node had already.
@@ -124,15 +132,15 @@ export class ClusterSessionRouting implements SessionRouting {
     throw new TooManyTranscodesException(this.options.capacity);
   }
 
-  /** Starts (or joins) a session this node owns: a new one takes one of its slots, atomically. */
-  private async openHere(id: string, camera: string, start: number, end: number, requester?: string): Promise<RoutedSession> {
-    if (!this.engine.localSession(id) && !(await this.registryCall(() => this.registry.acquireSlot(this.self, id, this.options.capacity)))) {
-      throw new TooManyTranscodesException(this.options.capacity);
-    }
+  /**
+   * Starts (or joins) the session here; null when another live node owns it (look again).
+   * `unreachableOwner`: the owner this node could not connect to, which counts as dead.
+   */
+  private async openHere(camera: string, start: number, end: number, requester?: string, unreachableOwner?: string): Promise<RoutedSession | null> {
     try {
-      return routed(await this.engine.open(camera, start, end, requester));
+      return await this.ownership.openHere({ camera, start, end }, requester, unreachableOwner);
     } catch (error) {
-      if (!this.engine.localSession(id)) await this.registry.releaseSlot(this.self, id).catch(() => undefined);
+      if (error instanceof NotOwnerException) return null;
       throw error;
     }
   }
@@ -147,7 +155,7 @@ export class ClusterSessionRouting implements SessionRouting {
   async streamFile(sessionId: string, fileName: string, segmentQuery?: string, signal?: AbortSignal): Promise<StreamFile> {
     if (this.engine.localSession(sessionId) || !this.registry.shared) return this.local.streamFile(sessionId, fileName, segmentQuery, signal);
     for (let round = 0; round < MAX_ROUTING_ROUNDS; round += 1) {
-      const record = await this.recordOrWaitABeat(sessionId);
+      const record = await this.ownership.record(sessionId);
       if (!record) throw new SessionNotFoundException();
       if (record.owner === this.self) return this.adoptAndServe(record, fileName, segmentQuery, false, signal);
       const owner = await this.addressOf(record.owner);
@@ -159,14 +167,14 @@ export class ClusterSessionRouting implements SessionRouting {
         } catch (error) {
           if (error instanceof HttpException && error.getStatus() === HttpStatus.CONFLICT) continue;
           if (!(error instanceof PeerUnreachableError)) throw error;
-          if (!error.down && !(await this.diesWithinATimeout(record.owner))) throw error.asHttpError();
+          if (!error.down && !(await this.ownership.isDeadOrDies(record.owner))) throw error.asHttpError();
           this.logger.warn(`node ${record.owner} is down (${error.message}): taking session ${sessionId} over`);
-          const taken = await this.takeOver(record, error.down ? record.owner : undefined);
+          const taken = await this.ownership.takeOver(record, error.down ? record.owner : undefined);
           if (taken) return this.adoptAndServe(record, fileName, segmentQuery, taken.changed, signal);
           continue;
         }
       }
-      const taken = await this.takeOver(record);
+      const taken = await this.ownership.takeOver(record);
       if (taken) return this.adoptAndServe(record, fileName, segmentQuery, taken.changed, signal);
     }
     throw new RegistryUnavailableException('the session keeps changing node');
@@ -202,22 +210,6 @@ export class ClusterSessionRouting implements SessionRouting {
   }
 
   /**
-   * Claims a session whose owner is dead (or, `unreachable`, refuses connections): the claim
-   * when this node won, null when another node did.
-   */
-  private async takeOver(record: SessionRecord, unreachable?: string) {
-    const claim = await this.registryCall(() =>
-      this.registry.claim({ ...record, owner: this.self, lastAccessAt: Date.now() }, unreachable),
-    );
-    if (!claim.claimed) return null;
-    if (claim.changed) {
-      this.logger.warn(`took session ${record.id} (${record.camera}) over from node ${record.owner}`);
-      this.events.publish({ type: 'session-taken-over', sessionId: record.id });
-    }
-    return claim;
-  }
-
-  /**
    * Starts a session here that another node ran (or this node, before a restart), and serves the
    * file asked for: ffmpeg starts at it. A takeover that cannot start gives its claim back.
    */
@@ -228,37 +220,8 @@ export class ClusterSessionRouting implements SessionRouting {
     claimed: boolean,
     signal?: AbortSignal,
   ): Promise<StreamFile> {
-    try {
-      await this.engine.adopt(record.camera, record.start, record.end);
-    } catch (error) {
-      if (claimed) await this.registry.release(record.id, this.self).catch(() => undefined);
-      throw error;
-    }
+    await this.ownership.runHere(record, claimed);
     return this.local.streamFile(record.id, fileName, segmentQuery, signal);
-  }
-
-  /**
-   * A session's record; when there is none (a Redis that just restarted is empty until the
-   * nodes' next heartbeat), it is looked up once more a heartbeat later before the answer is 404.
-   */
-  private async recordOrWaitABeat(sessionId: string): Promise<SessionRecord | null> {
-    const record = await this.registryCall(() => this.registry.get(sessionId));
-    if (record) return record;
-    await new Promise((resolve) => setTimeout(resolve, (this.options.nodeTimeoutSeconds * 1000) / 3));
-    return this.registryCall(() => this.registry.get(sessionId));
-  }
-
-  /**
-   * An owner that answered with a broken connection (reset, closed) is not declared dead on
-   * that alone: it is, once its heartbeat has expired within the node timeout.
-   */
-  private async diesWithinATimeout(nodeId: string): Promise<boolean> {
-    const deadline = Date.now() + this.options.nodeTimeoutSeconds * 1000;
-    while (Date.now() < deadline) {
-      if (!(await this.addressOf(nodeId))) return true;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    return false;
   }
 
   /** The live nodes, this node among them as its engine sees itself (even before its first beat reached Redis). */
@@ -278,15 +241,8 @@ export class ClusterSessionRouting implements SessionRouting {
     return this.registryCall(() => this.registry.addressOf(nodeId));
   }
 
-  /** A registry call whose failure (Redis away) is a 503 with Retry-After, not a 500. */
-  private async registryCall<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      if (error instanceof HttpException) throw error;
-      this.logger.warn(`registry call failed: ${(error as Error).message}`);
-      throw new RegistryUnavailableException((error as Error).message);
-    }
+  private registryCall<T>(call: () => Promise<T>): Promise<T> {
+    return this.ownership.registryCall(call);
   }
 }
 

@@ -9,6 +9,7 @@ import { InMemorySessionRegistry } from './in-memory-session.registry';
 import { PeerNodeClient } from './peer-node.client';
 import { RedisSessionRegistry } from './redis-session.registry';
 import { SESSION_REGISTRY, SessionRegistry } from './session-registry';
+import { SessionOwnership } from './session-ownership';
 import { StaleRecordCleanupJob } from './stale-record-cleanup.job';
 
 /**
@@ -26,6 +27,7 @@ import { StaleRecordCleanupJob } from './stale-record-cleanup.job';
       useFactory: (options: ClusterModuleOptions): SessionRegistry =>
         options.redisUrl ? new RedisSessionRegistry(options.redisUrl) : new InMemorySessionRegistry(),
     },
+    SessionOwnership,
     ClusterSessionRouting,
     { provide: CLUSTER_SESSION_ROUTING, useExisting: ClusterSessionRouting },
     ClusterNodeService,

@@ -60,6 +60,11 @@ export class InMemorySessionRegistry implements SessionRegistry {
     return this.node?.id === nodeId ? this.node.url : null;
   }
 
+  async heartbeatLeftMs(nodeId: string): Promise<number | null> {
+    // The only node never misses a beat.
+    return this.node?.id === nodeId ? Number.POSITIVE_INFINITY : null;
+  }
+
   async acquireSlot(nodeId: string, sessionId: string, capacity: number): Promise<boolean> {
     const slots = this.slots.get(nodeId) ?? new Set<string>();
     this.slots.set(nodeId, slots);

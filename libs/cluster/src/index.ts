@@ -5,6 +5,7 @@ export * from './session-registry';
 export * from './in-memory-session.registry';
 export * from './redis-session.registry';
 export * from './cluster-session.routing';
+export * from './session-ownership';
 export * from './cluster-node.service';
 export * from './peer-node.client';
 export * from './placement';

@@ -192,6 +192,13 @@ export class RedisSessionRegistry implements SessionRegistry {
     return (await this.redis.hget(nodeKey(nodeId), 'url')) || null;
   }
 
+  async heartbeatLeftMs(nodeId: string): Promise<number | null> {
+    const left = await this.redis.pttl(nodeKey(nodeId));
+    // -2: no such key (expired); -1: no expiry, which a heartbeat never lacks, so read as alive for now.
+    if (left === -2) return null;
+    return left === -1 ? Number.POSITIVE_INFINITY : left;
+  }
+
   async acquireSlot(nodeId: string, sessionId: string, capacity: number): Promise<boolean> {
     return (await this.redis.nvrAcquireSlot(slotsKey(nodeId), sessionId, String(capacity))) === 1;
   }

@@ -65,6 +65,8 @@ export interface SessionRegistry {
   liveNodes(): Promise<NodeRecord[]>;
   /** A live node's address (NODE_URL); null when its heartbeat has expired (it is dead). */
   addressOf(nodeId: string): Promise<string | null>;
+  /** Milliseconds until a node's heartbeat expires unless it beats again; null when it has (it is dead). */
+  heartbeatLeftMs(nodeId: string): Promise<number | null>;
   /** Takes an encoder slot of `nodeId` for a session if it has one free; atomic. */
   acquireSlot(nodeId: string, sessionId: string, capacity: number): Promise<boolean>;
   releaseSlot(nodeId: string, sessionId: string): Promise<void>;
