@@ -16,7 +16,7 @@ import {
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsNumber, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsBoolean, IsNumber, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import type { Response } from 'express';
 import { JsonExceptionFilter, createJsonValidationPipe } from '@app/common';
 import { CAMERA_NAME_REGEX } from '@app/recordings';
@@ -54,6 +54,10 @@ class InternalOpenBody {
   @IsString()
   @MaxLength(200)
   requester?: string;
+
+  @IsOptional()
+  @IsBoolean()
+  waitForFirstSegment?: boolean;
 }
 
 class InternalFileQuery {
@@ -86,7 +90,7 @@ export class ClusterInternalController {
   @HttpCode(200)
   open(@Body() body: InternalOpenBody): Promise<RoutedSession> {
     // Only the owner starts a session: the caller's view of the registry may be out of date.
-    return this.ownership.openHere(body, body.requester);
+    return this.ownership.openHere(body, body.requester, { waitForFirstSegment: body.waitForFirstSegment ?? true });
   }
 
   @Get('sessions')

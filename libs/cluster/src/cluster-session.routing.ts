@@ -7,6 +7,7 @@ import {
   StreamFile,
   TooManyTranscodesException,
   LocalSessionRouting,
+  OpenOptions,
   TranscodeEvents,
   SESSION_ENGINE,
   SessionEngine,
@@ -52,36 +53,36 @@ export class ClusterSessionRouting implements SessionRouting {
     return this.options.nodeId;
   }
 
-  async open(camera: string, start: number, end: number, requester?: string): Promise<RoutedSession> {
-    if (!this.registry.shared) return this.local.open(camera, start, end, requester);
+  async open(camera: string, start: number, end: number, requester?: string, options?: OpenOptions): Promise<RoutedSession> {
+    if (!this.registry.shared) return this.local.open(camera, start, end, requester, options);
     this.engine.assertRange(start, end);
     const id = transcodeSessionId(camera, start, end);
     for (let round = 0; round < MAX_ROUTING_ROUNDS; round += 1) {
       // This node runs it, or is admitting it right now: join here.
-      if (this.engine.localSession(id) || this.engine.isAdmitting(id)) return routed(await this.engine.open(camera, start, end, requester));
+      if (this.engine.localSession(id) || this.engine.isAdmitting(id)) return routed(await this.engine.open(camera, start, end, requester, options));
       const current = await this.registryCall(() => this.registry.get(id));
       if (current && current.owner === this.self) {
-        const opened = await this.openHere(camera, start, end, requester);
+        const opened = await this.openHere(camera, start, end, requester, options);
         if (opened) return opened;
         continue;
       }
       const owner = current ? await this.addressOf(current.owner) : null;
       if (current && owner) {
         try {
-          const joined = await this.peers.open(owner, camera, start, end, requester);
+          const joined = await this.peers.open(owner, camera, start, end, requester, options);
           this.events.publish({ type: 'request-proxied', sessionId: id });
           return joined;
         } catch (error) {
           if (isLookAgain(error)) continue;
           if (!(error instanceof PeerUnreachableError) || !error.down) throw error;
           this.logger.warn(`node ${current.owner} is down (${error.message}): placing session ${id} again`);
-          const placed = await this.place(id, camera, start, end, requester, current.owner);
+          const placed = await this.place(id, camera, start, end, requester, options, current.owner);
           if (placed) return placed;
           continue;
         }
       }
       // Nobody alive runs it (no record, or its owner's heartbeat expired): place it.
-      const placed = await this.place(id, camera, start, end, requester);
+      const placed = await this.place(id, camera, start, end, requester, options);
       if (placed) return placed;
     }
     throw new RegistryUnavailableException('the session keeps changing node');
@@ -97,13 +98,14 @@ export class ClusterSessionRouting implements SessionRouting {
     start: number,
     end: number,
     requester: string | undefined,
+    options: OpenOptions | undefined,
     unreachableOwner?: string,
   ): Promise<RoutedSession | null> {
     for (const node of placementOrder(this.self, await this.nodes())) {
       if (node.id === this.self) {
         // This node claims it through the one protocol the internal routes use too.
         try {
-          const opened = await this.openHere(camera, start, end, requester, unreachableOwner);
+          const opened = await this.openHere(camera, start, end, requester, options, unreachableOwner);
           if (opened) return opened;
           return null;
         } catch (error) {
@@ -120,7 +122,7 @@ export class ClusterSessionRouting implements SessionRouting {
       );
       if (!claim.claimed) return null;
       try {
-        return await this.peers.open(node.url, camera, start, end, requester);
+        return await this.peers.open(node.url, camera, start, end, requester, options);
       } catch (error) {
         // Only a claim this call made is taken back: never one its node had already.
         if (claim.changed) await this.registry.release(id, node.id).catch(() => undefined);
@@ -136,9 +138,16 @@ export class ClusterSessionRouting implements SessionRouting {
    * Starts (or joins) the session here; null when another live node owns it (look again).
    * `unreachableOwner`: the owner this node could not connect to, which counts as dead.
    */
-  private async openHere(camera: string, start: number, end: number, requester?: string, unreachableOwner?: string): Promise<RoutedSession | null> {
+  private async openHere(
+    camera: string,
+    start: number,
+    end: number,
+    requester: string | undefined,
+    options: OpenOptions | undefined,
+    unreachableOwner?: string,
+  ): Promise<RoutedSession | null> {
     try {
-      return await this.ownership.openHere({ camera, start, end }, requester, unreachableOwner);
+      return await this.ownership.openHere({ camera, start, end }, requester, options, unreachableOwner);
     } catch (error) {
       if (error instanceof NotOwnerException) return null;
       throw error;

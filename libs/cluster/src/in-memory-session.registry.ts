@@ -83,7 +83,7 @@ export class InMemorySessionRegistry implements SessionRegistry {
     if (this.node?.id === nodeId) this.node = null;
   }
 
-  onReady(): void {
+  onReady(_listener: () => void): void {
     // Memory does not restart under a running node.
   }
 

@@ -1,7 +1,7 @@
 import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { RequestWithdrawnException, RoutedSession, RoutedSessionSummary, StreamFile } from '@app/transcode';
+import { OpenOptions, RequestWithdrawnException, RoutedSession, RoutedSessionSummary, StreamFile } from '@app/transcode';
 import { CLUSTER_MODULE_OPTIONS, ClusterModuleOptions } from './cluster.module-definition';
 
 /** The header that carries the cluster key on requests between nodes. */
@@ -41,11 +41,11 @@ export class PeerUnreachableError extends Error {
 export class PeerNodeClient {
   constructor(@Inject(CLUSTER_MODULE_OPTIONS) private readonly options: ClusterModuleOptions) {}
 
-  async open(url: string, camera: string, start: number, end: number, requester?: string): Promise<RoutedSession> {
+  async open(url: string, camera: string, start: number, end: number, requester?: string, options?: OpenOptions): Promise<RoutedSession> {
     const response = await this.send(`${url}/${INTERNAL_PREFIX}/sessions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ camera, start, end, requester }),
+      body: JSON.stringify({ camera, start, end, requester, waitForFirstSegment: options?.waitForFirstSegment ?? true }),
     });
     return (await response.json()) as RoutedSession;
   }

@@ -20,7 +20,7 @@ function fakeEngine(fails = false) {
     open: async (camera: string, start: number, end: number) => {
       if (fails) throw new HttpException('no first segment', 504);
       running.add(transcodeSessionId(camera, start, end));
-      return { id, camera, timeline: { durationSeconds: end - start } };
+      return { id, camera, timeline: { durationSeconds: end - start }, variant: () => ({ audio: false }) };
     },
     adopt: async (camera: string, start: number, end: number) => {
       if (fails) throw new HttpException('cannot start', 500);
@@ -74,7 +74,7 @@ describe('SessionOwnership', () => {
       const registry = new InMemorySessionRegistry();
       await registry.claim(recordOf('gone'));
       const { ownership: subject } = ownership(registry);
-      await subject.openHere(range, undefined, 'gone');
+      await subject.openHere(range, undefined, undefined, 'gone');
       expect((await registry.get(id))?.owner).toBe('me');
     });
 

@@ -1,5 +1,5 @@
 import { ConflictException, HttpException, HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
-import { RoutedSession, SESSION_ENGINE, SessionEngine, TooManyTranscodesException, TranscodeEvents, routed, transcodeSessionId } from '@app/transcode';
+import { OpenOptions, RoutedSession, SESSION_ENGINE, SessionEngine, TooManyTranscodesException, TranscodeEvents, routed, transcodeSessionId } from '@app/transcode';
 import { CLUSTER_MODULE_OPTIONS, ClusterModuleOptions } from './cluster.module-definition';
 import { beatIntervalMs, lookAgainForRecordAt, ownerDeadByAt } from './ownership-deadlines';
 import { ClaimResult, SESSION_REGISTRY, SessionRecord, SessionRegistry } from './session-registry';
@@ -58,9 +58,9 @@ export class SessionOwnership {
    * in the registry: the caller's view was out of date; 429 when this node has no free slot.
    * `unreachableOwner`: an owner the caller could not connect to, which counts as dead.
    */
-  async openHere(range: SessionRange, requester?: string, unreachableOwner?: string): Promise<RoutedSession> {
+  async openHere(range: SessionRange, requester?: string, options?: OpenOptions, unreachableOwner?: string): Promise<RoutedSession> {
     const id = transcodeSessionId(range.camera, range.start, range.end);
-    if (this.engine.localSession(id) || this.engine.isAdmitting(id)) return routed(await this.engine.open(range.camera, range.start, range.end, requester));
+    if (this.engine.localSession(id) || this.engine.isAdmitting(id)) return routed(await this.engine.open(range.camera, range.start, range.end, requester, options));
     const claim = await this.registryCall(() =>
       this.registry.claim({ id, owner: this.self, ...range, durationSeconds: 0, state: 'starting', lastAccessAt: Date.now() }, unreachableOwner),
     );
@@ -71,7 +71,7 @@ export class SessionOwnership {
       throw new TooManyTranscodesException(this.options.capacity);
     }
     try {
-      return routed(await this.engine.open(range.camera, range.start, range.end, requester));
+      return routed(await this.engine.open(range.camera, range.start, range.end, requester, options));
     } catch (error) {
       if (!this.engine.localSession(id)) {
         await this.registry.releaseSlot(this.self, id).catch(() => undefined);

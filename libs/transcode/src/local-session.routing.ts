@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PLAYLIST_FILE_NAME } from './dto/stream-file.params';
 import { SessionFilesStore, WHOLE_READ_MAX_BYTES } from './session-files.store';
-import { RoutedSession, RoutedSessionSummary, SessionRouting, StreamFile } from './session-routing';
+import { OpenOptions, RoutedSession, RoutedSessionSummary, SessionRouting, StreamFile } from './session-routing';
 import { SegmentNotFoundException } from './transcode.exceptions';
 import { TranscodeSession } from './transcode-session';
 import { TranscodeSessionService } from './transcode-session.service';
@@ -14,8 +14,8 @@ export class LocalSessionRouting implements SessionRouting {
     private readonly files: SessionFilesStore,
   ) {}
 
-  async open(camera: string, start: number, end: number, requester?: string): Promise<RoutedSession> {
-    return routed(await this.sessions.open(camera, start, end, requester));
+  async open(camera: string, start: number, end: number, requester?: string, options?: OpenOptions): Promise<RoutedSession> {
+    return routed(await this.sessions.open(camera, start, end, requester, options));
   }
 
   async describe(sessionId: string): Promise<RoutedSession | null> {
@@ -37,7 +37,7 @@ export class LocalSessionRouting implements SessionRouting {
 }
 
 export function routed(session: TranscodeSession): RoutedSession {
-  return { sessionId: session.id, camera: session.camera, durationSeconds: session.timeline.durationSeconds };
+  return { sessionId: session.id, camera: session.camera, durationSeconds: session.timeline.durationSeconds, variant: session.variant() };
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { OpenOptions } from './session-routing';
 import type { TranscodeSession } from './transcode-session';
 
 /**
@@ -9,8 +10,8 @@ import type { TranscodeSession } from './transcode-session';
 export interface SessionEngine {
   /** 400 for a range that ends before it starts or is longer than MAX_RANGE_SECONDS. */
   assertRange(start: number, end: number): void;
-  /** Starts (or joins) the session of a range; resolves once its first segment is playable. */
-  open(camera: string, start: number, end: number, requester?: string): Promise<TranscodeSession>;
+  /** Starts (or joins) the session of a range; resolves once its first segment is playable (see OpenOptions). */
+  open(camera: string, start: number, end: number, requester?: string, options?: OpenOptions): Promise<TranscodeSession>;
   /** Takes over the session of a range whose node died, without waiting for a first segment. */
   adopt(camera: string, start: number, end: number): Promise<TranscodeSession>;
   /** A live session of this node, or undefined. */

@@ -7,6 +7,27 @@ export interface RoutedSession {
   camera: string;
   /** Seconds of video in its range (gaps collapsed). */
   durationSeconds: number;
+  /** What its segments carry, for a master playlist (known once its recordings were read). */
+  variant?: SessionVariant;
+}
+
+/** The one rendition of a session, as a master playlist describes it. */
+export interface SessionVariant {
+  width?: number;
+  height?: number;
+  /** Frames a second of its first recording, when its header gave frame times. */
+  frameRate?: number;
+  audio: boolean;
+}
+
+/** How a session is opened. */
+export interface OpenOptions {
+  /**
+   * Resolve once its first segment is playable (the default: the API's answer promises a
+   * playlist that plays at once), or as soon as it is planned and its encoder asked for the
+   * first segment (a playlist answered at once; the segment request waits instead).
+   */
+  waitForFirstSegment?: boolean;
 }
 
 /** A playlist or segment of a session, ready to send. */
@@ -24,8 +45,8 @@ export type RoutedSessionSummary = TranscodeSessionSummary & { node?: string };
  * across a cluster (another node's session is proxied to it, a dead node's taken over).
  */
 export interface SessionRouting {
-  /** Starts (or joins) the session of a range; resolves once its first segment is playable. */
-  open(camera: string, start: number, end: number, requester?: string): Promise<RoutedSession>;
+  /** Starts (or joins) the session of a range; resolves once its first segment is playable (see OpenOptions). */
+  open(camera: string, start: number, end: number, requester?: string, options?: OpenOptions): Promise<RoutedSession>;
   /** A live session, wherever it runs; null when there is none. */
   describe(sessionId: string): Promise<RoutedSession | null>;
   /**

@@ -31,6 +31,7 @@ import {
   UnknownCameraException,
 } from './transcode.exceptions';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from './transcode.module-definition';
+import type { OpenOptions } from './session-routing';
 import { TranscodeSession } from './transcode-session';
 
 /**
@@ -94,7 +95,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
    * segment is playable. Everything between the registry lookup and the insert is synchronous,
    * so any number of identical concurrent requests share one session and one ffmpeg.
    */
-  async open(camera: string, start: number, end: number, requester?: string): Promise<TranscodeSession> {
+  async open(camera: string, start: number, end: number, requester?: string, { waitForFirstSegment = true }: OpenOptions = {}): Promise<TranscodeSession> {
     this.assertRange(start, end);
     const id = transcodeSessionId(camera, start, end);
     await this.table.stopped(id);
@@ -110,6 +111,8 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
       session = await admitting;
     }
     session.touch(this.clock.now());
+    // Not waiting: the first segment's request waits instead (and sees the failure, if any).
+    if (!waitForFirstSegment) return session;
     await session.ready;
     // Deleted while it was starting: the playlist would not be there.
     if (!session.alive) throw new SessionNotFoundException();
@@ -351,6 +354,8 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     if (admit) this.assertEncoderRoom();
     const segments = planSegments(timeline, this.options.segmentDurationSeconds);
     const session = new TranscodeSession(id, camera, start, end, timeline, segments, this.clock.now(), owner);
+    // Decided now rather than at its first run: the master playlist describes it before any run.
+    session.outputFormat(this.options.outputMaxHeight);
     const driver = new SessionDriver(session, {
       encoders: this.encoders,
       slots: this.slots,
@@ -367,6 +372,9 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
       await this.table.stop(session, 'failed');
       throw error;
     });
+    // A session opened without waiting has nobody on `ready`: its failure is logged above and
+    // met by the segment requests (the session is gone), never an unhandled rejection.
+    session.ready.catch(() => undefined);
     return session;
   }
 

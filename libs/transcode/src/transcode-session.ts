@@ -2,6 +2,7 @@ import type { EncoderKind, FfmpegProgress, ProcessExit, SupervisedProcess } from
 import type { RecordingTimeline } from '@app/recordings';
 import type { PlannedSegment } from './segment-plan';
 import { SessionOutputFormat, chooseOutputFormat } from './output-format';
+import type { SessionVariant } from './session-routing';
 
 /** One ffmpeg process of a session, from the segment it started at. */
 export interface EncoderRun {
@@ -88,6 +89,21 @@ export class TranscodeSession {
   outputFormat(maxHeight: number): SessionOutputFormat {
     this.output ??= chooseOutputFormat(this.timeline.pieces, maxHeight);
     return this.output;
+  }
+
+  /**
+   * What its segments carry, for a master playlist: the output picture size and audio (once
+   * decided), and the frame rate of its first recording whose header gave frame times.
+   */
+  variant(): SessionVariant {
+    const video = this.timeline.pieces.find((piece) => (piece.media?.video?.frameTimes?.length ?? 0) > 1)?.media?.video;
+    const times = video?.frameTimes;
+    const frameRate = times && times.length > 1 ? (times.length - 1) / (times[times.length - 1] - times[0]) : undefined;
+    return {
+      ...(this.output?.frame ? { width: this.output.frame.width, height: this.output.frame.height } : {}),
+      ...(frameRate && Number.isFinite(frameRate) ? { frameRate: Math.round(frameRate * 1000) / 1000 } : {}),
+      audio: !!this.output?.audio,
+    };
   }
 
   /** Connects the driver that owns the session's runs (once, when the session is launched). */
