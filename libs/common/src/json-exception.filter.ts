@@ -17,25 +17,33 @@ export class JsonExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
-    const { status, message, details } = this.describe(exception);
+    const answer = errorAnswer(exception);
+    if (answer.unexpected) this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     if (response.headersSent) {
       // A streamed body already started: the status cannot change any more, only the socket can end.
       response.destroy();
       return;
     }
-    if (carriesHeaders(exception)) {
-      for (const [name, value] of Object.entries(exception.responseHeaders)) response.setHeader(name, value);
-    }
-    response.status(status).json({ ...details, success: false, message } satisfies ErrorBody);
+    for (const [name, value] of Object.entries(answer.headers)) response.setHeader(name, value);
+    response.status(answer.status).json(answer.body);
   }
+}
 
-  private describe(exception: unknown): { status: number; message: string; details: object } {
-    if (exception instanceof HttpException) {
-      return { status: exception.getStatus(), message: messageOf(exception), details: detailsOf(exception) };
-    }
-    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
-    return { status: HttpStatus.INTERNAL_SERVER_ERROR, message: 'Internal server error', details: {} };
+/**
+ * Pure: the JSON answer to an error, for the filter and for code that answers outside Nest's
+ * router (the front door). `unexpected`: not an HTTP error, so a plain 500 whose detail belongs
+ * in the log only.
+ */
+export function errorAnswer(exception: unknown): { status: number; headers: Record<string, string>; body: ErrorBody; unexpected: boolean } {
+  if (!(exception instanceof HttpException)) {
+    return { status: HttpStatus.INTERNAL_SERVER_ERROR, headers: {}, body: { success: false, message: 'Internal server error' }, unexpected: true };
   }
+  return {
+    status: exception.getStatus(),
+    headers: carriesHeaders(exception) ? exception.responseHeaders : {},
+    body: { ...detailsOf(exception), success: false, message: messageOf(exception) },
+    unexpected: false,
+  };
 }
 
 /** Extra fields of an error body (a health report, say), minus Nest's own status echo. */

@@ -55,15 +55,18 @@ export class SessionTable {
     return this.stopping.get(id) ?? Promise.resolve();
   }
 
-  /** Stops the session's runs and deletes it and its folder. Safe to call more than once. */
-  stop(session: TranscodeSession, reason: SessionRemovalReason): Promise<void> {
+  /**
+   * Stops the session's runs and deletes it and its folder. Safe to call more than once.
+   * `cause`: why a failed session failed, for the requests still waiting on it.
+   */
+  stop(session: TranscodeSession, reason: SessionRemovalReason, cause?: Error): Promise<void> {
     const entry = this.entries.get(session.id);
     if (entry?.session === session) this.entries.delete(session.id);
     if (session.state === 'stopped') return this.stopping.get(session.id) ?? Promise.resolve();
     session.state = 'stopped';
     this.events.publish({ type: 'session-removed', sessionId: session.id, reason });
     const stopped = (async () => {
-      await entry?.driver.close();
+      await entry?.driver.close(cause);
       // A folder that cannot be removed is logged; it must not hide why the session stopped.
       await this.files.removeSessionDir(session.id).catch((error: Error) =>
         this.logger.warn(sessionLog(session, `could not remove its folder: ${error.message}`)),

@@ -369,7 +369,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     this.events.publish({ type: 'session-started', sessionId: id, camera, start, end, durationSeconds: timeline.durationSeconds });
     session.ready = this.prepare(session, firstSegment).catch(async (error: unknown) => {
       this.logger.error(sessionLog(session, `could not start: ${(error as Error).message}`));
-      await this.table.stop(session, 'failed');
+      await this.table.stop(session, 'failed', error as Error);
       throw error;
     });
     // A session opened without waiting has nobody on `ready`: its failure is logged above and

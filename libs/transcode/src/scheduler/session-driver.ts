@@ -132,11 +132,14 @@ export class SessionDriver implements SessionRunsView {
     });
   }
 
-  /** Stops every run and fails every waiting request (the session is being removed). */
-  async close(): Promise<void> {
+  /**
+   * Stops every run and fails every waiting request (the session is being removed): with
+   * `cause` when the session failed (its requests learn why: no first segment, say), else 404.
+   */
+  async close(cause?: Error): Promise<void> {
     this.closed = true;
     this.cancelWake?.();
-    for (const waiter of this.waiters.values()) waiter.reject(new SessionNotFoundException());
+    for (const waiter of this.waiters.values()) waiter.reject(cause ?? new SessionNotFoundException());
     this.waiters.clear();
     // A run still on its way to a spawn sees `closed` and stops itself: wait for it too, so that
     // nothing of this session writes into a folder a new session of the same id has made.
