@@ -9,6 +9,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -39,7 +40,15 @@ interface FixtureFile {
   durationSeconds: number;
 }
 
-export async function startFrigateVodServer(cameras: readonly string[]): Promise<FrigateVodServer> {
+/** What a fuller stand-in (test/support/fake-frigate.ts) adds in front of the VOD routes. */
+export interface FrigateVodServerExtras {
+  /** Answers a request itself (true), or leaves it to the VOD routes (false). */
+  intercept?(request: IncomingMessage, response: ServerResponse, url: URL): Promise<boolean> | boolean;
+  /** WebSocket upgrades. */
+  upgrade?(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+}
+
+export async function startFrigateVodServer(cameras: readonly string[], extras: FrigateVodServerExtras = {}): Promise<FrigateVodServer> {
   const workDir = await mkdtemp(join(tmpdir(), 'nvr-e2e-vod-'));
   const packaged = new Map<string, Promise<string | null>>();
   const requests: string[] = [];
@@ -57,6 +66,7 @@ export async function startFrigateVodServer(cameras: readonly string[]): Promise
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://x');
     if (failure !== null) return void response.writeHead(failure).end('upstream failure');
+    if (extras.intercept && (await extras.intercept(request, response, url))) return;
     if (url.pathname === '/api/version') return void response.end('0.16.0-test');
     if (url.pathname === '/api/config') {
       return json(response, { cameras: Object.fromEntries(cameras.map((camera) => [camera, { enabled: true }])) });
@@ -115,6 +125,7 @@ export async function startFrigateVodServer(cameras: readonly string[]): Promise
     return dir;
   }
 
+  if (extras.upgrade) server.on('upgrade', extras.upgrade);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
@@ -131,7 +142,7 @@ export async function startFrigateVodServer(cameras: readonly string[]): Promise
 }
 
 /** The fixture recordings of `camera` that overlap [start, end), sorted. */
-async function fixtureFiles(camera: string, start: number, end: number): Promise<FixtureFile[]> {
+export async function fixtureFiles(camera: string, start: number, end: number): Promise<FixtureFile[]> {
   const files: FixtureFile[] = [];
   for (let hour = Math.floor(start / 3600) - 1; hour <= Math.floor(end / 3600); hour += 1) {
     const [date, hh] = hourFolder(hour * 3600).split('/');

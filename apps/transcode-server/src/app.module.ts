@@ -3,6 +3,7 @@ import { ConfigModule, ConfigType } from '@nestjs/config';
 import { LoggerModule } from 'nestjs-pino';
 import { AuthModule, authConfig } from '@app/auth';
 import { ClusterModule, clusterConfig } from '@app/cluster';
+import { FrontDoorModule, frontDoorConfig } from '@app/front-door';
 import { MetricsModule } from '@app/metrics';
 import { RecordingsModule, recordingsConfig } from '@app/recordings';
 import { TranscodeModule, transcodeConfig } from '@app/transcode';
@@ -12,7 +13,7 @@ import { loggingConfig } from './logging/logging.config';
 import { pinoHttpOptions } from './logging/pino-http.options';
 
 /** Every settings namespace of the app, each validated when loaded. */
-export const SETTINGS = [serverConfig, loggingConfig, authConfig, recordingsConfig, transcodeConfig, clusterConfig];
+export const SETTINGS = [serverConfig, loggingConfig, authConfig, recordingsConfig, transcodeConfig, clusterConfig, frontDoorConfig];
 
 @Module({
   imports: [
@@ -48,6 +49,11 @@ export const SETTINGS = [serverConfig, loggingConfig, authConfig, recordingsConf
         // A proxied request may wait for the owner to make a segment.
         requestTimeoutSeconds: transcode.segmentWaitTimeoutSeconds + 10,
       }),
+    }),
+    // Off unless FRONT_DOOR_PORT is set: Frigate's /vod transcoded, everything else passed to Frigate.
+    FrontDoorModule.forRootAsync({
+      inject: [frontDoorConfig.KEY],
+      useFactory: (config: ConfigType<typeof frontDoorConfig>) => config,
     }),
     HealthModule,
     MetricsModule,

@@ -1,0 +1,119 @@
+import { HttpException, HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { FRONT_DOOR_MODULE_OPTIONS, FrontDoorModuleOptions } from './front-door.module-definition';
+import { credentialHeaders } from './frigate-credentials';
+
+/** A Frigate user, as its /api/profile describes them. */
+export interface FrigateUser {
+  username: string;
+  role: string;
+  /** The cameras they may watch (every camera for admin and viewer). */
+  allowedCameras: string[];
+}
+
+export type FrigateAuthAnswer =
+  | { kind: 'allowed'; user: FrigateUser; setCookie: string[] }
+  | { kind: 'denied' };
+
+/** Frigate did not answer, or answered something that is not an auth decision. */
+export class FrigateUnavailableException extends HttpException {
+  constructor(reason: string) {
+    super({ success: false, message: `Frigate does not answer (${reason}); retry shortly` }, HttpStatus.BAD_GATEWAY);
+  }
+}
+
+/** Entries kept at most: one per set of credentials seen within the cache time. */
+const MAX_CACHED = 1000;
+const FRIGATE_TIMEOUT_MS = 5000;
+
+/**
+ * Auth as Frigate decides it, for any of its auth modes (its own login, an auth proxy's
+ * headers, auth off), without its secret: the request's credentials are put to Frigate's
+ * /api/auth (what its nginx's auth_request does), and the user's cameras come from
+ * /api/profile. Each answer is reused for FRONT_DOOR_AUTH_CACHE_SECONDS for the same credentials.
+ */
+@Injectable()
+export class FrigateAuthClient {
+  private readonly logger = new Logger(FrigateAuthClient.name);
+  private readonly cache = new Map<string, { expiresAt: number; answer: FrigateAuthAnswer }>();
+
+  constructor(@Inject(FRONT_DOOR_MODULE_OPTIONS) private readonly options: FrontDoorModuleOptions) {}
+
+  async authenticate(headers: IncomingHttpHeaders): Promise<FrigateAuthAnswer> {
+    const credentials = credentialHeaders(headers);
+    const key = createHash('sha256').update(JSON.stringify(credentials)).digest('base64url');
+    const now = Date.now();
+    const cached = this.cache.get(key);
+    // A refreshed cookie is handed on once, with the answer that brought it.
+    if (cached && cached.expiresAt > now) return cached.answer.kind === 'allowed' ? { ...cached.answer, setCookie: [] } : cached.answer;
+    const answer = await this.ask(credentials);
+    if (this.options.authCacheSeconds > 0) {
+      if (this.cache.size >= MAX_CACHED) this.evictExpired(now);
+      if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value as string);
+      this.cache.set(key, { expiresAt: now + this.options.authCacheSeconds * 1000, answer });
+    }
+    return answer;
+  }
+
+  private async ask(credentials: [string, string][]): Promise<FrigateAuthAnswer> {
+    const auth = await this.get('/api/auth', credentials);
+    if (auth.status === 401 || auth.status === 403) return { kind: 'denied' };
+    if (auth.status < 200 || auth.status >= 300) throw new FrigateUnavailableException(`/api/auth answered ${auth.status}`);
+    // A cookie Frigate refreshed on the way is handed on, as its nginx does.
+    const setCookie = auth.headers.getSetCookie();
+    const cookie = setCookie.length ? refreshedCookie(credentials, setCookie) : credentials;
+    const profile = await this.get('/api/profile', cookie);
+    if (profile.status === 401 || profile.status === 403) return { kind: 'denied' };
+    if (profile.status !== 200) throw new FrigateUnavailableException(`/api/profile answered ${profile.status}`);
+    const body = (await profile.json().catch(() => null)) as { username?: unknown; role?: unknown; allowed_cameras?: unknown } | null;
+    if (!body || !Array.isArray(body.allowed_cameras)) throw new FrigateUnavailableException('/api/profile has no allowed_cameras');
+    return {
+      kind: 'allowed',
+      user: {
+        username: typeof body.username === 'string' ? body.username : 'anonymous',
+        role: typeof body.role === 'string' ? body.role : 'viewer',
+        allowedCameras: body.allowed_cameras.filter((camera): camera is string => typeof camera === 'string'),
+      },
+      setCookie,
+    };
+  }
+
+  private async get(path: string, credentials: [string, string][]): Promise<Response> {
+    try {
+      const response = await fetch(`${this.options.frigateUrl}${path}`, {
+        headers: Object.fromEntries(credentials),
+        redirect: 'manual',
+        signal: AbortSignal.timeout(FRIGATE_TIMEOUT_MS),
+      });
+      if (path === '/api/auth') await response.body?.cancel();
+      return response;
+    } catch (error) {
+      this.logger.warn(`Frigate ${path}: ${(error as Error).message}`);
+      throw new FrigateUnavailableException((error as Error).message);
+    }
+  }
+
+  private evictExpired(now: number): void {
+    for (const [key, entry] of this.cache) if (entry.expiresAt <= now) this.cache.delete(key);
+  }
+}
+
+/** The credentials with the cookie Frigate just refreshed in place of the old one. */
+function refreshedCookie(credentials: [string, string][], setCookie: string[]): [string, string][] {
+  const fresh = new Map(
+    setCookie.map((line) => {
+      const pair = line.split(';')[0];
+      const at = pair.indexOf('=');
+      return [pair.slice(0, at).trim(), pair.slice(at + 1)] as const;
+    }),
+  );
+  return credentials.map(([name, value]) => {
+    if (name !== 'cookie') return [name, value];
+    const cookies = value.split(/;\s*/).map((pair) => {
+      const cookieName = pair.split('=')[0];
+      return fresh.has(cookieName) ? `${cookieName}=${fresh.get(cookieName)}` : pair;
+    });
+    return [name, cookies.join('; ')];
+  });
+}

@@ -1,0 +1,74 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { FRONT_DOOR_MODULE_OPTIONS, FrontDoorModuleOptions } from './front-door.module-definition';
+import { FrigateProxy } from './frigate-proxy';
+import { sendJson } from './send-json';
+import { VodRequestHandler } from './vod-request.handler';
+
+const VOD_PREFIX = '/vod/';
+
+/**
+ * The front door's own HTTP server, on FRONT_DOOR_PORT (none: no front door): /vod/ goes to
+ * the VodRequestHandler, everything else (and every WebSocket upgrade) to Frigate. A server of
+ * its own, beside Nest's on PORT, so none of the service's own routes (its API, player, docs)
+ * shadows one of Frigate's.
+ */
+@Injectable()
+export class FrontDoorServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(FrontDoorServer.name);
+  private server: Server | null = null;
+
+  constructor(
+    @Inject(FRONT_DOOR_MODULE_OPTIONS) private readonly options: FrontDoorModuleOptions,
+    private readonly vod: VodRequestHandler,
+    private readonly frigate: FrigateProxy,
+  ) {}
+
+  /** Where it listens, once it does. */
+  get port(): number | null {
+    const address = this.server?.address();
+    return address && typeof address === 'object' ? address.port : null;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.options.port === undefined || !this.options.frigateUrl) return;
+    const server = createServer((request, response) => this.route(request, response));
+    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.frigate.ws(request, socket, head));
+    server.on('clientError', (_error, socket) => socket.destroy());
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port, this.options.host, () => resolve());
+    });
+    this.server = server;
+    this.logger.log(`front door for Frigate at ${this.options.frigateUrl} listening on port ${this.port}`);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    if (!server) return;
+    server.closeIdleConnections();
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      // Players keep connections open (and WebSockets stay): a shutdown does not wait for them.
+      setTimeout(() => server.closeAllConnections(), 2000).unref();
+    });
+  }
+
+  private route(request: IncomingMessage, response: ServerResponse): void {
+    const url = request.url ?? '/';
+    const queryAt = url.indexOf('?');
+    const path = queryAt < 0 ? url : url.slice(0, queryAt);
+    if (request.method === 'GET' && path.startsWith(VOD_PREFIX)) {
+      const query = queryAt < 0 ? '' : url.slice(queryAt + 1);
+      this.vod.handle(request, response, path.slice(VOD_PREFIX.length), query).catch((error: Error) => {
+        this.logger.error(error.stack ?? error.message);
+        if (!response.headersSent) sendJson(response, 500, { success: false, message: 'Internal server error' });
+        else response.destroy();
+      });
+      return;
+    }
+    this.frigate.web(request, response);
+  }
+}

@@ -1,0 +1,19 @@
+import { parse, types } from 'hls-parser';
+import { renderMasterPlaylist } from './vod-master-playlist';
+
+describe('renderMasterPlaylist: one variant, as nginx-vod writes it', () => {
+  it.each([
+    ['with audio', { width: 1280, height: 720, frameRate: 25, audio: true }, { width: 1280, height: 720 }, 25, 'avc1.640029,mp4a.40.2'],
+    ['without audio', { width: 426, height: 240, frameRate: 29.97, audio: false }, { width: 426, height: 240 }, 29.97, 'avc1.640029'],
+  ])('%s', (_name, variant, resolution, frameRate, codecs) => {
+    const playlist = parse(renderMasterPlaylist(variant, 'index.m3u8?authSig=abc&x=1')) as types.MasterPlaylist;
+    expect(playlist.isMasterPlaylist).toBe(true);
+    expect(playlist.variants).toHaveLength(1);
+    const [only] = playlist.variants;
+    expect(only.resolution).toEqual(resolution);
+    expect(only.frameRate).toBeCloseTo(frameRate, 3);
+    expect(only.codecs).toBe(codecs);
+    expect(only.bandwidth).toBeGreaterThan(0);
+    expect(only.uri).toBe('index.m3u8?authSig=abc&x=1');
+  });
+});

@@ -1,0 +1,25 @@
+import { chooseVodHandling } from './vod-passthrough';
+
+describe('chooseVodHandling: transcode, or Frigate’s own /vod', () => {
+  it.each([
+    ['H.265 recordings are transcoded', null, undefined, ['hvc1', 'hvc1'], 'transcode'],
+    ['hev1-tagged H.265 too', null, undefined, ['hev1'], 'transcode'],
+    ['H.264 recordings go to Frigate untouched', null, undefined, ['avc1', 'avc1'], 'frigate'],
+    ['a range that turns H.265 part way is transcoded', null, undefined, ['avc1', 'hvc1'], 'transcode'],
+    ['a recording whose codec is unknown is transcoded', null, undefined, ['avc1', undefined], 'transcode'],
+    ['no recordings: transcoded (the engine answers 404)', null, undefined, [], 'transcode'],
+    ['?codec=hevc: the client plays HEVC', 'hevc', undefined, ['hvc1'], 'frigate'],
+    ['?codec=H265, any case', 'H265', undefined, ['hvc1'], 'frigate'],
+    ['?codec=passthrough', 'passthrough', undefined, ['hvc1'], 'frigate'],
+    ['?codec=h264 on H.265: transcoded', 'h264', undefined, ['hvc1'], 'transcode'],
+    ['?codec=h264 on H.264: nothing to do, Frigate’s', 'h264', undefined, ['avc1'], 'frigate'],
+    ['the sub stream is Frigate’s', null, 'sub', ['hvc1'], 'frigate'],
+    ['the main stream of H.265 is transcoded', null, 'main', ['hvc1'], 'transcode'],
+  ] as const)('%s', (_name, codecParam, stream, videoCodecTags, expected) => {
+    expect(chooseVodHandling({ codecParam, stream, videoCodecTags })).toBe(expected);
+  });
+
+  it('refuses a codec nobody knows, saying which ones it takes', () => {
+    expect(chooseVodHandling({ codecParam: 'vp9', videoCodecTags: ['hvc1'] })).toEqual({ invalid: expect.stringMatching(/Unknown codec 'vp9'.*h264.*hevc/) });
+  });
+});

@@ -1,0 +1,206 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse, types } from 'hls-parser';
+import WebSocket from 'ws';
+import { FakeFrigate, FRIGATE_UI_PAGE, SERVED_BY, startFakeFrigate } from './support/fake-frigate';
+import { BACK, FRONT, QUIRKY, T0 } from './support/fixtures';
+import { probeStreams } from './support/ffprobe';
+import { freePort } from './support/net';
+import { TestApp, makeScratchDir, startTestApp } from './support/test-app';
+
+const STALLING_FFMPEG = join(__dirname, 'support', 'stalling-ffmpeg.sh');
+const ADMIN = 'admin-token';
+const FRONT_ONLY = 'front-only-token';
+/** An event of the front camera that starts and ends inside files, as events do. */
+const EVENT_ID = '1700000003.5-abc123';
+
+/**
+ * The front door before a Frigate (a stand-in that answers as Frigate's nginx and API do):
+ * Frigate's /vod URLs in the forms its UI and Home Assistant ask, answered with H.264 HLS for
+ * H.265 recordings, everything else passed to Frigate, and Frigate deciding who may watch what.
+ */
+describe('Frigate front door (e2e, real HTTP and ffmpeg, a stand-in Frigate)', () => {
+  let frigate: FakeFrigate;
+  let app: TestApp;
+  let door: string;
+  let scratch: string;
+
+  async function startDoor(env: Record<string, string> = {}): Promise<{ app: TestApp; door: string }> {
+    const port = await freePort();
+    const started = await startTestApp({ FRONT_DOOR_PORT: String(port), FRIGATE_URL: frigate.origin, ...env });
+    return { app: started, door: `http://127.0.0.1:${port}` };
+  }
+
+  const get = (path: string, token: string | null = ADMIN, base = door) =>
+    fetch(`${base}${path}`, { headers: token ? { cookie: `theme=dark; frigate_token=${token}` } : {} });
+
+  async function playlist<T extends types.Playlist>(path: string, token: string | null = ADMIN): Promise<T> {
+    const response = await get(path, token);
+    expect({ path, status: response.status, type: response.headers.get('content-type') }).toEqual({
+      path,
+      status: 200,
+      type: 'application/vnd.apple.mpegurl',
+    });
+    expect(response.headers.get('x-served-by')).toBeNull();
+    return parse(await response.text()) as unknown as T;
+  }
+
+  /** A segment through the front door, saved for ffprobe. */
+  async function segment(path: string, token: string | null = ADMIN): Promise<string> {
+    const response = await get(path, token);
+    expect({ path, status: response.status }).toEqual({ path, status: 200 });
+    const file = join(scratch, `${Math.random().toString(36).slice(2)}.ts`);
+    await writeFile(file, Buffer.from(await response.arrayBuffer()));
+    return file;
+  }
+
+  beforeAll(async () => {
+    scratch = await makeScratchDir();
+    frigate = await startFakeFrigate({
+      cameras: [FRONT.camera, BACK.camera, QUIRKY.h264],
+      users: {
+        [ADMIN]: { username: 'admin', role: 'admin', allowedCameras: [FRONT.camera, BACK.camera, QUIRKY.h264] },
+        [FRONT_ONLY]: { username: 'porch', role: 'porch_viewer', allowedCameras: [FRONT.camera] },
+      },
+      events: { [EVENT_ID]: { camera: FRONT.camera, start_time: T0 + 3.5, end_time: T0 + 17.25 } },
+    });
+    ({ app, door } = await startDoor());
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await frigate?.close();
+  });
+
+  it('answers the History view’s master.m3u8 with one H.264 variant, and its media playlist, whose segments are H.264', async () => {
+    const base = `/vod/${FRONT.camera}/start/${T0}/end/${T0 + 120}`;
+    const master = await playlist<types.MasterPlaylist>(`${base}/master.m3u8`);
+    expect(master.isMasterPlaylist).toBe(true);
+    expect(master.variants).toHaveLength(1);
+    expect(master.variants[0]).toMatchObject({ uri: 'index.m3u8', codecs: expect.stringMatching(/^avc1\./) });
+    expect(master.variants[0].resolution).toEqual({ width: 320, height: 240 });
+
+    const media = await playlist<types.MediaPlaylist>(`${base}/index.m3u8`);
+    expect(media.playlistType).toBe('VOD');
+    expect(media.endlist).toBe(true);
+    // Gaps collapse as in Frigate's own VOD: 9 files of 10 s (three are missing).
+    const total = media.segments.reduce((sum, s) => sum + s.duration, 0);
+    expect(total).toBeCloseTo(90, 0);
+    for (const s of media.segments) expect(s.uri).toMatch(/^seg_\d{5}\.ts$/);
+
+    const first = await segment(`${base}/${media.segments[0].uri}`);
+    expect((await probeStreams(first)).find((s) => s.codec_type === 'video')?.codec_name).toBe('h264');
+  });
+
+  it('copies the query string onto every URI, in Home Assistant’s hour form and event form, and serves the segments they name', async () => {
+    const query = 'authSig=eyJhbGciOi.signed&extra=1';
+    // T0 is 22:13:20 UTC: the hour 22 of 2023-11-14 holds the front camera's recordings.
+    const hour = `/vod/2023-11/14/22/${FRONT.camera}/utc`;
+    const hourMaster = await playlist<types.MasterPlaylist>(`${hour}/master.m3u8?${query}`);
+    expect(hourMaster.variants[0].uri).toBe(`index.m3u8?${query}`);
+    const hourMedia = await playlist<types.MediaPlaylist>(`${hour}/index.m3u8?${query}`);
+    expect(hourMedia.segments.length).toBeGreaterThan(10);
+    for (const s of hourMedia.segments) expect(s.uri).toMatch(new RegExp(`^seg_\\d{5}\\.ts\\?${query.replace(/\./g, '\\.')}$`));
+    await segment(`${hour}/${hourMedia.segments[1].uri}`);
+
+    // The event's own times (3.5 s to 17.25 s past T0): 13.75 s of video.
+    const event = `/vod/event/${EVENT_ID}`;
+    const eventMedia = await playlist<types.MediaPlaylist>(`${event}/index.m3u8?${query}`);
+    expect(eventMedia.segments.reduce((sum, s) => sum + s.duration, 0)).toBeCloseTo(13.75, 1);
+    for (const s of eventMedia.segments) expect(s.uri.endsWith(`?${query}`)).toBe(true);
+    await segment(`${event}/${eventMedia.segments.at(-1)!.uri}`);
+  });
+
+  it('answers both playlists at once, without waiting for the encoder: only a segment waits (here, for an encoder that never writes)', async () => {
+    const stalled = await startDoor({ FFMPEG_PATH: STALLING_FFMPEG, SEGMENT_WAIT_TIMEOUT_SECONDS: '2' });
+    try {
+      const base = `/vod/${BACK.camera}/start/${T0}/end/${T0 + 30}`;
+      const master = await get(`${base}/master.m3u8`, ADMIN, stalled.door);
+      const media = await get(`${base}/index.m3u8`, ADMIN, stalled.door);
+      expect([master.status, media.status]).toEqual([200, 200]);
+      const first = await get(`${base}/seg_00000.ts`, ADMIN, stalled.door);
+      expect(first.status).toBe(504);
+      expect(await first.json()).toEqual({ success: false, message: expect.any(String) });
+    } finally {
+      await stalled.app.close();
+    }
+  });
+
+  it('is 401 without a Frigate login, and 403 on every file of a camera the user may not watch', async () => {
+    const base = `/vod/${BACK.camera}/start/${T0}/end/${T0 + 30}`;
+    const anonymous = await get(`${base}/master.m3u8`, null);
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toEqual({ success: false, message: expect.stringMatching(/log in/i) });
+    for (const file of ['master.m3u8', 'index.m3u8', 'seg_00000.ts']) {
+      const refused = await get(`${base}/${file}`, FRONT_ONLY);
+      expect({ file, status: refused.status, body: await refused.json() }).toEqual({
+        file,
+        status: 403,
+        body: { success: false, message: `No access to camera '${BACK.camera}'` },
+      });
+    }
+    // Their own camera plays.
+    await playlist(`/vod/${FRONT.camera}/start/${T0}/end/${T0 + 30}/master.m3u8`, FRONT_ONLY);
+  });
+
+  it('asks Frigate once for the same login within the cache time', async () => {
+    const before = frigate.authCalls();
+    const base = `/vod/${FRONT.camera}/start/${T0}/end/${T0 + 20}`;
+    for (let i = 0; i < 4; i += 1) await playlist(`${base}/index.m3u8`, FRONT_ONLY);
+    expect(frigate.authCalls() - before).toBeLessThanOrEqual(1);
+  });
+
+  it('leaves H.264 recordings to Frigate’s own /vod, and H.265 too when the client says it plays HEVC', async () => {
+    const h264 = await get(`/vod/${QUIRKY.h264}/start/${T0}/end/${T0 + 30}/master.m3u8?x=1`);
+    expect(h264.status).toBe(200);
+    expect(h264.headers.get('x-served-by')).toBe(SERVED_BY);
+    expect(await h264.text()).toContain('CODECS="avc1.');
+
+    const hevc = await get(`/vod/${FRONT.camera}/start/${T0}/end/${T0 + 30}/master.m3u8?codec=hevc`);
+    expect(hevc.headers.get('x-served-by')).toBe(SERVED_BY);
+    expect(await hevc.text()).toContain('CODECS="hvc1.');
+
+    const unknown = await get(`/vod/${FRONT.camera}/start/${T0}/end/${T0 + 30}/master.m3u8?codec=vp9`);
+    expect(unknown.status).toBe(400);
+    expect(await unknown.json()).toEqual({ success: false, message: expect.stringContaining("Unknown codec 'vp9'") });
+  });
+
+  it('passes the mapping JSON, the API, the UI and a WebSocket through to Frigate unchanged', async () => {
+    const mappingPath = `/vod/${FRONT.camera}/start/${T0 + 2.5}/end/${T0 + 25}`;
+    const [viaDoor, direct] = await Promise.all([get(mappingPath), fetch(`${frigate.origin}${mappingPath}`, { headers: { cookie: `frigate_token=${ADMIN}` } })]);
+    expect(viaDoor.headers.get('x-served-by')).toBe(SERVED_BY);
+    expect(await viaDoor.json()).toEqual(await direct.json());
+
+    const config = await get('/api/config');
+    expect(config.status).toBe(200);
+    expect(await config.json()).toEqual({ cameras: expect.objectContaining({ [FRONT.camera]: { enabled: true } }) });
+    expect((await get('/api/config', null)).status).toBe(401);
+    expect(await (await get('/', null)).text()).toBe(FRIGATE_UI_PAGE);
+
+    const socket = new WebSocket(`${door.replace('http', 'ws')}/ws`, { headers: { cookie: `frigate_token=${ADMIN}` } });
+    const reply = await new Promise<string>((resolve, reject) => {
+      socket.once('open', () => socket.send('{"topic":"onConnect"}'));
+      socket.once('message', (data) => resolve(data.toString()));
+      socket.once('error', reject);
+    });
+    socket.close();
+    expect(reply).toBe('echo:{"topic":"onConnect"}');
+  });
+
+  it('answers a bad /vod URL with 400 and a JSON message, and never touches a path outside the recordings', async () => {
+    for (const path of [
+      `/vod/${FRONT.camera}/start/abc/end/${T0}/master.m3u8`,
+      `/vod/${FRONT.camera}/start/${T0 + 60}/end/${T0}/index.m3u8`,
+      '/vod/..%2F..%2Fetc/start/1/end/2/index.m3u8',
+      '/vod/fr%20ont/start/1/end/2/seg_00000.ts',
+      `/vod/2023-11/14/22/${FRONT.camera}/Nowhere,Special/index.m3u8`,
+    ]) {
+      const response = await get(path);
+      expect({ path, status: response.status }).toEqual({ path, status: 400 });
+      expect(await response.json()).toEqual({ success: false, message: expect.any(String) });
+    }
+    const missing = await get('/vod/event/no-such-event/master.m3u8');
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ success: false, message: 'Event not found.' });
+  });
+});

@@ -1,0 +1,141 @@
+/**
+ * A stand-in for Frigate behind its nginx (port 8971), for the front door's tests: the VOD
+ * routes of frigate-vod-server.ts (nginx-vod's fMP4 from the fixture recordings) plus what the
+ * front door and Frigate's clients ask of it, as the real one answers:
+ * - /api/auth: 202 with remote-user / remote-role for a known `frigate_token` cookie or bearer
+ *   token, else 401 (frigate/api/auth.py);
+ * - /api/profile: {username, role, allowed_cameras};
+ * - /api/events/{id}: the event, or 404 "Event not found";
+ * - /vod/<route> without a file name (and /api/vod/<route>): the mapping JSON of vod_ts
+ *   (clipFrom on a file that starts before the range, durations trimmed at its end);
+ * - /vod/<route>/master.m3u8: one variant with the recordings' codec, and the query string on
+ *   its URI (nginx's secure_token $args);
+ * - /ws: a WebSocket that echoes; / : the UI's page.
+ * Everything but /api/auth, /api/login and /api/version wants a login. Every answer carries
+ * `x-served-by: fake-frigate`, so a test can tell Frigate's answers from the front door's.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { readMp4Info } from '../../libs/recordings/src/mp4-header.reader';
+import { FrigateVodServer, fixtureFiles, startFrigateVodServer } from './frigate-vod-server';
+
+export const SERVED_BY = 'fake-frigate';
+export const FRIGATE_UI_PAGE = '<!doctype html><title>Frigate</title><div id="root">fake Frigate UI</div>';
+
+export interface FakeFrigateUser {
+  username: string;
+  role: string;
+  allowedCameras: string[];
+}
+
+export interface FakeFrigateEvent {
+  camera: string;
+  start_time: number;
+  end_time: number | null;
+}
+
+export interface FakeFrigate extends FrigateVodServer {
+  /** How often /api/auth was asked. */
+  authCalls(): number;
+}
+
+export async function startFakeFrigate(options: {
+  cameras: readonly string[];
+  /** Login token (the frigate_token cookie's value, or a bearer token) → user. */
+  users: Record<string, FakeFrigateUser>;
+  events?: Record<string, FakeFrigateEvent>;
+}): Promise<FakeFrigate> {
+  let authCalls = 0;
+  const sockets = new WebSocketServer({ noServer: true });
+  sockets.on('connection', (socket) => socket.on('message', (data) => socket.send(`echo:${data.toString()}`)));
+
+  const userOf = (request: IncomingMessage): FakeFrigateUser | null => {
+    const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+    const cookie = /(?:^|;\s*)frigate_token=([^;]+)/.exec(request.headers.cookie ?? '')?.[1];
+    return options.users[bearer ?? cookie ?? ''] ?? null;
+  };
+
+  const server = await startFrigateVodServer(options.cameras, {
+    async intercept(request: IncomingMessage, response: ServerResponse, url: URL): Promise<boolean> {
+      response.setHeader('x-served-by', SERVED_BY);
+      const path = url.pathname;
+      const user = userOf(request);
+      if (path === '/api/auth') {
+        authCalls += 1;
+        if (!user) return answer(response, 401, '');
+        response.writeHead(202, { 'remote-user': user.username, 'remote-role': user.role }).end();
+        return true;
+      }
+      if (path === '/api/version' || path === '/api/login') return false;
+      if (path === '/') return answer(response, 200, FRIGATE_UI_PAGE, 'text/html');
+      if (!user) return answer(response, 401, '<html>401 Authorization Required</html>', 'text/html');
+      if (path === '/api/profile') {
+        return json(response, 200, { username: user.username, role: user.role, allowed_cameras: user.allowedCameras });
+      }
+      const event = /^\/api\/events\/([^/]+)$/.exec(path);
+      if (event) {
+        const found = options.events?.[decodeURIComponent(event[1])];
+        if (!found) return json(response, 404, 'Event not found');
+        return json(response, 200, { id: event[1], label: 'person', has_clip: true, ...found });
+      }
+      const mapping = /^(?:\/api)?\/vod\/([^/]+)\/start\/([\d.]+)\/end\/([\d.]+)\/?$/.exec(path);
+      if (mapping) return json(response, ...(await mappingOf(mapping[1], Number(mapping[2]), Number(mapping[3]))));
+      const master = /^\/vod\/([^/]+)\/start\/([\d.]+)\/end\/([\d.]+)\/master\.m3u8$/.exec(path);
+      if (master) {
+        const files = await fixtureFiles(master[1], Number(master[2]), Number(master[3]));
+        if (!files.length) return answer(response, 404, '');
+        const info = await readMp4Info(files[0].path);
+        const codec = info?.video?.codecTag === 'avc1' ? 'avc1.64001e' : 'hvc1.1.6.L90.90';
+        const query = url.search;
+        return answer(response, 200, `#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=500000,CODECS="${codec}"\nindex.m3u8${query}\n`, 'application/vnd.apple.mpegurl');
+      }
+      return false;
+    },
+    upgrade(request: IncomingMessage, socket: Duplex, head: Buffer) {
+      if (new URL(request.url ?? '/', 'http://x').pathname !== '/ws' || !userOf(request)) return void socket.destroy();
+      sockets.handleUpgrade(request, socket, head, (client) => sockets.emit('connection', client, request));
+    },
+  });
+  return {
+    ...server,
+    authCalls: () => authCalls,
+    close: async () => {
+      for (const client of sockets.clients) client.terminate();
+      sockets.close();
+      await server.close();
+    },
+  };
+}
+
+/** vod_ts of Frigate 0.16 (frigate/api/media.py): one clip per recording, in start order. */
+async function mappingOf(camera: string, start: number, end: number): Promise<[number, unknown]> {
+  const clips: Record<string, unknown>[] = [];
+  const durations: number[] = [];
+  for (const file of await fixtureFiles(camera, start, end)) {
+    const clip: Record<string, unknown> = { type: 'source', path: file.path };
+    let duration = Math.trunc(file.durationSeconds * 1000);
+    if (start > file.startTime) {
+      const inpoint = Math.trunc((start - file.startTime) * 1000);
+      clip.clipFrom = inpoint;
+      duration -= inpoint;
+    }
+    const fileEnd = file.startTime + file.durationSeconds;
+    if (fileEnd > end) duration -= Math.trunc((fileEnd - end) * 1000);
+    if (duration < 100) continue;
+    clip.keyFrameDurations = [duration];
+    clips.push(clip);
+    durations.push(duration);
+  }
+  if (!clips.length) return [404, { success: false, message: 'No recordings found.' }];
+  return [200, { cache: true, discontinuity: false, consistentSequenceMediaInfo: true, durations, segment_duration: Math.max(...durations), sequences: [{ clips }] }];
+}
+
+function json(response: ServerResponse, status: number, body: unknown): true {
+  return answer(response, status, JSON.stringify(body), 'application/json');
+}
+
+function answer(response: ServerResponse, status: number, body: string, type = 'text/plain'): true {
+  response.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) }).end(body);
+  return true;
+}
