@@ -78,7 +78,7 @@ export async function startFrigateVodServer(cameras: readonly string[], extras: 
       const files = cameras.includes(recordings[1]) ? await fixtureFiles(recordings[1], after, before) : [];
       return json(
         response,
-        files.map((file, index) => ({ id: `r${index}`, start_time: file.startTime, end_time: file.startTime + file.durationSeconds })),
+        files.map((file, index) => ({ id: `r${index}`, start_time: file.startTime, end_time: file.startTime + file.durationSeconds, duration: file.durationSeconds })),
       );
     }
     const vod = /^\/vod\/([^/]+)\/start\/([\d.]+)\/end\/([\d.]+)\/([\w.-]+)$/.exec(url.pathname);

@@ -1,0 +1,190 @@
+/// <reference lib="dom" />
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { ZOO_T0, zooRecordings } from './support/camera-zoo';
+import { ARTIFACTS_DIR, launchChromium } from './support/browser';
+import { FakeFrigate, startFakeFrigate } from './support/fake-frigate';
+import { firstFramePsnr } from './support/ffprobe';
+import { RECORDINGS_DIR } from './support/fixtures';
+import { freePort } from './support/net';
+import { SourceFile, probeSource } from './support/source-frames';
+import { TestApp, makeScratchDir, startTestApp } from './support/test-app';
+
+const TOKEN = 'viewer-token';
+/**
+ * 29.97 fps with a 10 s GOP and B-frames (a frame off is a picture off), and a recorder restart
+ * whose files overlap (where Frigate's timeline counts the overlap twice).
+ */
+const CAMERAS = ['zoo_ntsc', 'zoo_restart'];
+const HLS_JS = require.resolve('hls.js/dist/hls.min.js');
+
+interface FrigateRecording {
+  start_time: number;
+  end_time: number;
+  duration: number;
+}
+
+/**
+ * Frigate's web UI against the front door, in Chromium (which cannot play HEVC): hls.js set up
+ * as Frigate's HlsVideoPlayer sets it up, the History view's master.m3u8 with Frigate's login
+ * cookie, Frigate's own rules from player time to camera time and back (DynamicVideoController:
+ * gaps collapsed, the first recording offset by how far into it the range starts), and the
+ * picture on screen compared with the source recording's frames.
+ */
+describe('Frigate’s History view through the front door (e2e, Chromium, hls.js)', () => {
+  let frigate: FakeFrigate;
+  let app: TestApp;
+  let door: string;
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let page: Page;
+  let scratch: string;
+  let sources: SourceFile[] = [];
+
+  beforeAll(async () => {
+    scratch = await makeScratchDir();
+    await mkdir(ARTIFACTS_DIR, { recursive: true });
+    frigate = await startFakeFrigate({ cameras: CAMERAS, users: { [TOKEN]: { username: 'viewer', role: 'viewer', allowedCameras: CAMERAS } } });
+    const port = await freePort();
+    app = await startTestApp({ FRONT_DOOR_PORT: String(port), FRIGATE_URL: frigate.origin });
+    door = `http://127.0.0.1:${port}`;
+    browser = await launchChromium();
+    await browser.context.addCookies([{ name: 'frigate_token', value: TOKEN, url: door }]);
+  });
+
+  beforeEach(async () => {
+    page = await browser.context.newPage();
+    // Frigate's UI page, through the front door: the player runs on the front door's origin.
+    await page.goto(`${door}/`);
+    await page.addScriptTag({ path: HLS_JS });
+  });
+
+  afterEach(async () => {
+    await page?.close();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await frigate?.close();
+  });
+
+  /** The frame on screen: its player time (requestVideoFrameCallback) and its picture, saved as PNG. */
+  async function frameOnScreen(name: string): Promise<{ mediaTime: number; png: string }> {
+    const shot = await page.evaluate(
+      () =>
+        new Promise<{ mediaTime: number; data: string }>((resolve) => {
+          const video = document.querySelector('video')!;
+          video.requestVideoFrameCallback((_now, meta) => {
+            const canvas = document.createElement('canvas');
+            [canvas.width, canvas.height] = [video.videoWidth, video.videoHeight];
+            canvas.getContext('2d')!.drawImage(video, 0, 0);
+            resolve({ mediaTime: meta.mediaTime, data: canvas.toDataURL('image/png') });
+          });
+          // Paused and moved by a frame's worth of nothing: the frame is presented again.
+          video.pause();
+          video.currentTime = video.currentTime;
+        }),
+    );
+    const png = join(scratch, `${name}.png`);
+    await writeFile(png, Buffer.from(shot.data.split(',')[1], 'base64'));
+    return { mediaTime: shot.mediaTime, png };
+  }
+
+  /** Which source frame a picture is: the best match among the five around `expected`. */
+  async function matchingFrame(png: string, source: SourceFile, expected: number): Promise<number> {
+    let best = { frame: -1, psnr: -1 };
+    for (let frame = Math.max(0, expected - 2); frame <= Math.min(source.frames.length - 1, expected + 2); frame += 1) {
+      const psnr = await firstFramePsnr(png, source.path, frame);
+      if (psnr > best.psnr) best = { frame, psnr };
+    }
+    // The same frame scores about 26 dB (x264 and the canvas's colour conversion), a neighbour about 22.
+    expect(best.psnr).toBeGreaterThan(24);
+    return best.frame;
+  }
+
+  /** Camera time of a player time, by Frigate's rule; then the source file and frame index it names. */
+  function sourceFrameAt(playerTime: number, recordings: FrigateRecording[], inpointOffset: number): { source: SourceFile; frame: number } {
+    // DynamicVideoController.getProgress(currentTime + inpointOffset).
+    let total = 0;
+    let timestamp = 0;
+    const shifted = playerTime + inpointOffset;
+    for (const recording of recordings) {
+      if (total + recording.duration > shifted) {
+        timestamp = recording.start_time + (shifted - total);
+        break;
+      }
+      total += recording.duration;
+    }
+    const source = [...sources].reverse().find((file) => file.startTime <= timestamp + 1e-6)!;
+    const intoFile = timestamp - source.startTime;
+    // The frame on screen at that time: the last one that started by then.
+    let frame = 0;
+    while (frame + 1 < source.frames.length && source.frames[frame + 1] <= intoFile + 1e-3) frame += 1;
+    return { source, frame };
+  }
+
+  it.each(CAMERAS)('%s: plays the History view’s master.m3u8, seeks as History does, and shows the camera time Frigate’s timeline says, to the frame', async (CAMERA) => {
+    sources = await Promise.all((await zooRecordings(RECORDINGS_DIR, CAMERA)).map((file) => probeSource(file.path, file.startTime)));
+    // A History chunk that starts inside a recording (1.37 s into the first file).
+    const after = ZOO_T0 + 1.37;
+    const before = ZOO_T0 + 40;
+    const recordings = (await (await page.request.get(`${door}/api/${CAMERA}/recordings?after=${after}&before=${before}`)).json()) as FrigateRecording[];
+    // Frigate's recordings API lists the files that overlap the range, which the timeline is made of.
+    expect(recordings.map((r) => r.start_time)).toEqual(sources.filter((f) => f.startTime < before && f.startTime + f.duration > after).map((f) => f.startTime));
+    // videoUtil.calculateInpointOffset.
+    const first = recordings[0];
+    const inpointOffset = first.start_time < after && first.end_time > after ? after - first.start_time : 0;
+    // videoUtil.calculateSeekPosition: camera time to player time.
+    const seekPosition = (timestamp: number) => {
+      let seconds = 0;
+      for (const recording of recordings) {
+        if (recording.start_time > timestamp) break;
+        seconds += recording.end_time < timestamp ? recording.end_time - recording.start_time : timestamp - recording.start_time;
+      }
+      return seconds - inpointOffset;
+    };
+
+    const startPosition = seekPosition(after + 4.2);
+    await page.evaluate(
+      ({ playlist, startPosition: start }) => {
+        document.body.insertAdjacentHTML('beforeend', '<video muted playsinline></video>');
+        const video = document.querySelector('video')!;
+        const w = window as any;
+        w.fatal = [];
+        // HlsVideoPlayer's configuration.
+        const hls = new w.Hls({ maxBufferLength: 10, maxBufferSize: 20 * 1000 * 1000, startPosition: start });
+        hls.on(w.Hls.Events.ERROR, (_event: unknown, data: { fatal: boolean; details: string }) => data.fatal && w.fatal.push(data.details));
+        hls.attachMedia(video);
+        hls.loadSource(playlist);
+        w.hls = hls;
+        void video.play();
+      },
+      { playlist: `/vod/${CAMERA}/start/${after}/end/${before}/master.m3u8`, startPosition },
+    );
+    await page.waitForFunction((start) => document.querySelector('video')!.currentTime >= start + 1, startPosition, { timeout: 60_000 });
+    expect(await page.evaluate(() => (window as any).fatal)).toEqual([]);
+
+    const check = async (name: string) => {
+      const shown = await frameOnScreen(`${CAMERA}-${name}`);
+      const { source, frame } = sourceFrameAt(shown.mediaTime, recordings, inpointOffset);
+      expect({ name, frame: Math.abs((await matchingFrame(shown.png, source, frame)) - frame) <= 1 }).toEqual({ name, frame: true });
+      return shown.mediaTime;
+    };
+    const playedAt = await check('played');
+    expect(playedAt).toBeGreaterThan(startPosition);
+
+    // History's seekToTimestamp: to a camera time 30.2 s past the range start, then play on.
+    const target = after + 30.2;
+    await page.evaluate((position) => {
+      const video = document.querySelector('video')!;
+      video.addEventListener('seeked', () => void video.play(), { once: true });
+      video.currentTime = position;
+    }, seekPosition(target));
+    await page.waitForFunction((position) => document.querySelector('video')!.currentTime >= position + 1, seekPosition(target), { timeout: 60_000 });
+    const seekedAt = await check('seeked');
+    expect(seekedAt).toBeGreaterThan(seekPosition(target));
+    expect(await page.evaluate(() => (window as any).fatal)).toEqual([]);
+    await page.screenshot({ path: join(ARTIFACTS_DIR, `front-door-history-${CAMERA}.png`) });
+  });
+});
