@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { parse, types } from 'hls-parser';
 import WebSocket from 'ws';
 import { FakeFrigate, FRIGATE_UI_PAGE, SERVED_BY, startFakeFrigate } from './support/fake-frigate';
-import { BACK, FRONT, QUIRKY, T0 } from './support/fixtures';
+import { writeFrigateDb } from './support/frigate-db';
+import { startFrigateVodServer } from './support/frigate-vod-server';
+import { BACK, FIXTURES_DIR, FRONT, QUIRKY, T0 } from './support/fixtures';
 import { probeStreams } from './support/ffprobe';
 import { freePort } from './support/net';
 import { TestApp, makeScratchDir, startTestApp } from './support/test-app';
@@ -185,6 +187,40 @@ describe('Frigate front door (e2e, real HTTP and ffmpeg, a stand-in Frigate)', (
     });
     socket.close();
     expect(reply).toBe('echo:{"topic":"onConnect"}');
+  });
+
+  it.each(['frigate-vod', 'frigate-db'])('plays the History view’s range with RECORDINGS_SOURCE=%s behind it', async (source) => {
+    // Frigate's internal port (no login), which the frigate-vod source reads; its database for frigate-db.
+    const internal = await startFrigateVodServer([FRONT.camera]);
+    const dbPath = join(scratch, `frigate-${source}.db`);
+    const rows = [0, 1, 2, 3].map((slot) => {
+      const start = T0 + slot * 10;
+      const iso = new Date(start * 1000).toISOString();
+      const path = `/media/frigate/recordings/${iso.slice(0, 10)}/${iso.slice(11, 13)}/${FRONT.camera}/${iso.slice(14, 16)}.${iso.slice(17, 19)}.mp4`;
+      return { id: `r${slot}`, camera: FRONT.camera, path, start_time: start, end_time: start + 10, duration: 10 };
+    });
+    writeFrigateDb(dbPath, rows);
+    const env: Record<string, string> =
+      source === 'frigate-vod'
+        ? { RECORDINGS_SOURCE: source, FRIGATE_VOD_URL: internal.vodUrlTemplate }
+        : { RECORDINGS_SOURCE: source, FRIGATE_DB_PATH: dbPath, FRIGATE_MEDIA_ROOT: FIXTURES_DIR };
+    const other = await startDoor({ ...env, RECORDINGS_DIR: join(scratch, 'empty') });
+    try {
+      const base = `/vod/${FRONT.camera}/start/${T0 + 2.5}/end/${T0 + 40}`;
+      const master = await get(`${base}/master.m3u8`, ADMIN, other.door);
+      expect(master.status).toBe(200);
+      expect(master.headers.get('x-served-by')).toBeNull();
+      const media = parse(await (await get(`${base}/index.m3u8`, ADMIN, other.door)).text()) as types.MediaPlaylist;
+      expect(media.segments.reduce((sum, s) => sum + s.duration, 0)).toBeCloseTo(37.5, 1);
+      const response = await get(`${base}/${media.segments[1].uri}`, ADMIN, other.door);
+      expect(response.status).toBe(200);
+      const file = join(scratch, `${source}.ts`);
+      await writeFile(file, Buffer.from(await response.arrayBuffer()));
+      expect((await probeStreams(file)).find((s) => s.codec_type === 'video')?.codec_name).toBe('h264');
+    } finally {
+      await other.app.close();
+      await internal.close();
+    }
   });
 
   it('answers a bad /vod URL with 400 and a JSON message, and never touches a path outside the recordings', async () => {
