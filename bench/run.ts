@@ -16,6 +16,7 @@ import { planEncoderInput } from '../libs/transcode/src/encoder-input';
 import { planSegments } from '../libs/transcode/src/segment-plan';
 import { chooseOutputFormat } from '../libs/transcode/src/output-format';
 import { runInput, runTranscodeOptions } from '../libs/transcode/src/session-encoder.service';
+import { transcodeSessionId } from '../libs/transcode/src/session-id';
 import { buildInputList } from '../libs/ffmpeg/src';
 import { encodeClip, layoutRecordings } from '../scripts/lib/synthetic-recordings';
 import { recordCameraStream } from '../scripts/lib/camera-stream-recording';
@@ -23,6 +24,8 @@ import { recordingRelativePath } from '../libs/recordings/src/frigate-recordings
 import { freePort } from '../test/support/net';
 import { launchChromium } from '../test/support/browser';
 import { startRedisServer } from '../test/support/redis-server';
+import { startFakeFrigate } from '../test/support/fake-frigate';
+import { fixtureFiles } from '../test/support/frigate-vod-server';
 import { cpuSeconds, cpuSecondsWithChildren } from './lib/proc';
 import { startReference, stopReference, waitReferenceReady } from './lib/reference';
 
@@ -51,8 +54,8 @@ async function main(): Promise<void> {
   log(`recordings ${RECORDINGS_DIR}: ${CAMERA} ${span.start}..${span.end}`);
   execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'ignore' });
 
-  // BENCH_ONLY=ttfs,cpu,seek,browser-seek,viewers,throughput,proxy runs a subset.
-  const only = new Set((process.env.BENCH_ONLY ?? 'ttfs,cpu,seek,browser-seek,viewers,throughput,proxy').split(','));
+  // BENCH_ONLY=ttfs,cpu,seek,browser-seek,viewers,throughput,proxy,frontdoor runs a subset.
+  const only = new Set((process.env.BENCH_ONLY ?? 'ttfs,cpu,seek,browser-seek,viewers,throughput,proxy,frontdoor').split(','));
   if (only.has('ttfs')) await timeToFirstSegment(span.start);
   if (only.has('cpu')) await abandonedViewCpu(span.start);
   if (only.has('seek')) await seek(span.start);
@@ -60,6 +63,7 @@ async function main(): Promise<void> {
   if (only.has('viewers')) await concurrentViewers(span.start);
   if (only.has('throughput')) await throughput(span.start);
   if (only.has('proxy')) await proxiedSegment(span.start);
+  if (only.has('frontdoor')) await frontDoorFirstFrame(span.start);
   await report();
 }
 
@@ -637,3 +641,72 @@ main().catch((error) => {
   process.stderr.write(`bench failed: ${(error as Error).stack}\n`);
   process.exit(1);
 });
+
+// ---------------------------------------------------------------- front door
+
+/**
+ * Frigate's History view through the front door: from its master.m3u8 request (one-hour chunk,
+ * starting inside a file, a login cookie checked by Frigate) through the media playlist to the
+ * first byte of the first segment. Beside it, Frigate's own /vod path for the same range, as
+ * nginx-vod does it for an fMP4 passthrough: its mapping request (the stand-in reads the same
+ * recordings' headers) and a stream-copy remux of the first clip's first 10 s into fMP4, the
+ * segment nginx-vod makes before it sends it (nginx-vod remuxes in-process, without starting a
+ * process, so this floor is, if anything, slow).
+ */
+async function frontDoorFirstFrame(spanStart: number): Promise<void> {
+  log("front door: History's master.m3u8 to the first frame's bytes, and Frigate's own /vod");
+  const frigate = await startFakeFrigate({
+    cameras: [CAMERA],
+    users: { bench: { username: 'bench', role: 'admin', allowedCameras: [CAMERA] } },
+    recordingsDir: RECORDINGS_DIR,
+  });
+  const doorPort = await freePort();
+  const service = await startService({ FRONT_DOOR_PORT: String(doorPort), FRIGATE_URL: frigate.origin, LOG_LEVEL: 'warn' });
+  const door = `http://127.0.0.1:${doorPort}`;
+  const headers = { cookie: 'frigate_token=bench' };
+  const ours: number[] = [];
+  const frigatePath: number[] = [];
+  try {
+    for (let run = 0; run < RUNS; run += 1) {
+      const after = spanStart + 120 * run + 3.37;
+      const before = after + 3600 - 120 * RUNS;
+      const base = `${door}/vod/${CAMERA}/start/${after}/end/${before}`;
+      const t0 = performance.now();
+      const master = await (await fetch(`${base}/master.m3u8`, { headers })).text();
+      const mediaUri = master.split('\n').find((line) => line && !line.startsWith('#'))!;
+      const media = await (await fetch(`${base}/${mediaUri}`, { headers })).text();
+      const segmentUri = media.split('\n').find((line) => line && !line.startsWith('#'))!;
+      const segment = await fetch(`${base}/${segmentUri}`, { headers });
+      const reader = segment.body!.getReader();
+      await reader.read();
+      ours.push((performance.now() - t0) / 1000);
+      await reader.cancel();
+      // One History viewer at a time: the session's encoder does not run on beside the next run.
+      await remove(service, transcodeSessionId(CAMERA, after, before));
+
+      const f0 = performance.now();
+      await (await fetch(`${frigate.origin}/api/vod/${CAMERA}/start/${after}/end/${before}`, { headers })).json();
+      const [first] = await fixtureFiles(CAMERA, after, before, RECORDINGS_DIR);
+      // The whole first segment, as nginx-vod makes it before sending it (its init section included).
+      execFileSync('ffmpeg', [
+        '-hide_banner', '-loglevel', 'error', '-ss', String(after - first.startTime), '-i', first.path, '-t', '10',
+        '-c', 'copy', '-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof', '-y', join(tmpdir(), 'nvr-bench-vod-seg.mp4'),
+      ]);
+      frigatePath.push((performance.now() - f0) / 1000);
+      await sleep(300);
+    }
+  } finally {
+    await service.stop();
+    await frigate.close();
+  }
+  raw.frontDoor = { ours, frigatePath };
+  const [o, f] = [median(ours), median(frigatePath)];
+  rows.push({
+    measure: `History master.m3u8 to the first frame's bytes, through the front door (median of ${RUNS})`,
+    ours: fmt(o),
+    reference: `${fmt(f)} (Frigate's /vod, fMP4 passthrough, modelled)`,
+    ratio: `${(o / f).toFixed(2)}×`,
+    target: '≤ 0.5 s',
+    note: "Frigate's path: its mapping request plus a stream-copy remux of the first 10 s into fMP4 (nginx-vod's first segment)",
+  });
+}

@@ -45,6 +45,8 @@ export async function startFakeFrigate(options: {
   /** Login token (the frigate_token cookie's value, or a bearer token) → user. */
   users: Record<string, FakeFrigateUser>;
   events?: Record<string, FakeFrigateEvent>;
+  /** Frigate's recordings folder (the test fixtures' by default). */
+  recordingsDir?: string;
 }): Promise<FakeFrigate> {
   let authCalls = 0;
   const sockets = new WebSocketServer({ noServer: true });
@@ -80,10 +82,10 @@ export async function startFakeFrigate(options: {
         return json(response, 200, { id: event[1], label: 'person', has_clip: true, ...found });
       }
       const mapping = /^(?:\/api)?\/vod\/([^/]+)\/start\/([\d.]+)\/end\/([\d.]+)\/?$/.exec(path);
-      if (mapping) return json(response, ...(await mappingOf(mapping[1], Number(mapping[2]), Number(mapping[3]))));
+      if (mapping) return json(response, ...(await mappingOf(mapping[1], Number(mapping[2]), Number(mapping[3]), options.recordingsDir)));
       const master = /^\/vod\/([^/]+)\/start\/([\d.]+)\/end\/([\d.]+)\/master\.m3u8$/.exec(path);
       if (master) {
-        const files = await fixtureFiles(master[1], Number(master[2]), Number(master[3]));
+        const files = await fixtureFiles(master[1], Number(master[2]), Number(master[3]), options.recordingsDir);
         if (!files.length) return answer(response, 404, '');
         const info = await readMp4Info(files[0].path);
         const codec = info?.video?.codecTag === 'avc1' ? 'avc1.64001e' : 'hvc1.1.6.L90.90';
@@ -92,6 +94,7 @@ export async function startFakeFrigate(options: {
       }
       return false;
     },
+    recordingsDir: options.recordingsDir,
     upgrade(request: IncomingMessage, socket: Duplex, head: Buffer) {
       if (new URL(request.url ?? '/', 'http://x').pathname !== '/ws' || !userOf(request)) return void socket.destroy();
       sockets.handleUpgrade(request, socket, head, (client) => sockets.emit('connection', client, request));
@@ -109,10 +112,10 @@ export async function startFakeFrigate(options: {
 }
 
 /** vod_ts of Frigate 0.16 (frigate/api/media.py): one clip per recording, in start order. */
-async function mappingOf(camera: string, start: number, end: number): Promise<[number, unknown]> {
+async function mappingOf(camera: string, start: number, end: number, recordingsDir?: string): Promise<[number, unknown]> {
   const clips: Record<string, unknown>[] = [];
   const durations: number[] = [];
-  for (const file of await fixtureFiles(camera, start, end)) {
+  for (const file of await fixtureFiles(camera, start, end, recordingsDir)) {
     const clip: Record<string, unknown> = { type: 'source', path: file.path };
     let duration = Math.trunc(file.durationSeconds * 1000);
     if (start > file.startTime) {

@@ -46,6 +46,8 @@ export interface FrigateVodServerExtras {
   intercept?(request: IncomingMessage, response: ServerResponse, url: URL): Promise<boolean> | boolean;
   /** WebSocket upgrades. */
   upgrade?(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Frigate's recordings folder (the test fixtures' by default; the benchmark's demo recordings). */
+  recordingsDir?: string;
 }
 
 export async function startFrigateVodServer(cameras: readonly string[], extras: FrigateVodServerExtras = {}): Promise<FrigateVodServer> {
@@ -75,7 +77,7 @@ export async function startFrigateVodServer(cameras: readonly string[], extras: 
     if (recordings) {
       const after = Number(url.searchParams.get('after'));
       const before = Number(url.searchParams.get('before'));
-      const files = cameras.includes(recordings[1]) ? await fixtureFiles(recordings[1], after, before) : [];
+      const files = cameras.includes(recordings[1]) ? await fixtureFiles(recordings[1], after, before, extras.recordingsDir) : [];
       return json(
         response,
         files.map((file, index) => ({ id: `r${index}`, start_time: file.startTime, end_time: file.startTime + file.durationSeconds, duration: file.durationSeconds })),
@@ -99,7 +101,7 @@ export async function startFrigateVodServer(cameras: readonly string[], extras: 
 
   /** The range as fMP4 HLS (stream copy, cut at keyframes), or null when it has no recordings. */
   async function packageRange(key: string, camera: string, start: number, end: number): Promise<string | null> {
-    const files = await fixtureFiles(camera, start, end);
+    const files = await fixtureFiles(camera, start, end, extras.recordingsDir);
     const timeline = planTimeline(files.map((file) => ({ camera, ...file })), start, end);
     if (!timeline.pieces.length) return null;
     const dir = join(workDir, key);
@@ -142,11 +144,11 @@ export async function startFrigateVodServer(cameras: readonly string[], extras: 
 }
 
 /** The fixture recordings of `camera` that overlap [start, end), sorted. */
-export async function fixtureFiles(camera: string, start: number, end: number): Promise<FixtureFile[]> {
+export async function fixtureFiles(camera: string, start: number, end: number, recordingsDir = RECORDINGS_DIR): Promise<FixtureFile[]> {
   const files: FixtureFile[] = [];
   for (let hour = Math.floor(start / 3600) - 1; hour <= Math.floor(end / 3600); hour += 1) {
     const [date, hh] = hourFolder(hour * 3600).split('/');
-    const dir = join(RECORDINGS_DIR, date, hh, camera);
+    const dir = join(recordingsDir, date, hh, camera);
     for (const name of await readdir(dir).catch(() => [] as string[])) {
       const startTime = recordingStartTime(date, hh, name);
       const info = startTime === null ? null : await readMp4Info(join(dir, name)).catch(() => null);
