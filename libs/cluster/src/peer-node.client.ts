@@ -9,12 +9,18 @@ export const CLUSTER_KEY_HEADER = 'x-nvr-cluster-key';
 /** Where a node answers its peers. */
 export const INTERNAL_PREFIX = 'internal/cluster';
 
-/** Connection errors that mean nothing listens there any more (the process or its host is gone). */
-const DOWN_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+/**
+ * The one connection error that means nothing listens there any more: the peer's host answered
+ * that no process has the port. A failed name lookup or a missing route (EAI_AGAIN, ENOTFOUND,
+ * EHOSTUNREACH, ENETUNREACH) is this node's network as likely as the peer's: the peer counts as
+ * dead only once its heartbeat has expired.
+ */
+const DOWN_CODES = new Set(['ECONNREFUSED']);
 
 /**
- * The peer did not answer: `down` when nothing listens at its address (refused, no route, no
- * such host); otherwise the connection broke (reset, closed), which a live node may also do.
+ * The peer did not answer: `down` when nothing listens at its address (the connection was
+ * refused); otherwise the connection broke (reset, closed) or could not be made (no route, no
+ * such host), which a live node's network may also do: its heartbeat decides.
  */
 export class PeerUnreachableError extends Error {
   override readonly name = 'PeerUnreachableError';
@@ -98,7 +104,8 @@ export class PeerNodeClient {
         throw new HttpException({ success: false, message: 'The node that runs this session did not answer in time' }, HttpStatus.GATEWAY_TIMEOUT);
       }
       const code = (error as { cause?: { code?: string } }).cause?.code;
-      throw new PeerUnreachableError(`${url}: ${code ?? (error as Error).message}`, !!code && DOWN_CODES.has(code));
+      // The URL without its query: a segment's query carries the viewer's stream token, and this message is logged.
+      throw new PeerUnreachableError(`${withoutQuery(url)}: ${code ?? (error as Error).message}`, !!code && DOWN_CODES.has(code));
     }
     if (!response.ok) {
       const body = (await response
@@ -109,4 +116,9 @@ export class PeerNodeClient {
     }
     return response;
   }
+}
+
+function withoutQuery(url: string): string {
+  const at = url.indexOf('?');
+  return at < 0 ? url : url.slice(0, at);
 }

@@ -11,8 +11,9 @@ const NODES_KEY = `${PREFIX}nodes`;
 
 /**
  * Claim a session: take it if nobody owns it, if its owner has no heartbeat (dead), or if its
- * owner is the one the caller could not reach (then its heartbeat is dropped too, so every node
- * treats it as dead). A claim by the owner it already has changes nothing. Returns
+ * owner is the one the caller could not connect to (refused). Another node's heartbeat is never
+ * touched: one node's failed connection (its own network, say) must not make every node drop a
+ * live owner's sessions. A claim by the owner it already has changes nothing. Returns
  * {claimed 1|0, owner, changed 1|0}.
  * KEYS[1] session key. ARGV: owner, camera, start, end, durationSeconds, lastAccessAt, unreachable, node key prefix, state.
  */
@@ -22,7 +23,6 @@ if current == ARGV[1] then return {1, current, 0} end
 if current then
   local alive = redis.call('EXISTS', ARGV[8] .. current) == 1
   if alive and current ~= ARGV[7] then return {0, current, 0} end
-  if alive then redis.call('DEL', ARGV[8] .. current) end
 end
 redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'camera', ARGV[2], 'start', ARGV[3], 'end', ARGV[4],
   'durationSeconds', ARGV[5], 'lastAccessAt', ARGV[6], 'state', ARGV[9])
