@@ -162,8 +162,9 @@ describe('CameraAccessGuard', () => {
       expect(resolver.cameraOfSession).toHaveBeenCalledWith('s-driveway');
     });
 
-    it('lets an unknown session through (the route answers 404)', async () => {
-      await expect(guard.canActivate(contextFor(Routes, 'sessionRoute', request(garageOnly, { sessionId: 'nope' })))).resolves.toBe(true);
+    it('answers 404 for an unknown session, before the route could find one opened meanwhile', async () => {
+      const error = await guard.canActivate(contextFor(Routes, 'sessionRoute', request(garageOnly, { sessionId: 'nope' }))).catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ status: 404, response: { success: false, message: expect.stringMatching(/No such transcode session/) } });
       expect(resolver.cameraOfSession).toHaveBeenCalledWith('nope');
     });
 

@@ -157,7 +157,8 @@ export class ClusterSessionRouting implements SessionRouting {
   async describe(sessionId: string): Promise<RoutedSession | null> {
     const local = this.engine.localSession(sessionId);
     if (local || !this.registry.shared) return this.local.describe(sessionId);
-    const record = await this.registry.get(sessionId).catch(() => null);
+    // A registry that cannot be read is 503, never "no such session": callers decide access from it.
+    const record = await this.registryCall(() => this.registry.get(sessionId));
     return record ? { sessionId, camera: record.camera, durationSeconds: record.durationSeconds } : null;
   }
 

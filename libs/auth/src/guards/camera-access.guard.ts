@@ -1,4 +1,4 @@
-import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable, Optional } from '@nestjs/common';
+import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable, NotFoundException, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { canAccessCamera } from '../access-policy';
 import { AUTH_MODULE_OPTIONS, AuthModuleOptions } from '../auth.module-definition';
@@ -9,7 +9,7 @@ import { SESSION_CAMERA_RESOLVER, SessionCameraResolver } from '../session-camer
 /**
  * May the caller see the camera this request is about? On stream routes that is the camera of
  * the session, checked on every playlist and segment request, and a stream token opens only
- * its own session. 403 when not.
+ * its own session. 403 when not; 404 for a session that does not exist.
  */
 @Injectable()
 export class CameraAccessGuard implements CanActivate {
@@ -47,7 +47,13 @@ export class CameraAccessGuard implements CanActivate {
         : requirement.camera === 'session'
           ? await this.sessions?.cameraOfSession(request.params.sessionId)
           : undefined;
-    // No camera to check: a route without one, or an unknown session (the route answers 404).
+    // An unknown session is 404 here, before the route: a user never reaches a session whose
+    // camera was not checked (ids are a public hash of camera and times, so a session another
+    // user opens a moment later must not be served on this request). A registry that cannot be
+    // read throws (503) rather than answering "unknown".
+    if (requirement.camera === 'session' && camera === undefined) {
+      throw new NotFoundException({ success: false, message: 'No such transcode session (it may have expired)' });
+    }
     if (camera === undefined) return true;
     if (!canAccessCamera(principal, camera, this.options.roles)) {
       throw forbidden(`No access to camera '${camera}'`);
