@@ -127,6 +127,21 @@ describe('auth (e2e)', () => {
     if (status >= 400) expect(body).toEqual({ success: false, message: expect.any(String) });
   });
 
+  it('refuses a create a page on another site sends with the login cookie, and lets the same site and a bearer token through', async () => {
+    const { cookie, header } = { cookie: CALLERS['viewer via the cookie'].cookie, header: CALLERS.viewer.header };
+    const create = (site: string, auth: Record<string, string>) =>
+      getJson(`${app.baseUrl}${rangeUrl(FRONT.camera, T0, T0 + 10)}`, { headers: { 'sec-fetch-site': site, ...auth } });
+    const crossSite = await create('cross-site', { cookie: `frigate_token=${cookie}` });
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.body).toEqual({ success: false, message: expect.stringMatching(/another site/) });
+    expect((await create('same-origin', { cookie: `frigate_token=${cookie}` })).status).toBe(200);
+    expect((await create('same-site', { cookie: `frigate_token=${cookie}` })).status).toBe(200);
+    expect((await create('cross-site', { authorization: `Bearer ${header}` })).status).toBe(200);
+    // Playing is not starting work: a cross-site player with the cookie still gets the playlist.
+    const playlist = await getJson(`${app.baseUrl}${frontPlaylist()}`, { headers: { 'sec-fetch-site': 'cross-site', cookie: `frigate_token=${cookie}` } });
+    expect(playlist.status).toBe(200);
+  });
+
   describe('stream tokens', () => {
     it('the playlist URL carries a stream token that plays without any header, and so do its segment URIs', async () => {
       expect(front.playlist).toMatch(/master\.m3u8\?token=[\w-]+\.[\w-]+\.[\w-]+$/);

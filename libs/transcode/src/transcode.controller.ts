@@ -39,7 +39,7 @@ export class TranscodeController {
   ) {}
 
   @Get(':camera/start/:start/end/:end')
-  @Authenticated({ camera: 'param' })
+  @Authenticated({ camera: 'param', startsWork: true })
   @ApiOperation({
     summary: 'Start (or join) an H.264 HLS transcode of a camera’s recordings',
     description:

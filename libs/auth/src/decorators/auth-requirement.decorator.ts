@@ -6,6 +6,12 @@ import { Reflector } from '@nestjs/core';
  */
 export interface AuthRequirement {
   camera: 'param' | 'session' | 'none';
+  /**
+   * A GET that starts work (a transcode). Frigate's CSRF rule exempts GETs, so a page on another
+   * site could start transcodes as a viewer whose browser holds the login cookie: such a
+   * request (`Sec-Fetch-Site: cross-site`, logged in by the cookie alone) is refused.
+   */
+  startsWork?: boolean;
 }
 
 export const AuthRequirementMetadata = Reflector.createDecorator<AuthRequirement>();

@@ -19,6 +19,8 @@ export interface AuthenticatedOptions {
   admin?: boolean;
   /** Which camera the route is about (see AuthRequirement); `none` by default. */
   camera?: AuthRequirement['camera'];
+  /** A GET that starts work: no cookie login from a cross-site page (see AuthRequirement). */
+  startsWork?: boolean;
 }
 
 /** Names of the security schemes in the OpenAPI document. */
@@ -34,7 +36,7 @@ export const STREAM_TOKEN_AUTH_NAME = 'stream-token';
 export function Authenticated(options: AuthenticatedOptions = {}): MethodDecorator & ClassDecorator {
   const camera = options.camera ?? 'none';
   return applyDecorators(
-    AuthRequirementMetadata({ camera }),
+    AuthRequirementMetadata({ camera, ...(options.startsWork ? { startsWork: true } : {}) }),
     ...(options.admin ? [Roles(['admin'])] : []),
     UseGuards(AuthenticationGuard, CameraAccessGuard, AdminRoleGuard),
     ApiBearerAuth(BEARER_AUTH_NAME),

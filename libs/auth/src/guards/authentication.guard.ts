@@ -1,4 +1,4 @@
-import { ExecutionContext, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { ExecutionContext, ForbiddenException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { parse as parseCookies } from 'cookie';
@@ -53,7 +53,14 @@ export class AuthenticationGuard extends AuthGuard(JWT_STRATEGY) {
       }
       if (!this.carriesLoginToken(request)) throw unauthorized('Invalid or expired stream token');
     }
-    return (await super.canActivate(context)) as boolean;
+    const authenticated = (await super.canActivate(context)) as boolean;
+    if (requirement?.startsWork && isCrossSiteCookieLogin(request.headers)) {
+      throw new ForbiddenException({
+        success: false,
+        message: 'A page on another site cannot start a transcode with your login cookie; send the token in an Authorization header',
+      });
+    }
+    return authenticated;
   }
 
   /** Turns passport's outcome into a 401 that says why. */
@@ -70,6 +77,15 @@ export class AuthenticationGuard extends AuthGuard(JWT_STRATEGY) {
       (typeof cookie === 'string' && parseCookies(cookie)[this.options.cookieName] !== undefined)
     );
   }
+}
+
+/**
+ * Pure: a request a browser sent from a page on another site (Sec-Fetch-Site, which pages
+ * cannot set) that is logged in by its cookie alone: a bearer header is never sent by a page
+ * on its own, so a request carrying one was made on purpose.
+ */
+export function isCrossSiteCookieLogin(headers: Record<string, string | string[] | undefined>): boolean {
+  return headers['sec-fetch-site'] === 'cross-site' && !/^Bearer /i.test(String(headers.authorization ?? ''));
 }
 
 function unauthorized(message: string): UnauthorizedException {
