@@ -55,8 +55,20 @@ describe('auth set-up (e2e)', () => {
     }
   });
 
+  it('refuses to start with a JWT_SECRET shorter than 32 characters, in one line naming it', async () => {
+    const server = await startAppProcess({ AUTH_DISABLED: '', JWT_SECRET: 'short-secret' }, false);
+    try {
+      const { code } = await server.exited;
+      expect(code).not.toBe(0);
+      expect(server.output()).toMatch(/JWT_SECRET must be at least 32 characters/);
+      expect(server.output()).not.toContain('short-secret');
+    } finally {
+      await server.cleanup();
+    }
+  });
+
   it('auth is on by default: no token, no access', async () => {
-    const server = await startAppProcess({ AUTH_DISABLED: '', JWT_SECRET: 'some-secret' });
+    const server = await startAppProcess({ AUTH_DISABLED: '', JWT_SECRET: 'some-secret-of-at-least-32-characters' });
     try {
       expect(server.output()).not.toMatch(/AUTH_DISABLED=true/);
       expect((await getJson(`${server.baseUrl}/transcode/sessions`)).status).toBe(401);

@@ -11,7 +11,7 @@ import { TestApp, startTestApp } from './support/test-app';
  * with a JSON message (or a normal answer for what happens to be valid), never a 5xx, a hang or
  * a stack trace, and nothing outside TRANSCODE_DIR changes. Over 10,000 generated requests.
  */
-const SECRET = 'bad-input-secret-0123456789';
+const SECRET = 'bad-input-secret-0123456789abcdefghij';
 const ADMIN = sign({ sub: 'admin', role: 'admin', exp: Math.floor(Date.now() / 1000) + 3600 }, SECRET, { algorithm: 'HS256' });
 /** A request that takes longer than this counts as a hang. */
 const REQUEST_DEADLINE_MS = 15_000;

@@ -2,7 +2,7 @@ import { sign } from 'jsonwebtoken';
 import { BACK, FRONT, T0 } from './support/fixtures';
 import { TestApp, getJson, startTestApp } from './support/test-app';
 
-const SECRET = 'cameras-e2e-secret';
+const SECRET = 'cameras-e2e-secret-0123456789abcdef';
 const token = (role: string) =>
   sign({ sub: role, role, exp: Math.floor(Date.now() / 1000) + 600 }, Buffer.from(SECRET), { algorithm: 'HS256' });
 

@@ -8,7 +8,7 @@ import { LONG, T0 } from './support/fixtures';
 import { ARTIFACTS_DIR, launchChromium } from './support/browser';
 import { TestApp, getJson, rangeUrl, startTestApp } from './support/test-app';
 
-const SECRET = 'player-e2e-secret';
+const SECRET = 'player-e2e-secret-0123456789abcdef';
 const adminToken = () =>
   sign({ sub: 'admin', role: 'admin', exp: Math.floor(Date.now() / 1000) + 3600 }, Buffer.from(SECRET), { algorithm: 'HS256' });
 const HEVC = 'video/mp4; codecs="hvc1.1.6.L93.B0"';

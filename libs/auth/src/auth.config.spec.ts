@@ -85,14 +85,24 @@ describe('authConfig', () => {
   });
 
   it('uses JWT_SECRET as given, and writes no secret file', () => {
-    process.env.JWT_SECRET = 'frigate-shared-secret';
-    expect(authConfig().jwtSecret).toBe('frigate-shared-secret');
+    process.env.JWT_SECRET = 'frigate-shared-secret-of-32-chars';
+    expect(authConfig().jwtSecret).toBe('frigate-shared-secret-of-32-chars');
     expect(existsSync(join(dataDir, JWT_SECRET_FILE_NAME))).toBe(false);
+  });
+
+  it.each(['s3cret', 'x'.repeat(31)])('refuses a JWT_SECRET of %j (under 32 characters), naming it', (secret) => {
+    process.env.JWT_SECRET = secret;
+    expectInvalidSetting('JWT_SECRET');
+  });
+
+  it('takes 32 characters', () => {
+    process.env.JWT_SECRET = 'x'.repeat(32);
+    expect(authConfig().jwtSecret).toBe('x'.repeat(32));
   });
 
   describe('AUTH_DISABLED', () => {
     beforeEach(() => {
-      process.env.JWT_SECRET = 's3cret';
+      process.env.JWT_SECRET = 's3cret-but-unused-while-auth-is-off';
     });
 
     it.each(['true', 'TRUE', 'True', '1', 'yes', 'YES', 'Yes'])('reads %j as true', (value) => {
@@ -127,7 +137,7 @@ describe('authConfig', () => {
 
   describe('AUTH_ROLES', () => {
     beforeEach(() => {
-      process.env.JWT_SECRET = 's3cret';
+      process.env.JWT_SECRET = 's3cret-s3cret-s3cret-s3cret-s3cret';
     });
 
     it('parses a JSON object mapping roles to camera lists', () => {
@@ -163,7 +173,7 @@ describe('authConfig', () => {
     const ecPublicPem = ec.publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
     beforeEach(() => {
-      process.env.JWT_SECRET = 's3cret';
+      process.env.JWT_SECRET = 's3cret-s3cret-s3cret-s3cret-s3cret';
     });
 
     it.each([
@@ -213,7 +223,7 @@ describe('authConfig', () => {
 
   describe('STREAM_TOKEN_TTL_SECONDS', () => {
     beforeEach(() => {
-      process.env.JWT_SECRET = 's3cret';
+      process.env.JWT_SECRET = 's3cret-s3cret-s3cret-s3cret-s3cret';
     });
 
     it('is parsed as a number', () => {
@@ -237,7 +247,7 @@ describe('authConfig', () => {
 
   describe('AUTH_COOKIE_NAME', () => {
     beforeEach(() => {
-      process.env.JWT_SECRET = 's3cret';
+      process.env.JWT_SECRET = 's3cret-s3cret-s3cret-s3cret-s3cret';
     });
 
     it('uses a valid cookie name as given', () => {

@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Min, MinLength, ValidateIf } from 'class-validator';
 import { createPublicKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -14,9 +14,15 @@ class AuthEnvironment {
   @IsBoolean({ message: 'AUTH_DISABLED must be true or false' })
   AUTH_DISABLED: boolean = false;
 
+  // Refused below 32 characters rather than warned about: login and stream tokens travel in
+  // URLs, logs and Referer headers, and any one of them lets whoever holds it test guesses at the
+  // secret offline, as fast as they can compute HMACs. 32 random characters are past that;
+  // Frigate's own generated secret has 64 (it warns below that).
   @IsOptional()
   @IsString()
   @IsNotEmpty()
+  @ValidateIf((env: AuthEnvironment) => !env.AUTH_DISABLED)
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters (openssl rand -hex 32); a shorter one can be guessed from any token' })
   JWT_SECRET?: string;
 
   /** PEM text, or the path of a PEM file. */

@@ -1,7 +1,7 @@
 // @Type reads design metadata; Nest loads this polyfill in the app, a bare spec must do it itself.
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsString, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsString, Max, Min, MinLength } from 'class-validator';
 import { InvalidSettingError, validateEnvironment } from './environment.validation';
 
 class TestEnvironment {
@@ -17,6 +17,10 @@ class TestEnvironment {
 
   @IsIn(['fast', 'slow'])
   MODE: string = 'fast';
+
+  @IsString()
+  @MinLength(32)
+  JWT_SECRET: string = 'x'.repeat(32);
 }
 
 function captureError(fn: () => unknown): Error {
@@ -89,5 +93,11 @@ describe('validateEnvironment', () => {
   it('includes the validation rule that failed', () => {
     const error = captureError(() => validateEnvironment(TestEnvironment, { PORT: '70000' }));
     expect(error.message).toBe('Invalid setting PORT="70000": PORT must not be greater than 65535');
+  });
+
+  it('never puts a secret’s value into the message (it is logged), only its name', () => {
+    const error = captureError(() => validateEnvironment(TestEnvironment, { JWT_SECRET: 'hunter2-short' }));
+    expect(error.message).toMatch(/^Invalid setting JWT_SECRET: /);
+    expect(error.message).not.toContain('hunter2');
   });
 });

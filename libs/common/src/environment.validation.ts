@@ -1,6 +1,9 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 
+/** Settings whose values are never echoed: secrets, keys and URLs that may carry a password. */
+const SECRET_SETTING = /SECRET|PASSWORD|KEY|TOKEN|REDIS_URL/;
+
 /** A setting that stops the app at start; its message is the one line the operator sees. */
 export class InvalidSettingError extends Error {
   override readonly name = 'InvalidSettingError';
@@ -25,9 +28,9 @@ export function validateEnvironment<T extends object>(
   if (error) {
     const message = Object.values(error.constraints ?? {})[0] ?? 'is invalid';
     const raw = env[error.property];
-    throw new InvalidSettingError(
-      `Invalid setting ${error.property}${raw === undefined ? '' : `=${JSON.stringify(raw)}`}: ${message}`,
-    );
+    // A secret's value never goes into the message (it is logged): only its name.
+    const shown = raw === undefined || SECRET_SETTING.test(error.property) ? '' : `=${JSON.stringify(raw)}`;
+    throw new InvalidSettingError(`Invalid setting ${error.property}${shown}: ${message}`);
   }
   return instance;
 }
