@@ -191,7 +191,7 @@ describe('Frigate front door (e2e, real HTTP and ffmpeg, a stand-in Frigate)', (
 
   it.each(['frigate-vod', 'frigate-db'])('plays the History view’s range with RECORDINGS_SOURCE=%s behind it', async (source) => {
     // Frigate's internal port (no login), which the frigate-vod source reads; its database for frigate-db.
-    const internal = await startFrigateVodServer([FRONT.camera]);
+    const internal = await startFrigateVodServer([FRONT.camera, QUIRKY.h264]);
     const dbPath = join(scratch, `frigate-${source}.db`);
     const rows = [0, 1, 2, 3].map((slot) => {
       const start = T0 + slot * 10;
@@ -217,10 +217,24 @@ describe('Frigate front door (e2e, real HTTP and ffmpeg, a stand-in Frigate)', (
       const file = join(scratch, `${source}.ts`);
       await writeFile(file, Buffer.from(await response.arrayBuffer()));
       expect((await probeStreams(file)).find((s) => s.codec_type === 'video')?.codec_name).toBe('h264');
+      if (source === 'frigate-vod') {
+        // H.264 recordings still go to Frigate untouched: frigate-vod reads no headers, Frigate's own master playlist says the codec.
+        const h264 = await get(`/vod/${QUIRKY.h264}/start/${T0}/end/${T0 + 30}/master.m3u8`, ADMIN, other.door);
+        expect(h264.headers.get('x-served-by')).toBe(SERVED_BY);
+      }
     } finally {
       await other.app.close();
       await internal.close();
     }
+  });
+
+  it('stops at once with a WebSocket still open through it (Frigate’s UI keeps /ws open)', async () => {
+    const other = await startDoor();
+    const socket = new WebSocket(`${other.door.replace('http', 'ws')}/ws`, { headers: { cookie: `frigate_token=${ADMIN}` } });
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    await other.app.close();
+    await closed;
   });
 
   it('answers a bad /vod URL with 400 and a JSON message, and never touches a path outside the recordings', async () => {
@@ -230,6 +244,9 @@ describe('Frigate front door (e2e, real HTTP and ffmpeg, a stand-in Frigate)', (
       '/vod/..%2F..%2Fetc/start/1/end/2/index.m3u8',
       '/vod/fr%20ont/start/1/end/2/seg_00000.ts',
       `/vod/2023-11/14/22/${FRONT.camera}/Nowhere,Special/index.m3u8`,
+      // Longer than MAX_RANGE_SECONDS: refused before any recording is looked for.
+      `/vod/${FRONT.camera}/start/0/end/4000000000/master.m3u8`,
+      `/vod/${FRONT.camera}/start/${T0}/end/${T0 + 30}/index.m3u8?x=${'a'.repeat(3000)}`,
     ]) {
       const response = await get(path);
       expect({ path, status: response.status }).toEqual({ path, status: 400 });

@@ -8,8 +8,8 @@ import { credentialHeaders } from './frigate-credentials';
 export interface FrigateUser {
   username: string;
   role: string;
-  /** The cameras they may watch (every camera for admin and viewer). */
-  allowedCameras: string[];
+  /** The cameras they may watch: Frigate's list, or 'all' where Frigate lets a role see every camera without one. */
+  allowedCameras: string[] | 'all';
 }
 
 export type FrigateAuthAnswer =
@@ -23,6 +23,8 @@ export class FrigateUnavailableException extends HttpException {
   }
 }
 
+/** Frigate's built-in roles, which see every camera (frigate/config/auth.py). */
+const FULL_ACCESS_ROLES = new Set(['admin', 'viewer']);
 /** Entries kept at most: one per set of credentials seen within the cache time. */
 const MAX_CACHED = 1000;
 const FRIGATE_TIMEOUT_MS = 5000;
@@ -58,13 +60,20 @@ export class FrigateAuthClient {
 
   private async ask(credentials: [string, string][]): Promise<FrigateAuthAnswer> {
     const auth = await this.get('/api/auth', credentials);
-    if (auth.status === 401 || auth.status === 403) return { kind: 'denied' };
+    // 401/403, or a redirect to a login page (an auth proxy in front of Frigate): not logged in.
+    if (auth.status === 401 || auth.status === 403 || (auth.status >= 300 && auth.status < 400)) return { kind: 'denied' };
     if (auth.status < 200 || auth.status >= 300) throw new FrigateUnavailableException(`/api/auth answered ${auth.status}`);
     // A cookie Frigate refreshed on the way is handed on, as its nginx does.
     const setCookie = auth.headers.getSetCookie();
     const cookie = setCookie.length ? refreshedCookie(credentials, setCookie) : credentials;
     const profile = await this.get('/api/profile', cookie);
-    if (profile.status === 401 || profile.status === 403) return { kind: 'denied' };
+    if (profile.status === 401 || profile.status === 403) {
+      // Frigate with its auth off lets an anonymous caller in (/api/auth) but not read a profile:
+      // its own /vod then serves them by the role /api/auth named, and so does this.
+      const role = auth.headers.get('remote-role') ?? '';
+      if (!FULL_ACCESS_ROLES.has(role)) return { kind: 'denied' };
+      return { kind: 'allowed', user: { username: auth.headers.get('remote-user') ?? 'anonymous', role, allowedCameras: 'all' }, setCookie };
+    }
     if (profile.status !== 200) throw new FrigateUnavailableException(`/api/profile answered ${profile.status}`);
     const body = (await profile.json().catch(() => null)) as { username?: unknown; role?: unknown; allowed_cameras?: unknown } | null;
     if (!body || !Array.isArray(body.allowed_cameras)) throw new FrigateUnavailableException('/api/profile has no allowed_cameras');

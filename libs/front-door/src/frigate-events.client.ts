@@ -5,6 +5,10 @@ import { FrigateUnavailableException } from './frigate-auth.client';
 import { credentialHeaders } from './frigate-credentials';
 import type { TimeRange } from './vod-range';
 
+/** How long the range of an event in progress is kept: about a session's life. */
+const OPEN_EVENT_RANGE_MS = 10 * 60_000;
+const OPEN_EVENTS_MAX = 1000;
+
 /**
  * The time range of a Frigate event, from its /api/events/{id} (asked with the viewer's own
  * credentials, so Frigate applies its own access rule too): start to end, or to now while the
@@ -13,9 +17,26 @@ import type { TimeRange } from './vod-range';
  */
 @Injectable()
 export class FrigateEventsClient {
+  /**
+   * The range an event in progress was first given (its end "now"), kept for a while: the
+   * master playlist, the media playlist and the segments of one viewing must name one range
+   * (one session), not a new one each second.
+   */
+  private readonly openEvents = new Map<string, { range: TimeRange; expiresAt: number }>();
+
   constructor(@Inject(FRONT_DOOR_MODULE_OPTIONS) private readonly options: FrontDoorModuleOptions) {}
 
   async eventRange(eventId: string, headers: IncomingHttpHeaders, now = Date.now()): Promise<TimeRange> {
+    const range = await this.fetchRange(eventId, headers, now);
+    if (!range.inProgress) return range.range;
+    const kept = this.openEvents.get(eventId);
+    if (kept && kept.expiresAt > now && kept.range.camera === range.range.camera) return kept.range;
+    if (this.openEvents.size >= OPEN_EVENTS_MAX) this.openEvents.clear();
+    this.openEvents.set(eventId, { range: range.range, expiresAt: now + OPEN_EVENT_RANGE_MS });
+    return range.range;
+  }
+
+  private async fetchRange(eventId: string, headers: IncomingHttpHeaders, now: number): Promise<{ range: TimeRange; inProgress: boolean }> {
     let response: Response;
     try {
       response = await fetch(`${this.options.frigateUrl}/api/events/${encodeURIComponent(eventId)}`, {
@@ -34,8 +55,10 @@ export class FrigateEventsClient {
     if (!event || typeof event.camera !== 'string' || typeof event.start_time !== 'number') {
       throw new FrigateUnavailableException('/api/events answered without a camera and a start time');
     }
-    const end = typeof event.end_time === 'number' ? event.end_time : now / 1000;
+    const inProgress = typeof event.end_time !== 'number';
+    // Whole seconds: the range of an event in progress is kept (see openEvents), and shown as Frigate would.
+    const end = inProgress ? Math.floor(now / 1000) : (event.end_time as number);
     if (!(end > event.start_time)) throw new HttpException({ success: false, message: 'The event has no recorded time yet' }, HttpStatus.NOT_FOUND);
-    return { camera: event.camera, start: event.start_time, end };
+    return { range: { camera: event.camera, start: event.start_time, end }, inProgress };
   }
 }

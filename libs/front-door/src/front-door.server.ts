@@ -18,6 +18,8 @@ const VOD_PREFIX = '/vod/';
 export class FrontDoorServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(FrontDoorServer.name);
   private server: Server | null = null;
+  /** Upgraded connections (Frigate's UI keeps /ws open): the server's own close never ends them. */
+  private readonly upgraded = new Set<Duplex>();
 
   constructor(
     @Inject(FRONT_DOOR_MODULE_OPTIONS) private readonly options: FrontDoorModuleOptions,
@@ -34,7 +36,11 @@ export class FrontDoorServer implements OnApplicationBootstrap, BeforeApplicatio
   async onApplicationBootstrap(): Promise<void> {
     if (this.options.port === undefined || !this.options.frigateUrl) return;
     const server = createServer((request, response) => this.route(request, response));
-    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.frigate.ws(request, socket, head));
+    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.upgraded.add(socket);
+      socket.once('close', () => this.upgraded.delete(socket));
+      this.frigate.ws(request, socket, head);
+    });
     server.on('clientError', (_error, socket) => socket.destroy());
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -49,10 +55,15 @@ export class FrontDoorServer implements OnApplicationBootstrap, BeforeApplicatio
     this.server = null;
     if (!server) return;
     server.closeIdleConnections();
+    for (const socket of this.upgraded) socket.destroy();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
-      // Players keep connections open (and WebSockets stay): a shutdown does not wait for them.
-      setTimeout(() => server.closeAllConnections(), 2000).unref();
+      // Players keep connections open: a shutdown waits for answers under way, not for them.
+      setTimeout(() => {
+        server.closeAllConnections();
+        for (const socket of this.upgraded) socket.destroy();
+        resolve();
+      }, 2000).unref();
     });
   }
 

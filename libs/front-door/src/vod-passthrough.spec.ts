@@ -1,4 +1,4 @@
-import { chooseVodHandling } from './vod-passthrough';
+import { chooseVodHandling, videoCodecTagsOf } from './vod-passthrough';
 
 describe('chooseVodHandling: transcode, or Frigate’s own /vod', () => {
   it.each([
@@ -21,5 +21,15 @@ describe('chooseVodHandling: transcode, or Frigate’s own /vod', () => {
 
   it('refuses a codec nobody knows, saying which ones it takes', () => {
     expect(chooseVodHandling({ codecParam: 'vp9', videoCodecTags: ['hvc1'] })).toEqual({ invalid: expect.stringMatching(/Unknown codec 'vp9'.*h264.*hevc/) });
+  });
+});
+
+describe('videoCodecTagsOf: the codecs of Frigate’s own master playlist', () => {
+  it.each([
+    ['H.265 with audio', '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1,CODECS="hvc1.1.6.L93.90,mp4a.40.2"\nindex-v1-a1.m3u8\n', ['hvc1']],
+    ['H.264 without audio', '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1,CODECS="avc1.64001f"\nindex-v1.m3u8\n', ['avc1']],
+    ['no CODECS at all', '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nindex-v1.m3u8\n', []],
+  ])('%s', (_name, text, expected) => {
+    expect(videoCodecTagsOf(text)).toEqual(expected);
   });
 });

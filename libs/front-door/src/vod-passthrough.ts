@@ -26,3 +26,18 @@ export function chooseVodHandling(input: { codecParam: string | null; stream?: '
   if (tags.length > 0 && tags.every((tag) => tag !== undefined && H264_TAGS.has(tag))) return 'frigate';
   return 'transcode';
 }
+
+/**
+ * Pure: the video sample-entry tags a master playlist's CODECS announce ("hvc1.1.6.L93.90,mp4a.40.2"
+ * → hvc1), for a source that cannot read the recordings' headers. Audio codecs are left out.
+ */
+export function videoCodecTagsOf(masterPlaylist: string): string[] {
+  const tags: string[] = [];
+  for (const match of masterPlaylist.matchAll(/CODECS="([^"]*)"/g)) {
+    for (const codec of match[1].split(',')) {
+      const tag = codec.trim().split('.')[0].toLowerCase();
+      if (/^(avc[13]|hvc1|hev1|av01|vp09)$/.test(tag)) tags.push(tag);
+    }
+  }
+  return tags;
+}

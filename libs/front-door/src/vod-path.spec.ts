@@ -36,6 +36,13 @@ describe('parseVodPath: Frigate’s /vod routes', () => {
     ['month 13', '2023-13/05/01/front/utc/index.m3u8', { kind: 'invalid', message: "Invalid hour '2023-13/05/01'" }],
     ['a zone with a slash smuggled in', '2023-11/05/01/front/..%2F..%2Fetc/index.m3u8', { kind: 'invalid', message: "Invalid time zone '../../etc'" }],
     ['an event id with a slash', 'event/a%2Fb/master.m3u8', { kind: 'invalid', message: "Invalid event id 'a/b'" }],
+    ['an event id of dots', 'event/%2E%2E/master.m3u8', { kind: 'invalid', message: "Invalid event id '..'" }],
+    ['31 June', '2023-06/31/01/front/utc/index.m3u8', { kind: 'invalid', message: "Invalid hour '2023-06/31/01'" }],
+    ['29 February of a leap year is a day', '2024-02/29/01/front/utc/index.m3u8',
+      { kind: 'ours', request: { file: 'index.m3u8', route: { form: 'hour', camera: 'front', year: 2024, month: 2, day: 29, hour: 1, timeZone: 'utc' } } }],
+    ['the year 0000', '0000-01/01/01/front/utc/index.m3u8', { kind: 'invalid', message: "Invalid hour '0000-01/01/01'" }],
+    ['a time past 2100', 'front/start/9000000000000/end/9000000000001/master.m3u8', { kind: 'invalid', message: 'start and end must be epoch seconds' }],
+    ['a number too long to be finite', `front/start/1/end/${'9'.repeat(400)}/master.m3u8`, { kind: 'invalid', message: 'start and end must be epoch seconds' }],
   ])('%s', (_name, path, expected) => {
     expect(parseVodPath(path)).toEqual(expected);
   });

@@ -26,7 +26,10 @@ export type ParsedVodPath =
   /** Not a playlist or segment of ours (Frigate's mapping JSON, its own segment names, any other path): Frigate's. */
   | { kind: 'frigate' };
 
-const EVENT_ID = /^[A-Za-z0-9._-]{1,100}$/;
+// Frigate's ids ("1700000000.123456-abc123"); never only dots, which a URL would resolve as a path step.
+const EVENT_ID = /^(?!\.+$)[A-Za-z0-9._-]{1,100}$/;
+/** 2100-01-01: later "epoch seconds" are a mistake (or an attack on the recordings' folder walk). */
+const LATEST_EPOCH = 4_102_444_800;
 const NUMBER = /^\d+(\.\d+)?$/;
 
 /**
@@ -72,8 +75,8 @@ function readRoute(parts: string[]): VodRoute | string | null {
 
 function rangeRoute(camera: string, start: string, end: string, extra: { clip: boolean; stream?: 'main' | 'sub' }): VodRoute | string {
   if (!isValidCameraName(camera)) return `Invalid camera name '${camera}'`;
-  if (!NUMBER.test(start) || !NUMBER.test(end)) return 'start and end must be epoch seconds';
   const [s, e] = [Number(start), Number(end)];
+  if (!NUMBER.test(start) || !NUMBER.test(end) || !(e <= LATEST_EPOCH)) return 'start and end must be epoch seconds';
   if (!(e > s)) return 'end must be after start';
   return { form: 'range', camera, start: s, end: e, ...extra };
 }
@@ -81,7 +84,9 @@ function rangeRoute(camera: string, start: string, end: string, extra: { clip: b
 function hourRoute([yearMonth, day, hour, camera, timeZone]: string[]): VodRoute | string {
   const [year, month] = yearMonth.split('-').map(Number);
   const [d, h] = [Number(day), Number(hour)];
-  if (!/^\d{1,2}$/.test(day) || !/^\d{1,2}$/.test(hour) || month < 1 || month > 12 || d < 1 || d > 31 || h > 23) {
+  // A day the month has (no 31 June), in a year recordings can be from.
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (!/^\d{1,2}$/.test(day) || !/^\d{1,2}$/.test(hour) || year < 1970 || year > 2099 || month < 1 || month > 12 || d < 1 || d > daysInMonth || h > 23) {
     return `Invalid hour '${yearMonth}/${day}/${hour}'`;
   }
   if (!isValidCameraName(camera)) return `Invalid camera name '${camera}'`;

@@ -15,8 +15,9 @@ describe('timeZoneOffsetSeconds: Frigate’s zone names, offset now', () => {
     expect(timeZoneOffsetSeconds(zone, now)).toBe(expected);
   });
 
-  it('uses this process’s zone when none is named (as Frigate uses its own)', () => {
-    expect(timeZoneOffsetSeconds(undefined, winter)).toBe(-winter.getTimezoneOffset() * 60);
+  it('uses the local zone (TZ) when none is named, as Frigate uses its own', () => {
+    expect(timeZoneOffsetSeconds(undefined, winter, 5.5 * 3600)).toBe(5.5 * 3600);
+    expect(timeZoneOffsetSeconds('utc', winter, 5.5 * 3600)).toBe(0);
   });
 });
 

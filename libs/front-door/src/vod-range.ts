@@ -8,11 +8,11 @@ export interface TimeRange {
 
 /**
  * Pure: seconds east of UTC of a Frigate time zone name ("utc", "America,New_York": a comma
- * for the slash) at `now`; the zone of this process when none is named (Frigate uses its own
- * local zone then). Null for a zone nobody knows.
+ * for the slash) at `now`; `localOffsetSeconds` (this process's zone, TZ) when none is named, as
+ * Frigate uses its own local zone then. Null for a zone nobody knows.
  */
-export function timeZoneOffsetSeconds(timeZone: string | undefined, now: Date): number | null {
-  if (timeZone === undefined) return -now.getTimezoneOffset() * 60;
+export function timeZoneOffsetSeconds(timeZone: string | undefined, now: Date, localOffsetSeconds = -now.getTimezoneOffset() * 60): number | null {
+  if (timeZone === undefined) return localOffsetSeconds;
   let name: string | undefined;
   try {
     name = new Intl.DateTimeFormat('en-US', { timeZone: timeZone.replace(/,/g, '/'), timeZoneName: 'longOffset' })

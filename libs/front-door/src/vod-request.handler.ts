@@ -2,13 +2,16 @@ import { BadRequestException, ForbiddenException, HttpException, HttpStatus, Inj
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorAnswer } from '@app/common';
 import { RECORDING_SOURCE, RecordingSource } from '@app/recordings';
-import { PLAYLIST_FILE_NAME, SESSION_ROUTING, SessionRouting, clientGoneSignal } from '@app/transcode';
+import { PLAYLIST_FILE_NAME, SESSION_ENGINE, SESSION_ROUTING, SessionEngine, SessionRouting, clientGoneSignal } from '@app/transcode';
+import { pipeline } from 'node:stream/promises';
 import { FrigateAuthClient, FrigateUser } from './frigate-auth.client';
 import { FrigateEventsClient } from './frigate-events.client';
 import { FrigateProxy } from './frigate-proxy';
+import { FRONT_DOOR_MODULE_OPTIONS, FrontDoorModuleOptions } from './front-door.module-definition';
+import { credentialHeaders } from './frigate-credentials';
 import { sendJson } from './send-json';
 import { renderMasterPlaylist } from './vod-master-playlist';
-import { VodHandling, chooseVodHandling } from './vod-passthrough';
+import { VodHandling, chooseVodHandling, videoCodecTagsOf } from './vod-passthrough';
 import { MASTER_PLAYLIST, MEDIA_PLAYLIST, VodRequest, VodRoute, parseVodPath } from './vod-path';
 import { TimeRange, hourRange, timeZoneOffsetSeconds } from './vod-range';
 
@@ -16,6 +19,11 @@ const PLAYLIST_TYPE = 'application/vnd.apple.mpegurl';
 /** How long a range's handling (transcode or Frigate's) is reused: its recordings' codecs do not change. */
 const HANDLING_CACHE_MS = 60_000;
 const HANDLING_CACHE_MAX = 2000;
+/**
+ * The longest query string copied onto every URI: Home Assistant's signed `authSig` is a few
+ * hundred characters, and a long one times a 6-hour playlist's 10,800 URIs would be megabytes.
+ */
+const MAX_QUERY_LENGTH = 2048;
 
 class NotLoggedInException extends HttpException {
   constructor() {
@@ -39,11 +47,17 @@ export class VodRequestHandler {
 
   constructor(
     @Inject(SESSION_ROUTING) private readonly routing: SessionRouting,
+    @Inject(SESSION_ENGINE) private readonly engine: SessionEngine,
     @Inject(RECORDING_SOURCE) private readonly recordings: RecordingSource,
     private readonly auth: FrigateAuthClient,
     private readonly events: FrigateEventsClient,
     private readonly frigate: FrigateProxy,
+    @Inject(FRONT_DOOR_MODULE_OPTIONS) private readonly options: FrontDoorModuleOptions,
   ) {}
+
+  private get frigateUrl(): string {
+    return this.options.frigateUrl ?? '';
+  }
 
   /** `vodPath`: the path after "/vod/". */
   async handle(request: IncomingMessage, response: ServerResponse, vodPath: string, query: string): Promise<void> {
@@ -51,13 +65,18 @@ export class VodRequestHandler {
     if (parsed.kind === 'frigate') return this.frigate.web(request, response);
     try {
       if (parsed.kind === 'invalid') throw new BadRequestException({ success: false, message: parsed.message });
+      if (query.length > MAX_QUERY_LENGTH) {
+        throw new BadRequestException({ success: false, message: `The query string is longer than ${MAX_QUERY_LENGTH} characters` });
+      }
       const answer = await this.auth.authenticate(request.headers);
       if (answer.kind === 'denied') throw new NotLoggedInException();
       if (answer.setCookie.length) response.setHeader('Set-Cookie', answer.setCookie);
       const range = await this.resolve(parsed.request.route, request);
       assertCameraAllowed(answer.user, range.camera);
+      // Before anything reads recordings: a range longer than MAX_RANGE_SECONDS is a 400.
+      this.engine.assertRange(range.start, range.end);
       const codecParam = new URLSearchParams(query).get('codec');
-      const handling = await this.handling(parsed.request.route, range, codecParam);
+      const handling = await this.handling(parsed.request.route, range, codecParam, () => this.frigateCodecs(vodPath, request));
       if (handling === 'frigate') return this.frigate.web(request, response);
       await this.transcoded(parsed.request, range, answer.user, query, response);
     } catch (error) {
@@ -82,8 +101,8 @@ export class VodRequestHandler {
       return;
     }
     response.writeHead(200, { 'Content-Type': 'video/mp2t', ...(file.length ? { 'Content-Length': file.length } : {}) });
-    file.stream.on('error', () => response.destroy());
-    file.stream.pipe(response);
+    // pipeline: a client that leaves closes the file too.
+    await pipeline(file.stream, response).catch(() => undefined);
   }
 
   /** The time range a route names: the range itself, the hour Home Assistant asks for, or an event's. */
@@ -95,8 +114,12 @@ export class VodRequestHandler {
     return hourRange(route, offset);
   }
 
-  /** Transcode or Frigate's, decided from the recordings' codecs once a minute per range. */
-  private async handling(route: VodRoute, range: TimeRange, codecParam: string | null): Promise<VodHandling> {
+  /**
+   * Transcode or Frigate's, decided from the recordings' codecs once a minute per range: from
+   * their headers, or, where the source does not read them (frigate-vod), from the CODECS of
+   * Frigate's own master playlist of that range.
+   */
+  private async handling(route: VodRoute, range: TimeRange, codecParam: string | null, askFrigate: () => Promise<string[]>): Promise<VodHandling> {
     const key = `${range.camera}/${route.form === 'range' ? (route.stream ?? '') : ''}/${range.start}/${range.end}/${codecParam ?? ''}`;
     const now = Date.now();
     const cached = this.handlings.get(key);
@@ -104,11 +127,21 @@ export class VodRequestHandler {
     const stream = route.form === 'range' ? route.stream : undefined;
     const needsCodecs = codecParam === null && stream !== 'sub';
     const files = needsCodecs ? await this.recordings.withMedia(await this.recordings.findRecordings(range.camera, range.start, range.end)) : [];
-    const handling = chooseVodHandling({ codecParam, stream, videoCodecTags: files.map((file) => file.media?.video?.codecTag) });
+    let videoCodecTags = files.map((file) => file.media?.video?.codecTag);
+    if (videoCodecTags.length > 0 && videoCodecTags.every((tag) => tag === undefined)) videoCodecTags = await askFrigate();
+    const handling = chooseVodHandling({ codecParam, stream, videoCodecTags });
     if (typeof handling === 'object') throw new BadRequestException({ success: false, message: handling.invalid });
     if (this.handlings.size >= HANDLING_CACHE_MAX) this.handlings.clear();
     this.handlings.set(key, { handling, expiresAt: now + HANDLING_CACHE_MS });
     return handling;
+  }
+
+  /** The video codecs Frigate's own master playlist of this route announces (none when it does not answer). */
+  private async frigateCodecs(vodPath: string, request: IncomingMessage): Promise<string[]> {
+    const master = `${this.frigateUrl}/vod/${vodPath.slice(0, vodPath.lastIndexOf('/') + 1)}${MASTER_PLAYLIST}`;
+    const response = await fetch(master, { headers: Object.fromEntries(credentialHeaders(request.headers)), signal: AbortSignal.timeout(5000) }).catch(() => null);
+    if (!response?.ok) return [];
+    return videoCodecTagsOf(await response.text());
   }
 
   private fail(response: ServerResponse, error: unknown): void {
@@ -123,7 +156,7 @@ export class VodRequestHandler {
 }
 
 function assertCameraAllowed(user: FrigateUser, camera: string): void {
-  if (!user.allowedCameras.includes(camera)) {
+  if (user.allowedCameras !== 'all' && !user.allowedCameras.includes(camera)) {
     throw new ForbiddenException({ success: false, message: `No access to camera '${camera}'` });
   }
 }

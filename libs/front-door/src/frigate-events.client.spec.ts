@@ -1,0 +1,45 @@
+import { Server, createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { FrigateEventsClient } from './frigate-events.client';
+
+describe('FrigateEventsClient', () => {
+  let server: Server;
+  let url: string;
+  const events: Record<string, unknown> = {
+    done: { camera: 'porch', start_time: 1_700_000_003.5, end_time: 1_700_000_017.25 },
+    live: { camera: 'porch', start_time: 1_700_000_003.5, end_time: null },
+  };
+
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      const id = decodeURIComponent((request.url ?? '').split('/').pop() ?? '');
+      const event = events[id];
+      response.writeHead(event ? 200 : 404, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(event ?? 'Event not found'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+  it('gives an ended event its own start and end (no padding: nginx-vod never passes it on)', async () => {
+    const client = new FrigateEventsClient({ frigateUrl: url, authCacheSeconds: 5 });
+    expect(await client.eventRange('done', {})).toEqual({ camera: 'porch', start: 1_700_000_003.5, end: 1_700_000_017.25 });
+  });
+
+  it('keeps the range an event in progress was first given, so one viewing is one session', async () => {
+    const client = new FrigateEventsClient({ frigateUrl: url, authCacheSeconds: 5 });
+    const now = 1_700_000_100_400;
+    const first = await client.eventRange('live', {}, now);
+    expect(first).toEqual({ camera: 'porch', start: 1_700_000_003.5, end: 1_700_000_100 });
+    expect(await client.eventRange('live', {}, now + 1_500)).toEqual(first);
+    expect(await client.eventRange('live', {}, now + 30_000)).toEqual(first);
+    // Long after (a new viewing), it reaches the new "now".
+    expect((await client.eventRange('live', {}, now + 11 * 60_000)).end).toBe(1_700_000_760);
+  });
+
+  it('is 404 with Frigate’s message for an unknown event', async () => {
+    const client = new FrigateEventsClient({ frigateUrl: url, authCacheSeconds: 5 });
+    await expect(client.eventRange('missing', {})).rejects.toMatchObject({ status: 404, response: { success: false, message: 'Event not found.' } });
+  });
+});
