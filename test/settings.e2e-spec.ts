@@ -2,6 +2,7 @@ import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { FIXTURES_DIR } from './support/fixtures';
 import { getJson, startAppProcess, startTestApp, waitFor } from './support/test-app';
 
 /** A wrong setting stops the app with one line that names it. */
@@ -19,7 +20,9 @@ describe('settings validated at start (e2e, built app)', () => {
     ['FRIGATE_VOD_URL', { RECORDINGS_SOURCE: 'frigate-vod', FRIGATE_VOD_URL: 'http://frigate:5000/vod/{camera}/index.m3u8' }, /Invalid setting FRIGATE_VOD_URL=".*": must contain \{start\}/],
     ['NODE_URL (required by REDIS_URL)', { REDIS_URL: 'redis://127.0.0.1:1' }, /Invalid setting NODE_URL: required when REDIS_URL is set/],
     ['CLUSTER_SECRET (required by REDIS_URL)', { REDIS_URL: 'redis://127.0.0.1:1', NODE_URL: 'http://127.0.0.1:3000' }, /Invalid setting CLUSTER_SECRET: required when REDIS_URL is set/],
-    ['REDIS_URL', { REDIS_URL: 'http://redis:6379' }, /Invalid setting REDIS_URL="http:\/\/redis:6379": must be a redis:\/\//],
+    // Its value is not echoed: a Redis URL may carry the password.
+    ['REDIS_URL', { REDIS_URL: 'http://redis:6379' }, /Invalid setting REDIS_URL: must be a redis:\/\//],
+    ['TRANSCODE_DIR (holding the recordings)', { TRANSCODE_DIR: FIXTURES_DIR }, /Invalid setting TRANSCODE_DIR=".*": it overlaps RECORDINGS_DIR=/],
     ['FFMPEG_HWACCEL', { FFMPEG_HWACCEL: 'cuda' }, /Invalid setting FFMPEG_HWACCEL="cuda": must be one of none, vaapi, .*preset-vaapi/],
     ['FFMPEG_HWACCEL_DEVICE', { FFMPEG_HWACCEL: 'preset-vaapi', FFMPEG_HWACCEL_DEVICE: '/etc/passwd' }, /Invalid setting FFMPEG_HWACCEL_DEVICE="\/etc\/passwd": vaapi needs a render node/],
   ])('stops with one line naming %s', async (_name, env, message) => {

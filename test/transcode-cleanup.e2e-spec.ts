@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { SESSION_MARKER_FILE } from '../libs/transcode/src/session-files.store';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BACK, FRONT, T0 } from './support/fixtures';
@@ -41,12 +42,17 @@ describe('stale-session cleanup (e2e)', () => {
 });
 
 describe('start-up cleanup (e2e)', () => {
-  it('deletes session folders left by an earlier run, and nothing else in TRANSCODE_DIR', async () => {
+  it('deletes session folders left by an earlier run (with its marker), and nothing else in TRANSCODE_DIR', async () => {
     const scratch = await makeScratchDir();
     const transcodeDir = baseEnv(scratch).TRANSCODE_DIR;
     const leftover = join(transcodeDir, '0123456789abcdef0123456789abcdef');
     await mkdir(leftover, { recursive: true });
     await writeFile(join(leftover, 'seg_00000.ts'), 'old');
+    await writeFile(join(leftover, SESSION_MARKER_FILE), '');
+    // Named like a session, but not made by this service (no marker): a TRANSCODE_DIR set to a shared folder loses nothing.
+    const lookAlike = join(transcodeDir, 'fedcba9876543210fedcba9876543210');
+    await mkdir(lookAlike);
+    await writeFile(join(lookAlike, 'precious.mp4'), 'keep me');
     const foreignDir = join(transcodeDir, 'not-a-session');
     await mkdir(foreignDir);
     await writeFile(join(transcodeDir, 'notes.txt'), 'keep me');
@@ -54,6 +60,7 @@ describe('start-up cleanup (e2e)', () => {
     const app = await startTestApp({ TRANSCODE_DIR: transcodeDir });
     try {
       expect(existsSync(leftover)).toBe(false);
+      expect(existsSync(join(lookAlike, 'precious.mp4'))).toBe(true);
       expect(existsSync(foreignDir)).toBe(true);
       expect(existsSync(join(transcodeDir, 'notes.txt'))).toBe(true);
     } finally {

@@ -7,13 +7,14 @@ import { FrontDoorModule, frontDoorConfig } from '@app/front-door';
 import { MetricsModule } from '@app/metrics';
 import { RecordingsModule, recordingsConfig } from '@app/recordings';
 import { TranscodeModule, transcodeConfig } from '@app/transcode';
+import { directoriesConfig } from './config/directories.config';
 import { serverConfig } from './config/server.config';
 import { HealthModule } from './health/health.module';
 import { loggingConfig } from './logging/logging.config';
 import { pinoHttpOptions } from './logging/pino-http.options';
 
 /** Every settings namespace of the app, each validated when loaded. */
-export const SETTINGS = [serverConfig, loggingConfig, authConfig, recordingsConfig, transcodeConfig, clusterConfig, frontDoorConfig];
+export const SETTINGS = [serverConfig, loggingConfig, authConfig, recordingsConfig, transcodeConfig, clusterConfig, frontDoorConfig, directoriesConfig];
 
 @Module({
   imports: [

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SessionFilesStore } from './session-files.store';
@@ -48,5 +48,40 @@ describe('SessionFilesStore.readWhole (finished segments, kept open)', () => {
   it('answers null for a file that is shorter than its listed size', async () => {
     await writeFile(join(store.sessionDir(ID), 'r1_00004.ts'), 'abc');
     expect(await store.readWhole(ID, 'r1_00004.ts', 5)).toBeNull();
+  });
+});
+
+describe('SessionFilesStore: only its own folders', () => {
+  let root: string;
+  let store: SessionFilesStore;
+  const other = 'd'.repeat(32);
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'nvr-files-'));
+    store = new SessionFilesStore({ transcodeDir: join(root, 'transcode') } as TranscodeModuleOptions);
+    await store.prepareRoot();
+  });
+  afterEach(() => rm(root, { recursive: true, force: true }));
+
+  it('makes its root and session folders for its own user only (0700)', async () => {
+    await store.createSessionDir(ID);
+    expect((await stat(store.rootDir)).mode & 0o777).toBe(0o700);
+    expect((await stat(store.sessionDir(ID))).mode & 0o777).toBe(0o700);
+  });
+
+  it('removes at start only leftover folders it made, never a look-alike someone else keeps there', async () => {
+    await store.createSessionDir(ID);
+    await mkdir(join(store.rootDir, other));
+    await writeFile(join(store.rootDir, other, 'precious.mp4'), 'mine');
+    expect(await store.removeLeftovers()).toBe(1);
+    expect(await readdir(store.rootDir)).toEqual([other]);
+    expect(await readFile(join(store.rootDir, other, 'precious.mp4'), 'utf8')).toBe('mine');
+  });
+
+  it('never empties a folder of a session’s name that it did not make', async () => {
+    await mkdir(join(store.rootDir, other));
+    await writeFile(join(store.rootDir, other, 'precious.mp4'), 'mine');
+    await expect(store.createSessionDir(other)).rejects.toThrow(/not made by this service/);
+    expect(await readFile(join(store.rootDir, other, 'precious.mp4'), 'utf8')).toBe('mine');
   });
 });

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { constants } from 'node:fs';
 import * as fs from 'node:fs';
-import { ReadStream, createReadStream, statSync } from 'node:fs';
+import { ReadStream, createReadStream, existsSync, statSync } from 'node:fs';
 import { access, mkdir, readFile, readdir, rm, statfs, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { InvalidSettingError } from '@app/common';
@@ -10,6 +10,13 @@ import { SESSION_ID_REGEX } from './session-id';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from './transcode.module-definition';
 
 const PID_FILE = 'ffmpeg.pid';
+/**
+ * In every session folder this service makes: a start-up cleanup removes only folders that
+ * carry it, so a TRANSCODE_DIR set by mistake to a shared folder loses nothing of anyone else's.
+ */
+export const SESSION_MARKER_FILE = '.nvr-transcoder-session';
+/** Owner only: segments of someone's cameras are nobody else's to read on this host. */
+const DIR_MODE = 0o700;
 /** The input list of encoder run N: an ffconcat list of recordings, or an HLS playlist of upstream segments. */
 export function inputListFileName(runId: number, format: InputListFormat): string {
   return `run-${runId}.${format === 'concat' ? 'ffconcat' : 'm3u8'}`;
@@ -58,7 +65,7 @@ export class SessionFilesStore {
   /** Creates the root and checks that it is writable; a failure names the setting. */
   async prepareRoot(): Promise<void> {
     try {
-      await mkdir(this.rootDir, { recursive: true });
+      await mkdir(this.rootDir, { recursive: true, mode: DIR_MODE });
       await this.probeWrite();
     } catch (error) {
       throw new InvalidSettingError(
@@ -69,8 +76,13 @@ export class SessionFilesStore {
 
   async createSessionDir(sessionId: string): Promise<string> {
     const dir = this.sessionDir(sessionId);
+    // A folder of that name that this service did not make is never removed (nor written into).
+    if (existsSync(dir) && !existsSync(join(dir, SESSION_MARKER_FILE))) {
+      throw new Error(`${dir} exists and was not made by this service`);
+    }
     await rm(dir, { recursive: true, force: true });
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: DIR_MODE });
+    await writeFile(join(dir, SESSION_MARKER_FILE), '', { mode: 0o600 });
     return dir;
   }
 
@@ -215,13 +227,15 @@ export class SessionFilesStore {
 
   /**
    * Deletes the session folders an earlier run left behind, after stopping any ffmpeg that
-   * still writes into one. Only folders named like a session id are touched.
+   * still writes into one. Only folders named like a session id that carry this service's
+   * marker are touched.
    */
   async removeLeftovers(): Promise<number> {
     let removed = 0;
     for (const name of await readdir(this.rootDir)) {
       if (!SESSION_ID_REGEX.test(name)) continue;
       const dir = join(this.rootDir, name);
+      if (!existsSync(join(dir, SESSION_MARKER_FILE))) continue;
       await this.killOrphan(dir);
       await rm(dir, { recursive: true, force: true });
       removed += 1;
