@@ -60,6 +60,8 @@ describe('FfmpegCommandBuilder', () => {
       '-nostats',
       '-protocol_whitelist',
       'file',
+      '-format_whitelist',
+      'concat,mov,mp4,m4a,3gp,3g2,mj2',
       '-copyts',
       '-f',
       'concat',
@@ -389,6 +391,8 @@ describe('FfmpegCommandBuilder', () => {
     expect(argv.slice(5, input + 6)).toEqual([
       '-protocol_whitelist',
       'file,http,tcp',
+      '-format_whitelist',
+      'hls,mov,mp4,m4a,3gp,3g2,mj2',
       '-f',
       'hls',
       '-i',

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { InputListFormat } from './ffmpeg-input-list';
 
+/** ffmpeg's one demuxer for MP4 and its kin (its name lists them), which reads Frigate's recordings and fMP4 segments. */
+const MP4_DEMUXER = 'mov,mp4,m4a,3gp,3g2,mj2';
+
 /** The list a run reads (see buildInputList) and the protocols it may open. */
 export interface TranscodeInput {
   format: InputListFormat;
@@ -147,6 +150,10 @@ export class FfmpegCommandBuilder {
       // recording or list entry says.
       '-protocol_whitelist',
       input.protocols.join(','),
+      // And only the containers recordings come in (the list's own format, then MP4 / fMP4):
+      // a file that is something else is refused rather than handed to another demuxer.
+      '-format_whitelist',
+      `${concat ? 'concat' : 'hls'},${MP4_DEMUXER}`,
       ...(concat
         ? [
             // The list's own timestamps: its first file's in point is 0, and the packets the

@@ -86,9 +86,10 @@ describe('buildConcatList', () => {
     expect(ffmpegToken(line.slice('file '.length))).toBe(path);
   });
 
-  it.each(['/rec/a\nfile /etc/passwd', '/rec/a\r.mp4', '/rec/\r\n.mp4'])('throws on a path with a line break: %j', (path) => {
-    expect(() => buildConcatList([{ path: '/rec/ok.mp4', durationSeconds: 1 }, { path, durationSeconds: 1 }])).toThrow(
-      /line break/,
-    );
-  });
+  it.each(['/rec/a\nfile /etc/passwd', '/rec/a\r.mp4', '/rec/\r\n.mp4', '/rec/a\u0000.mp4', '/rec/a\u001b[2J.mp4', '/rec/a\u007f.mp4'])(
+    'throws on a path with a control character: %j',
+    (path) => {
+      expect(() => buildConcatList([{ path: '/rec/ok.mp4', durationSeconds: 1 }, { path, durationSeconds: 1 }])).toThrow(/control character/);
+    },
+  );
 });

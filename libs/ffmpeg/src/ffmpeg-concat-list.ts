@@ -19,8 +19,9 @@ export interface ConcatListEntry {
 export function buildConcatList(entries: readonly ConcatListEntry[]): string {
   const lines = ['ffconcat version 1.0'];
   for (const entry of entries) {
-    if (/[\r\n]/.test(entry.path)) {
-      throw new Error(`recording path contains a line break: ${JSON.stringify(entry.path)}`);
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(entry.path)) {
+      throw new Error(`recording path contains a control character: ${JSON.stringify(entry.path)}`);
     }
     lines.push(`file '${entry.path.replace(/'/g, "'\\''")}'`);
     if (entry.inpointSeconds !== undefined) {

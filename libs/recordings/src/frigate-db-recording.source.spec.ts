@@ -19,6 +19,8 @@ describe('FrigateDbRecordingSource', () => {
       { id: 'c', camera: 'front', path: '/media/frigate/recordings/2023-11-14/22/front/14.00.mp4', start_time: T + 40, end_time: T + 50, duration: 0 },
       { id: 'd', camera: 'back', path: '/media/frigate/../../etc/passwd', start_time: T, end_time: T + 10, duration: 10 },
       { id: 'e', camera: 'bad name', path: '/media/frigate/recordings/x.mp4', start_time: T, end_time: T + 10, duration: 10 },
+      { id: 'f', camera: 'side', path: "/media/frigate/recordings/a.mp4'\nfile '/etc/shadow", start_time: T, end_time: T + 10, duration: 10 },
+      { id: 'g', camera: 'side', path: '/media/frigate/recordings/b\u0000.mp4', start_time: T + 10, end_time: T + 20, duration: 10 },
     ]);
     source = new FrigateDbRecordingSource({
       recordingsDir: '/unused',
@@ -32,7 +34,7 @@ describe('FrigateDbRecordingSource', () => {
   afterAll(async () => rm(dir, { recursive: true, force: true }));
 
   it('lists the cameras of the recordings table, leaving out names Frigate would not accept', async () => {
-    expect(await source.listCameras()).toEqual(['back', 'front']);
+    expect(await source.listCameras()).toEqual(['back', 'front', 'side']);
   });
 
   it('finds the rows overlapping a range, in order, with paths mapped to the media root', async () => {
@@ -47,6 +49,10 @@ describe('FrigateDbRecordingSource', () => {
 
   it('skips a row whose path would leave the media root', async () => {
     expect(await source.findRecordings('back', T, T + 10)).toEqual([]);
+  });
+
+  it('skips a row whose path holds a control character (a line break, NUL)', async () => {
+    expect(await source.findRecordings('side', T, T + 20)).toEqual([]);
   });
 
   it('opens the database read-only: a missing file stops the app with one line naming FRIGATE_DB_PATH', () => {

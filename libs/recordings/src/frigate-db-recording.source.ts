@@ -7,6 +7,8 @@ import { RecordedPeriod, RecordingFile, RecordingSource } from './recording-sour
 import type { RecordingsModuleOptions } from './recordings.module-definition';
 import { RecordingHeaderIndex, attachMedia } from './recording-header.index';
 
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 /** Where Frigate's container keeps its media; the paths in its database start with it. */
 export const FRIGATE_CONTAINER_MEDIA = '/media/frigate';
 
@@ -89,8 +91,13 @@ export class FrigateDbRecordingSource implements RecordingSource, OnModuleInit {
     this.open().probe.all();
   }
 
-  /** Frigate's path in its container → the same file here; null if it would leave the media root. */
+  /**
+   * Frigate's path in its container → the same file here; null if it would leave the media root,
+   * or holds a control character (NUL, a line break: nothing Frigate writes, and what would
+   * break out of an ffmpeg list entry).
+   */
   private localPath(frigatePath: string): string | null {
+    if (CONTROL_CHARACTER.test(frigatePath)) return null;
     const inside = relative(FRIGATE_CONTAINER_MEDIA, frigatePath);
     if (!inside || inside.startsWith('..') || isAbsolute(inside)) return null;
     const local = join(this.mediaRoot, inside);

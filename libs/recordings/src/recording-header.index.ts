@@ -109,7 +109,9 @@ export class RecordingHeaderIndex {
   private async probeDuration(path: string): Promise<number | null> {
     const exit = await this.supervisor.run(
       this.options.ffprobePath,
-      ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', path],
+      // Only this local file, as MP4: a "recording" that is really a playlist or a concat list
+      // must not make ffprobe open other files or fetch URLs.
+      ['-v', 'error', '-protocol_whitelist', 'file', '-format_whitelist', 'mov,mp4,m4a,3gp,3g2,mj2', '-show_entries', 'format=duration', '-of', 'csv=p=0', path],
       10_000,
     );
     const duration = Number.parseFloat(exit.stdout[0] ?? '');

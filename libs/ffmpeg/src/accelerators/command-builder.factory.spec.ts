@@ -19,7 +19,7 @@ const options: HlsTranscodeOptions = {
 // The parts every accelerator shares: only decoding, the scale filter, the encoder and how its
 // own keyframes are turned off differ. Frame timing and the forced keyframe list are the same.
 const GLOBAL = ['-hide_banner', '-nostdin', '-loglevel', 'warning', '-nostats'];
-const INPUT = ['-protocol_whitelist', 'file', '-copyts', '-f', 'concat', '-safe', '0', '-i', '/t/abc/run-1.ffconcat', '-ss', '12.5', '-t', '60'];
+const INPUT = ['-protocol_whitelist', 'file', '-format_whitelist', 'concat,mov,mp4,m4a,3gp,3g2,mj2', '-copyts', '-f', 'concat', '-safe', '0', '-i', '/t/abc/run-1.ffconcat', '-ss', '12.5', '-t', '60'];
 const MAPPING = ['-map', '0:v:0', '-map', '0:a:0?', '-sn', '-dn'];
 /** Source frame times kept: no constant-rate conversion, no rounding to a 1/fps time base. */
 const FRAME_TIMING = ['-fps_mode', 'vfr', '-enc_time_base:v', '1/90000'];
