@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { spawn } from 'node:child_process';
+import { childEnvironment, withParentDeathSignal } from './child-environment';
 import { ProcessExit, SupervisedProcess } from './supervised-process';
 
 export interface SpawnOptions {
@@ -37,8 +38,10 @@ export class FfmpegProcessSupervisor implements OnApplicationShutdown {
     for (let fd = 1; fd <= maxFd; fd += 1) {
       stdio.push(fd === 2 || outputFds.includes(fd) ? 'pipe' : 'ignore');
     }
-    // argv array, never a shell; detached makes the child the leader of a new process group.
-    const child = spawn(command, [...args], { cwd: options.cwd, stdio, detached: true });
+    // argv array, never a shell; detached makes the child the leader of a new process group;
+    // it dies with the service (a parent-death signal), and sees none of its secrets.
+    const [program, argv] = withParentDeathSignal(command, args);
+    const child = spawn(program, argv, { cwd: options.cwd, stdio, detached: true, env: childEnvironment(process.env) });
     const handle = new SupervisedProcess(child, outputFds);
     if (child.pid !== undefined) {
       handle.setNiceness(options.niceness ?? ENCODER_NICENESS);

@@ -13,3 +13,4 @@ export * from './accelerators/nvenc-command.builder';
 export * from './accelerators/rkmpp-command.builder';
 export * from './accelerators/amf-command.builder';
 export * from './accelerators/v4l2m2m-command.builder';
+export * from './child-environment';
