@@ -1,3 +1,4 @@
+import { get as httpGet } from 'node:http';
 import { sign } from 'jsonwebtoken';
 import { BACK, T0 } from './support/fixtures';
 import { TestApp, getJson, rangeUrl, startTestApp } from './support/test-app';
@@ -112,5 +113,26 @@ describe('edges (e2e)', () => {
       const response = await fetch(`${app.baseUrl}/health`, { headers: { origin: 'https://evil.example' } });
       expect(response.status).toBe(200);
     });
+  });
+
+describe('rate limit with AUTH_DISABLED (e2e)', () => {
+  it('counts each address on its own, not every caller as the one "anonymous" user', async () => {
+    const app = await startTestApp({ SESSION_CREATE_LIMIT: '1', SESSION_CREATE_WINDOW_SECONDS: '60' });
+    // Loopback answers on all of 127.0.0.0/8: two clients, two addresses.
+    const createFrom = (localAddress: string, offset: number) =>
+      new Promise<number>((resolve, reject) => {
+        const url = new URL(`${app.baseUrl}${rangeUrl(BACK.camera, T0 + offset, T0 + offset + 4)}`);
+        httpGet({ host: url.hostname, port: url.port, path: url.pathname, localAddress }, (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        }).on('error', reject);
+      });
+    try {
+      expect(await createFrom('127.0.0.1', 0)).toBe(200);
+      expect(await createFrom('127.0.0.1', 1)).toBe(429);
+      expect(await createFrom('127.0.0.2', 2)).toBe(200);
+    } finally {
+      await app.close();
+    }
   });
 });

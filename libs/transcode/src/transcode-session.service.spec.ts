@@ -271,6 +271,18 @@ describe('TranscodeSessionService', () => {
       expect(supervisor.spawned).toHaveLength(3);
     });
 
+    it('refuses a create past the limit before looking up any recording (a client hammering creates makes no disk work)', async () => {
+      await build({ sessionCreateLimit: 1, maxConcurrentTranscodes: 8 });
+      await service.open('front', T, T + 100, 'user:alice');
+      const lookups = jest.spyOn(source, 'findRecordings');
+      try {
+        await expect(service.open('back', T, T + 100, 'user:alice')).rejects.toBeInstanceOf(TooManySessionCreationsException);
+        expect(lookups).not.toHaveBeenCalled();
+      } finally {
+        lookups.mockRestore();
+      }
+    });
+
     it('does not count a create refused by MAX_CONCURRENT_TRANSCODES (a client retrying is not spending its budget)', async () => {
       await build({ sessionCreateLimit: 3, maxConcurrentTranscodes: 2 });
       await service.open('front', T, T + 100, 'user:alice');

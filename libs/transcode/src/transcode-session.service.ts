@@ -120,17 +120,19 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
   }
 
   /**
-   * Plans a new session's range and lets it in: within the creator's session cap and rate
-   * limit, and the disk budget. Everything from the last registry lookup to the insert is synchronous.
+   * Lets a new session in, then plans its range: the creator's session cap, the encoder limit
+   * and the rate limit are checked first, so a refused create costs no recordings lookup (a
+   * client hammering creates makes no disk work). Then the disk budget. Everything from the
+   * last registry lookup to the insert is synchronous.
    */
   private async admit(id: string, camera: string, start: number, end: number, requester?: string): Promise<TranscodeSession> {
-    const timeline = await this.planRange(camera, start, end);
     if (!this.table.has(id) && requester) {
       this.assertUnderUserCap(requester);
       // A create refused for the encoder limit must not count against the rate limit too.
       this.assertEncoderRoom();
       await this.creationLimiter.consume(requester);
     }
+    const timeline = await this.planRange(camera, start, end);
     if (!this.table.has(id)) await this.disk.assertRoomForNewSession();
     await this.table.stopped(id);
     return this.table.get(id)?.session ?? this.launch(id, camera, start, end, timeline, { owner: requester });

@@ -60,10 +60,7 @@ export class TranscodeController {
     @Param() params: CreateTranscodeParams,
     @Req() request: { user?: Principal; ip?: string },
   ): Promise<TranscodeStartedResponse> {
-    // Who the creation rate limit counts: a signed-in user as who they are (a household behind
-    // one address is not one user), anyone else by address.
-    const user = request.user;
-    const requester = user?.kind === 'user' && user.sub ? `user:${user.sub}` : `ip:${request.ip ?? 'unknown'}`;
+    const requester = requesterOf(request.user, request.ip);
     const session = await this.routing.open(params.camera, Number(params.start), Number(params.end), requester);
     const token = this.streamTokens.enabled
       ? `?token=${this.sessions.issueStreamToken(session, request.user?.expiresAt)}`
@@ -95,4 +92,15 @@ export class TranscodeController {
     await this.routing.remove(params.sessionId);
     return { success: true, message: 'Transcode session stopped' };
   }
+}
+
+/**
+ * Pure: who the creation limits count. A signed-in user as who they are (a household behind one
+ * address is not one user); anyone else by address, and so is "anonymous", the one principal
+ * every caller is with AUTH_DISABLED (or Frigate's unauthenticated port): one bucket for all
+ * would let one client use up everybody's.
+ */
+export function requesterOf(principal: Principal | undefined, ip: string | undefined): string {
+  if (principal?.kind === 'user' && principal.sub && principal.sub !== 'anonymous') return `user:${principal.sub}`;
+  return `ip:${ip ?? 'unknown'}`;
 }
