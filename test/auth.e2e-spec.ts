@@ -127,6 +127,19 @@ describe('auth (e2e)', () => {
     if (status >= 400) expect(body).toEqual({ success: false, message: expect.any(String) });
   });
 
+  it('tells anyone /health’s status, and only an admin’s token why (paths, URLs, stderr stay internal)', async () => {
+    const open = await request('/health', 'no token');
+    expect(open.status).toBe(200);
+    expect(open.body.info.ffmpeg).toEqual({ status: 'up' });
+    expect(open.body.info.transcode_dir).toEqual({ status: 'up' });
+    expect(JSON.stringify(open.body)).not.toMatch(/freeMiB|hwaccel|message/);
+    const viewer = await request('/health', 'viewer');
+    expect(viewer.body.info.transcode_dir).toEqual({ status: 'up' });
+    const admin = await request('/health', 'admin');
+    expect(admin.body.info.transcode_dir).toMatchObject({ status: 'up', freeMiB: expect.any(Number) });
+    expect(admin.body.info.encoder).toMatchObject({ status: 'up', encoder: 'libx264' });
+  });
+
   it('refuses a create a page on another site sends with the login cookie, and lets the same site and a bearer token through', async () => {
     const { cookie, header } = { cookie: CALLERS['viewer via the cookie'].cookie, header: CALLERS.viewer.header };
     const create = (site: string, auth: Record<string, string>) =>

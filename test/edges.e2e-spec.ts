@@ -114,6 +114,7 @@ describe('edges (e2e)', () => {
       expect(response.status).toBe(200);
     });
   });
+});
 
 describe('rate limit with AUTH_DISABLED (e2e)', () => {
   it('counts each address on its own, not every caller as the one "anonymous" user', async () => {

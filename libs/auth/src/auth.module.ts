@@ -4,6 +4,7 @@ import { AUTH_MODULE_OPTIONS, AuthConfigurableModule } from './auth.module-defin
 import { AuthStartupNotice } from './auth-startup.notice';
 import { AdminRoleGuard } from './guards/admin-role.guard';
 import { AuthenticationGuard } from './guards/authentication.guard';
+import { OptionalAuthenticationGuard } from './guards/optional-authentication.guard';
 import { CameraAccessGuard } from './guards/camera-access.guard';
 import { StreamTokenService } from './stream-token.service';
 import { JwtStrategy } from './strategies/jwt.strategy';
@@ -15,7 +16,7 @@ import { JwtStrategy } from './strategies/jwt.strategy';
  */
 @Module({
   imports: [PassportModule],
-  providers: [JwtStrategy, StreamTokenService, AuthenticationGuard, CameraAccessGuard, AdminRoleGuard, AuthStartupNotice],
-  exports: [AUTH_MODULE_OPTIONS, StreamTokenService, AuthenticationGuard, CameraAccessGuard, AdminRoleGuard],
+  providers: [JwtStrategy, StreamTokenService, AuthenticationGuard, OptionalAuthenticationGuard, CameraAccessGuard, AdminRoleGuard, AuthStartupNotice],
+  exports: [AUTH_MODULE_OPTIONS, StreamTokenService, AuthenticationGuard, OptionalAuthenticationGuard, CameraAccessGuard, AdminRoleGuard],
 })
 export class AuthModule extends AuthConfigurableModule {}

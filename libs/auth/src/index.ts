@@ -12,3 +12,4 @@ export * from './guards/admin-role.guard';
 export * from './decorators/roles.decorator';
 export * from './decorators/authenticated.decorator';
 export * from './csrf-header.middleware';
+export * from './guards/optional-authentication.guard';

@@ -1,9 +1,11 @@
-import { Controller, Get, Inject, Optional, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Inject, Optional, Req, ServiceUnavailableException, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { AuthenticatedRequest, OptionalAuthenticationGuard } from '@app/auth';
 import { CLUSTER_MODULE_OPTIONS, ClusterModuleOptions, SESSION_REGISTRY, SessionRegistry } from '@app/cluster';
 import { RECORDING_SOURCE, RecordingSource } from '@app/recordings';
 import { TranscodeSessionService } from '@app/transcode';
+import { HealthReport, publicHealthReport } from './public-health-report';
 import { ShutdownState } from './shutdown-state';
 
 /** For operators and orchestrators: 200 when the service can transcode, 503 with the reason when not. */
@@ -22,25 +24,28 @@ export class HealthController {
 
   @Get()
   @HealthCheck()
+  @UseGuards(OptionalAuthenticationGuard)
   @ApiOperation({
     summary: 'ffmpeg runs, the transcode dir is writable with free space, recordings are readable',
-    description: 'The `encoder` entry names the encoder in use; `degraded: true` means the hardware encoder failed and sessions run in software.',
+    description:
+      'Open to anyone, with each check’s status only. With an admin token (or AUTH_DISABLED) it says why: the `encoder` entry names the encoder in use; `degraded: true` means the hardware encoder failed and sessions run in software.',
   })
   @ApiServiceUnavailableResponse({ description: 'At least one check failed; the body says which' })
-  async check() {
+  async check(@Req() request: AuthenticatedRequest) {
     // A load balancer must stop sending viewers here as soon as shutdown begins.
     if (this.shutdown.isShuttingDown) {
       throw new ServiceUnavailableException({ status: 'shutting_down', message: 'Shutting down' });
     }
+    // The detail (internal URLs, paths, ffmpeg's stderr) is for operators: an admin's token.
+    const shown = (report: HealthReport) => (request.user?.roles.includes('admin') ? report : publicHealthReport(report));
     try {
-      return await this.health.check(this.checks());
+      return shown((await this.health.check(this.checks())) as HealthReport);
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
-      const report = error.getResponse() as { error?: Record<string, unknown> };
-      throw new ServiceUnavailableException({
-        ...report,
-        message: `Unhealthy: ${Object.keys(report.error ?? {}).join(', ') || 'unknown'}`,
-      });
+      const report = error.getResponse() as HealthReport & { error?: Record<string, Record<string, unknown>> };
+      throw new ServiceUnavailableException(
+        shown({ ...report, message: `Unhealthy: ${Object.keys(report.error ?? {}).join(', ') || 'unknown'}` }),
+      );
     }
   }
 
