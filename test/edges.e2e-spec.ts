@@ -1,7 +1,8 @@
+import { Socket, connect as netConnect } from 'node:net';
 import { get as httpGet } from 'node:http';
 import { sign } from 'jsonwebtoken';
 import { BACK, T0 } from './support/fixtures';
-import { TestApp, getJson, rangeUrl, startTestApp } from './support/test-app';
+import { TestApp, getJson, rangeUrl, startTestApp, waitFor } from './support/test-app';
 
 const SECRET = 'edge-tests-secret-0123456789abcdef';
 const token = (sub: string, role = 'viewer') =>
@@ -135,5 +136,38 @@ describe('rate limit with AUTH_DISABLED (e2e)', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('HTTP server limits (e2e)', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp({ HTTP_IDLE_TIMEOUT_SECONDS: '2', MAX_CONNECTIONS: '4' });
+  });
+  afterAll(async () => app?.close());
+
+  const connect = () =>
+    new Promise<Socket>((resolve, reject) => {
+      const url = new URL(app.baseUrl);
+      const socket = netConnect({ host: url.hostname, port: Number(url.port) }, () => resolve(socket));
+      socket.once('error', reject);
+    });
+  const closed = (socket: Socket) => new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.once('close', () => resolve())));
+
+  it('closes a connection that sends half a request and then nothing (a slow client holds nothing for long)', async () => {
+    const socket = await connect();
+    socket.write('GET /health HTTP/1.1\r\nHost: x\r\n');
+    await waitFor(() => socket.destroyed || socket.readyState === 'closed', 15_000);
+    await closed(socket);
+  });
+
+  it('takes at most MAX_CONNECTIONS at once: one more is closed at once, and a place frees when one goes', async () => {
+    const held = await Promise.all(Array.from({ length: 4 }, () => connect()));
+    const extra = await connect();
+    await waitFor(() => extra.destroyed || extra.readyState === 'closed', 5000);
+    held[0].destroy();
+    await waitFor(async () => (await fetch(`${app.baseUrl}/health`).catch(() => null))?.status === 200, 5000);
+    for (const socket of held) socket.destroy();
   });
 });

@@ -6,7 +6,7 @@ import { ConfigType } from '@nestjs/config';
 import { JsonExceptionFilter } from '@app/common';
 import { ReadySegmentMiddleware, readySegmentFastPath } from '@app/transcode';
 import { Logger } from 'nestjs-pino';
-import { serverConfig } from './config/server.config';
+import { applyServerLimits, serverConfig } from './config/server.config';
 import { servePlayer } from './player/player-assets';
 
 /**
@@ -39,7 +39,8 @@ const CONTENT_SECURITY_POLICY = {
 export function configureApp(app: NestExpressApplication): NestExpressApplication {
   app.useLogger(app.get(Logger));
   const { cookieName } = app.get<ConfigType<typeof authConfig>>(authConfig.KEY);
-  const { corsOrigins } = app.get<ConfigType<typeof serverConfig>>(serverConfig.KEY);
+  const { corsOrigins, limits } = app.get<ConfigType<typeof serverConfig>>(serverConfig.KEY);
+  applyServerLimits(app.getHttpServer(), limits);
   // Security headers on everything, pages and API. Cross-origin resource policy stays open: a
   // player on another origin (Frigate's UI, Safari's native HLS) loads playlists and segments,
   // which carry their own stream token.

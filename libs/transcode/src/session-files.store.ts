@@ -7,6 +7,7 @@ import { basename, join } from 'node:path';
 import { InvalidSettingError } from '@app/common';
 import type { InputList, InputListFormat } from '@app/ffmpeg';
 import { SESSION_ID_REGEX } from './session-id';
+import { OutOfFileDescriptorsException, isOutOfFileDescriptors } from './transcode.exceptions';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from './transcode.module-definition';
 
 const PID_FILE = 'ffmpeg.pid';
@@ -130,7 +131,8 @@ export class SessionFilesStore {
   }
 
   /**
-   * The bytes of a finished file of `size` bytes in one read; null when it is gone. The file
+   * The bytes of a finished file of `size` bytes in one read; null when it is gone (503 when
+   * no descriptor is left to open it with). The file
    * stays open for the next request (as nginx's open_file_cache does): on this kind of machine
    * an open and a close cost more than the read, and segments never change once finished.
    */
@@ -145,10 +147,10 @@ export class SessionFilesStore {
     }
     const opening = { retired: false };
     this.opening.set(key, opening);
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       fs.open(join(this.sessionDir(sessionId), basename(fileName)), 'r', (error, fd) => {
         if (this.opening.get(key) === opening) this.opening.delete(key);
-        if (error) return resolve(null);
+        if (error) return isOutOfFileDescriptors(error) ? reject(new OutOfFileDescriptorsException()) : resolve(null);
         if (opening.retired) {
           // Removed while it was being opened: read this once, keep nothing.
           const entry: OpenFile = { fd, readers: 0, retired: true };
@@ -206,14 +208,15 @@ export class SessionFilesStore {
    */
   openReadStream(sessionId: string, fileName: string): Promise<ReadStream | null> {
     const stream = createReadStream(join(this.sessionDir(sessionId), basename(fileName)), { highWaterMark: READ_CHUNK_BYTES });
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       const opened = () => {
         stream.off('error', failed);
         resolve(stream);
       };
-      const failed = () => {
+      const failed = (error: Error) => {
         stream.off('open', opened);
-        resolve(null);
+        if (isOutOfFileDescriptors(error)) reject(new OutOfFileDescriptorsException());
+        else resolve(null);
       };
       stream.once('open', opened);
       stream.once('error', failed);

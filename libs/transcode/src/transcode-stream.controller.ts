@@ -59,6 +59,8 @@ export class TranscodeStreamController {
       return file.text;
     }
     if (file.kind === 'segment-bytes') return new StreamableFile(file.bytes, { type: SEGMENT_CONTENT_TYPE, length: file.bytes.length });
+    // A client that leaves (or is dropped for idling) gives the file back at once.
+    response.once('close', () => file.stream.destroy());
     return new StreamableFile(file.stream, { type: SEGMENT_CONTENT_TYPE, length: file.length });
   }
 

@@ -133,3 +133,25 @@ export class RequestWithdrawnException extends TranscodeHttpException {
     super('The request was withdrawn by its client', 499 as HttpStatus);
   }
 }
+
+/** Seconds a client is told to wait when the process is out of file descriptors. */
+const OUT_OF_FILES_RETRY_SECONDS = 1;
+
+/**
+ * The process (or the host) has no file descriptor left to open a segment with (EMFILE,
+ * ENFILE): the file is there, the server is busy; a 503 the player retries, not a 404 that
+ * would end playback.
+ */
+export class OutOfFileDescriptorsException extends TranscodeHttpException implements HeaderCarryingException {
+  readonly responseHeaders = { 'Retry-After': String(OUT_OF_FILES_RETRY_SECONDS) };
+
+  constructor() {
+    super(`The server has too many files open; retry in ${OUT_OF_FILES_RETRY_SECONDS} s`, HttpStatus.SERVICE_UNAVAILABLE);
+  }
+}
+
+/** Pure: whether an fs error means no descriptor was left, rather than no such file. */
+export function isOutOfFileDescriptors(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  return code === 'EMFILE' || code === 'ENFILE';
+}

@@ -1,6 +1,7 @@
 import { registerAs } from '@nestjs/config';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import type { Server } from 'node:http';
 import { validateEnvironment } from '@app/common';
 
 class ServerEnvironment {
@@ -16,6 +17,27 @@ class ServerEnvironment {
   @Max(60)
   SHUTDOWN_DRAIN_SECONDS: number = 0;
 
+  /** A connection that sends nor reads anything for this long is closed (a waiting segment request waits at most SEGMENT_WAIT_TIMEOUT_SECONDS). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  HTTP_IDLE_TIMEOUT_SECONDS: number = 120;
+
+  /** The whole request head must arrive within this (slow-header clients; checked every 30 s by Node). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(600)
+  HTTP_HEADERS_TIMEOUT_SECONDS: number = 20;
+
+  /** Connections open at once; beyond, a new one is closed at once. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  MAX_CONNECTIONS: number = 4096;
+
   @IsOptional()
   @Matches(/^(\*|https?:\/\/[^\s,/]+(,\s*https?:\/\/[^\s,/]+)*)$/, {
     message: 'must be * or a comma-separated list of origins such as https://frigate.example.com',
@@ -29,6 +51,14 @@ export interface ServerConfig {
   shutdownDrainSeconds: number;
   /** Origins allowed to call the API from a browser (CORS); '*' for any; none by default (same origin only). */
   corsOrigins: string[] | '*';
+  /** Limits of the HTTP server (see applyServerLimits). */
+  limits: ServerLimits;
+}
+
+export interface ServerLimits {
+  idleTimeoutMs: number;
+  headersTimeoutMs: number;
+  maxConnections: number;
 }
 
 /** The `server` settings namespace. */
@@ -38,6 +68,26 @@ export const serverConfig = registerAs('server', (): ServerConfig => {
   return {
     port: env.PORT,
     shutdownDrainSeconds: env.SHUTDOWN_DRAIN_SECONDS,
+    limits: {
+      idleTimeoutMs: env.HTTP_IDLE_TIMEOUT_SECONDS * 1000,
+      headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
+      maxConnections: env.MAX_CONNECTIONS,
+    },
     corsOrigins: origins === '*' ? '*' : origins ? origins.split(',').map((origin) => origin.trim()) : [],
   };
 });
+
+/**
+ * Limits on the HTTP server, so no client holds it: a connection idle both ways for
+ * `idleTimeoutMs` is closed (a player that stops reading a segment gives its file back); a
+ * request head must arrive within `headersTimeoutMs`, the whole request within twice that; at
+ * most `maxConnections` at once. (A waiting segment request is idle only up to its own wait.)
+ */
+export function applyServerLimits(server: Server, limits: ServerLimits): void {
+  server.timeout = limits.idleTimeoutMs;
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.headersTimeoutMs * 2;
+  server.maxConnections = limits.maxConnections;
+  // Node's default: an idle keep-alive connection is kept 5 s for the next request.
+  server.keepAliveTimeout = 5000;
+}
