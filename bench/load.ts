@@ -84,7 +84,10 @@ async function main(): Promise<void> {
     for (const scenario of scenarios) {
       const result = await run(base, scenario);
       const errors = result.errors + result.non2xx;
-      if (errors) log(`${scenario.name}: ${result.errors} errors (${result.timeouts} timeouts), ${result.non2xx} non-2xx, status codes ${JSON.stringify(result.statusCodeStats)}`);
+      if (errors)
+        log(
+          `${scenario.name}: ${result.errors} errors (${result.timeouts} timeouts), ${result.non2xx} non-2xx, status codes ${JSON.stringify(result.statusCodeStats)}`,
+        );
       const row = `| ${scenario.name} | ${Math.round(result.requests.average)} | ${result.latency.p50} ms | ${result.latency.p99} ms | ${(result.throughput.average / 1048576).toFixed(1)} MiB/s | ${errors} |`;
       log(row);
       rows.push(row);
@@ -146,8 +149,9 @@ async function sameSegmentScenarios(base: string, scratch: string, segmentPath: 
       '',
       '| server | requests/s | p50 | p99 | of bare Node | errors |',
       '|---|---|---|---|---|---|',
-      ...results.map(({ name, result }) =>
-        `| ${name} | ${Math.round(result.requestsPerSecond)} | ${result.p50} | ${result.p99} | ${((result.requestsPerSecond / nodeRate) * 100).toFixed(0)}% | ${result.errors} |`,
+      ...results.map(
+        ({ name, result }) =>
+          `| ${name} | ${Math.round(result.requestsPerSecond)} | ${result.p50} | ${result.p99} | ${((result.requestsPerSecond / nodeRate) * 100).toFixed(0)}% | ${result.errors} |`,
       ),
     ];
     if (!nginx) lines.push('', 'nginx: not installed (NEEDS_LOAD_TOOLS=1 bash scripts/setup.sh installs it)');
@@ -179,7 +183,12 @@ async function hammer(base: string, path: string): Promise<WrkResult> {
     requestsPerSecond: number(/Requests\/sec:\s+([\d.]+)/),
     p50: /\s50%\s+(\S+)/.exec(output)?.[1] ?? '—',
     p99: /\s99%\s+(\S+)/.exec(output)?.[1] ?? '—',
-    errors: number(/Non-2xx or 3xx responses:\s+(\d+)/) + (/Socket errors: (.*)/.exec(output)?.[1]?.match(/\d+/g)?.reduce((a, b) => a + Number(b), 0) ?? 0),
+    errors:
+      number(/Non-2xx or 3xx responses:\s+(\d+)/) +
+      (/Socket errors: (.*)/
+        .exec(output)?.[1]
+        ?.match(/\d+/g)
+        ?.reduce((a, b) => a + Number(b), 0) ?? 0),
   };
 }
 
@@ -227,7 +236,13 @@ http {
 
 async function waitUntilServing(url: string): Promise<void> {
   for (let i = 0; i < 100; i += 1) {
-    if (await fetch(url).then((response) => response.ok, () => false)) return;
+    if (
+      await fetch(url).then(
+        (response) => response.ok,
+        () => false,
+      )
+    )
+      return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`${url} did not answer`);
@@ -270,12 +285,17 @@ async function firstRecording(): Promise<number> {
 async function waitUntilUp(base: string, server: ChildProcess): Promise<void> {
   for (let i = 0; i < 200; i += 1) {
     if (server.exitCode !== null) throw new Error('the server exited during start');
-    if (await fetch(`${base}/health`).then(() => true, () => false)) return;
+    if (
+      await fetch(`${base}/health`).then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error('the server did not start');
 }
-
 
 main().catch((error: unknown) => {
   process.stderr.write(`load failed: ${(error as Error).stack ?? String(error)}\n`);

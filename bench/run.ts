@@ -81,7 +81,18 @@ async function prepareRecordings(): Promise<{ start: number; end: number }> {
     const clips: string[] = [];
     for (let i = 0; i < 6; i += 1) {
       const path = join(clipsDir, `sparse-${i}.mp4`);
-      await encodeClip({ path, width: 1920, height: 1080, fps: '15', seconds: 10, codec: 'hevc', toneHz: 440, gopFrames: 150, label: SPARSE_CAMERA, clockStartSecond: i * 10 });
+      await encodeClip({
+        path,
+        width: 1920,
+        height: 1080,
+        fps: '15',
+        seconds: 10,
+        codec: 'hevc',
+        toneHz: 440,
+        gopFrames: 150,
+        label: SPARSE_CAMERA,
+        clockStartSecond: i * 10,
+      });
       clips.push(path);
     }
     await layoutRecordings({ recordingsDir: RECORDINGS_DIR, camera: SPARSE_CAMERA, clips, start: span.start, slotSeconds: 10, slots: starts.length });
@@ -136,7 +147,15 @@ async function startService(env: Record<string, string> = {}, givenPort?: number
   const dir = await mkdtemp(join(tmpdir(), 'nvr-bench-'));
   const port = givenPort ?? (await freePort());
   const child = spawn(process.execPath, [join(ROOT, 'dist/apps/transcode-server/main.js')], {
-    env: { ...process.env, PORT: String(port), RECORDINGS_DIR, TRANSCODE_DIR: join(dir, 'transcode'), DATA_DIR: join(dir, 'data'), AUTH_DISABLED: 'true', ...env },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      RECORDINGS_DIR,
+      TRANSCODE_DIR: join(dir, 'transcode'),
+      DATA_DIR: join(dir, 'data'),
+      AUTH_DISABLED: 'true',
+      ...env,
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
@@ -155,7 +174,6 @@ async function startService(env: Record<string, string> = {}, givenPort?: number
     },
   };
 }
-
 
 async function create(service: Service, camera: string, start: number, seconds: number) {
   const response = await fetch(`${service.base}/transcode/${camera}/start/${start}/end/${start + seconds}`);
@@ -261,7 +279,13 @@ async function timeToFirstSegment(spanStart: number): Promise<void> {
   raw.timeToFirstSegment = { ours, reference, real };
   const [o, r] = [median(ours), median(reference)];
   rows.push({ measure: `time to first segment (median of ${RUNS})`, ours: fmt(o), reference: fmt(r), ratio: `${(o / r).toFixed(2)}×`, target: '≤ 0.5 s' });
-  rows.push({ measure: 'time to first segment, real camera (25 fps, 4 s GOP, 8 kHz audio)', ours: fmt(median(real)), reference: '—', ratio: '—', target: '≤ 0.5 s' });
+  rows.push({
+    measure: 'time to first segment, real camera (25 fps, 4 s GOP, 8 kHz audio)',
+    ours: fmt(median(real)),
+    reference: '—',
+    ratio: '—',
+    target: '≤ 0.5 s',
+  });
 }
 
 // ---------------------------------------------------------------- 2. seek
@@ -312,9 +336,28 @@ async function seek(spanStart: number): Promise<void> {
   }
   const referenceNote = 'the reference cannot seek past what it has transcoded (see throughput: it reaches 90% of a 30 min range only after the time shown)';
   const refReach = raw.referenceSpeed ? fmt((0.9 * RANGE_SECONDS) / (raw.referenceSpeed as number)) : 'minutes';
-  rows.push({ measure: 'seek to 90%, demo GOP (keyframe every 2 s)', ours: fmt(median(results[CAMERA])), reference: refReach, ratio: '—', target: '≤ 0.7 s', note: referenceNote });
-  rows.push({ measure: 'seek to 90%, one keyframe per 10 s file', ours: fmt(median(results[SPARSE_CAMERA])), reference: refReach, ratio: '—', target: '≤ 0.7 s' });
-  rows.push({ measure: 'seek to 90%, real camera (25 fps, 4 s GOP, 8 kHz audio)', ours: fmt(median(results[REAL_CAMERA])), reference: refReach, ratio: '—', target: '≤ 0.7 s' });
+  rows.push({
+    measure: 'seek to 90%, demo GOP (keyframe every 2 s)',
+    ours: fmt(median(results[CAMERA])),
+    reference: refReach,
+    ratio: '—',
+    target: '≤ 0.7 s',
+    note: referenceNote,
+  });
+  rows.push({
+    measure: 'seek to 90%, one keyframe per 10 s file',
+    ours: fmt(median(results[SPARSE_CAMERA])),
+    reference: refReach,
+    ratio: '—',
+    target: '≤ 0.7 s',
+  });
+  rows.push({
+    measure: 'seek to 90%, real camera (25 fps, 4 s GOP, 8 kHz audio)',
+    ours: fmt(median(results[REAL_CAMERA])),
+    reference: refReach,
+    ratio: '—',
+    target: '≤ 0.7 s',
+  });
 }
 
 /**
@@ -459,9 +502,7 @@ async function concurrentViewers(spanStart: number): Promise<void> {
     // The limits lifted: this measures the box, not the default setting.
     const service = await startService({ MAX_CONCURRENT_TRANSCODES: '64', MAX_FFMPEG_PROCESSES: '128', MAX_SESSIONS_PER_USER: '1000' });
     try {
-      const sessions = await Promise.all(
-        Array.from({ length: k }, (_, i) => create(service, CAMERA, spanStart + 200 + i * 240 + k, 600)),
-      );
+      const sessions = await Promise.all(Array.from({ length: k }, (_, i) => create(service, CAMERA, spanStart + 200 + i * 240 + k, 600)));
       const stalls = await Promise.all(sessions.map((s) => playRealTime(service, s.sessionId, 60)));
       tried[k] = stalls.reduce((a, b) => a + b, 0);
     } catch (error) {
@@ -478,7 +519,14 @@ async function concurrentViewers(spanStart: number): Promise<void> {
   const parallel = Math.max(best, 1) + 1;
   const ceiling = await rawAggregateRealTime(parallel, spanStart);
   raw.concurrentViewers = { tried, best, ceiling: { parallel, realTimeFactor: ceiling } };
-  rows.push({ measure: 'concurrent real-time viewers without a stall (60 s), limits lifted', ours: String(best), reference: '3 (its limit)', ratio: `${(best / 3).toFixed(1)}×`, target: '≥ 8', note: `stalls by K: ${JSON.stringify(tried)}` });
+  rows.push({
+    measure: 'concurrent real-time viewers without a stall (60 s), limits lifted',
+    ours: String(best),
+    reference: '3 (its limit)',
+    ratio: `${(best / 3).toFixed(1)}×`,
+    target: '≥ 8',
+    note: `stalls by K: ${JSON.stringify(tried)}`,
+  });
   rows.push({
     measure: `the box's ceiling: raw ffmpeg, ${parallel} runs in parallel, aggregate real-time factor`,
     ours: String(best),
@@ -499,9 +547,15 @@ async function rawAggregateRealTime(k: number, spanStart: number): Promise<numbe
         const out = join(scratch, `out-${i}`);
         await mkdir(out);
         return new FfmpegCommandBuilder().buildHlsTranscode({
-          input: { format: 'concat', path: list, protocols: ['file'] }, seekSeconds: 0, durationSeconds: seconds, outputDir: out,
+          input: { format: 'concat', path: list, protocols: ['file'] },
+          seekSeconds: 0,
+          durationSeconds: seconds,
+          outputDir: out,
           keyframeTimes: Array.from({ length: seconds / SEGMENT_SECONDS - 1 }, (_, j) => (j + 1) * SEGMENT_SECONDS),
-          maxHeight: 720, preset: 'ultrafast', segmentListFd: 1, progressFd: 2,
+          maxHeight: 720,
+          preset: 'ultrafast',
+          segmentListFd: 1,
+          progressFd: 2,
         });
       }),
     );
@@ -527,9 +581,15 @@ async function throughput(spanStart: number): Promise<void> {
   const out = join(scratch, 'out');
   await mkdir(out);
   const args = new FfmpegCommandBuilder().buildHlsTranscode({
-    input: { format: 'concat', path: list, protocols: ['file'] }, seekSeconds: 0, durationSeconds: seconds, outputDir: out,
+    input: { format: 'concat', path: list, protocols: ['file'] },
+    seekSeconds: 0,
+    durationSeconds: seconds,
+    outputDir: out,
     keyframeTimes: Array.from({ length: segments - 1 }, (_, i) => (i + 1) * SEGMENT_SECONDS),
-    maxHeight: 720, preset: 'ultrafast', segmentListFd: 1, progressFd: 2,
+    maxHeight: 720,
+    preset: 'ultrafast',
+    segmentListFd: 1,
+    progressFd: 2,
   });
   const t0 = performance.now();
   execFileSync('nice', ['-n', '10', 'ffmpeg', ...args], { stdio: 'ignore' });
@@ -571,10 +631,7 @@ async function proxiedSegment(spanStart: number): Promise<void> {
   const redis = await startRedisServer();
   const node = async (id: string) => {
     const port = await freePort();
-    return startService(
-      { REDIS_URL: redis.url, NODE_ID: id, NODE_URL: `http://127.0.0.1:${port}`, CLUSTER_SECRET: 'bench', LOG_LEVEL: 'warn' },
-      port,
-    );
+    return startService({ REDIS_URL: redis.url, NODE_ID: id, NODE_URL: `http://127.0.0.1:${port}`, CLUSTER_SECRET: 'bench', LOG_LEVEL: 'warn' }, port);
   };
   const [a, b] = [await node('bench-a'), await node('bench-b')];
   try {
@@ -627,7 +684,10 @@ function commandExists(command: string): boolean {
 async function report(): Promise<void> {
   const header = '| measure | ours | reference | ratio | target |\n|---|---|---|---|---|';
   const table = [header, ...rows.map((r) => `| ${r.measure} | ${r.ours} | ${r.reference} | ${r.ratio} | ${r.target} |`)].join('\n');
-  const notes = rows.filter((r) => r.note).map((r) => `- ${r.measure}: ${r.note}`).join('\n');
+  const notes = rows
+    .filter((r) => r.note)
+    .map((r) => `- ${r.measure}: ${r.note}`)
+    .join('\n');
   const machine = `${execFileSync('nproc').toString().trim()} cores, ${execFileSync('ffmpeg', ['-version']).toString().split('\n')[0]}, node ${process.version}`;
   const md = `# Benchmark results\n\n${new Date().toISOString()} · ${machine}\n\nInput: demo recordings, 1080p15 H.265, ${RANGE_SECONDS / 60} min ranges.\n\n${table}\n\n${notes}\n`;
   process.stdout.write(`\n${table}\n\n${notes}\n`);
@@ -689,8 +749,23 @@ async function frontDoorFirstFrame(spanStart: number): Promise<void> {
       const [first] = await fixtureFiles(CAMERA, after, before, RECORDINGS_DIR);
       // The whole first segment, as nginx-vod makes it before sending it (its init section included).
       execFileSync('ffmpeg', [
-        '-hide_banner', '-loglevel', 'error', '-ss', String(after - first.startTime), '-i', first.path, '-t', '10',
-        '-c', 'copy', '-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof', '-y', join(tmpdir(), 'nvr-bench-vod-seg.mp4'),
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-ss',
+        String(after - first.startTime),
+        '-i',
+        first.path,
+        '-t',
+        '10',
+        '-c',
+        'copy',
+        '-f',
+        'mp4',
+        '-movflags',
+        'frag_keyframe+empty_moov+default_base_moof',
+        '-y',
+        join(tmpdir(), 'nvr-bench-vod-seg.mp4'),
       ]);
       frigatePath.push((performance.now() - f0) / 1000);
       await sleep(300);

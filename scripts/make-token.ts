@@ -30,7 +30,11 @@ function main(): void {
   const settings = authConfig();
   const now = Math.floor(Date.now() / 1000);
   const claims: Record<string, unknown> = { sub: values.sub, role: values.role, exp: now + parseTtl(values.ttl!) };
-  if (values.cameras) claims.cameras = values.cameras.split(',').map((c) => c.trim()).filter(Boolean);
+  if (values.cameras)
+    claims.cameras = values.cameras
+      .split(',')
+      .map((c) => c.trim())
+      .filter(Boolean);
   // The secret's UTF-8 bytes are the key, as in Frigate.
   process.stdout.write(`${sign(claims, Buffer.from(settings.jwtSecret, 'utf8'), { algorithm: 'HS256' })}\n`);
 }

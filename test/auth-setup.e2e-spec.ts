@@ -33,9 +33,7 @@ describe('auth set-up (e2e)', () => {
       });
       expect(created.status).toBe(200);
       const viewer = await makeToken({ DATA_DIR: dataDir, JWT_SECRET: '' }, '--role', 'viewer');
-      expect(
-        (await getJson(`${app.baseUrl}/transcode/sessions`, { headers: { authorization: `Bearer ${viewer}` } })).status,
-      ).toBe(403);
+      expect((await getJson(`${app.baseUrl}/transcode/sessions`, { headers: { authorization: `Bearer ${viewer}` } })).status).toBe(403);
     } finally {
       await app.close();
     }

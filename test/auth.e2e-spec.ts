@@ -100,24 +100,55 @@ describe('auth (e2e)', () => {
   };
 
   add('create on front', () => createFront, 'GET', {
-    admin: 200, viewer: 200, 'back-only role': 403, 'viewer narrowed to back by a cameras claim': 403, 'unknown role': 403,
-    'viewer via the cookie': 200, 'admin signed with the hex-decoded secret': 200, 'admin signed RS256 by the configured issuer': 200, ...rejected,
+    admin: 200,
+    viewer: 200,
+    'back-only role': 403,
+    'viewer narrowed to back by a cameras claim': 403,
+    'unknown role': 403,
+    'viewer via the cookie': 200,
+    'admin signed with the hex-decoded secret': 200,
+    'admin signed RS256 by the configured issuer': 200,
+    ...rejected,
   });
   add('create on back', () => createBack, 'GET', {
-    'back-only role': 200, 'viewer narrowed to back by a cameras claim': 200, 'unknown role': 403, 'no token': 401,
+    'back-only role': 200,
+    'viewer narrowed to back by a cameras claim': 200,
+    'unknown role': 403,
+    'no token': 401,
   });
   add('playlist of a front session', frontPlaylist, 'GET', {
-    admin: 200, viewer: 200, 'back-only role': 403, 'viewer narrowed to back by a cameras claim': 403, 'unknown role': 403, 'viewer via the cookie': 200, ...rejected,
+    admin: 200,
+    viewer: 200,
+    'back-only role': 403,
+    'viewer narrowed to back by a cameras claim': 403,
+    'unknown role': 403,
+    'viewer via the cookie': 200,
+    ...rejected,
   });
   add('segment of a front session', frontSegment, 'GET', {
-    admin: 200, viewer: 200, 'back-only role': 403, 'unknown role': 403, 'no token': 401, forged: 401, expired: 401,
+    admin: 200,
+    viewer: 200,
+    'back-only role': 403,
+    'unknown role': 403,
+    'no token': 401,
+    forged: 401,
+    expired: 401,
   });
   add('playlist of a back session', backPlaylist, 'GET', { 'back-only role': 200, 'unknown role': 403 });
   add('session listing', () => '/transcode/sessions', 'GET', {
-    admin: 200, viewer: 403, 'back-only role': 403, 'viewer via the cookie': 403, 'admin signed RS256 by the configured issuer': 200, ...rejected,
+    admin: 200,
+    viewer: 403,
+    'back-only role': 403,
+    'viewer via the cookie': 403,
+    'admin signed RS256 by the configured issuer': 200,
+    ...rejected,
   });
   add('DELETE', () => `/transcode/${front.sessionId}`, 'DELETE', {
-    viewer: 403, 'back-only role': 403, 'unknown role': 403, 'viewer via the cookie': 403, ...rejected,
+    viewer: 403,
+    'back-only role': 403,
+    'unknown role': 403,
+    'viewer via the cookie': 403,
+    ...rejected,
   });
   add('health (for operators, open)', () => '/health', 'GET', { 'no token': 200 });
 
@@ -226,8 +257,6 @@ describe('auth (e2e)', () => {
   it('documents the bearer scheme so Swagger’s Authorize button works', async () => {
     const { body } = await getJson(`${app.baseUrl}/docs-json`);
     expect(body.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
-    expect(body.paths['/transcode/{camera}/start/{start}/end/{end}'].get.security).toEqual(
-      expect.arrayContaining([{ bearer: [] }]),
-    );
+    expect(body.paths['/transcode/{camera}/start/{start}/end/{end}'].get.security).toEqual(expect.arrayContaining([{ bearer: [] }]));
   });
 });

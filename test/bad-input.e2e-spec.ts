@@ -26,16 +26,13 @@ interface Answer {
 function raw(base: string, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Answer> {
   const url = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      { host: url.hostname, port: url.port, path, method, headers: { authorization: `Bearer ${ADMIN}`, ...headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), type: String(res.headers['content-type'] ?? '') }),
-        );
-      },
-    );
+    const req = httpRequest({ host: url.hostname, port: url.port, path, method, headers: { authorization: `Bearer ${ADMIN}`, ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), type: String(res.headers['content-type'] ?? '') }),
+      );
+    });
     req.setTimeout(REQUEST_DEADLINE_MS, () => req.destroy(new Error(`no answer within ${REQUEST_DEADLINE_MS} ms: ${method} ${path}`)));
     req.on('error', reject);
     req.end();
@@ -44,9 +41,7 @@ function raw(base: string, path: string, headers: Record<string, string> = {}, m
 
 /** Percent-encodes what an HTTP client must (controls, spaces, non-ASCII, #, ?), leaving `/`, `.` and `%` raw. */
 function pathSafe(text: string): string {
-  return [...text]
-    .map((char) => (/^[\x21-\x7e]$/.test(char) && char !== '#' && char !== '?' ? char : encodeURIComponent(char)))
-    .join('');
+  return [...text].map((char) => (/^[\x21-\x7e]$/.test(char) && char !== '#' && char !== '?' ? char : encodeURIComponent(char))).join('');
 }
 
 /** What a hostile or sloppy client puts in a path segment. */
@@ -55,8 +50,22 @@ const hostileSegment = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 20 }),
   fc.string({ unit: 'binary', maxLength: 20 }),
   fc.constantFrom(
-    '..', '.', '../..', '..%2f..%2fetc%2fpasswd', '%2e%2e%2f%2e%2e', '%2F', '%00', '%', '%zz', '..\\..\\windows',
-    '/etc/passwd', '%252e%252e', 'master.m3u8/../../x', 'seg_00000.ts%00.mp4', '....//', 'front%2F..%2Fback',
+    '..',
+    '.',
+    '../..',
+    '..%2f..%2fetc%2fpasswd',
+    '%2e%2e%2f%2e%2e',
+    '%2F',
+    '%00',
+    '%',
+    '%zz',
+    '..\\..\\windows',
+    '/etc/passwd',
+    '%252e%252e',
+    'master.m3u8/../../x',
+    'seg_00000.ts%00.mp4',
+    '....//',
+    'front%2F..%2Fback',
   ),
   fc.string({ minLength: 100, maxLength: 5000 }),
   fc.stringMatching(/^[a-z0-9_-]{1,70}$/),
@@ -64,7 +73,25 @@ const hostileSegment = fc.oneof(
 
 /** What arrives where an epoch timestamp is expected. */
 const hostileNumber = fc.oneof(
-  fc.constantFrom('NaN', 'Infinity', '-Infinity', '1e9', '1E10', '-1', '0x10', '+1700000000', ' 1700000000', '1700000000 ', '1_700_000_000', '', '.5', '5.', '1.2.3', '99999999999999999999', '1700000000.1234567'),
+  fc.constantFrom(
+    'NaN',
+    'Infinity',
+    '-Infinity',
+    '1e9',
+    '1E10',
+    '-1',
+    '0x10',
+    '+1700000000',
+    ' 1700000000',
+    '1700000000 ',
+    '1_700_000_000',
+    '',
+    '.5',
+    '5.',
+    '1.2.3',
+    '99999999999999999999',
+    '1700000000.1234567',
+  ),
   fc.double().map(String),
   fc.integer().map(String),
   fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }).map(String),
@@ -188,7 +215,9 @@ describe('bad input, property-based (e2e)', () => {
             after !== null ? `after=${encodeURIComponent(after)}` : '',
             before !== null ? `before=${encodeURIComponent(before)}` : '',
             repeat ? `after=${T0}&before=x` : '',
-          ].filter(Boolean).join('&');
+          ]
+            .filter(Boolean)
+            .join('&');
           const path = `/cameras/${pathSafe(camera)}/recordings?${query}`;
           expectSafe(await raw(app.baseUrl, path), path);
         },

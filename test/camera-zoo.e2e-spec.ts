@@ -29,17 +29,14 @@ describe('the camera zoo: every stream a camera records plays from start to end,
     await rm(scratch, { recursive: true, force: true });
   });
 
-  it.each(ZOO.map((camera) => [camera.camera, camera.what]))(
-    'reads the frame times ffmpeg presents from the MP4 headers of %s (%s)',
-    async (camera) => {
-      for (const { path, startTime } of await zooRecordings(RECORDINGS_DIR, camera)) {
-        const [source, header] = await Promise.all([probeSource(path, startTime), readMp4Info(path)]);
-        const frames = Array.from(header!.video!.frameTimes!);
-        expect(frames).toHaveLength(source.frames.length);
-        frames.forEach((time, i) => expect(Math.abs(time - source.frames[i])).toBeLessThan(1e-4));
-      }
-    },
-  );
+  it.each(ZOO.map((camera) => [camera.camera, camera.what]))('reads the frame times ffmpeg presents from the MP4 headers of %s (%s)', async (camera) => {
+    for (const { path, startTime } of await zooRecordings(RECORDINGS_DIR, camera)) {
+      const [source, header] = await Promise.all([probeSource(path, startTime), readMp4Info(path)]);
+      const frames = Array.from(header!.video!.frameTimes!);
+      expect(frames).toHaveLength(source.frames.length);
+      frames.forEach((time, i) => expect(Math.abs(time - source.frames[i])).toBeLessThan(1e-4));
+    }
+  });
 
   /** A session over the camera's recordings from `startOffset` s after ZOO_T0 to 1.61 s before their end. */
   async function openSession(camera: string, startOffset: number) {
@@ -93,7 +90,21 @@ describe('the camera zoo: every stream a camera records plays from start to end,
     const joined = `${paths[0]}-all.ts`;
     await run('sh', ['-c', `cat ${paths.map((p) => `'${p}'`).join(' ')} > '${joined}'`]);
     // (Decoded with the frames' own times, not rounded to 1/fps.)
-    const { stderr } = await run('ffmpeg', ['-v', 'error', '-i', joined, '-map', '0', '-fps_mode', 'passthrough', '-enc_time_base:v', '1/90000', '-f', 'null', '-']);
+    const { stderr } = await run('ffmpeg', [
+      '-v',
+      'error',
+      '-i',
+      joined,
+      '-map',
+      '0',
+      '-fps_mode',
+      'passthrough',
+      '-enc_time_base:v',
+      '1/90000',
+      '-f',
+      'null',
+      '-',
+    ]);
     expect(stderr.trim()).toBe('');
 
     // One picture size, one profile and one audio format from start to end, whatever the

@@ -3,14 +3,12 @@ import { BACK, FRONT, T0 } from './support/fixtures';
 import { TestApp, getJson, startTestApp } from './support/test-app';
 
 const SECRET = 'cameras-e2e-secret-0123456789abcdef';
-const token = (role: string) =>
-  sign({ sub: role, role, exp: Math.floor(Date.now() / 1000) + 600 }, Buffer.from(SECRET), { algorithm: 'HS256' });
+const token = (role: string) => sign({ sub: role, role, exp: Math.floor(Date.now() / 1000) + 600 }, Buffer.from(SECRET), { algorithm: 'HS256' });
 
 /** The camera list and the recordings timeline, as REST clients and the player page use them. */
 describe('cameras and recordings API (e2e)', () => {
   let app: TestApp;
-  const get = (path: string, role?: string) =>
-    getJson(`${app.baseUrl}${path}`, { headers: role ? { authorization: `Bearer ${token(role)}` } : {} });
+  const get = (path: string, role?: string) => getJson(`${app.baseUrl}${path}`, { headers: role ? { authorization: `Bearer ${token(role)}` } : {} });
 
   beforeAll(async () => {
     app = await startTestApp({ AUTH_DISABLED: 'false', JWT_SECRET: SECRET, AUTH_ROLES: JSON.stringify({ back_only: [BACK.camera] }) });
@@ -68,8 +66,6 @@ describe('cameras and recordings API (e2e)', () => {
   it('documents both routes in OpenAPI', async () => {
     const { body } = await get('/docs-json');
     expect(body.paths['/cameras'].get).toBeDefined();
-    expect(Object.keys(body.paths['/cameras/{camera}/recordings'].get.responses)).toEqual(
-      expect.arrayContaining(['200', '400', '401', '403', '404']),
-    );
+    expect(Object.keys(body.paths['/cameras/{camera}/recordings'].get.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '403', '404']));
   });
 });

@@ -4,16 +4,7 @@ import { BACK, FRONT, LONG, T0 } from './support/fixtures';
 import { decodeErrors } from './support/ffprobe';
 import { sample, scrapeMetrics } from './support/prometheus';
 import { RedisServer, startRedisServer } from './support/redis-server';
-import {
-  AppProcess,
-  ffmpegProcessesUsing,
-  freePort,
-  getJson,
-  makeScratchDir,
-  rangeUrl,
-  startAppProcess,
-  waitFor,
-} from './support/test-app';
+import { AppProcess, ffmpegProcessesUsing, freePort, getJson, makeScratchDir, rangeUrl, startAppProcess, waitFor } from './support/test-app';
 
 const segmentName = (index: number) => `seg_${String(index).padStart(5, '0')}.ts`;
 
@@ -43,7 +34,8 @@ describe('cluster on Redis (e2e, 3 built nodes)', () => {
   /** ffmpeg processes of every node. */
   async function clusterEncoders(): Promise<number> {
     let count = 0;
-    for (const node of nodes) if (node.child.exitCode === null && node.child.signalCode === null) count += (await ffmpegProcessesUsing(node.transcodeDir)).length;
+    for (const node of nodes)
+      if (node.child.exitCode === null && node.child.signalCode === null) count += (await ffmpegProcessesUsing(node.transcodeDir)).length;
     return count;
   }
 
@@ -79,9 +71,7 @@ describe('cluster on Redis (e2e, 3 built nodes)', () => {
   });
 
   it('gives 50 parallel creates of one range, spread over the nodes, one session and one ffmpeg in the cluster', async () => {
-    const answers = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => getJson(`${nodes[i % 3].baseUrl}${rangeUrl(LONG.camera, T0, T0 + 600)}`)),
-    );
+    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => getJson(`${nodes[i % 3].baseUrl}${rangeUrl(LONG.camera, T0, T0 + 600)}`)));
     expect(answers.map((answer) => answer.status)).toEqual(Array(50).fill(200));
     expect(new Set(answers.map((answer) => answer.body.sessionId)).size).toBe(1);
     expect(await clusterEncoders()).toBe(1);

@@ -5,8 +5,7 @@ import { BACK, T0 } from './support/fixtures';
 import { TestApp, getJson, rangeUrl, startTestApp, waitFor } from './support/test-app';
 
 const SECRET = 'edge-tests-secret-0123456789abcdef';
-const token = (sub: string, role = 'viewer') =>
-  sign({ sub, role, exp: Math.floor(Date.now() / 1000) + 3600 }, SECRET, { algorithm: 'HS256' });
+const token = (sub: string, role = 'viewer') => sign({ sub, role, exp: Math.floor(Date.now() / 1000) + 3600 }, SECRET, { algorithm: 'HS256' });
 
 /** The edges a service browsers can reach needs: rate limits, security headers, CORS, CSRF. */
 describe('edges (e2e)', () => {

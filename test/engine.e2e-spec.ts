@@ -6,8 +6,7 @@ import { TestApp, ffmpegProcessesUsing, getJson, rangeUrl, startTestApp, waitFor
 
 const STARTS = 'nvr_transcoder_ffmpeg_starts_total';
 const starts = async (app: TestApp) => sample(await scrapeMetrics(app.baseUrl), STARTS, 'encoder="libx264"');
-const segmentUrl = (app: TestApp, sessionId: string, index: number) =>
-  `${app.baseUrl}/stream/transcode/${sessionId}/seg_${String(index).padStart(5, '0')}.ts`;
+const segmentUrl = (app: TestApp, sessionId: string, index: number) => `${app.baseUrl}/stream/transcode/${sessionId}/seg_${String(index).padStart(5, '0')}.ts`;
 
 /** The engine with real ffmpeg: requests that live as long as their client, runs per viewer, and a hard process cap. */
 describe('the playback engine (e2e)', () => {

@@ -6,16 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { recordingRelativePath } from '../libs/recordings/src/frigate-recordings-layout';
 import { CLIPS_DIR, CLIP_SECONDS, LONG, T0 } from './support/fixtures';
 import { decodeErrors } from './support/ffprobe';
-import {
-  TestApp,
-  ffmpegProcessesUsing,
-  getJson,
-  makeScratchDir,
-  rangeUrl,
-  startAppProcess,
-  startTestApp,
-  waitFor,
-} from './support/test-app';
+import { TestApp, ffmpegProcessesUsing, getJson, makeScratchDir, rangeUrl, startAppProcess, startTestApp, waitFor } from './support/test-app';
 
 const run = promisify(execFile);
 const segmentName = (index: number) => `seg_${String(index).padStart(5, '0')}.ts`;

@@ -83,7 +83,8 @@ describe('Frigate’s History view through the front door (e2e, Chromium, hls.js
           });
           // Paused and moved by a frame's worth of nothing: the frame is presented again.
           video.pause();
-          video.currentTime = video.currentTime;
+          const shown = video.currentTime;
+          video.currentTime = shown;
         }),
     );
     const png = join(scratch, `${name}.png`);
@@ -124,67 +125,72 @@ describe('Frigate’s History view through the front door (e2e, Chromium, hls.js
     return { source, frame };
   }
 
-  it.each(CAMERAS)('%s: plays the History view’s master.m3u8, seeks as History does, and shows the camera time Frigate’s timeline says, to the frame', async (CAMERA) => {
-    sources = await Promise.all((await zooRecordings(RECORDINGS_DIR, CAMERA)).map((file) => probeSource(file.path, file.startTime)));
-    // A History chunk that starts inside a recording (1.37 s into the first file).
-    const after = ZOO_T0 + 1.37;
-    const before = ZOO_T0 + 40;
-    const recordings = (await (await page.request.get(`${door}/api/${CAMERA}/recordings?after=${after}&before=${before}`)).json()) as FrigateRecording[];
-    // Frigate's recordings API lists the files that overlap the range, which the timeline is made of.
-    expect(recordings.map((r) => r.start_time)).toEqual(sources.filter((f) => f.startTime < before && f.startTime + f.duration > after).map((f) => f.startTime));
-    // videoUtil.calculateInpointOffset.
-    const first = recordings[0];
-    const inpointOffset = first.start_time < after && first.end_time > after ? after - first.start_time : 0;
-    // videoUtil.calculateSeekPosition: camera time to player time.
-    const seekPosition = (timestamp: number) => {
-      let seconds = 0;
-      for (const recording of recordings) {
-        if (recording.start_time > timestamp) break;
-        seconds += recording.end_time < timestamp ? recording.end_time - recording.start_time : timestamp - recording.start_time;
-      }
-      return seconds - inpointOffset;
-    };
+  it.each(CAMERAS)(
+    '%s: plays the History view’s master.m3u8, seeks as History does, and shows the camera time Frigate’s timeline says, to the frame',
+    async (CAMERA) => {
+      sources = await Promise.all((await zooRecordings(RECORDINGS_DIR, CAMERA)).map((file) => probeSource(file.path, file.startTime)));
+      // A History chunk that starts inside a recording (1.37 s into the first file).
+      const after = ZOO_T0 + 1.37;
+      const before = ZOO_T0 + 40;
+      const recordings = (await (await page.request.get(`${door}/api/${CAMERA}/recordings?after=${after}&before=${before}`)).json()) as FrigateRecording[];
+      // Frigate's recordings API lists the files that overlap the range, which the timeline is made of.
+      expect(recordings.map((r) => r.start_time)).toEqual(
+        sources.filter((f) => f.startTime < before && f.startTime + f.duration > after).map((f) => f.startTime),
+      );
+      // videoUtil.calculateInpointOffset.
+      const first = recordings[0];
+      const inpointOffset = first.start_time < after && first.end_time > after ? after - first.start_time : 0;
+      // videoUtil.calculateSeekPosition: camera time to player time.
+      const seekPosition = (timestamp: number) => {
+        let seconds = 0;
+        for (const recording of recordings) {
+          if (recording.start_time > timestamp) break;
+          seconds += recording.end_time < timestamp ? recording.end_time - recording.start_time : timestamp - recording.start_time;
+        }
+        return seconds - inpointOffset;
+      };
 
-    const startPosition = seekPosition(after + 4.2);
-    await page.evaluate(
-      ({ playlist, startPosition: start }) => {
-        document.body.insertAdjacentHTML('beforeend', '<video muted playsinline></video>');
+      const startPosition = seekPosition(after + 4.2);
+      await page.evaluate(
+        ({ playlist, startPosition: start }) => {
+          document.body.insertAdjacentHTML('beforeend', '<video muted playsinline></video>');
+          const video = document.querySelector('video')!;
+          const w = window as any;
+          w.fatal = [];
+          // HlsVideoPlayer's configuration.
+          const hls = new w.Hls({ maxBufferLength: 10, maxBufferSize: 20 * 1000 * 1000, startPosition: start });
+          hls.on(w.Hls.Events.ERROR, (_event: unknown, data: { fatal: boolean; details: string }) => data.fatal && w.fatal.push(data.details));
+          hls.attachMedia(video);
+          hls.loadSource(playlist);
+          w.hls = hls;
+          void video.play();
+        },
+        { playlist: `/vod/${CAMERA}/start/${after}/end/${before}/master.m3u8`, startPosition },
+      );
+      await page.waitForFunction((start) => document.querySelector('video')!.currentTime >= start + 1, startPosition, { timeout: 60_000 });
+      expect(await page.evaluate(() => (window as any).fatal)).toEqual([]);
+
+      const check = async (name: string) => {
+        const shown = await frameOnScreen(`${CAMERA}-${name}`);
+        const { source, frame } = sourceFrameAt(shown.mediaTime, recordings, inpointOffset);
+        expect({ name, frame: Math.abs((await matchingFrame(shown.png, source, frame)) - frame) <= 1 }).toEqual({ name, frame: true });
+        return shown.mediaTime;
+      };
+      const playedAt = await check('played');
+      expect(playedAt).toBeGreaterThan(startPosition);
+
+      // History's seekToTimestamp: to a camera time 30.2 s past the range start, then play on.
+      const target = after + 30.2;
+      await page.evaluate((position) => {
         const video = document.querySelector('video')!;
-        const w = window as any;
-        w.fatal = [];
-        // HlsVideoPlayer's configuration.
-        const hls = new w.Hls({ maxBufferLength: 10, maxBufferSize: 20 * 1000 * 1000, startPosition: start });
-        hls.on(w.Hls.Events.ERROR, (_event: unknown, data: { fatal: boolean; details: string }) => data.fatal && w.fatal.push(data.details));
-        hls.attachMedia(video);
-        hls.loadSource(playlist);
-        w.hls = hls;
-        void video.play();
-      },
-      { playlist: `/vod/${CAMERA}/start/${after}/end/${before}/master.m3u8`, startPosition },
-    );
-    await page.waitForFunction((start) => document.querySelector('video')!.currentTime >= start + 1, startPosition, { timeout: 60_000 });
-    expect(await page.evaluate(() => (window as any).fatal)).toEqual([]);
-
-    const check = async (name: string) => {
-      const shown = await frameOnScreen(`${CAMERA}-${name}`);
-      const { source, frame } = sourceFrameAt(shown.mediaTime, recordings, inpointOffset);
-      expect({ name, frame: Math.abs((await matchingFrame(shown.png, source, frame)) - frame) <= 1 }).toEqual({ name, frame: true });
-      return shown.mediaTime;
-    };
-    const playedAt = await check('played');
-    expect(playedAt).toBeGreaterThan(startPosition);
-
-    // History's seekToTimestamp: to a camera time 30.2 s past the range start, then play on.
-    const target = after + 30.2;
-    await page.evaluate((position) => {
-      const video = document.querySelector('video')!;
-      video.addEventListener('seeked', () => void video.play(), { once: true });
-      video.currentTime = position;
-    }, seekPosition(target));
-    await page.waitForFunction((position) => document.querySelector('video')!.currentTime >= position + 1, seekPosition(target), { timeout: 60_000 });
-    const seekedAt = await check('seeked');
-    expect(seekedAt).toBeGreaterThan(seekPosition(target));
-    expect(await page.evaluate(() => (window as any).fatal)).toEqual([]);
-    await page.screenshot({ path: join(ARTIFACTS_DIR, `front-door-history-${CAMERA}.png`) });
-  });
+        video.addEventListener('seeked', () => void video.play(), { once: true });
+        video.currentTime = position;
+      }, seekPosition(target));
+      await page.waitForFunction((position) => document.querySelector('video')!.currentTime >= position + 1, seekPosition(target), { timeout: 60_000 });
+      const seekedAt = await check('seeked');
+      expect(seekedAt).toBeGreaterThan(seekPosition(target));
+      expect(await page.evaluate(() => (window as any).fatal)).toEqual([]);
+      await page.screenshot({ path: join(ARTIFACTS_DIR, `front-door-history-${CAMERA}.png`) });
+    },
+  );
 });

@@ -169,7 +169,10 @@ describe('Frigate front door (e2e, real HTTP and ffmpeg, a stand-in Frigate)', (
 
   it('passes the mapping JSON, the API, the UI and a WebSocket through to Frigate unchanged', async () => {
     const mappingPath = `/vod/${FRONT.camera}/start/${T0 + 2.5}/end/${T0 + 25}`;
-    const [viaDoor, direct] = await Promise.all([get(mappingPath), fetch(`${frigate.origin}${mappingPath}`, { headers: { cookie: `frigate_token=${ADMIN}` } })]);
+    const [viaDoor, direct] = await Promise.all([
+      get(mappingPath),
+      fetch(`${frigate.origin}${mappingPath}`, { headers: { cookie: `frigate_token=${ADMIN}` } }),
+    ]);
     expect(viaDoor.headers.get('x-served-by')).toBe(SERVED_BY);
     expect(await viaDoor.json()).toEqual(await direct.json());
 

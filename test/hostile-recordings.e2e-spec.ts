@@ -64,7 +64,12 @@ describe('hostile recordings (e2e, real ffprobe and ffmpeg)', () => {
       { id: 'a', camera: 'porch', path: '/media/frigate/recordings/a.mp4', start_time: T0, end_time: T0 + 10, duration: 10 },
       { id: 'b', camera: 'porch', path: '/media/frigate/recordings/b.mp4', start_time: T0 + 10, end_time: T0 + 20, duration: 10 },
     ]);
-    const app = await startTestApp({ RECORDINGS_SOURCE: 'frigate-db', FRIGATE_DB_PATH: dbPath, FRIGATE_MEDIA_ROOT: media, RECORDINGS_DIR: join(scratch, 'none') });
+    const app = await startTestApp({
+      RECORDINGS_SOURCE: 'frigate-db',
+      FRIGATE_DB_PATH: dbPath,
+      FRIGATE_MEDIA_ROOT: media,
+      RECORDINGS_DIR: join(scratch, 'none'),
+    });
     try {
       const created = await getJson(`${app.baseUrl}${rangeUrl('porch', T0, T0 + 20)}`);
       expect(created.status).toBe(200);

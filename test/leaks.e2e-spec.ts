@@ -80,7 +80,12 @@ describe('create/delete cycles (e2e, built app)', () => {
     await cycles(100);
     const end = await settled();
     const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
-    process.stdout.write(`[leaks] ${metrics.split('\n').filter((l) => /heap_size_used_bytes|external_memory/.test(l) && !l.startsWith('#')).join(' ')}\n`);
+    process.stdout.write(
+      `[leaks] ${metrics
+        .split('\n')
+        .filter((l) => /heap_size_used_bytes|external_memory/.test(l) && !l.startsWith('#'))
+        .join(' ')}\n`,
+    );
     process.stdout.write(
       `[leaks] ${cycle} cycles; rss ${[warm, middle, end].map((f) => Math.round(f.rssBytes / 1048576)).join(' → ')} MiB; fds ${[warm, middle, end].map((f) => f.openFds).join(' → ')}\n`,
     );

@@ -28,7 +28,10 @@ describe('JSON logs (e2e, built app)', () => {
       .map((line) => JSON.parse(line) as LogLine);
 
   it('writes every log line as JSON', () => {
-    const output = server.output().split('\n').filter((line) => line.trim() !== '');
+    const output = server
+      .output()
+      .split('\n')
+      .filter((line) => line.trim() !== '');
     expect(output.length).toBeGreaterThan(0);
     for (const line of output) expect(() => JSON.parse(line)).not.toThrow();
   });

@@ -57,10 +57,14 @@ describe('Prometheus metrics (e2e)', () => {
     const stale = await getJson(`${app.baseUrl}${rangeUrl(FRONT.camera, T0, T0 + 20)}`);
     expect(stale.status).toBe(200);
     // Past the 1 s TTL, the cron job's run removes it.
-    await waitFor(async () => {
-      await app.app.get(StaleSessionCleanupJob).run();
-      return sample(await metrics(), 'nvr_transcoder_sessions_removed_total', 'reason="stale"') === 1;
-    }, 10_000, 250);
+    await waitFor(
+      async () => {
+        await app.app.get(StaleSessionCleanupJob).run();
+        return sample(await metrics(), 'nvr_transcoder_sessions_removed_total', 'reason="stale"') === 1;
+      },
+      10_000,
+      250,
+    );
     const text = await metrics();
     expect(sample(text, 'nvr_transcoder_sessions_removed_total', 'reason="deleted"')).toBe(1);
     expect(sample(text, 'nvr_transcoder_sessions_removed_total', 'reason="failed"')).toBe(1);

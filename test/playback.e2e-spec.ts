@@ -117,7 +117,7 @@ describe('playback engine (e2e)', () => {
         if (index === 0) {
           const video = (await probeStreams(path)).find((s) => s.codec_type === 'video')!;
           expect(video).toMatchObject({ codec_name: 'h264', pix_fmt: 'yuv420p' });
-          expect(video.width! % 2 + video.height! % 2).toBe(0);
+          expect((video.width! % 2) + (video.height! % 2)).toBe(0);
           expect(Math.abs(video.width! - width)).toBeLessThanOrEqual(2);
           expect(Math.abs(video.height! - height)).toBeLessThanOrEqual(2);
         }

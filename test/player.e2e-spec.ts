@@ -9,8 +9,7 @@ import { ARTIFACTS_DIR, launchChromium } from './support/browser';
 import { TestApp, getJson, rangeUrl, startTestApp } from './support/test-app';
 
 const SECRET = 'player-e2e-secret-0123456789abcdef';
-const adminToken = () =>
-  sign({ sub: 'admin', role: 'admin', exp: Math.floor(Date.now() / 1000) + 3600 }, Buffer.from(SECRET), { algorithm: 'HS256' });
+const adminToken = () => sign({ sub: 'admin', role: 'admin', exp: Math.floor(Date.now() / 1000) + 3600 }, Buffer.from(SECRET), { algorithm: 'HS256' });
 const HEVC = 'video/mp4; codecs="hvc1.1.6.L93.B0"';
 
 /** The player page and a bare hls.js page in real Chromium, against the real app. */
@@ -39,10 +38,13 @@ describe('watching in a browser without HEVC (e2e, Chromium)', () => {
 
   it('runs in a Chromium that cannot play HEVC', async () => {
     await page.goto(`${app.baseUrl}/health`);
-    const support = await page.evaluate((type) => ({
-      canPlayType: document.createElement('video').canPlayType(type),
-      mediaSource: MediaSource.isTypeSupported(type),
-    }), HEVC);
+    const support = await page.evaluate(
+      (type) => ({
+        canPlayType: document.createElement('video').canPlayType(type),
+        mediaSource: MediaSource.isTypeSupported(type),
+      }),
+      HEVC,
+    );
     expect(support).toEqual({ canPlayType: '', mediaSource: false });
   });
 

@@ -31,9 +31,7 @@ describe('Redis session registry (e2e, real Redis)', () => {
 
   it('lets exactly one of many simultaneous claims of a session win', async () => {
     await Promise.all(clients.map((client, i) => client.heartbeat({ id: `n${i}`, url: `http://n${i}`, capacity: 2 }, 30, [])));
-    const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => clients[i % 5].claim(record('s-claim', `n${i % 5}`))),
-    );
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => clients[i % 5].claim(record('s-claim', `n${i % 5}`))));
     // One owner wins (its own repeated claims succeed: claiming is idempotent for the owner);
     // every other claim fails and is told who owns it.
     const owners = new Set(results.filter((result) => result.claimed).map((result) => result.record.owner));

@@ -14,22 +14,45 @@ describe('settings validated at start (e2e, built app)', () => {
     ['FFMPEG_PRESET', { FFMPEG_PRESET: 'warp' }, /Invalid setting FFMPEG_PRESET="warp"/],
     ['FFMPEG_PATH', { FFMPEG_PATH: '/nonexistent/ffmpeg' }, /Invalid setting FFMPEG_PATH="\/nonexistent\/ffmpeg": .*ENOENT/],
     ['TRANSCODE_DIR', { TRANSCODE_DIR: '/proc/version/transcode' }, /Invalid setting TRANSCODE_DIR="\/proc\/version\/transcode": not writable/],
-    ['FRIGATE_DB_PATH (required by RECORDINGS_SOURCE=frigate-db)', { RECORDINGS_SOURCE: 'frigate-db' }, /Invalid setting FRIGATE_DB_PATH: FRIGATE_DB_PATH is required when RECORDINGS_SOURCE=frigate-db/],
-    ['FRIGATE_DB_PATH (not a database)', { RECORDINGS_SOURCE: 'frigate-db', FRIGATE_DB_PATH: '/nonexistent/frigate.db' }, /Invalid setting FRIGATE_DB_PATH="\/nonexistent\/frigate.db": not a readable Frigate database/],
+    [
+      'FRIGATE_DB_PATH (required by RECORDINGS_SOURCE=frigate-db)',
+      { RECORDINGS_SOURCE: 'frigate-db' },
+      /Invalid setting FRIGATE_DB_PATH: FRIGATE_DB_PATH is required when RECORDINGS_SOURCE=frigate-db/,
+    ],
+    [
+      'FRIGATE_DB_PATH (not a database)',
+      { RECORDINGS_SOURCE: 'frigate-db', FRIGATE_DB_PATH: '/nonexistent/frigate.db' },
+      /Invalid setting FRIGATE_DB_PATH="\/nonexistent\/frigate.db": not a readable Frigate database/,
+    ],
     ['RECORDINGS_SOURCE', { RECORDINGS_SOURCE: 'nfs' }, /Invalid setting RECORDINGS_SOURCE="nfs"/],
-    ['FRIGATE_VOD_URL', { RECORDINGS_SOURCE: 'frigate-vod', FRIGATE_VOD_URL: 'http://frigate:5000/vod/{camera}/index.m3u8' }, /Invalid setting FRIGATE_VOD_URL=".*": must contain \{start\}/],
+    [
+      'FRIGATE_VOD_URL',
+      { RECORDINGS_SOURCE: 'frigate-vod', FRIGATE_VOD_URL: 'http://frigate:5000/vod/{camera}/index.m3u8' },
+      /Invalid setting FRIGATE_VOD_URL=".*": must contain \{start\}/,
+    ],
     ['NODE_URL (required by REDIS_URL)', { REDIS_URL: 'redis://127.0.0.1:1' }, /Invalid setting NODE_URL: required when REDIS_URL is set/],
-    ['CLUSTER_SECRET (required by REDIS_URL)', { REDIS_URL: 'redis://127.0.0.1:1', NODE_URL: 'http://127.0.0.1:3000' }, /Invalid setting CLUSTER_SECRET: required when REDIS_URL is set/],
+    [
+      'CLUSTER_SECRET (required by REDIS_URL)',
+      { REDIS_URL: 'redis://127.0.0.1:1', NODE_URL: 'http://127.0.0.1:3000' },
+      /Invalid setting CLUSTER_SECRET: required when REDIS_URL is set/,
+    ],
     // Its value is not echoed: a Redis URL may carry the password.
     ['REDIS_URL', { REDIS_URL: 'http://redis:6379' }, /Invalid setting REDIS_URL: must be a redis:\/\//],
     ['TRANSCODE_DIR (holding the recordings)', { TRANSCODE_DIR: FIXTURES_DIR }, /Invalid setting TRANSCODE_DIR=".*": it overlaps RECORDINGS_DIR=/],
     ['FFMPEG_HWACCEL', { FFMPEG_HWACCEL: 'cuda' }, /Invalid setting FFMPEG_HWACCEL="cuda": must be one of none, vaapi, .*preset-vaapi/],
-    ['FFMPEG_HWACCEL_DEVICE', { FFMPEG_HWACCEL: 'preset-vaapi', FFMPEG_HWACCEL_DEVICE: '/etc/passwd' }, /Invalid setting FFMPEG_HWACCEL_DEVICE="\/etc\/passwd": vaapi needs a render node/],
+    [
+      'FFMPEG_HWACCEL_DEVICE',
+      { FFMPEG_HWACCEL: 'preset-vaapi', FFMPEG_HWACCEL_DEVICE: '/etc/passwd' },
+      /Invalid setting FFMPEG_HWACCEL_DEVICE="\/etc\/passwd": vaapi needs a render node/,
+    ],
   ])('stops with one line naming %s', async (_name, env, message) => {
     const server = await startAppProcess(env as Record<string, string>, false);
     try {
       expect((await server.exited).code).toBe(1);
-      const errorLines = server.output().split('\n').filter((line) => line.startsWith('nvr-transcoder failed to start'));
+      const errorLines = server
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('nvr-transcoder failed to start'));
       expect(errorLines).toHaveLength(1);
       expect(errorLines[0]).toMatch(message);
       expect(server.output()).not.toMatch(/\n\s+at /);
@@ -51,10 +74,14 @@ describe('/health (e2e)', () => {
       // The probe is cached for a few seconds; it turns red once the cache expires.
       let status = 0;
       let body: any;
-      await waitFor(async () => {
-        ({ status, body } = await getJson(`${app.baseUrl}/health`));
-        return status === 503;
-      }, 15_000, 500);
+      await waitFor(
+        async () => {
+          ({ status, body } = await getJson(`${app.baseUrl}/health`));
+          return status === 503;
+        },
+        15_000,
+        500,
+      );
       expect(status).toBe(503);
       expect(body.error.ffmpeg).toMatchObject({ status: 'down', message: expect.stringMatching(/ENOENT/) });
       expect(body.details.transcode_dir.status).toBe('up');

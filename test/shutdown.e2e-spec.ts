@@ -13,9 +13,7 @@ describe('SIGTERM (e2e, built app)', () => {
   afterAll(async () => server.cleanup());
 
   it('stops every ffmpeg child and exits within 10 s, during active sessions', async () => {
-    const created = await Promise.all(
-      [0, 600].map((offset) => getJson(`${server.baseUrl}${rangeUrl(LONG.camera, T0 + offset, T0 + offset + 1200)}`)),
-    );
+    const created = await Promise.all([0, 600].map((offset) => getJson(`${server.baseUrl}${rangeUrl(LONG.camera, T0 + offset, T0 + offset + 1200)}`)));
     expect(created.map((c) => c.status)).toEqual([200, 200]);
     const running = await ffmpegProcessesUsing(server.transcodeDir);
     expect(running).toHaveLength(2);

@@ -25,12 +25,15 @@ describe('stale-session cleanup (e2e)', () => {
 
     // The cron runs every 10 s; keep watching until it has removed the abandoned one. The
     // admin listing is read to see it go: listing does not count as an access.
-    const listed = async () =>
-      ((await getJson(`${app.baseUrl}/transcode/sessions`)).body.sessions as { sessionId: string }[]).map((s) => s.sessionId);
-    await waitFor(async () => {
-      expect((await fetch(`${app.baseUrl}${watched.body.playlist}`)).status).toBe(200);
-      return !(await listed()).includes(abandoned.body.sessionId);
-    }, 30_000, 500);
+    const listed = async () => ((await getJson(`${app.baseUrl}/transcode/sessions`)).body.sessions as { sessionId: string }[]).map((s) => s.sessionId);
+    await waitFor(
+      async () => {
+        expect((await fetch(`${app.baseUrl}${watched.body.playlist}`)).status).toBe(200);
+        return !(await listed()).includes(abandoned.body.sessionId);
+      },
+      30_000,
+      500,
+    );
     expect(await listed()).toEqual([watched.body.sessionId]);
     expect((await fetch(`${app.baseUrl}${abandoned.body.playlist}`)).status).toBe(404);
 

@@ -57,7 +57,12 @@ describe('TranscodeModule imported by another Nest app (e2e)', () => {
       const playlist = await (await fetch(`${baseUrl}${created.body.playlist}`)).text();
       expect(playlist).toMatch(/#EXTINF:4\.000,\nseg_00001\.ts/);
       expect(playlist.match(/^#EXTINF/gm)).toHaveLength(6);
-      expect(app.get(TranscodeSessionService).list().map((s) => s.id)).toEqual([created.body.sessionId]);
+      expect(
+        app
+          .get(TranscodeSessionService)
+          .list()
+          .map((s) => s.id),
+      ).toEqual([created.body.sessionId]);
 
       // The host's MAX_RANGE of 120 s, answered in the service's JSON error shape.
       const tooLong = await getJson(`${baseUrl}${rangeUrl(FRONT.camera, T0, T0 + 121)}`);

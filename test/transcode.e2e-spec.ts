@@ -65,7 +65,11 @@ describe('transcode sessions (e2e)', () => {
     const durations = [...text.matchAll(/^#EXTINF:([\d.]+),$/gm)].map((m) => Number(m[1]));
     // A 1 s first segment (the wait before anything plays), then 2 s ones, the rest at the end.
     expect(durations).toEqual([1, ...Array(14).fill(2), 1]);
-    for (const [index, expected] of [[0, 1], [7, 2], [14, 2]]) {
+    for (const [index, expected] of [
+      [0, 1],
+      [7, 2],
+      [14, 2],
+    ]) {
       const segment = await fetchSegment(created.body.playlist, `seg_${String(index).padStart(5, '0')}.ts`);
       const { execFileSync } = await import('node:child_process');
       const seconds = Number(
@@ -165,9 +169,7 @@ describe('transcode sessions (e2e)', () => {
     expect(status).toBe(200);
     const create = body.paths['/transcode/{camera}/start/{start}/end/{end}'].get;
     expect(Object.keys(create.responses).sort()).toEqual(['200', '400', '401', '403', '404', '429', '502', '503', '504', '507']);
-    expect(Object.keys(body.paths['/transcode/{sessionId}'].delete.responses)).toEqual(
-      expect.arrayContaining(['200', '400', '401', '403', '404']),
-    );
+    expect(Object.keys(body.paths['/transcode/{sessionId}'].delete.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '403', '404']));
     expect(Object.keys(body.paths['/stream/transcode/{sessionId}/{fileName}'].get.responses)).toEqual(
       expect.arrayContaining(['200', '400', '401', '403', '404', '410']),
     );

@@ -39,10 +39,7 @@ export interface CameraStream {
 export async function recordCameraStream(stream: CameraStream, dir: string): Promise<{ path: string; start: number }[]> {
   await mkdir(dir, { recursive: true });
   const fps = stream.fps;
-  const filters = [
-    ...(stream.jitter ? [`setpts='(N/${fps}+0.011*sin(N*1.7))/TB'`] : []),
-    ...(stream.tenBit ? ['format=yuv420p10le'] : []),
-  ];
+  const filters = [...(stream.jitter ? [`setpts='(N/${fps}+0.011*sin(N*1.7))/TB'`] : []), ...(stream.tenBit ? ['format=yuv420p10le'] : [])];
   const x265 = [
     `keyint=${stream.gopFrames}`,
     `min-keyint=${stream.gopFrames}`,
@@ -56,18 +53,36 @@ export async function recordCameraStream(stream: CameraStream, dir: string): Pro
       ? ['-c:v', 'libx264', '-preset', 'ultrafast', '-g', String(stream.gopFrames), '-keyint_min', String(stream.gopFrames), '-sc_threshold', '0']
       : ['-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', x265, '-tag:v', stream.hevcTag ?? 'hvc1'];
   const args = [
-    '-hide_banner', '-loglevel', 'error', '-nostdin', '-y',
-    '-f', 'lavfi', '-i', `testsrc2=size=${stream.width ?? W}x${stream.height ?? H}:rate=${fps}`,
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostdin',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${stream.width ?? W}x${stream.height ?? H}:rate=${fps}`,
     ...(stream.audio ? ['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=${stream.audio.sampleRate}`] : []),
-    '-t', String(stream.seconds),
+    '-t',
+    String(stream.seconds),
     ...(filters.length ? ['-vf', filters.join(',')] : []),
     // Jittered times are kept as they are (a 1/fps time base would round them away).
     ...(stream.jitter ? ['-fps_mode', 'passthrough', '-enc_time_base:v', '1/90000', '-video_track_timescale', '90000'] : []),
     ...video,
     ...(stream.audio ? ['-c:a', 'aac', '-ac', String(stream.audio.channels), '-ar', String(stream.audio.sampleRate), '-b:a', '24k'] : []),
-    '-f', 'segment', '-segment_time', '10', '-reset_timestamps', '1', '-segment_format', 'mp4',
+    '-f',
+    'segment',
+    '-segment_time',
+    '10',
+    '-reset_timestamps',
+    '1',
+    '-segment_format',
+    'mp4',
     ...(stream.moovAtEnd ? [] : ['-segment_format_options', 'movflags=+faststart']),
-    '-segment_list', join(dir, 'list.csv'), '-segment_list_type', 'csv',
+    '-segment_list',
+    join(dir, 'list.csv'),
+    '-segment_list_type',
+    'csv',
     join(dir, '%03d.mp4'),
   ];
   await run('ffmpeg', args);
@@ -78,4 +93,3 @@ export async function recordCameraStream(stream: CameraStream, dir: string): Pro
     .map((line) => line.split(','))
     .map(([name, start]) => ({ path: join(dir, name), start: Number(start) }));
 }
-

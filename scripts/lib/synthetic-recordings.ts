@@ -35,9 +35,7 @@ export interface ClipSpec {
 /** Encodes one clip with a moving test pattern (and a tone), like a camera would record it. */
 export async function encodeClip(spec: ClipSpec, ffmpegPath = 'ffmpeg'): Promise<void> {
   await mkdir(dirname(spec.path), { recursive: true });
-  const fpsValue = spec.fps.includes('/')
-    ? Number(spec.fps.split('/')[0]) / Number(spec.fps.split('/')[1])
-    : Number(spec.fps);
+  const fpsValue = spec.fps.includes('/') ? Number(spec.fps.split('/')[0]) / Number(spec.fps.split('/')[1]) : Number(spec.fps);
   const gop = spec.gopFrames ?? Math.round(fpsValue * 2);
   const filters: string[] = [];
   if (spec.label && existsSync(FONT)) {
@@ -49,17 +47,26 @@ export async function encodeClip(spec: ClipSpec, ffmpegPath = 'ffmpeg'): Promise
   }
   if (spec.pixelFormat) filters.push(`format=${spec.pixelFormat}`);
   const args = [
-    '-hide_banner', '-loglevel', 'error', '-nostdin', '-y',
-    '-f', 'lavfi', '-i', `testsrc2=size=${spec.width}x${spec.height}:rate=${spec.fps}`,
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostdin',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${spec.width}x${spec.height}:rate=${spec.fps}`,
     ...(spec.toneHz ? ['-f', 'lavfi', '-i', `sine=frequency=${spec.toneHz}:sample_rate=16000`] : []),
-    '-t', String(spec.seconds),
+    '-t',
+    String(spec.seconds),
     ...(filters.length ? ['-vf', filters.join(',')] : []),
     ...(spec.codec === 'hevc'
       ? ['-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', `keyint=${gop}:min-keyint=${gop}:scenecut=0:log-level=error`, '-tag:v', 'hvc1']
       : ['-c:v', 'libx264', '-preset', 'ultrafast', '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0']),
     ...(spec.toneHz ? ['-c:a', 'aac', '-b:a', '32k'] : []),
     // Camera recordings are finished files with the header in front, as Frigate stores them.
-    '-movflags', '+faststart',
+    '-movflags',
+    '+faststart',
     spec.path,
   ];
   await run(ffmpegPath, args);

@@ -131,7 +131,10 @@ async function mappingOf(camera: string, start: number, end: number, recordingsD
     durations.push(duration);
   }
   if (!clips.length) return [404, { success: false, message: 'No recordings found.' }];
-  return [200, { cache: true, discontinuity: false, consistentSequenceMediaInfo: true, durations, segment_duration: Math.max(...durations), sequences: [{ clips }] }];
+  return [
+    200,
+    { cache: true, discontinuity: false, consistentSequenceMediaInfo: true, durations, segment_duration: Math.max(...durations), sequences: [{ clips }] },
+  ];
 }
 
 function json(response: ServerResponse, status: number, body: unknown): true {

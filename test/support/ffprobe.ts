@@ -23,9 +23,7 @@ export async function probeStreams(path: string): Promise<ProbedStream[]> {
 
 /** Presentation times (seconds) of a stream's packets, in file order. */
 export async function packetTimes(path: string, stream: 'v' | 'a'): Promise<number[]> {
-  const { stdout } = await run('ffprobe', [
-    '-v', 'error', '-select_streams', `${stream}:0`, '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', path,
-  ]);
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-select_streams', `${stream}:0`, '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', path]);
   return stdout
     .split('\n')
     .map((line) => line.trim().replace(/,$/, ''))
@@ -45,9 +43,19 @@ export async function decodeErrors(path: string): Promise<string> {
  */
 export async function firstFramePsnr(media: string, source: string, frame: number): Promise<number> {
   const { stderr } = await run('ffmpeg', [
-    '-v', 'info', '-i', media, '-i', source, '-filter_complex',
+    '-v',
+    'info',
+    '-i',
+    media,
+    '-i',
+    source,
+    '-filter_complex',
     `[1:v]select=eq(n\\,${frame}),setpts=PTS-STARTPTS[ref];[0:v]setpts=PTS-STARTPTS[out];[out][ref]scale2ref[a][b];[a][b]psnr`,
-    '-frames:v', '1', '-f', 'null', '-',
+    '-frames:v',
+    '1',
+    '-f',
+    'null',
+    '-',
   ]);
   const match = /average:(inf|[\d.]+)/.exec(stderr);
   if (!match) throw new Error(`no PSNR in ffmpeg's output:\n${stderr.slice(-500)}`);

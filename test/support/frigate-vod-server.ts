@@ -80,7 +80,12 @@ export async function startFrigateVodServer(cameras: readonly string[], extras: 
       const files = cameras.includes(recordings[1]) ? await fixtureFiles(recordings[1], after, before, extras.recordingsDir) : [];
       return json(
         response,
-        files.map((file, index) => ({ id: `r${index}`, start_time: file.startTime, end_time: file.startTime + file.durationSeconds, duration: file.durationSeconds })),
+        files.map((file, index) => ({
+          id: `r${index}`,
+          start_time: file.startTime,
+          end_time: file.startTime + file.durationSeconds,
+          duration: file.durationSeconds,
+        })),
       );
     }
     const vod = /^\/vod\/([^/]+)\/start\/([\d.]+)\/end\/([\d.]+)\/([\w.-]+)$/.exec(url.pathname);
@@ -102,7 +107,11 @@ export async function startFrigateVodServer(cameras: readonly string[], extras: 
   /** The range as fMP4 HLS (stream copy, cut at keyframes), or null when it has no recordings. */
   async function packageRange(key: string, camera: string, start: number, end: number): Promise<string | null> {
     const files = await fixtureFiles(camera, start, end, extras.recordingsDir);
-    const timeline = planTimeline(files.map((file) => ({ camera, ...file })), start, end);
+    const timeline = planTimeline(
+      files.map((file) => ({ camera, ...file })),
+      start,
+      end,
+    );
     if (!timeline.pieces.length) return null;
     const dir = join(workDir, key);
     await mkdir(dir, { recursive: true });
@@ -114,15 +123,36 @@ export async function startFrigateVodServer(cameras: readonly string[], extras: 
         timeline.pieces.map((piece) => ({
           path: piece.path,
           durationSeconds: piece.inpointSeconds + piece.durationSeconds,
-          outpointSeconds: piece.inpointSeconds + piece.durationSeconds < piece.fileDurationSeconds - 0.001 ? piece.inpointSeconds + piece.durationSeconds : undefined,
+          outpointSeconds:
+            piece.inpointSeconds + piece.durationSeconds < piece.fileDurationSeconds - 0.001 ? piece.inpointSeconds + piece.durationSeconds : undefined,
         })),
       ),
     );
     await run('ffmpeg', [
-      '-hide_banner', '-loglevel', 'error', '-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy',
-      '-f', 'hls', '-hls_segment_type', 'fmp4', '-hls_time', String(UPSTREAM_SEGMENT_SECONDS),
-      '-hls_playlist_type', 'vod', '-hls_fmp4_init_filename', 'init.mp4',
-      '-hls_segment_filename', join(dir, 'seg-%d.m4s'), join(dir, 'index.m3u8'),
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      'concat',
+      '-safe',
+      '0',
+      '-i',
+      list,
+      '-c',
+      'copy',
+      '-f',
+      'hls',
+      '-hls_segment_type',
+      'fmp4',
+      '-hls_time',
+      String(UPSTREAM_SEGMENT_SECONDS),
+      '-hls_playlist_type',
+      'vod',
+      '-hls_fmp4_init_filename',
+      'init.mp4',
+      '-hls_segment_filename',
+      join(dir, 'seg-%d.m4s'),
+      join(dir, 'index.m3u8'),
     ]);
     return dir;
   }

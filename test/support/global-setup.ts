@@ -53,18 +53,31 @@ async function makeFixtures(): Promise<void> {
   ]);
   for (const spec of [FRONT, LONG]) {
     await layoutRecordings({
-      recordingsDir: RECORDINGS_DIR, camera: spec.camera, clips: withAudio, start: T0,
-      slotSeconds: CLIP_SECONDS, slots: spec.slots, skip: new Set(spec.gapSlots),
+      recordingsDir: RECORDINGS_DIR,
+      camera: spec.camera,
+      clips: withAudio,
+      start: T0,
+      slotSeconds: CLIP_SECONDS,
+      slots: spec.slots,
+      skip: new Set(spec.gapSlots),
     });
   }
   await layoutRecordings({
-    recordingsDir: RECORDINGS_DIR, camera: BACK.camera, clips: [silent], start: T0,
-    slotSeconds: CLIP_SECONDS, slots: BACK.slots,
+    recordingsDir: RECORDINGS_DIR,
+    camera: BACK.camera,
+    clips: [silent],
+    start: T0,
+    slotSeconds: CLIP_SECONDS,
+    slots: BACK.slots,
   });
   await makeQuirkyCameras(base);
   await layoutRecordings({
-    recordingsDir: RECORDINGS_DIR, camera: TENBIT.camera, clips: [tenBit], start: T0,
-    slotSeconds: CLIP_SECONDS, slots: TENBIT.slots,
+    recordingsDir: RECORDINGS_DIR,
+    camera: TENBIT.camera,
+    clips: [tenBit],
+    start: T0,
+    slotSeconds: CLIP_SECONDS,
+    slots: TENBIT.slots,
   });
   // A recording whose video codec tag is unknown to ffmpeg: its header reads fine (so the
   // range is found), and ffmpeg then fails for real, as it does on a camera's odd codec.
@@ -91,7 +104,12 @@ async function makeQuirkyCameras(base: ClipBase): Promise<void> {
   ]);
   for (const camera of [QUIRKY.ntsc, QUIRKY.oddSize, QUIRKY.fullRange, QUIRKY.h264]) {
     await layoutRecordings({
-      recordingsDir: RECORDINGS_DIR, camera, clips: [clip(camera)], start: T0, slotSeconds: CLIP_SECONDS, slots: 3,
+      recordingsDir: RECORDINGS_DIR,
+      camera,
+      clips: [clip(camera)],
+      start: T0,
+      slotSeconds: CLIP_SECONDS,
+      slots: 3,
     });
   }
   // The middle file keeps its header but its media data is overwritten with noise.
@@ -102,6 +120,11 @@ async function makeQuirkyCameras(base: ClipBase): Promise<void> {
   for (let i = mdat + 200; i < bytes.length; i += 1) bytes[i] = (i * 7919) % 251;
   await writeFile(corrupt, bytes);
   await layoutRecordings({
-    recordingsDir: RECORDINGS_DIR, camera: QUIRKY.corrupt, clips: [good, corrupt, good], start: T0, slotSeconds: CLIP_SECONDS, slots: 3,
+    recordingsDir: RECORDINGS_DIR,
+    camera: QUIRKY.corrupt,
+    clips: [good, corrupt, good],
+    start: T0,
+    slotSeconds: CLIP_SECONDS,
+    slots: 3,
   });
 }

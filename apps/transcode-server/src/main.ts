@@ -20,12 +20,7 @@ async function bootstrap(): Promise<void> {
 
 bootstrap().catch((error: unknown) => {
   // A wrong setting is reported as the one line that names it; anything else with its stack.
-  const message =
-    error instanceof InvalidSettingError
-      ? error.message
-      : error instanceof Error
-        ? (error.stack ?? error.message)
-        : String(error);
+  const message = error instanceof InvalidSettingError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
   process.stderr.write(`nvr-transcoder failed to start: ${message}\n`);
   process.exit(1);
 });

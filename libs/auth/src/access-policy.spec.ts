@@ -14,12 +14,9 @@ describe('parseRoleClaim', () => {
     expect(parseRoleClaim('')).toEqual([]);
   });
 
-  it.each([[undefined], [null], [42], [['admin']], [{ role: 'admin' }], [true]])(
-    'returns [] for a non-string claim (%p)',
-    (claim) => {
-      expect(parseRoleClaim(claim)).toEqual([]);
-    },
-  );
+  it.each([[undefined], [null], [42], [['admin']], [{ role: 'admin' }], [true]])('returns [] for a non-string claim (%p)', (claim) => {
+    expect(parseRoleClaim(claim)).toEqual([]);
+  });
 });
 
 describe('canAccessCamera', () => {

@@ -25,8 +25,7 @@ export function canAccessCamera(
   if (principal.cameras && !principal.cameras.includes(camera)) return false;
   return principal.roles.some(
     (role) =>
-      (ALL_CAMERA_ROLES as readonly string[]).includes(role) ||
-      (Object.prototype.hasOwnProperty.call(roleCameras, role) && roleCameras[role].includes(camera)),
+      (ALL_CAMERA_ROLES as readonly string[]).includes(role) || (Object.prototype.hasOwnProperty.call(roleCameras, role) && roleCameras[role].includes(camera)),
   );
 }
 

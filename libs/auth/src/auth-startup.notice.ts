@@ -10,9 +10,7 @@ export class AuthStartupNotice implements OnApplicationBootstrap {
 
   onApplicationBootstrap(): void {
     if (this.options.disabled) {
-      this.logger.warn(
-        'AUTH_DISABLED=true: every request is trusted as admin. Only expose this on a trusted network.',
-      );
+      this.logger.warn('AUTH_DISABLED=true: every request is trusted as admin. Only expose this on a trusted network.');
     }
   }
 }

@@ -8,15 +8,7 @@ import { authConfig } from './auth.config';
 import { JWT_SECRET_FILE_NAME } from './jwt-secret.file';
 
 /** Every variable the auth settings read; cleared before each test so the host's own do not leak in. */
-const AUTH_VARIABLES = [
-  'AUTH_DISABLED',
-  'JWT_SECRET',
-  'JWT_PUBLIC_KEY',
-  'AUTH_COOKIE_NAME',
-  'AUTH_ROLES',
-  'STREAM_TOKEN_TTL_SECONDS',
-  'DATA_DIR',
-];
+const AUTH_VARIABLES = ['AUTH_DISABLED', 'JWT_SECRET', 'JWT_PUBLIC_KEY', 'AUTH_COOKIE_NAME', 'AUTH_ROLES', 'STREAM_TOKEN_TTL_SECONDS', 'DATA_DIR'];
 
 function captureError(fn: () => unknown): Error {
   try {
@@ -204,10 +196,7 @@ describe('authConfig', () => {
       ['an RSA private key (PKCS#8)', () => rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()],
       ['an RSA private key (PKCS#1)', () => rsa.privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()],
       ['an EC private key (SEC1)', () => ec.privateKey.export({ type: 'sec1', format: 'pem' }).toString()],
-      [
-        'an Ed25519 public key (neither RSA nor EC)',
-        () => generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-      ],
+      ['an Ed25519 public key (neither RSA nor EC)', () => generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString()],
     ])('rejects %s with an InvalidSettingError naming JWT_PUBLIC_KEY', (_kind, value) => {
       process.env.JWT_PUBLIC_KEY = value();
       expectInvalidSetting('JWT_PUBLIC_KEY');
@@ -236,13 +225,10 @@ describe('authConfig', () => {
       expect(authConfig().streamTokenTtlSeconds).toBe(10);
     });
 
-    it.each(['5', '9', '0', '-60', '12.5', 'soon'])(
-      'rejects %j with an InvalidSettingError naming STREAM_TOKEN_TTL_SECONDS',
-      (value) => {
-        process.env.STREAM_TOKEN_TTL_SECONDS = value;
-        expectInvalidSetting('STREAM_TOKEN_TTL_SECONDS');
-      },
-    );
+    it.each(['5', '9', '0', '-60', '12.5', 'soon'])('rejects %j with an InvalidSettingError naming STREAM_TOKEN_TTL_SECONDS', (value) => {
+      process.env.STREAM_TOKEN_TTL_SECONDS = value;
+      expectInvalidSetting('STREAM_TOKEN_TTL_SECONDS');
+    });
   });
 
   describe('AUTH_COOKIE_NAME', () => {
@@ -255,12 +241,9 @@ describe('authConfig', () => {
       expect(authConfig().cookieName).toBe('my_token-2');
     });
 
-    it.each(['my token', 'a;b', 'a=b', 'x'.repeat(65)])(
-      'rejects %j with an InvalidSettingError naming AUTH_COOKIE_NAME',
-      (value) => {
-        process.env.AUTH_COOKIE_NAME = value;
-        expectInvalidSetting('AUTH_COOKIE_NAME');
-      },
-    );
+    it.each(['my token', 'a;b', 'a=b', 'x'.repeat(65)])('rejects %j with an InvalidSettingError naming AUTH_COOKIE_NAME', (value) => {
+      process.env.AUTH_COOKIE_NAME = value;
+      expectInvalidSetting('AUTH_COOKIE_NAME');
+    });
   });
 });

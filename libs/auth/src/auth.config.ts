@@ -82,9 +82,7 @@ export function parseRoleCameras(json: string): Record<string, string[]> {
     !Array.isArray(value) &&
     Object.values(value).every((cameras) => Array.isArray(cameras) && cameras.every((c) => typeof c === 'string'));
   if (!valid) {
-    throw new InvalidSettingError(
-      `Invalid setting AUTH_ROLES=${JSON.stringify(json)}: must be a JSON object mapping each role to a list of camera names`,
-    );
+    throw new InvalidSettingError(`Invalid setting AUTH_ROLES=${JSON.stringify(json)}: must be a JSON object mapping each role to a list of camera names`);
   }
   return value as Record<string, string[]>;
 }

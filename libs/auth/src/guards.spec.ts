@@ -53,11 +53,7 @@ function request(user: Principal | undefined, params: Record<string, string> = {
 }
 
 /** A hand-made ExecutionContext for one route of a controller class. */
-function contextFor(
-  controller: new () => object,
-  method: string,
-  req: AuthenticatedRequest,
-): ExecutionContext {
+function contextFor(controller: new () => object, method: string, req: AuthenticatedRequest): ExecutionContext {
   const handler = (controller.prototype as Record<string, unknown>)[method];
   return {
     switchToHttp: () => ({ getRequest: () => req, getResponse: () => ({}), getNext: () => undefined }),
@@ -85,7 +81,10 @@ function expectForbidden(fn: () => unknown, message?: string): void {
 
 /** Like expectForbidden, for a guard that answers asynchronously. */
 async function expectForbiddenAsync(fn: () => Promise<unknown>, message?: string): Promise<void> {
-  const error = await fn().then(() => undefined, (caught: unknown) => caught);
+  const error = await fn().then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
   expect(error).toBeInstanceOf(ForbiddenException);
   const body = (error as ForbiddenException).getResponse();
   expect(body).toMatchObject({ success: false });
@@ -107,9 +106,7 @@ describe('CameraAccessGuard', () => {
     const disabled = new CameraAccessGuard(reflector, DISABLED, resolver);
     await expect(disabled.canActivate(contextFor(Routes, 'cameraRoute', request(garageOnly, { camera: 'driveway' })))).resolves.toBe(true);
     await expect(disabled.canActivate(contextFor(Routes, 'cameraRoute', request(undefined, { camera: 'driveway' })))).resolves.toBe(true);
-    await expect(disabled.canActivate(contextFor(Routes, 'sessionRoute', request(streamFor('other'), { sessionId: 's-garage' })))).resolves.toBe(
-      true,
-    );
+    await expect(disabled.canActivate(contextFor(Routes, 'sessionRoute', request(streamFor('other'), { sessionId: 's-garage' })))).resolves.toBe(true);
   });
 
   describe('camera-param routes', () => {
@@ -121,11 +118,8 @@ describe('CameraAccessGuard', () => {
       await expect(guard.canActivate(contextFor(Routes, 'cameraRoute', request(principal, { camera })))).resolves.toBe(true);
     });
 
-    it("refuses a user without access to :camera with 403 { success: false, message: \"No access to camera 'x'\" }", async () => {
-      await expectForbiddenAsync(
-        () => guard.canActivate(contextFor(Routes, 'cameraRoute', request(garageOnly, { camera: 'x' }))),
-        "No access to camera 'x'",
-      );
+    it('refuses a user without access to :camera with 403 { success: false, message: "No access to camera \'x\'" }', async () => {
+      await expectForbiddenAsync(() => guard.canActivate(contextFor(Routes, 'cameraRoute', request(garageOnly, { camera: 'x' }))), "No access to camera 'x'");
     });
 
     it('honours a cameras claim that narrows an admin', async () => {
@@ -138,9 +132,7 @@ describe('CameraAccessGuard', () => {
     });
 
     it('refuses a stream principal, even for the camera of its session', async () => {
-      await expectForbiddenAsync(() =>
-        guard.canActivate(contextFor(Routes, 'cameraRoute', request(streamFor('s-garage'), { camera: 'garage' }))),
-      );
+      await expectForbiddenAsync(() => guard.canActivate(contextFor(Routes, 'cameraRoute', request(streamFor('s-garage'), { camera: 'garage' }))));
     });
 
     it('refuses when no principal was attached', async () => {
@@ -169,9 +161,7 @@ describe('CameraAccessGuard', () => {
     });
 
     it('lets a stream principal through on its own session', async () => {
-      await expect(guard.canActivate(contextFor(Routes, 'sessionRoute', request(streamFor('s-garage'), { sessionId: 's-garage' })))).resolves.toBe(
-        true,
-      );
+      await expect(guard.canActivate(contextFor(Routes, 'sessionRoute', request(streamFor('s-garage'), { sessionId: 's-garage' })))).resolves.toBe(true);
     });
 
     it('refuses a stream principal whose camera is not the session’s camera', async () => {
@@ -181,12 +171,8 @@ describe('CameraAccessGuard', () => {
     });
 
     it('refuses a stream principal on another session, even an unknown one', async () => {
-      await expectForbiddenAsync(() =>
-        guard.canActivate(contextFor(Routes, 'sessionRoute', request(streamFor('s-garage'), { sessionId: 's-driveway' }))),
-      );
-      await expectForbiddenAsync(() =>
-        guard.canActivate(contextFor(Routes, 'sessionRoute', request(streamFor('s-garage'), { sessionId: 'nope' }))),
-      );
+      await expectForbiddenAsync(() => guard.canActivate(contextFor(Routes, 'sessionRoute', request(streamFor('s-garage'), { sessionId: 's-driveway' }))));
+      await expectForbiddenAsync(() => guard.canActivate(contextFor(Routes, 'sessionRoute', request(streamFor('s-garage'), { sessionId: 'nope' }))));
     });
   });
 
@@ -212,10 +198,7 @@ describe('AdminRoleGuard', () => {
   });
 
   it('refuses a viewer on an admin route with 403', () => {
-    expectForbidden(
-      () => guard.canActivate(contextFor(Routes, 'adminRoute', request(viewer))),
-      'Requires the admin role',
-    );
+    expectForbidden(() => guard.canActivate(contextFor(Routes, 'adminRoute', request(viewer))), 'Requires the admin role');
   });
 
   it('refuses a custom role on an admin route', () => {
@@ -224,9 +207,7 @@ describe('AdminRoleGuard', () => {
 
   it('refuses a stream principal on an admin route, even one claiming the admin role', () => {
     expectForbidden(() => guard.canActivate(contextFor(Routes, 'adminRoute', request(streamFor('s-garage')))));
-    expectForbidden(() =>
-      guard.canActivate(contextFor(Routes, 'adminRoute', request({ ...streamFor('s-garage'), roles: ['admin'] }))),
-    );
+    expectForbidden(() => guard.canActivate(contextFor(Routes, 'adminRoute', request({ ...streamFor('s-garage'), roles: ['admin'] }))));
   });
 
   it('refuses a missing principal on an admin route', () => {

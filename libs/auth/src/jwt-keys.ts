@@ -8,7 +8,6 @@ export function assertUsableSecret(options: AuthModuleOptions): void {
   }
 }
 
-
 /**
  * Pure: the HS256 keys a secret stands for. Frigate signs with the secret string's own UTF-8
  * bytes (joserfc imports a str key as raw bytes), so that key comes first. For tools that sign

@@ -28,9 +28,7 @@ export function loadOrCreateJwtSecret(dataDir: string): string {
     const theirs = readFileSync(path, 'utf8').trim();
     // An empty HS256 key would let anyone sign tokens: never run with one.
     if (!theirs) {
-      throw new InvalidSettingError(
-        `Invalid setting DATA_DIR: the JWT secret file ${path} is empty; delete it to have a new one made, or set JWT_SECRET`,
-      );
+      throw new InvalidSettingError(`Invalid setting DATA_DIR: the JWT secret file ${path} is empty; delete it to have a new one made, or set JWT_SECRET`);
     }
     return theirs;
   }

@@ -72,7 +72,12 @@ export class ClusterNodeService implements OnModuleInit, BeforeApplicationShutdo
           this.options.nodeTimeoutSeconds,
           this.engine.encodingSessionIds(),
         );
-        await this.publish(this.engine.list().filter((session) => session.alive).map((session) => this.recordOf(session)));
+        await this.publish(
+          this.engine
+            .list()
+            .filter((session) => session.alive)
+            .map((session) => this.recordOf(session)),
+        );
       } catch (error) {
         this.logger.warn(`heartbeat failed: ${(error as Error).message}`);
       }

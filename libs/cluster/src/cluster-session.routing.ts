@@ -115,10 +115,7 @@ export class ClusterSessionRouting implements SessionRouting {
       }
       // A peer's claim is made here, so every node placing the session at once sees it; the peer claims it again (no change) as it starts it.
       const claim = await this.registryCall(() =>
-        this.registry.claim(
-          { id, owner: node.id, camera, start, end, durationSeconds: 0, state: 'starting', lastAccessAt: Date.now() },
-          unreachableOwner,
-        ),
+        this.registry.claim({ id, owner: node.id, camera, start, end, durationSeconds: 0, state: 'starting', lastAccessAt: Date.now() }, unreachableOwner),
       );
       if (!claim.claimed) return null;
       try {

@@ -19,7 +19,5 @@ export interface ClusterModuleOptions {
   requestTimeoutSeconds: number;
 }
 
-export const {
-  ConfigurableModuleClass: ClusterConfigurableModule,
-  MODULE_OPTIONS_TOKEN: CLUSTER_MODULE_OPTIONS,
-} = rootModuleBuilder<ClusterModuleOptions>().build();
+export const { ConfigurableModuleClass: ClusterConfigurableModule, MODULE_OPTIONS_TOKEN: CLUSTER_MODULE_OPTIONS } =
+  rootModuleBuilder<ClusterModuleOptions>().build();

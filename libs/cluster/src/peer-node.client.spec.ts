@@ -15,7 +15,11 @@ async function closedPort(): Promise<number> {
 
 describe('PeerNodeClient: when a peer counts as down', () => {
   const client = new PeerNodeClient(options);
-  const failure = (promise: Promise<unknown>) => promise.then(() => null, (error: unknown) => error as PeerUnreachableError);
+  const failure = (promise: Promise<unknown>) =>
+    promise.then(
+      () => null,
+      (error: unknown) => error as PeerUnreachableError,
+    );
 
   it('a refused connection: nothing listens there, the peer is down', async () => {
     const error = await failure(client.streamFile(`http://127.0.0.1:${await closedPort()}`, 'a'.repeat(32), 'seg_00001.ts', 'token=secret'));

@@ -1,5 +1,14 @@
 import { ConflictException, HttpException, HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
-import { OpenOptions, RoutedSession, SESSION_ENGINE, SessionEngine, TooManyTranscodesException, TranscodeEvents, routed, transcodeSessionId } from '@app/transcode';
+import {
+  OpenOptions,
+  RoutedSession,
+  SESSION_ENGINE,
+  SessionEngine,
+  TooManyTranscodesException,
+  TranscodeEvents,
+  routed,
+  transcodeSessionId,
+} from '@app/transcode';
 import { CLUSTER_MODULE_OPTIONS, ClusterModuleOptions } from './cluster.module-definition';
 import { beatIntervalMs, lookAgainForRecordAt, ownerDeadByAt } from './ownership-deadlines';
 import { ClaimResult, SESSION_REGISTRY, SessionRecord, SessionRegistry } from './session-registry';
@@ -60,7 +69,8 @@ export class SessionOwnership {
    */
   async openHere(range: SessionRange, requester?: string, options?: OpenOptions, unreachableOwner?: string): Promise<RoutedSession> {
     const id = transcodeSessionId(range.camera, range.start, range.end);
-    if (this.engine.localSession(id) || this.engine.isAdmitting(id)) return routed(await this.engine.open(range.camera, range.start, range.end, requester, options));
+    if (this.engine.localSession(id) || this.engine.isAdmitting(id))
+      return routed(await this.engine.open(range.camera, range.start, range.end, requester, options));
     const claim = await this.registryCall(() =>
       this.registry.claim({ id, owner: this.self, ...range, durationSeconds: 0, state: 'starting', lastAccessAt: Date.now() }, unreachableOwner),
     );

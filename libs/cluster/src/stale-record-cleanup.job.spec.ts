@@ -41,11 +41,7 @@ describe('StaleRecordCleanupJob', () => {
 
   it('tries only other nodes’ records idle past the TTL, and counts only the removals it won', async () => {
     const { removed, tried, seen } = await run(
-      [
-        record('fresh', 'dead', NOW - 1000),
-        record('stale-won', 'dead', NOW - 700_000),
-        record('stale-lost', 'dead', NOW - 700_000),
-      ],
+      [record('fresh', 'dead', NOW - 1000), record('stale-won', 'dead', NOW - 700_000), record('stale-lost', 'dead', NOW - 700_000)],
       new Set(['stale-won']),
     );
     expect(tried).toEqual(['stale-won', 'stale-lost']);

@@ -13,13 +13,8 @@ export class InvalidSettingError extends Error {
  * Reads the environment into a class-validator decorated class. Defaults are the class's
  * property initialisers; a wrong value throws one line naming the variable.
  */
-export function validateEnvironment<T extends object>(
-  schema: new () => T,
-  env: NodeJS.ProcessEnv = process.env,
-): T {
-  const defined = Object.fromEntries(
-    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
-  );
+export function validateEnvironment<T extends object>(schema: new () => T, env: NodeJS.ProcessEnv = process.env): T {
+  const defined = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const instance = plainToInstance(schema, defined, {
     enableImplicitConversion: true,
     exposeDefaultValues: true,

@@ -1,11 +1,4 @@
-import {
-  ArgumentsHost,
-  BadRequestException,
-  HttpException,
-  HttpStatus,
-  Logger,
-  NotFoundException,
-} from '@nestjs/common';
+import { ArgumentsHost, BadRequestException, HttpException, HttpStatus, Logger, NotFoundException } from '@nestjs/common';
 import { HeaderCarryingException, JsonExceptionFilter, carriesHeaders } from './json-exception.filter';
 
 function fakeHost(headersSent = false) {

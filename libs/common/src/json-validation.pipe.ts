@@ -9,16 +9,10 @@ export function createJsonValidationPipe(): ValidationPipe {
     transform: true,
     whitelist: true,
     forbidNonWhitelisted: true,
-    exceptionFactory: (errors: ValidationError[]) =>
-      new BadRequestException({ success: false, message: describeErrors(errors) }),
+    exceptionFactory: (errors: ValidationError[]) => new BadRequestException({ success: false, message: describeErrors(errors) }),
   });
 }
 
 function describeErrors(errors: ValidationError[]): string {
-  return errors
-    .flatMap((error) => [
-      ...Object.values(error.constraints ?? {}),
-      ...(error.children?.length ? [describeErrors(error.children)] : []),
-    ])
-    .join('; ');
+  return errors.flatMap((error) => [...Object.values(error.constraints ?? {}), ...(error.children?.length ? [describeErrors(error.children)] : [])]).join('; ');
 }

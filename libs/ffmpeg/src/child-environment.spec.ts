@@ -22,7 +22,10 @@ describe('childEnvironment: what ffmpeg sees of the service’s environment', ()
 
 describe('withParentDeathSignal', () => {
   it('starts the command through setpriv, which execs it with a parent-death signal', () => {
-    expect(withParentDeathSignal('ffmpeg', ['-i', 'a b'], '/usr/bin/setpriv', () => true)).toEqual(['/usr/bin/setpriv', ['--pdeathsig', 'KILL', '--', 'ffmpeg', '-i', 'a b']]);
+    expect(withParentDeathSignal('ffmpeg', ['-i', 'a b'], '/usr/bin/setpriv', () => true)).toEqual([
+      '/usr/bin/setpriv',
+      ['--pdeathsig', 'KILL', '--', 'ffmpeg', '-i', 'a b'],
+    ]);
   });
 
   it('starts it as it is without setpriv, or when it cannot be run (its spawn error then says why)', () => {

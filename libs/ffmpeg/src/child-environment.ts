@@ -43,7 +43,12 @@ export function withParentDeathSignal(
 
 /** Whether `command` (a path, or a name looked up in PATH) is an executable file. */
 function isRunnable(command: string): boolean {
-  const candidates = command.includes('/') ? [command] : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, command));
+  const candidates = command.includes('/')
+    ? [command]
+    : (process.env.PATH ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, command));
   return candidates.some((path) => {
     try {
       accessSync(path, constants.X_OK);

@@ -2,13 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  DEFAULT_SEGMENT_PREFIX,
-  FfmpegCommandBuilder,
-  HlsTranscodeOptions,
-  NO_PERIODIC_KEYFRAMES_GOP,
-  formatSeconds,
-} from './ffmpeg-command.builder';
+import { DEFAULT_SEGMENT_PREFIX, FfmpegCommandBuilder, HlsTranscodeOptions, NO_PERIODIC_KEYFRAMES_GOP, formatSeconds } from './ffmpeg-command.builder';
 import { VaapiCommandBuilder } from './accelerators/vaapi-command.builder';
 
 const base: HlsTranscodeOptions = {
@@ -40,9 +34,7 @@ function withoutForcedKeyframes(argv: readonly string[]): string[] {
 /** Whether an ffmpeg binary with libx264 can be run here (the real-ffmpeg check is skipped otherwise). */
 function ffmpegAvailable(): boolean {
   try {
-    return execFileSync('ffmpeg', ['-hide_banner', '-encoders'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).includes(
-      'libx264',
-    );
+    return execFileSync('ffmpeg', ['-hide_banner', '-encoders'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).includes('libx264');
   } catch {
     return false;
   }
@@ -173,9 +165,7 @@ describe('FfmpegCommandBuilder', () => {
     expect(valueAfter(argv, '-force_key_frames')).toBe(keyframes);
     // The muxer cuts at every keyframe; the listed keyframes alone decide where segments start.
     expect(valueAfter(argv, '-segment_time')).toBe('0.001');
-    expect(valueAfter(argv, '-vf')).toBe(
-      `scale=w=-2:h='trunc(min(ih\\,${height})/2)*2':flags=bilinear:out_range=tv,format=yuv420p`,
-    );
+    expect(valueAfter(argv, '-vf')).toBe(`scale=w=-2:h='trunc(min(ih\\,${height})/2)*2':flags=bilinear:out_range=tv,format=yuv420p`);
     expect(valueAfter(argv, '-threads')).toBe('1');
     expect(argv).not.toContain('-bsf:a');
     expect(height % 2).toBe(0);
@@ -419,11 +409,14 @@ describe('FfmpegCommandBuilder', () => {
     { seekSeconds: 3.14159, durationSeconds: 7200.0004, ss: '3.14159', t: '7200.0004' },
     { seekSeconds: 3.1415926, durationSeconds: 7200.0000004, ss: '3.141593', t: '7200' },
     { seekSeconds: 0.995, durationSeconds: 1.083333, ss: '0.995', t: '1.083333' },
-  ])('formats the input offset $seekSeconds and duration $durationSeconds with microsecond precision (-ss $ss, -t $t)', ({ seekSeconds, durationSeconds, ss, t }) => {
-    const argv = builder.buildHlsTranscode({ ...base, seekSeconds, durationSeconds });
-    expect(valueAfter(argv, '-ss')).toBe(ss);
-    expect(valueAfter(argv, '-t')).toBe(t);
-  });
+  ])(
+    'formats the input offset $seekSeconds and duration $durationSeconds with microsecond precision (-ss $ss, -t $t)',
+    ({ seekSeconds, durationSeconds, ss, t }) => {
+      const argv = builder.buildHlsTranscode({ ...base, seekSeconds, durationSeconds });
+      expect(valueAfter(argv, '-ss')).toBe(ss);
+      expect(valueAfter(argv, '-t')).toBe(t);
+    },
+  );
 
   it('rejects a negative input offset instead of passing it to ffmpeg', () => {
     expect(() => builder.buildHlsTranscode({ ...base, seekSeconds: -1 })).toThrow(RangeError);
@@ -604,7 +597,14 @@ describe('one output format for a whole session', () => {
   it('encodes AAC at the session rate, channels and bitrate, resampled to the timestamps (after the trim to the first frame)', () => {
     const argv = builder.buildHlsTranscode({ ...base, audio, audioStartSeconds: 0.006 });
     expect(argv.slice(argv.indexOf('-c:a'), argv.indexOf('-c:a') + 8)).toEqual([
-      '-c:a', 'aac', '-b:a', '64k', '-ac', '1', '-af', 'atrim=start=0.006,aresample=48000:async=1',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '64k',
+      '-ac',
+      '1',
+      '-af',
+      'atrim=start=0.006,aresample=48000:async=1',
     ]);
   });
 

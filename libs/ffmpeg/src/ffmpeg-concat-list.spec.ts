@@ -73,23 +73,24 @@ describe('buildConcatList', () => {
     expect(text.split('\n')[1]).toBe("file '/rec/it'\\''s here.mp4'");
   });
 
-  it.each([
-    "/rec/it's.mp4",
-    "/rec/'; file '/etc/passwd",
-    "/rec/''.mp4",
-    '/rec/back\\slash.mp4',
-    '/rec/space and #hash.mp4',
-    "'",
-  ])('ffmpeg reads %p back unchanged', (path) => {
-    const line = buildConcatList([{ path, durationSeconds: 1 }]).split('\n')[1];
-    expect(line.startsWith('file ')).toBe(true);
-    expect(ffmpegToken(line.slice('file '.length))).toBe(path);
-  });
+  it.each(["/rec/it's.mp4", "/rec/'; file '/etc/passwd", "/rec/''.mp4", '/rec/back\\slash.mp4', '/rec/space and #hash.mp4', "'"])(
+    'ffmpeg reads %p back unchanged',
+    (path) => {
+      const line = buildConcatList([{ path, durationSeconds: 1 }]).split('\n')[1];
+      expect(line.startsWith('file ')).toBe(true);
+      expect(ffmpegToken(line.slice('file '.length))).toBe(path);
+    },
+  );
 
   it.each(['/rec/a\nfile /etc/passwd', '/rec/a\r.mp4', '/rec/\r\n.mp4', '/rec/a\u0000.mp4', '/rec/a\u001b[2J.mp4', '/rec/a\u007f.mp4'])(
     'throws on a path with a control character: %j',
     (path) => {
-      expect(() => buildConcatList([{ path: '/rec/ok.mp4', durationSeconds: 1 }, { path, durationSeconds: 1 }])).toThrow(/control character/);
+      expect(() =>
+        buildConcatList([
+          { path: '/rec/ok.mp4', durationSeconds: 1 },
+          { path, durationSeconds: 1 },
+        ]),
+      ).toThrow(/control character/);
     },
   );
 });

@@ -61,12 +61,7 @@ describe('buildInputList', () => {
   });
 
   it('allows https (over tls and tcp) for an https upstream', () => {
-    expect(buildInputList([{ path: 'https://nvr.example/seg-1.m4s', durationSeconds: 2 }]).protocols).toEqual([
-      'file',
-      'https',
-      'tls',
-      'tcp',
-    ]);
+    expect(buildInputList([{ path: 'https://nvr.example/seg-1.m4s', durationSeconds: 2 }]).protocols).toEqual(['file', 'https', 'tls', 'tcp']);
   });
 
   it('refuses a list that mixes files and URLs, other schemes, and URLs that could break a playlist line', () => {

@@ -13,24 +13,16 @@ describe('parseSegmentListLine', () => {
     expect(parseSegmentListLine(line)).toEqual(expected);
   });
 
-  it.each([
-    '',
-    '   ',
-    'garbage',
-    'seg_00000.ts',
-    'seg_00000.ts,0.0',
-    'seg_00000.ts,abc,2.0',
-    'seg_00000.ts,0.0,2.0,extra',
-    ',0.0,2.0',
-    'frame=10',
-  ])('returns null for %j', (line) => {
-    expect(parseSegmentListLine(line)).toBeNull();
-  });
+  it.each(['', '   ', 'garbage', 'seg_00000.ts', 'seg_00000.ts,0.0', 'seg_00000.ts,abc,2.0', 'seg_00000.ts,0.0,2.0,extra', ',0.0,2.0', 'frame=10'])(
+    'returns null for %j',
+    (line) => {
+      expect(parseSegmentListLine(line)).toBeNull();
+    },
+  );
 });
 
 describe('toProgressReports', () => {
-  const collect = (lines: string[]): Promise<FfmpegProgress[]> =>
-    firstValueFrom(toProgressReports(from(lines)).pipe(toArray()));
+  const collect = (lines: string[]): Promise<FfmpegProgress[]> => firstValueFrom(toProgressReports(from(lines)).pipe(toArray()));
 
   it('emits one report per block (continue, then end)', async () => {
     const reports = await collect([
@@ -62,13 +54,7 @@ describe('toProgressReports', () => {
   });
 
   it('starts every block empty: fields of the previous block do not leak into the next', async () => {
-    const reports = await collect([
-      'frame=10',
-      'out_time_us=1000000',
-      'speed=2x',
-      'progress=continue',
-      'progress=continue',
-    ]);
+    const reports = await collect(['frame=10', 'out_time_us=1000000', 'speed=2x', 'progress=continue', 'progress=continue']);
     expect(reports).toEqual([
       { outTimeSeconds: 1, speed: 2, frame: 10, done: false },
       { outTimeSeconds: 0, speed: null, frame: 0, done: false },

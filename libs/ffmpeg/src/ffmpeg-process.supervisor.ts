@@ -55,11 +55,7 @@ export class FfmpegProcessSupervisor implements OnApplicationShutdown {
   }
 
   /** Runs a short command to completion (or until the timeout) and returns how it ended and its stdout. */
-  async run(
-    command: string,
-    args: readonly string[],
-    timeoutMs: number,
-  ): Promise<ProcessExit & { stdout: string[] }> {
+  async run(command: string, args: readonly string[], timeoutMs: number): Promise<ProcessExit & { stdout: string[] }> {
     const handle = this.spawn(command, args, { outputFds: [1], niceness: 0, label: command });
     const stdout: string[] = [];
     handle.lines(1).subscribe((line) => stdout.push(line));

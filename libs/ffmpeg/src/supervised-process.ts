@@ -51,9 +51,7 @@ export class SupervisedProcess {
       reader.on('close', () => subject.complete());
     }
     if (child.stderr) {
-      createInterface({ input: child.stderr, crlfDelay: Infinity }).on('line', (line) =>
-        this.recordStderr(line),
-      );
+      createInterface({ input: child.stderr, crlfDelay: Infinity }).on('line', (line) => this.recordStderr(line));
     }
     this.exited = new Promise<ProcessExit>((resolve) => {
       const finish = (exit: Omit<ProcessExit, 'stderrTail'>) => {
@@ -65,9 +63,7 @@ export class SupervisedProcess {
       };
       // 'close' comes after every stdio stream has ended, so all output lines were delivered first.
       child.once('close', (code, signal) => finish({ code, signal }));
-      child.once('error', (error) =>
-        finish({ code: null, signal: null, spawnError: error.message }),
-      );
+      child.once('error', (error) => finish({ code: null, signal: null, spawnError: error.message }));
     });
   }
 

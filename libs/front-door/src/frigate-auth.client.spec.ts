@@ -3,7 +3,9 @@ import { AddressInfo } from 'node:net';
 import { FrigateAuthClient } from './frigate-auth.client';
 
 /** A Frigate that answers /api/auth and /api/profile as told, counting the calls. */
-async function frigateAnswering(handler: (path: string, headers: Record<string, string | string[] | undefined>) => { status: number; headers?: Record<string, string>; body?: unknown }) {
+async function frigateAnswering(
+  handler: (path: string, headers: Record<string, string | string[] | undefined>) => { status: number; headers?: Record<string, string>; body?: unknown },
+) {
   const calls: { path: string; cookie?: string; authorization?: string }[] = [];
   const server: Server = createServer((request, response) => {
     calls.push({ path: request.url ?? '', cookie: request.headers.cookie, authorization: request.headers.authorization });
@@ -45,9 +47,7 @@ describe('FrigateAuthClient', () => {
   });
 
   it('asks again every time with the cache off', async () => {
-    frigate = await frigateAnswering((path, headers) =>
-      path === '/api/auth' ? { status: 202 } : { status: 200, body: userOf(headers) },
-    );
+    frigate = await frigateAnswering((path, headers) => (path === '/api/auth' ? { status: 202 } : { status: 200, body: userOf(headers) }));
     const client = new FrigateAuthClient({ frigateUrl: frigate.url, authCacheSeconds: 0 });
     await client.authenticate({ cookie: 'frigate_token=alice' });
     await client.authenticate({ cookie: 'frigate_token=alice' });
@@ -71,7 +71,9 @@ describe('FrigateAuthClient', () => {
     ['Frigate’s auth off, default role viewer: every camera', 'viewer', { kind: 'allowed', user: { role: 'viewer', allowedCameras: 'all' } }],
     ['a custom role without a profile: nothing', 'porch', { kind: 'denied' }],
   ])('%s', async (_name, role, expected) => {
-    frigate = await frigateAnswering((path) => (path === '/api/auth' ? { status: 202, headers: { 'remote-user': 'anonymous', 'remote-role': role } } : { status: 401 }));
+    frigate = await frigateAnswering((path) =>
+      path === '/api/auth' ? { status: 202, headers: { 'remote-user': 'anonymous', 'remote-role': role } } : { status: 401 },
+    );
     const client = new FrigateAuthClient({ frigateUrl: frigate.url, authCacheSeconds: 0 });
     expect(await client.authenticate({})).toMatchObject(expected);
   });

@@ -12,9 +12,7 @@ export interface FrigateUser {
   allowedCameras: string[] | 'all';
 }
 
-export type FrigateAuthAnswer =
-  | { kind: 'allowed'; user: FrigateUser; setCookie: string[] }
-  | { kind: 'denied' };
+export type FrigateAuthAnswer = { kind: 'allowed'; user: FrigateUser; setCookie: string[] } | { kind: 'denied' };
 
 /** Frigate did not answer, or answered something that is not an auth decision. */
 export class FrigateUnavailableException extends HttpException {

@@ -11,7 +11,5 @@ export interface FrontDoorModuleOptions {
   host?: string;
 }
 
-export const {
-  ConfigurableModuleClass: FrontDoorConfigurableModule,
-  MODULE_OPTIONS_TOKEN: FRONT_DOOR_MODULE_OPTIONS,
-} = rootModuleBuilder<FrontDoorModuleOptions>().build();
+export const { ConfigurableModuleClass: FrontDoorConfigurableModule, MODULE_OPTIONS_TOKEN: FRONT_DOOR_MODULE_OPTIONS } =
+  rootModuleBuilder<FrontDoorModuleOptions>().build();

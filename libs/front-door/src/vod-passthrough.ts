@@ -15,7 +15,11 @@ const H264_TAGS = new Set(['avc1', 'avc3']);
  *   range that switches to H.265 part way, is transcoded: it then plays everywhere).
  * `{ invalid }` for a `codec` nobody knows.
  */
-export function chooseVodHandling(input: { codecParam: string | null; stream?: 'main' | 'sub'; videoCodecTags: readonly (string | undefined)[] }): VodHandling | { invalid: string } {
+export function chooseVodHandling(input: {
+  codecParam: string | null;
+  stream?: 'main' | 'sub';
+  videoCodecTags: readonly (string | undefined)[];
+}): VodHandling | { invalid: string } {
   const codec = input.codecParam?.toLowerCase() ?? null;
   if (codec !== null && !PLAYS_HEVC.has(codec) && !WANTS_H264.has(codec)) {
     return { invalid: `Unknown codec '${input.codecParam}': use h264 (transcode H.265) or hevc (play the recordings as they are)` };

@@ -139,7 +139,9 @@ export class VodRequestHandler {
   /** The video codecs Frigate's own master playlist of this route announces (none when it does not answer). */
   private async frigateCodecs(vodPath: string, request: IncomingMessage): Promise<string[]> {
     const master = `${this.frigateUrl}/vod/${vodPath.slice(0, vodPath.lastIndexOf('/') + 1)}${MASTER_PLAYLIST}`;
-    const response = await fetch(master, { headers: Object.fromEntries(credentialHeaders(request.headers)), signal: AbortSignal.timeout(5000) }).catch(() => null);
+    const response = await fetch(master, { headers: Object.fromEntries(credentialHeaders(request.headers)), signal: AbortSignal.timeout(5000) }).catch(
+      () => null,
+    );
     if (!response?.ok) return [];
     return videoCodecTagsOf(await response.text());
   }

@@ -28,8 +28,24 @@ describe('FilesystemRecordingSource', () => {
     clip = join(root, 'clip.mp4');
     // A real 10 s camera-like file (header in front), made once.
     execFileSync('ffmpeg', [
-      '-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=5', '-t', '10',
-      '-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error', '-movflags', '+faststart', clip,
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=64x48:rate=5',
+      '-t',
+      '10',
+      '-c:v',
+      'libx265',
+      '-preset',
+      'ultrafast',
+      '-x265-params',
+      'log-level=error',
+      '-movflags',
+      '+faststart',
+      clip,
     ]);
     // Six hours of 10 s files for one camera: 2,160 files, as in a long range on a real NVR.
     for (let t = T0; t < T0 + SIX_HOURS; t += 10) await place('garage', t);
@@ -71,9 +87,7 @@ describe('FilesystemRecordingSource', () => {
     // The same path becomes a real recording (new size and mtime): the cached "unreadable" is not reused.
     await rm(join(root, 'recordings', recordingRelativePath('shed', T0)));
     await place('shed', T0);
-    expect((await source.findRecordings('shed', T0, T0 + 10)).map((f) => f.durationSeconds)).toEqual([
-      expect.closeTo(10, 1),
-    ]);
+    expect((await source.findRecordings('shed', T0, T0 + 10)).map((f) => f.durationSeconds)).toEqual([expect.closeTo(10, 1)]);
   });
 
   it('lists the cameras found in the layout, and rejects an invalid camera name without touching the disk', async () => {

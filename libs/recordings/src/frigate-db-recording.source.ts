@@ -58,23 +58,26 @@ export class FrigateDbRecordingSource implements RecordingSource, OnModuleInit {
       };
       return this.statements;
     } catch (error) {
-      throw new InvalidSettingError(
-        `Invalid setting FRIGATE_DB_PATH=${JSON.stringify(path)}: not a readable Frigate database (${(error as Error).message})`,
-      );
+      throw new InvalidSettingError(`Invalid setting FRIGATE_DB_PATH=${JSON.stringify(path)}: not a readable Frigate database (${(error as Error).message})`);
     }
   }
 
   async listCameras(): Promise<string[]> {
-    return this.open().cameras.all().map((row) => row.camera).filter(isValidCameraName);
+    return this.open()
+      .cameras.all()
+      .map((row) => row.camera)
+      .filter(isValidCameraName);
   }
 
   async findRecordings(camera: string, start: number, end: number): Promise<RecordingFile[]> {
     if (!isValidCameraName(camera)) return [];
-    return this.open().overlapping.all(camera, start, end).flatMap((row) => {
-      const path = this.localPath(row.path);
-      const durationSeconds = row.duration && row.duration > 0 ? row.duration : row.end_time - row.start_time;
-      return path && durationSeconds > 0 ? [{ camera, path, startTime: row.start_time, durationSeconds }] : [];
-    });
+    return this.open()
+      .overlapping.all(camera, start, end)
+      .flatMap((row) => {
+        const path = this.localPath(row.path);
+        const durationSeconds = row.duration && row.duration > 0 ? row.duration : row.end_time - row.start_time;
+        return path && durationSeconds > 0 ? [{ camera, path, startTime: row.start_time, durationSeconds }] : [];
+      });
   }
 
   /** The rows themselves: each covers its start plus its duration. */

@@ -1,10 +1,4 @@
-import {
-  DATE_DIR_REGEX,
-  HOUR_DIR_REGEX,
-  hourFolder,
-  recordingRelativePath,
-  recordingStartTime,
-} from './frigate-recordings-layout';
+import { DATE_DIR_REGEX, HOUR_DIR_REGEX, hourFolder, recordingRelativePath, recordingStartTime } from './frigate-recordings-layout';
 
 const utc = (y: number, mo: number, d: number, h: number, mi = 0, s = 0) => Date.UTC(y, mo - 1, d, h, mi, s) / 1000;
 

@@ -54,10 +54,7 @@ describe('parseUpstreamPlaylist', () => {
   });
 
   it('takes EXT-X-PROGRAM-DATE-TIME as the wall-clock start when the upstream gives it', () => {
-    const parsed = parseUpstreamPlaylist(
-      media(['#EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:20.000Z', '#EXTINF:4,', 'a.ts']),
-      PLAYLIST_URL,
-    );
+    const parsed = parseUpstreamPlaylist(media(['#EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:20.000Z', '#EXTINF:4,', 'a.ts']), PLAYLIST_URL);
     expect(parsed).toEqual({ kind: 'media', segments: [{ uri: `${URL_BASE}a.ts`, durationSeconds: 4, programDateTime: 1_700_000_000 }] });
   });
 
@@ -72,15 +69,13 @@ describe('parseUpstreamPlaylist', () => {
   });
 
   it('rejects an init section on another host', () => {
-    expect(() =>
-      parseUpstreamPlaylist(media(['#EXT-X-MAP:URI="http://evil.example/init.mp4"', '#EXTINF:4,', 'a.m4s']), PLAYLIST_URL),
-    ).toThrow(/leaves the upstream/);
+    expect(() => parseUpstreamPlaylist(media(['#EXT-X-MAP:URI="http://evil.example/init.mp4"', '#EXTINF:4,', 'a.m4s']), PLAYLIST_URL)).toThrow(
+      /leaves the upstream/,
+    );
   });
 
   it('rejects encrypted and byte-range segments with a message saying which', () => {
-    expect(() =>
-      parseUpstreamPlaylist(media(['#EXT-X-KEY:METHOD=AES-128,URI="key.bin"', '#EXTINF:4,', 'a.ts']), PLAYLIST_URL),
-    ).toThrow(/encrypted/);
+    expect(() => parseUpstreamPlaylist(media(['#EXT-X-KEY:METHOD=AES-128,URI="key.bin"', '#EXTINF:4,', 'a.ts']), PLAYLIST_URL)).toThrow(/encrypted/);
     expect(() => parseUpstreamPlaylist(media(['#EXTINF:4,', '#EXT-X-BYTERANGE:1000@0', 'a.ts']), PLAYLIST_URL)).toThrow(/byte-range/);
   });
 

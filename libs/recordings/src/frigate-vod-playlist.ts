@@ -13,9 +13,7 @@ export interface UpstreamSegment {
   programDateTime?: number;
 }
 
-export type UpstreamPlaylist =
-  | { kind: 'master'; variantUri: string }
-  | { kind: 'media'; segments: UpstreamSegment[] };
+export type UpstreamPlaylist = { kind: 'master'; variantUri: string } | { kind: 'media'; segments: UpstreamSegment[] };
 
 /** Why an upstream playlist cannot be used; the message is safe to show to clients. */
 export class UnusableUpstreamPlaylistError extends Error {
@@ -97,10 +95,7 @@ export function upstreamSegmentsAsRecordings(
 
 /** Pure: the VOD URL of a range from FRIGATE_VOD_URL's template ({camera}, {start}, {end}). */
 export function vodUrlFor(template: string, camera: string, start: number, end: number): string {
-  return template
-    .replaceAll('{camera}', encodeURIComponent(camera))
-    .replaceAll('{start}', formatEpoch(start))
-    .replaceAll('{end}', formatEpoch(end));
+  return template.replaceAll('{camera}', encodeURIComponent(camera)).replaceAll('{start}', formatEpoch(start)).replaceAll('{end}', formatEpoch(end));
 }
 
 /** Epoch seconds as a plain decimal with at most millisecond precision (no exponent). */

@@ -1,11 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { isValidCameraName } from './camera-name';
-import {
-  UnusableUpstreamPlaylistError,
-  parseUpstreamPlaylist,
-  upstreamSegmentsAsRecordings,
-  vodUrlFor,
-} from './frigate-vod-playlist';
+import { UnusableUpstreamPlaylistError, parseUpstreamPlaylist, upstreamSegmentsAsRecordings, vodUrlFor } from './frigate-vod-playlist';
 import { RecordingsUpstreamException } from './recordings.exceptions';
 import { RecordedPeriod, RecordingFile, RecordingSource } from './recording-source.interface';
 import type { RecordingsModuleOptions } from './recordings.module-definition';

@@ -121,12 +121,7 @@ describe('readMp4Info', () => {
   });
 
   it.each([0, 1] as const)('takes the duration of a fragmented MP4 from mvex/mehd version %p', async (version) => {
-    const moov = box(
-      'moov',
-      mvhdV0(1000, 0),
-      trak('vide'),
-      box('mvex', mehd(version, 12_345), fullBox('trex', 0, Buffer.alloc(20))),
-    );
+    const moov = box('moov', mvhdV0(1000, 0), trak('vide'), box('mvex', mehd(version, 12_345), fullBox('trex', 0, Buffer.alloc(20))));
     const path = await fileOf(ftyp, moov, box('moof', Buffer.alloc(32)), mdat(128));
     await expect(readMp4Info(path)).resolves.toMatchObject({ durationSeconds: 12.345, hasVideo: true, hasAudio: false });
   });

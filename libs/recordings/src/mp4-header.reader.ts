@@ -28,8 +28,7 @@ export async function readMp4Info(path: string): Promise<Mp4Info | null> {
     await file.read(head, 0, head.length, 0);
     let offset = 0;
     while (offset + 8 <= size) {
-      const header =
-        offset + 16 <= head.length ? head.subarray(offset, offset + 16) : await readAt(file, offset, 16, size);
+      const header = offset + 16 <= head.length ? head.subarray(offset, offset + 16) : await readAt(file, offset, 16, size);
       const box = parseBoxHeader(header, size - offset);
       if (!box) return null;
       if (box.type === 'moov') {
@@ -48,12 +47,7 @@ export async function readMp4Info(path: string): Promise<Mp4Info | null> {
   }
 }
 
-async function readAt(
-  file: Awaited<ReturnType<typeof open>>,
-  offset: number,
-  length: number,
-  size: number,
-): Promise<Buffer> {
+async function readAt(file: Awaited<ReturnType<typeof open>>, offset: number, length: number, size: number): Promise<Buffer> {
   const buffer = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
   await file.read(buffer, 0, buffer.length, offset);
   return buffer;
@@ -83,10 +77,7 @@ export function parseMoov(moov: Buffer, fileSize = Infinity): Mp4Info | null {
       for (const inner of childBoxes(box.body)) {
         if (inner.type === 'mehd' && inner.body.length >= 8 && timescale > 0) {
           const version = inner.body.readUInt8(0);
-          const value =
-            version === 1 && inner.body.length >= 12
-              ? Number(inner.body.readBigUInt64BE(4))
-              : inner.body.readUInt32BE(4);
+          const value = version === 1 && inner.body.length >= 12 ? Number(inner.body.readBigUInt64BE(4)) : inner.body.readUInt32BE(4);
           fragmentDurationSeconds = value / timescale;
         }
       }

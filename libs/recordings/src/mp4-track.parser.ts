@@ -229,8 +229,7 @@ function samplesInFile(stbl: Buffer, sampleCount: number, fileSize: number): num
   const sizeOf = (sample: number) => (fixedSize !== 0 ? fixedSize : stsz.readUInt32BE(12 + sample * 4));
   const table = (stco ?? co64)!;
   const chunkCount = Math.min(table.readUInt32BE(4), Math.floor((table.length - 8) / (co64 ? 8 : 4)));
-  const chunkOffset = (chunk: number) =>
-    co64 ? Number(co64.readBigUInt64BE(8 + chunk * 8)) : stco!.readUInt32BE(8 + chunk * 4);
+  const chunkOffset = (chunk: number) => (co64 ? Number(co64.readBigUInt64BE(8 + chunk * 8)) : stco!.readUInt32BE(8 + chunk * 4));
   const runs = Math.min(stsc.readUInt32BE(4), Math.floor((stsc.length - 8) / 12));
   let sample = 0;
   for (let run = 0; run < runs; run += 1) {
@@ -254,13 +253,7 @@ function samplesInFile(stbl: Buffer, sampleCount: number, fileSize: number): num
  * presentation time (an empty edit delays the start, an edit's media time is where it starts in
  * the media) and drops the frames outside every edit, as ffmpeg does.
  */
-function presentedFrameTimes(
-  stbl: Buffer,
-  mediaTimescale: number,
-  movieTimescale: number,
-  edits: readonly Edit[],
-  fileSize: number,
-): Float64Array {
+function presentedFrameTimes(stbl: Buffer, mediaTimescale: number, movieTimescale: number, edits: readonly Edit[], fileSize: number): Float64Array {
   const stts = child(stbl, 'stts');
   if (!stts) return new Float64Array(0);
   const dts = decodeTimes(stts);

@@ -111,7 +111,19 @@ export class RecordingHeaderIndex {
       this.options.ffprobePath,
       // Only this local file, as MP4: a "recording" that is really a playlist or a concat list
       // must not make ffprobe open other files or fetch URLs.
-      ['-v', 'error', '-protocol_whitelist', 'file', '-format_whitelist', 'mov,mp4,m4a,3gp,3g2,mj2', '-show_entries', 'format=duration', '-of', 'csv=p=0', path],
+      [
+        '-v',
+        'error',
+        '-protocol_whitelist',
+        'file',
+        '-format_whitelist',
+        'mov,mp4,m4a,3gp,3g2,mj2',
+        '-show_entries',
+        'format=duration',
+        '-of',
+        'csv=p=0',
+        path,
+      ],
       10_000,
     );
     const duration = Number.parseFloat(exit.stdout[0] ?? '');

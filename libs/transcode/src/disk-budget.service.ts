@@ -79,9 +79,7 @@ export class DiskBudgetService {
       const used = this.usageBytes();
       if (used >= budget * DISK_HIGH_WATER) {
         this.events.publish({ type: 'session-rejected', reason: 'disk_full' });
-        throw new InsufficientStorageException(
-          `${mebibytes(used)} MiB of TRANSCODE_MAX_DISK_MB=${mebibytes(budget)} are taken by sessions being watched`,
-        );
+        throw new InsufficientStorageException(`${mebibytes(used)} MiB of TRANSCODE_MAX_DISK_MB=${mebibytes(budget)} are taken by sessions being watched`);
       }
     }
     const free = await this.files.freeBytes().catch(() => null);

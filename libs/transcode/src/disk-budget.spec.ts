@@ -98,7 +98,9 @@ describe('planDiskReclaim as a ceiling', () => {
   it('holds the ceiling with everything but the segments at each viewer when it must', () => {
     const plan = planDiskReclaim([watched('a', [0, 10], segments(0, 20))], 800, 5, { keepAheadSegments: 10, toTheViewers: true });
     expect(plan.bytesAfter).toBeLessThanOrEqual(800);
-    const kept = segments(0, 20).map((s) => s.index).filter((i) => !plan.deleteSegments.get('a')!.includes(i));
+    const kept = segments(0, 20)
+      .map((s) => s.index)
+      .filter((i) => !plan.deleteSegments.get('a')!.includes(i));
     expect(kept).toEqual(expect.arrayContaining([0, 1, 9, 10, 11]));
   });
 

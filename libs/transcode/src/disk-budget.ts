@@ -77,9 +77,7 @@ export function planDiskReclaim(
       for (const segment of session.segments) {
         if (deleted(session.id, segment.index)) continue;
         const distance = Math.min(
-          ...session.viewerPositions.map((viewer) =>
-            segment.index >= viewer ? segment.index - viewer - keepAhead : viewer - segment.index - keepBehind,
-          ),
+          ...session.viewerPositions.map((viewer) => (segment.index >= viewer ? segment.index - viewer - keepAhead : viewer - segment.index - keepBehind)),
         );
         if (distance > 0) far.push({ session: session.id, ...segment, distance });
       }

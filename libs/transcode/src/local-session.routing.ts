@@ -89,4 +89,3 @@ export function summarize(session: TranscodeSession): RoutedSessionSummary {
     videoEncoder: session.videoEncoder,
   };
 }
-

@@ -16,8 +16,7 @@ function setup({ disabled = false, ready = true, readable = true } = {}) {
     readySegment: (_s: unknown, index: number) => (ready && index === 3 ? 'r1_00003.ts' : undefined),
   } as unknown as TranscodeSessionService;
   const tokens = {
-    verify: (token: string) =>
-      token === 'good' ? { sessionId: ID, camera: 'front' } : token === 'other-camera' ? { sessionId: ID, camera: 'back' } : null,
+    verify: (token: string) => (token === 'good' ? { sessionId: ID, camera: 'front' } : token === 'other-camera' ? { sessionId: ID, camera: 'back' } : null),
   } as unknown as StreamTokenService;
   const files = { readWhole: async () => (readable ? BYTES : null) } as unknown as SessionFilesStore;
   return new ReadySegmentMiddleware({ disabled } as AuthModuleOptions, tokens, sessions, files);

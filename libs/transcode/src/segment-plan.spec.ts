@@ -162,9 +162,7 @@ describe('planSegments', () => {
     });
 
     it('gives every segment the wall clock of its own piece, in epoch milliseconds', () => {
-      expect(segments.map((s) => s.wallClockStartMs)).toEqual(
-        [T + 5, T + 6, T + 8, T + 40, T + 42, T + 44, T + 46, T + 48].map((s) => s * 1000),
-      );
+      expect(segments.map((s) => s.wallClockStartMs)).toEqual([T + 5, T + 6, T + 8, T + 40, T + 42, T + 44, T + 46, T + 48].map((s) => s * 1000));
       for (const segment of segments) {
         expect(Number.isInteger(segment.wallClockStartMs)).toBe(true);
         // Epoch ms, not epoch seconds: it is a real date in 2023.
@@ -183,9 +181,7 @@ describe('planSegments', () => {
     expect(segments[0]).toEqual({ index: 0, timelineStartSeconds: 0, durationSeconds: 1, wallClockStartMs: (T + 17) * 1000, cutSeconds: 0 });
     expect(segments.map((s) => s.durationSeconds)).toEqual([1, 6, 6, 6, 6, 6, 6, 6]);
     expect(segments.map((s) => s.timelineStartSeconds)).toEqual([0, 1, 7, 13, 19, 25, 31, 37]);
-    expect(segments.map((s) => s.wallClockStartMs)).toEqual(
-      [0, 1, 7, 13, 19, 25, 31, 37].map((start) => (T + 17 + start) * 1000),
-    );
+    expect(segments.map((s) => s.wallClockStartMs)).toEqual([0, 1, 7, 13, 19, 25, 31, 37].map((start) => (T + 17 + start) * 1000));
   });
 
   it('keeps millisecond precision of fractional wall clocks', () => {

@@ -142,11 +142,7 @@ export const MAX_SEGMENTS_PER_RUN = 1800;
  * the segment MAX_SEGMENTS_PER_RUN later, of the next change of format, or the range's end,
  * forcing a keyframe at every cut in between, as seconds from its own start.
  */
-export function planRunSpan(
-  segments: readonly PlannedSegment[],
-  totalSeconds: number,
-  index: number,
-): { durationSeconds: number; keyframeTimes: number[] } {
+export function planRunSpan(segments: readonly PlannedSegment[], totalSeconds: number, index: number): { durationSeconds: number; keyframeTimes: number[] } {
   const from = segments[index].cutSeconds;
   let endIndex = index + 1;
   while (endIndex < segments.length && endIndex < index + MAX_SEGMENTS_PER_RUN && !segments[endIndex].startsNewFormat) endIndex += 1;

@@ -175,9 +175,7 @@ export class SessionEncoderService {
         this.events.publish({ type: 'encoder-failed', sessionId: session.id, encoder: run.videoEncoder });
       }
       if (!run.stopping && exit.code !== 0 && exit.signal === null) {
-        this.logger.warn(
-          sessionLog(session, `run ${run.id} failed at segment ${run.nextIndex}: ${exit.stderrTail.slice(-3).join(' | ')}`, { run: run.id }),
-        );
+        this.logger.warn(sessionLog(session, `run ${run.id} failed at segment ${run.nextIndex}: ${exit.stderrTail.slice(-3).join(' | ')}`, { run: run.id }));
       }
       handlers.exited(run, exit);
     });
@@ -232,7 +230,9 @@ export class SessionEncoderService {
     const first = run.nextIndex === run.startIndex;
     const index = first ? run.startIndex : segmentStartingAt(session.segments, listed.startSeconds);
     if (index < run.nextIndex) {
-      this.logger.warn(sessionLog(session, `${listed.fileName} starts at ${listed.startSeconds} s, before the run's next segment; not served`, { run: run.id }));
+      this.logger.warn(
+        sessionLog(session, `${listed.fileName} starts at ${listed.startSeconds} s, before the run's next segment; not served`, { run: run.id }),
+      );
       return;
     }
     run.nextIndex = Math.max(run.nextIndex, index + 1);

@@ -69,9 +69,7 @@ export class SessionFilesStore {
       await mkdir(this.rootDir, { recursive: true, mode: DIR_MODE });
       await this.probeWrite();
     } catch (error) {
-      throw new InvalidSettingError(
-        `Invalid setting TRANSCODE_DIR=${JSON.stringify(this.rootDir)}: not writable (${(error as Error).message})`,
-      );
+      throw new InvalidSettingError(`Invalid setting TRANSCODE_DIR=${JSON.stringify(this.rootDir)}: not writable (${(error as Error).message})`);
     }
   }
 

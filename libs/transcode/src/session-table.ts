@@ -68,9 +68,9 @@ export class SessionTable {
     const stopped = (async () => {
       await entry?.driver.close(cause);
       // A folder that cannot be removed is logged; it must not hide why the session stopped.
-      await this.files.removeSessionDir(session.id).catch((error: Error) =>
-        this.logger.warn(sessionLog(session, `could not remove its folder: ${error.message}`)),
-      );
+      await this.files
+        .removeSessionDir(session.id)
+        .catch((error: Error) => this.logger.warn(sessionLog(session, `could not remove its folder: ${error.message}`)));
     })().finally(() => {
       if (this.stopping.get(session.id) === stopped) this.stopping.delete(session.id);
     });

@@ -167,10 +167,13 @@ class ManualClock {
   }
   schedule(delayMs: number, callback: () => void) {
     const due = this.value + Math.max(0, delayMs);
-    const timer = setTimeout(() => {
-      this.value = Math.max(this.value, due);
-      callback();
-    }, Math.max(0, delayMs));
+    const timer = setTimeout(
+      () => {
+        this.value = Math.max(this.value, due);
+        callback();
+      },
+      Math.max(0, delayMs),
+    );
     return () => clearTimeout(timer);
   }
 }
@@ -381,8 +384,7 @@ describe('TranscodeSessionService', () => {
 
     it('lets parallel prefetches around a seek share one restart', async () => {
       const session = await service.open('front', T, T + 100);
-      supervisor.onSpawn = (process) =>
-        setTimeout(() => [0, 1, 2, 3].forEach((i) => process.announce(process.startIndex + i)), 5);
+      supervisor.onSpawn = (process) => setTimeout(() => [0, 1, 2, 3].forEach((i) => process.announce(process.startIndex + i)), 5);
       const files = await Promise.all([30, 31, 32, 33].map((i) => service.segmentFile(session, i)));
       expect(files).toEqual(['r2_00030.ts', 'r2_00031.ts', 'r2_00032.ts', 'r2_00033.ts']);
       expect(supervisor.spawned).toHaveLength(2);
@@ -716,7 +718,12 @@ describe('TranscodeSessionService', () => {
       await service.open('side', T, T + 100);
       expect(old.alive).toBe(false);
       expect(newer.alive).toBe(true);
-      expect(service.list().map((session) => session.camera).sort()).toEqual(['back', 'side']);
+      expect(
+        service
+          .list()
+          .map((session) => session.camera)
+          .sort(),
+      ).toEqual(['back', 'side']);
     });
 
     it('answers 507 to a new session when sessions being watched fill the budget', async () => {

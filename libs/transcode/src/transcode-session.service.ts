@@ -80,9 +80,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     await this.files.removeLeftovers();
     const probe = await this.ffmpeg.check().catch((error: Error) => error);
     if (probe instanceof Error) {
-      throw new InvalidSettingError(
-        `Invalid setting FFMPEG_PATH=${JSON.stringify(this.options.ffmpegPath)}: ${probe.message}`,
-      );
+      throw new InvalidSettingError(`Invalid setting FFMPEG_PATH=${JSON.stringify(this.options.ffmpegPath)}: ${probe.message}`);
     }
   }
 
@@ -189,7 +187,10 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
    * what this node's encoder slots hold.
    */
   encodingSessionIds(): string[] {
-    const encoding = this.table.sessions().filter((session) => session.isEncoding).map((session) => session.id);
+    const encoding = this.table
+      .sessions()
+      .filter((session) => session.isEncoding)
+      .map((session) => session.id);
     return [...new Set([...encoding, ...this.admitting.keys()])];
   }
 
@@ -266,11 +267,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
    * real time is never cut off; it never outlives the login it was issued to (`notAfter`).
    */
   issueStreamToken(session: { sessionId: string; camera: string; durationSeconds: number }, notAfter?: number): string {
-    return this.streamTokens.issue(
-      { sessionId: session.sessionId, camera: session.camera },
-      this.options.ttlSeconds + session.durationSeconds,
-      notAfter,
-    );
+    return this.streamTokens.issue({ sessionId: session.sessionId, camera: session.camera }, this.options.ttlSeconds + session.durationSeconds, notAfter);
   }
 
   async remove(sessionId: string): Promise<void> {
@@ -313,9 +310,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
   assertRange(start: number, end: number): void {
     if (!(end > start)) throw new InvalidRangeException('end must be after start');
     if (end - start > this.options.maxRangeSeconds) {
-      throw new InvalidRangeException(
-        `range of ${Math.round(end - start)} s is longer than the maximum of ${this.options.maxRangeSeconds} s`,
-      );
+      throw new InvalidRangeException(`range of ${Math.round(end - start)} s is longer than the maximum of ${this.options.maxRangeSeconds} s`);
     }
   }
 

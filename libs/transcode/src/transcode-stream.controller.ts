@@ -1,13 +1,5 @@
 import { Controller, Get, Header, Inject, Param, Req, Res, StreamableFile, UseFilters, UsePipes } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiGoneResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProduces,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiGoneResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Authenticated, Principal, StreamTokenService } from '@app/auth';
 import { ErrorResponseDto, JsonExceptionFilter, createJsonValidationPipe } from '@app/common';
@@ -69,10 +61,7 @@ export class TranscodeStreamController {
    * a header it cannot repeat for segments) can fetch the segments too.
    */
   private segmentQuery(principal: Principal | undefined, session: RoutedSession): string {
-    const token =
-      principal?.kind === 'stream' && principal.token
-        ? principal.token
-        : this.sessions.issueStreamToken(session, principal?.expiresAt);
+    const token = principal?.kind === 'stream' && principal.token ? principal.token : this.sessions.issueStreamToken(session, principal?.expiresAt);
     return `token=${encodeURIComponent(token)}`;
   }
 }

@@ -4,25 +4,10 @@ import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-v
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InvalidSettingError, validateEnvironment } from '@app/common';
-import {
-  FRIGATE_PRESET_ALIASES,
-  HARDWARE_ACCELERATORS,
-  parseHardwareAccelerator,
-  resolveHardwareDevice,
-} from '@app/ffmpeg';
+import { FRIGATE_PRESET_ALIASES, HARDWARE_ACCELERATORS, parseHardwareAccelerator, resolveHardwareDevice } from '@app/ffmpeg';
 import { TranscodeModuleOptions } from './transcode.module-definition';
 
-export const X264_PRESETS = [
-  'ultrafast',
-  'superfast',
-  'veryfast',
-  'faster',
-  'fast',
-  'medium',
-  'slow',
-  'slower',
-  'veryslow',
-] as const;
+export const X264_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'] as const;
 
 class TranscodeEnvironment {
   @IsString()
@@ -125,9 +110,7 @@ export const transcodeConfig = registerAs('transcode', (): TranscodeModuleOption
   const hwaccel = parseHardwareAccelerator(env.FFMPEG_HWACCEL) ?? 'none';
   const device = resolveHardwareDevice(hwaccel, env.FFMPEG_HWACCEL_DEVICE);
   if (device.error) {
-    throw new InvalidSettingError(
-      `Invalid setting FFMPEG_HWACCEL_DEVICE=${JSON.stringify(env.FFMPEG_HWACCEL_DEVICE ?? '')}: ${device.error}`,
-    );
+    throw new InvalidSettingError(`Invalid setting FFMPEG_HWACCEL_DEVICE=${JSON.stringify(env.FFMPEG_HWACCEL_DEVICE ?? '')}: ${device.error}`);
   }
   const maxFfmpegProcesses = env.MAX_FFMPEG_PROCESSES ?? env.MAX_CONCURRENT_TRANSCODES * 2;
   if (maxFfmpegProcesses < env.MAX_CONCURRENT_TRANSCODES) {

@@ -16,11 +16,7 @@ import { ErrorResponseDto, JsonExceptionFilter, createJsonValidationPipe } from 
 import { CreateTranscodeParams } from './dto/create-transcode.params';
 import { SessionIdParams } from './dto/session-id.params';
 import { PLAYLIST_FILE_NAME } from './dto/stream-file.params';
-import {
-  TranscodeSessionListResponse,
-  TranscodeStartedResponse,
-  TranscodeStoppedResponse,
-} from './dto/transcode-session.response';
+import { TranscodeSessionListResponse, TranscodeStartedResponse, TranscodeStoppedResponse } from './dto/transcode-session.response';
 import { TranscodeSessionService } from './transcode-session.service';
 import { SESSION_ROUTING, SessionRouting } from './session-routing';
 
@@ -42,8 +38,7 @@ export class TranscodeController {
   @Authenticated({ camera: 'param', startsWork: true })
   @ApiOperation({
     summary: 'Start (or join) an H.264 HLS transcode of a camera’s recordings',
-    description:
-      'Answers once the first segment is playable. The same camera and range always give the same session.',
+    description: 'Answers once the first segment is playable. The same camera and range always give the same session.',
   })
   @ApiOkResponse({ type: TranscodeStartedResponse })
   @ApiBadRequestResponse({ description: 'Invalid camera name, timestamp or range', type: ErrorResponseDto })
@@ -55,16 +50,15 @@ export class TranscodeController {
   @ApiBadGatewayResponse({ description: 'ffmpeg failed; the message has its last stderr lines', type: ErrorResponseDto })
   @ApiServiceUnavailableResponse({ description: 'ffmpeg cannot be started or TRANSCODE_DIR is not writable', type: ErrorResponseDto })
   @ApiGatewayTimeoutResponse({ description: 'The first segment did not come in time', type: ErrorResponseDto })
-  @ApiResponse({ status: 507, description: 'No room: TRANSCODE_MAX_DISK_MB is taken by sessions being watched, or the disk is nearly full', type: ErrorResponseDto })
-  async start(
-    @Param() params: CreateTranscodeParams,
-    @Req() request: { user?: Principal; ip?: string },
-  ): Promise<TranscodeStartedResponse> {
+  @ApiResponse({
+    status: 507,
+    description: 'No room: TRANSCODE_MAX_DISK_MB is taken by sessions being watched, or the disk is nearly full',
+    type: ErrorResponseDto,
+  })
+  async start(@Param() params: CreateTranscodeParams, @Req() request: { user?: Principal; ip?: string }): Promise<TranscodeStartedResponse> {
     const requester = requesterOf(request.user, request.ip);
     const session = await this.routing.open(params.camera, Number(params.start), Number(params.end), requester);
-    const token = this.streamTokens.enabled
-      ? `?token=${this.sessions.issueStreamToken(session, request.user?.expiresAt)}`
-      : '';
+    const token = this.streamTokens.enabled ? `?token=${this.sessions.issueStreamToken(session, request.user?.expiresAt)}` : '';
     return {
       success: true,
       playlist: `/${STREAM_ROUTE_PREFIX}/${session.sessionId}/${PLAYLIST_FILE_NAME}${token}`,

@@ -46,19 +46,13 @@ export class TooManyTranscodesException extends TranscodeHttpException implement
   readonly responseHeaders = { 'Retry-After': String(RETRY_AFTER_SECONDS) };
 
   constructor(limit: number) {
-    super(
-      `Too many concurrent transcodes (limit ${limit}); retry in ${RETRY_AFTER_SECONDS} s`,
-      HttpStatus.TOO_MANY_REQUESTS,
-    );
+    super(`Too many concurrent transcodes (limit ${limit}); retry in ${RETRY_AFTER_SECONDS} s`, HttpStatus.TOO_MANY_REQUESTS);
   }
 }
 
 export class FirstSegmentTimeoutException extends TranscodeHttpException {
   constructor(seconds: number, stderrTail: readonly string[], index = 0) {
-    super(
-      `${index === 0 ? 'The first segment' : `Segment ${index}`} was not ready within ${seconds} s${formatTail(stderrTail)}`,
-      HttpStatus.GATEWAY_TIMEOUT,
-    );
+    super(`${index === 0 ? 'The first segment' : `Segment ${index}`} was not ready within ${seconds} s${formatTail(stderrTail)}`, HttpStatus.GATEWAY_TIMEOUT);
   }
 }
 
@@ -120,10 +114,7 @@ export class NoFfmpegSlotException extends TranscodeHttpException implements Hea
 
 export class TooManyUserSessionsException extends TranscodeHttpException {
   constructor(limit: number) {
-    super(
-      `You have ${limit} live transcode sessions (MAX_SESSIONS_PER_USER); stop one (DELETE) or let one expire first`,
-      HttpStatus.TOO_MANY_REQUESTS,
-    );
+    super(`You have ${limit} live transcode sessions (MAX_SESSIONS_PER_USER); stop one (DELETE) or let one expire first`, HttpStatus.TOO_MANY_REQUESTS);
   }
 }
 

@@ -21,6 +21,8 @@ describe('assertSeparateFolders', () => {
   });
 
   it('takes folders apart', () => {
-    expect(() => assertSeparateFolders('/tmp/stream/transcode', { RECORDINGS_DIR: '/media/frigate/recordings', FRIGATE_MEDIA_ROOT: '/media/frigate' })).not.toThrow();
+    expect(() =>
+      assertSeparateFolders('/tmp/stream/transcode', { RECORDINGS_DIR: '/media/frigate/recordings', FRIGATE_MEDIA_ROOT: '/media/frigate' }),
+    ).not.toThrow();
   });
 });

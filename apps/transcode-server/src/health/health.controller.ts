@@ -43,9 +43,7 @@ export class HealthController {
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       const report = error.getResponse() as HealthReport & { error?: Record<string, Record<string, unknown>> };
-      throw new ServiceUnavailableException(
-        shown({ ...report, message: `Unhealthy: ${Object.keys(report.error ?? {}).join(', ') || 'unknown'}` }),
-      );
+      throw new ServiceUnavailableException(shown({ ...report, message: `Unhealthy: ${Object.keys(report.error ?? {}).join(', ') || 'unknown'}` }));
     }
   }
 

@@ -48,8 +48,7 @@ export function pinoHttpOptions(config: LoggingConfig): Options {
     autoLogging: { ignore: (request) => QUIET_PATHS.has((request.url ?? '').split('?')[0]) },
     // A 503 is the service at its limits, answered with Retry-After (all ffmpeg slots busy): a
     // warning, not an error of the service.
-    customLogLevel: (_request, response, error) =>
-      response.statusCode === 503 ? 'warn' : error || response.statusCode >= 500 ? 'error' : 'info',
+    customLogLevel: (_request, response, error) => (response.statusCode === 503 ? 'warn' : error || response.statusCode >= 500 ? 'error' : 'info'),
     serializers: {
       req: (request: { id: unknown; method: string; url: string }) => ({
         id: request.id,

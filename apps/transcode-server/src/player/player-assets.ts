@@ -16,9 +16,7 @@ const nodeRequire: NodeJS.Require = typeof __non_webpack_require__ === 'function
  * The player page's own files: next to main.js in the build (nest-cli.json assets copy them),
  * beside this file when run from source (tests).
  */
-export const PLAYER_PUBLIC_DIR = [join(__dirname, 'player', 'public'), join(__dirname, 'public')].find((dir) =>
-  existsSync(join(dir, 'index.html')),
-) as string;
+export const PLAYER_PUBLIC_DIR = [join(__dirname, 'player', 'public'), join(__dirname, 'public')].find((dir) => existsSync(join(dir, 'index.html'))) as string;
 
 /**
  * Serves the player page at `/` and hls.js from the npm package at `/vendor/hls.min.js` (no
@@ -30,9 +28,7 @@ export function servePlayer(app: NestExpressApplication, publicDir = PLAYER_PUBL
   // API) it would stat a file in the page's folder first, a threadpool round trip per segment.
   const pagePaths = new Set(['/', ...readdirSync(publicDir).map((name) => `/${name}`)]);
   const pageFiles = serveStatic(publicDir, { index: 'index.html', maxAge: 0 });
-  app.use((request: Request, response: Response, next: NextFunction) =>
-    pagePaths.has(request.path) ? pageFiles(request, response, next) : next(),
-  );
+  app.use((request: Request, response: Response, next: NextFunction) => (pagePaths.has(request.path) ? pageFiles(request, response, next) : next()));
   app.use('/vendor/hls.min.js', (_request: Request, response: Response) => {
     response.type('application/javascript').sendFile(hlsPath);
   });

@@ -1,12 +1,5 @@
 import { UseGuards, applyDecorators } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiCookieAuth,
-  ApiForbiddenResponse,
-  ApiQuery,
-  ApiSecurity,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiForbiddenResponse, ApiQuery, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ErrorResponseDto } from '@app/common';
 import { AdminRoleGuard } from '../guards/admin-role.guard';
 import { AuthenticationGuard } from '../guards/authentication.guard';

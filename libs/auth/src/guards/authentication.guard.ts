@@ -31,10 +31,7 @@ export class AuthenticationGuard extends AuthGuard(JWT_STRATEGY) {
       request.user = TRUSTED_PRINCIPAL;
       return true;
     }
-    const requirement = this.reflector.getAllAndOverride(AuthRequirementMetadata, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+    const requirement = this.reflector.getAllAndOverride(AuthRequirementMetadata, [context.getHandler(), context.getClass()]);
     // On stream routes a valid stream token is enough, whatever else the request carries (a
     // stale Frigate cookie, a proxy's Basic header); an invalid one falls back to the login.
     const streamToken = request.query.token;

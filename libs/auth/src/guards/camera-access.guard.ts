@@ -24,10 +24,7 @@ export class CameraAccessGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const principal = request.user;
     if (!principal) throw forbidden('No access');
-    const requirement = this.reflector.getAllAndOverride(AuthRequirementMetadata, [
-      context.getHandler(),
-      context.getClass(),
-    ]) ?? { camera: 'none' };
+    const requirement = this.reflector.getAllAndOverride(AuthRequirementMetadata, [context.getHandler(), context.getClass()]) ?? { camera: 'none' };
 
     if (principal.kind === 'stream') {
       // A stream token opens its own session's files and nothing else.

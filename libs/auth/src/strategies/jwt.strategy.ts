@@ -28,10 +28,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
     const publicKey = options.jwtPublicKey;
     const publicKeyObject = publicKey ? createPublicKey(publicKey) : undefined;
     super({
-      jwtFromRequest: ExtractJwt.fromExtractors([
-        ExtractJwt.fromAuthHeaderAsBearerToken(),
-        (request: Request) => cookieToken(request, options.cookieName),
-      ]),
+      jwtFromRequest: ExtractJwt.fromExtractors([ExtractJwt.fromAuthHeaderAsBearerToken(), (request: Request) => cookieToken(request, options.cookieName)]),
       secretOrKeyProvider: (_request: Request, rawToken: string, done: (err: unknown, key?: string | Buffer) => void) => {
         // A token whose header or payload is not JSON throws while being decoded: a 401, not a 500.
         try {

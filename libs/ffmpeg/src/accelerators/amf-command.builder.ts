@@ -35,8 +35,24 @@ export class AmfCommandBuilder extends FfmpegCommandBuilder {
 
   protected override videoEncoderOptions(_options: HlsTranscodeOptions): string[] {
     return [
-      '-c:v', 'h264_amf', '-usage', 'transcoding', '-quality', 'speed', '-rc', 'cqp',
-      '-qp_i', '23', '-qp_p', '23', '-bf', '0', '-profile:v', 'high', '-level:v', '4.1',
+      '-c:v',
+      'h264_amf',
+      '-usage',
+      'transcoding',
+      '-quality',
+      'speed',
+      '-rc',
+      'cqp',
+      '-qp_i',
+      '23',
+      '-qp_p',
+      '23',
+      '-bf',
+      '0',
+      '-profile:v',
+      'high',
+      '-level:v',
+      '4.1',
     ];
   }
 

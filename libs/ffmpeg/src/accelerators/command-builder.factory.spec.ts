@@ -19,16 +19,48 @@ const options: HlsTranscodeOptions = {
 // The parts every accelerator shares: only decoding, the scale filter, the encoder and how its
 // own keyframes are turned off differ. Frame timing and the forced keyframe list are the same.
 const GLOBAL = ['-hide_banner', '-nostdin', '-loglevel', 'warning', '-nostats'];
-const INPUT = ['-protocol_whitelist', 'file', '-format_whitelist', 'concat,mov,mp4,m4a,3gp,3g2,mj2', '-copyts', '-f', 'concat', '-safe', '0', '-i', '/t/abc/run-1.ffconcat', '-ss', '12.5', '-t', '60'];
+const INPUT = [
+  '-protocol_whitelist',
+  'file',
+  '-format_whitelist',
+  'concat,mov,mp4,m4a,3gp,3g2,mj2',
+  '-copyts',
+  '-f',
+  'concat',
+  '-safe',
+  '0',
+  '-i',
+  '/t/abc/run-1.ffconcat',
+  '-ss',
+  '12.5',
+  '-t',
+  '60',
+];
 const MAPPING = ['-map', '0:v:0', '-map', '0:a:0?', '-sn', '-dn'];
 /** Source frame times kept: no constant-rate conversion, no rounding to a 1/fps time base. */
 const FRAME_TIMING = ['-fps_mode', 'vfr', '-enc_time_base:v', '1/90000'];
 /** The listed keyframe times, microsecond precision. */
 const FORCED_KEYFRAMES = ['-force_key_frames', '0.995,3.083333,5.083333'];
 const AUDIO_AND_OUTPUT = [
-  '-c:a', 'aac', '-b:a', '96k',
-  '-f', 'segment', '-segment_format', 'mpegts', '-segment_time', '0.001', '-segment_start_number', '0',
-  '-segment_list', 'pipe:3', '-segment_list_type', 'csv', '-progress', 'pipe:1', '/t/abc/r1_%05d.ts',
+  '-c:a',
+  'aac',
+  '-b:a',
+  '96k',
+  '-f',
+  'segment',
+  '-segment_format',
+  'mpegts',
+  '-segment_time',
+  '0.001',
+  '-segment_start_number',
+  '0',
+  '-segment_list',
+  'pipe:3',
+  '-segment_list_type',
+  'csv',
+  '-progress',
+  'pipe:1',
+  '/t/abc/r1_%05d.ts',
 ];
 /** Capped at 720 lines, never more than the source, even. */
 const HEIGHT = "h='trunc(min(ih\\,720)/2)*2'";
@@ -53,8 +85,18 @@ const TABLE: Row[] = [
   {
     accelerator: 'vaapi',
     decoder: [
-      '-init_hw_device', 'vaapi=va:/dev/dri/renderD128', '-filter_hw_device', 'va',
-      '-hwaccel', 'vaapi', '-hwaccel_device', 'va', '-hwaccel_output_format', 'vaapi', '-hwaccel_flags', 'allow_profile_mismatch',
+      '-init_hw_device',
+      'vaapi=va:/dev/dri/renderD128',
+      '-filter_hw_device',
+      'va',
+      '-hwaccel',
+      'vaapi',
+      '-hwaccel_device',
+      'va',
+      '-hwaccel_output_format',
+      'vaapi',
+      '-hwaccel_flags',
+      'allow_profile_mismatch',
     ],
     filter: `format=nv12|vaapi,hwupload,scale_vaapi=w=-2:${HEIGHT}:format=nv12:out_range=tv`,
     encoder: ['-c:v', 'h264_vaapi', '-qp', '23', '-bf', '0', '-profile:v', 'high', '-level:v', '4.1'],
@@ -64,8 +106,18 @@ const TABLE: Row[] = [
     accelerator: 'vaapi',
     device: '/dev/dri/renderD129',
     decoder: [
-      '-init_hw_device', 'vaapi=va:/dev/dri/renderD129', '-filter_hw_device', 'va',
-      '-hwaccel', 'vaapi', '-hwaccel_device', 'va', '-hwaccel_output_format', 'vaapi', '-hwaccel_flags', 'allow_profile_mismatch',
+      '-init_hw_device',
+      'vaapi=va:/dev/dri/renderD129',
+      '-filter_hw_device',
+      'va',
+      '-hwaccel',
+      'vaapi',
+      '-hwaccel_device',
+      'va',
+      '-hwaccel_output_format',
+      'vaapi',
+      '-hwaccel_flags',
+      'allow_profile_mismatch',
     ],
     filter: `format=nv12|vaapi,hwupload,scale_vaapi=w=-2:${HEIGHT}:format=nv12:out_range=tv`,
     encoder: ['-c:v', 'h264_vaapi', '-qp', '23', '-bf', '0', '-profile:v', 'high', '-level:v', '4.1'],
@@ -75,10 +127,7 @@ const TABLE: Row[] = [
     accelerator: 'qsv',
     decoder: ['-hwaccel', 'qsv', '-qsv_device', '/dev/dri/renderD128', '-hwaccel_output_format', 'qsv'],
     filter: `scale_qsv=w=-2:${HEIGHT}:format=nv12`,
-    encoder: [
-      '-c:v', 'h264_qsv', '-preset', 'veryfast', '-global_quality', '23', '-bf', '0',
-      '-profile:v', 'high', '-level:v', '4.1', '-async_depth', '1',
-    ],
+    encoder: ['-c:v', 'h264_qsv', '-preset', 'veryfast', '-global_quality', '23', '-bf', '0', '-profile:v', 'high', '-level:v', '4.1', '-async_depth', '1'],
     keyframes: ['-forced_idr', '1', '-g', '65535'],
   },
   {
@@ -86,10 +135,7 @@ const TABLE: Row[] = [
     device: '1',
     decoder: ['-hwaccel', 'cuda', '-hwaccel_device', '1', '-hwaccel_output_format', 'cuda'],
     filter: `scale_cuda=w=-2:${HEIGHT}:format=nv12`,
-    encoder: [
-      '-c:v', 'h264_nvenc', '-preset', 'p2', '-tune', 'll', '-rc', 'constqp', '-qp', '23', '-bf', '0',
-      '-profile:v', 'high', '-level:v', '4.1',
-    ],
+    encoder: ['-c:v', 'h264_nvenc', '-preset', 'p2', '-tune', 'll', '-rc', 'constqp', '-qp', '23', '-bf', '0', '-profile:v', 'high', '-level:v', '4.1'],
     keyframes: ['-forced-idr', '1', '-g', '100000'],
   },
   {
@@ -101,14 +147,27 @@ const TABLE: Row[] = [
   },
   {
     accelerator: 'amf',
-    decoder: [
-      '-init_hw_device', 'amf=amf:0', '-filter_hw_device', 'amf',
-      '-hwaccel', 'amf', '-hwaccel_device', 'amf', '-hwaccel_output_format', 'amf',
-    ],
+    decoder: ['-init_hw_device', 'amf=amf:0', '-filter_hw_device', 'amf', '-hwaccel', 'amf', '-hwaccel_device', 'amf', '-hwaccel_output_format', 'amf'],
     filter: `format=nv12|amf,hwupload,scale_amf=w=-2:${HEIGHT}:format=nv12`,
     encoder: [
-      '-c:v', 'h264_amf', '-usage', 'transcoding', '-quality', 'speed', '-rc', 'cqp', '-qp_i', '23', '-qp_p', '23',
-      '-bf', '0', '-profile:v', 'high', '-level:v', '4.1',
+      '-c:v',
+      'h264_amf',
+      '-usage',
+      'transcoding',
+      '-quality',
+      'speed',
+      '-rc',
+      'cqp',
+      '-qp_i',
+      '23',
+      '-qp_p',
+      '23',
+      '-bf',
+      '0',
+      '-profile:v',
+      'high',
+      '-level:v',
+      '4.1',
     ],
     keyframes: ['-forced_idr', '1', '-g', '0'],
   },
@@ -156,9 +215,7 @@ describe('commandBuilderFor: the exact argv per accelerator', () => {
   });
 
   it.each(NAMED_ROWS)('%s rejects a negative keyframe time', (_name, row) => {
-    expect(() => commandBuilderFor(row.accelerator, row.device).buildHlsTranscode({ ...options, keyframeTimes: [1, -1] })).toThrow(
-      RangeError,
-    );
+    expect(() => commandBuilderFor(row.accelerator, row.device).buildHlsTranscode({ ...options, keyframeTimes: [1, -1] })).toThrow(RangeError);
   });
 
   it('covers every accelerator', () => {

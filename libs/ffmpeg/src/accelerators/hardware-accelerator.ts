@@ -47,10 +47,7 @@ const GPU_INDEX = /^\d{1,2}$/;
  * Pure: the device to use, or a message saying why the given one is wrong. A render node must
  * be a path under /dev/dri (it goes into ffmpeg's argv); a GPU is chosen by its index.
  */
-export function resolveHardwareDevice(
-  accelerator: HardwareAccelerator,
-  device: string | undefined,
-): { device?: string; error?: string } {
+export function resolveHardwareDevice(accelerator: HardwareAccelerator, device: string | undefined): { device?: string; error?: string } {
   const spec = HARDWARE_DEVICES[accelerator];
   const value = device?.trim() || spec.default;
   if (spec.kind === 'none' || value === undefined) return {};

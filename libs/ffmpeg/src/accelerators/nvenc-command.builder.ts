@@ -20,10 +20,7 @@ export class NvencCommandBuilder extends FfmpegCommandBuilder {
   }
 
   protected override videoEncoderOptions(_options: HlsTranscodeOptions): string[] {
-    return [
-      '-c:v', 'h264_nvenc', '-preset', 'p2', '-tune', 'll', '-rc', 'constqp', '-qp', '23', '-bf', '0',
-      '-profile:v', 'high', '-level:v', '4.1',
-    ];
+    return ['-c:v', 'h264_nvenc', '-preset', 'p2', '-tune', 'll', '-rc', 'constqp', '-qp', '23', '-bf', '0', '-profile:v', 'high', '-level:v', '4.1'];
   }
 
   protected override noPeriodicKeyframeOptions(): string[] {

@@ -24,10 +24,21 @@ export class QsvCommandBuilder extends FfmpegCommandBuilder {
 
   protected override videoEncoderOptions(_options: HlsTranscodeOptions): string[] {
     return [
-      '-c:v', 'h264_qsv', '-preset', 'veryfast', '-global_quality', '23', '-bf', '0',
-      '-profile:v', 'high', '-level:v', '4.1',
+      '-c:v',
+      'h264_qsv',
+      '-preset',
+      'veryfast',
+      '-global_quality',
+      '23',
+      '-bf',
+      '0',
+      '-profile:v',
+      'high',
+      '-level:v',
+      '4.1',
       // One frame in flight: the first segment leaves the encoder as soon as it is made.
-      '-async_depth', '1',
+      '-async_depth',
+      '1',
     ];
   }
 

@@ -51,9 +51,7 @@ export class FfmpegProcessSlots {
       this.holders.set(key, holder);
       return true;
     }
-    const views = [...this.holders]
-      .filter(([held]) => !this.preempting.has(held))
-      .map(([held, h]) => ({ key: held, ...h.view() }));
+    const views = [...this.holders].filter(([held]) => !this.preempting.has(held)).map(([held, h]) => ({ key: held, ...h.view() }));
     const victim = chooseRunToPreempt(views, this.clock.now(), PREEMPT_IDLE_AFTER_MS);
     if (!victim) return false;
     const handedOver = new Promise<void>((resolve) => this.preempting.set(victim.key, resolve));

@@ -258,9 +258,9 @@ export class SessionDriver implements SessionRunsView {
     };
     this.logger.log(sessionLog(this.session, `stopping run ${runId} from #${run.startIndex}: ${why[reason]}`, { run: runId }));
     run.stopping = true;
-    void this.deps.encoders.stopRun(this.session, run).catch((error: Error) =>
-      this.logger.warn(sessionLog(this.session, `could not stop run ${runId}: ${error.message}`, { run: runId })),
-    );
+    void this.deps.encoders
+      .stopRun(this.session, run)
+      .catch((error: Error) => this.logger.warn(sessionLog(this.session, `could not stop run ${runId}: ${error.message}`, { run: runId })));
   }
 
   private onListed(run: EncoderRun, index: number, fileName: string, bytes: number): void {

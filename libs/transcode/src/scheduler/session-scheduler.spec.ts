@@ -1,11 +1,4 @@
-import {
-  INITIAL_SCHEDULER_STATE,
-  SchedulerCommand,
-  SchedulerConfig,
-  SchedulerEvent,
-  SchedulerState,
-  schedule,
-} from './session-scheduler';
+import { INITIAL_SCHEDULER_STATE, SchedulerCommand, SchedulerConfig, SchedulerEvent, SchedulerState, schedule } from './session-scheduler';
 
 const CONFIG: SchedulerConfig = {
   waitWindowSegments: 12,
@@ -80,12 +73,15 @@ describe('the session scheduler', () => {
   it.each<[string, Step[], string[]]>([
     ['serves a finished segment at once', [[0, ask(5, true)]], ['answer 5']],
     ['starts a run at a segment nothing will make', [[0, ask(7)]], ['start 1@7']],
-    ['answers the waiter when its segment is listed', [[0, ask(0)], [10, listed(1, 0)]], ['start 1@0', 'answer 0']],
     [
-      'makes a request within the wait window wait for the run in front of it',
-      [...encodedUpTo(2), [0, ask(8)]],
+      'answers the waiter when its segment is listed',
+      [
+        [0, ask(0)],
+        [10, listed(1, 0)],
+      ],
       ['start 1@0', 'answer 0'],
     ],
+    ['makes a request within the wait window wait for the run in front of it', [...encodedUpTo(2), [0, ask(8)]], ['start 1@0', 'answer 0']],
     [
       'starts a second run for a request beyond the wait window (a seek), pausing the first',
       [...encodedUpTo(2), [0, ask(200)]],
@@ -93,7 +89,11 @@ describe('the session scheduler', () => {
     ],
     [
       'starts a run for a seek back before where the run began',
-      [[0, ask(50)], [0, listed(1, 50)], [0, ask(10)]],
+      [
+        [0, ask(50)],
+        [0, listed(1, 50)],
+        [0, ask(10)],
+      ],
       ['start 1@50', 'answer 50', 'start 2@10', 'pause 1'],
     ],
     [
@@ -128,17 +128,26 @@ describe('the session scheduler', () => {
     ],
     [
       'fails a request whose segment did not come by its deadline (504)',
-      [[0, ask(0, false, 5_000)], [5_000, { type: 'tick' }]],
+      [
+        [0, ask(0, false, 5_000)],
+        [5_000, { type: 'tick' }],
+      ],
       ['start 1@0', 'fail 0 timeout'],
     ],
     [
       'fails a request whose own run ended before its segment (502), rather than restarting in a loop',
-      [[0, ask(4)], [10, { type: 'exited', run: 1 }]],
+      [
+        [0, ask(4)],
+        [10, { type: 'exited', run: 1 }],
+      ],
       ['start 1@4', 'fail 4 encoder-failed'],
     ],
     [
       'fails a request whose own run went past its segment without making it',
-      [[0, ask(4)], [10, listed(1, 5)]],
+      [
+        [0, ask(4)],
+        [10, listed(1, 5)],
+      ],
       ['start 1@4', 'fail 4 encoder-failed'],
     ],
     [
@@ -148,12 +157,19 @@ describe('the session scheduler', () => {
     ],
     [
       'goes on in software when a hardware run ends before its first segment',
-      [[0, ask(0)], [10, { type: 'exited', run: 1 }], [20, listed(2, 0)]],
+      [
+        [0, ask(0)],
+        [10, { type: 'exited', run: 1 }],
+        [20, listed(2, 0)],
+      ],
       ['start 1@0 hw', 'start 2@0', 'answer 0'],
     ],
     [
       'blames a hardware run that never spawned (a recording gone) on the recording, not the encoder: the request fails',
-      [[0, ask(0)], [10, { type: 'exited', run: 1, beforeSpawn: true }]],
+      [
+        [0, ask(0)],
+        [10, { type: 'exited', run: 1, beforeSpawn: true }],
+      ],
       ['start 1@0 hw', 'fail 0 encoder-failed'],
     ],
     [
@@ -163,7 +179,11 @@ describe('the session scheduler', () => {
     ],
     [
       'answers 503 when no process slot could be had, and starts no other run in that step',
-      [[0, ask(9)], [0, ask(90)], [0, { type: 'refused', run: 1 }]],
+      [
+        [0, ask(9)],
+        [0, ask(90)],
+        [0, { type: 'refused', run: 1 }],
+      ],
       ['start 1@9', 'start 2@90', 'fail 9 busy'],
     ],
   ])('%s', (_name, steps, expected) => {
@@ -192,7 +212,12 @@ describe('the session scheduler', () => {
   });
 
   it('never replaces a run before its first segment while it is young: the request waits', () => {
-    const steps: Step[] = [[0, ask(100)], [0, ask(200)], [0, ask(300)], [0, ask(400)]];
+    const steps: Step[] = [
+      [0, ask(100)],
+      [0, ask(200)],
+      [0, ask(300)],
+      [0, ask(400)],
+    ];
     expect(brief(play(steps).commands)).toEqual(['start 1@100', 'start 2@200', 'start 3@300']);
     // Past the wait timeout, the run nobody waits for any more may be replaced.
     const later = play([...steps, [0, { type: 'withdrawn', waiter: 1 }], [30_000, { type: 'tick' }]]);
@@ -201,22 +226,34 @@ describe('the session scheduler', () => {
 
   it('replaces the run wanted least recently when the session has its most runs', () => {
     const { commands } = play([
-      [0, ask(0)], [0, listed(1, 0)],
-      [1, ask(100)], [1, listed(2, 100)],
-      [2, ask(200)], [2, listed(3, 200)],
-      [3, ask(101, true)], [4, ask(201, true)],
+      [0, ask(0)],
+      [0, listed(1, 0)],
+      [1, ask(100)],
+      [1, listed(2, 100)],
+      [2, ask(200)],
+      [2, listed(3, 200)],
+      [3, ask(101, true)],
+      [4, ask(201, true)],
       [5, ask(300)],
     ]);
-    expect(brief(commands).filter((c) => c.startsWith('st')).slice(-2)).toEqual(['stop 1 replaced', 'start 4@300']);
+    expect(
+      brief(commands)
+        .filter((c) => c.startsWith('st'))
+        .slice(-2),
+    ).toEqual(['stop 1 replaced', 'start 4@300']);
   });
 
   it('serves two viewers far apart with a run each, neither restarting the other', () => {
     const { commands } = play([
-      [0, ask(0)], [0, listed(1, 0)],
-      [0, ask(600)], [0, listed(2, 600)],
+      [0, ask(0)],
+      [0, listed(1, 0)],
+      [0, ask(600)],
+      [0, listed(2, 600)],
       ...Array.from({ length: 10 }, (_, i): Step[] => [
-        [1000 * (i + 1), ask(i + 1)], [1000 * (i + 1), listed(1, i + 1)],
-        [1000 * (i + 1), ask(601 + i)], [1000 * (i + 1), listed(2, 601 + i)],
+        [1000 * (i + 1), ask(i + 1)],
+        [1000 * (i + 1), listed(1, i + 1)],
+        [1000 * (i + 1), ask(601 + i)],
+        [1000 * (i + 1), listed(2, 601 + i)],
       ]).flat(),
     ]);
     expect(brief(commands).filter((c) => c.startsWith('start') || c.startsWith('stop'))).toEqual(['start 1@0', 'start 2@600']);
@@ -227,7 +264,10 @@ describe('the session scheduler', () => {
     expect(play([...encodedUpTo(0)]).wakes.at(-1)).toBe(30_000);
     expect(play([[0, ask(3, true)]]).wakes).toEqual([null]);
     // A run still starting past its protection asks for no wake in the past (no timer spinning).
-    const late = play([[0, ask(0, false, 60_000)], [40_000, { type: 'tick' }]]);
+    const late = play([
+      [0, ask(0, false, 60_000)],
+      [40_000, { type: 'tick' }],
+    ]);
     expect(late.wakes.at(-1)).toBe(60_000);
   });
 });

@@ -234,14 +234,16 @@ class Step {
         this.commands.push({ type: 'fail', waiter: waiter.id, index: waiter.index, failure: { kind: 'encoder-failed', run: runId } });
       }
     }
-    const answered = new Set(
-      this.commands.filter((c) => c.type === 'answer' || c.type === 'fail').map((c) => (c as { waiter: number }).waiter),
-    );
+    const answered = new Set(this.commands.filter((c) => c.type === 'answer' || c.type === 'fail').map((c) => (c as { waiter: number }).waiter));
     this.waiters = this.waiters.filter((waiter) => !answered.has(waiter.id));
     // Caught up with another run's segments: that run serves this run's viewer from here.
     const after = this.run(runId)!;
     const ahead = this.runs.find(
-      (other) => other.id !== runId && other.phase !== 'stopping' && other.startIndex <= after.nextIndex && after.nextIndex < Math.max(other.nextIndex, other.startIndex + 1),
+      (other) =>
+        other.id !== runId &&
+        other.phase !== 'stopping' &&
+        other.startIndex <= after.nextIndex &&
+        after.nextIndex < Math.max(other.nextIndex, other.startIndex + 1),
     );
     if (ahead) {
       this.update(ahead, {
@@ -318,9 +320,7 @@ class Step {
     const live = this.runs.filter((run) => run.phase !== 'stopping');
     if (live.length >= this.config.maxRunsPerSession) {
       // Replace the run nobody waits for and nobody wanted the longest; none such: keep waiting.
-      const replaceable = live
-        .filter((run) => !this.hasWaiterFor(run) && !isProtected(run, this.now, this.config))
-        .sort((a, b) => a.wantedAt - b.wantedAt);
+      const replaceable = live.filter((run) => !this.hasWaiterFor(run) && !isProtected(run, this.now, this.config)).sort((a, b) => a.wantedAt - b.wantedAt);
       if (replaceable.length === 0) return;
       this.stopRun(replaceable[0].id, 'replaced');
     }
@@ -351,10 +351,7 @@ class Step {
   /** Pause, resume and priority of one run, from where its viewer and its waiters are. */
   private pace(run: RunState): void {
     if (run.phase === 'stopping' || run.phase === 'starting') return;
-    const demand = this.waiters.reduce(
-      (head, waiter) => (willMake(run, waiter.index, this.config) ? Math.max(head, waiter.index) : head),
-      run.viewerHead,
-    );
+    const demand = this.waiters.reduce((head, waiter) => (willMake(run, waiter.index, this.config) ? Math.max(head, waiter.index) : head), run.viewerHead);
     const ahead = run.nextIndex - 1 - demand;
     const shouldPause = run.superseded || ahead >= this.config.lookaheadSegments;
     if (shouldPause && run.phase === 'encoding') {
