@@ -14,7 +14,13 @@ module.exports = {
   testTimeout: 90000,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'],
+      // Nest's console logger off: the output is the results (a spec that checks a log line spies on it).
+      setupFiles: ['<rootDir>/test/support/quiet-nest-logger.ts'],
+    },
     {
       ...common,
       displayName: 'e2e',

@@ -31,6 +31,9 @@ export async function makeScratchDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'nvr-e2e-'));
 }
 
+/** Where apps run inside the test process write their logs (test/artifacts is git-ignored). */
+export const ARTIFACTS_LOGS_DIR = join(__dirname, '..', 'artifacts', 'logs');
+
 export function baseEnv(scratch: string, env: Record<string, string> = {}): Record<string, string> {
   return {
     RECORDINGS_DIR,
@@ -48,7 +51,8 @@ export function baseEnv(scratch: string, env: Record<string, string> = {}): Reco
 /** The app in this process, exactly as main.ts configures it, on a free port. */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const scratch = await makeScratchDir();
-  const settings = baseEnv(scratch, env);
+  // An app in this process writes its log to a file, so the suite's output is its results.
+  const settings = baseEnv(scratch, { LOG_FILE: join(ARTIFACTS_LOGS_DIR, `e2e-${process.pid}.log`), ...env });
   const saved = { ...process.env };
   Object.assign(process.env, settings);
   let app: INestApplication;

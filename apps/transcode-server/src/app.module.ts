@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigType } from '@nestjs/config';
 import { LoggerModule } from 'nestjs-pino';
+import { destination } from 'pino';
 import { AuthModule, authConfig } from '@app/auth';
 import { ClusterModule, clusterConfig } from '@app/cluster';
 import { FrontDoorModule, frontDoorConfig } from '@app/front-door';
@@ -22,7 +23,9 @@ export const SETTINGS = [serverConfig, loggingConfig, authConfig, recordingsConf
     // JSON logs (pino) with a request id on every line written while a request is handled.
     LoggerModule.forRootAsync({
       inject: [loggingConfig.KEY],
-      useFactory: (config: ConfigType<typeof loggingConfig>) => ({ pinoHttp: pinoHttpOptions(config) }),
+      useFactory: (config: ConfigType<typeof loggingConfig>) => ({
+        pinoHttp: config.file ? [pinoHttpOptions(config), destination({ dest: config.file, mkdir: true, sync: false })] : pinoHttpOptions(config),
+      }),
     }),
     AuthModule.forRootAsync({
       isGlobal: true,
