@@ -57,7 +57,17 @@ describe('FfmpegProcessSupervisor', () => {
   it('changes the niceness of every thread of a running child', async () => {
     // node starts several threads of its own at once: a fair stand-in for ffmpeg's workers.
     const child = supervisor.spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
-    await until(() => readdirSync(`/proc/${child.pid}/task`).length > 1);
+    // Once node has started all its threads (a thread started meanwhile by one not yet reniced
+    // would keep the old niceness: that is the kernel's rule, not the supervisor's).
+    let seen = 0;
+    let sameFor = 0;
+    await until(() => {
+      const count = readdirSync(`/proc/${child.pid}/task`).length;
+      sameFor = count === seen ? sameFor + 1 : 0;
+      seen = count;
+      // The same thread count for 10 polls (200 ms) in a row.
+      return count > 1 && sameFor >= 10;
+    });
     child.setNiceness(19);
     const tids = readdirSync(`/proc/${child.pid}/task`).map(Number);
     expect(tids.length).toBeGreaterThan(1);
