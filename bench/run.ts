@@ -631,7 +631,10 @@ async function proxiedSegment(spanStart: number): Promise<void> {
   const redis = await startRedisServer();
   const node = async (id: string) => {
     const port = await freePort();
-    return startService({ REDIS_URL: redis.url, NODE_ID: id, NODE_URL: `http://127.0.0.1:${port}`, CLUSTER_SECRET: 'bench', LOG_LEVEL: 'warn' }, port);
+    return startService(
+      { REDIS_URL: redis.url, NODE_ID: id, NODE_URL: `http://127.0.0.1:${await freePort()}`, CLUSTER_SECRET: 'bench', LOG_LEVEL: 'warn' },
+      port,
+    );
   };
   const [a, b] = [await node('bench-a'), await node('bench-b')];
   try {

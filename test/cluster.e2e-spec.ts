@@ -1,4 +1,6 @@
 import { writeFile } from 'node:fs/promises';
+import { readClusterSettings } from '../libs/cluster/src/cluster.config';
+import { signClusterRequest } from '../libs/cluster/src/cluster-request-signature';
 import { join } from 'node:path';
 import { BACK, FRONT, LONG, T0 } from './support/fixtures';
 import { decodeErrors } from './support/ffprobe';
@@ -16,14 +18,18 @@ describe('cluster on Redis (e2e, 3 built nodes)', () => {
   let redis: RedisServer;
   let nodes: AppProcess[];
   let scratch: string;
+  /** Each node's internal address (NODE_URL), by its public one. */
+  const internalUrls = new Map<string, string>();
 
   async function startNode(name: string, env: Record<string, string> = {}): Promise<AppProcess> {
     const port = String(await freePort());
+    const internalPort = String(await freePort());
+    internalUrls.set(`http://127.0.0.1:${port}`, `http://127.0.0.1:${internalPort}`);
     return startAppProcess({
       PORT: port,
       REDIS_URL: redis.url,
       NODE_ID: name,
-      NODE_URL: `http://127.0.0.1:${port}`,
+      NODE_URL: `http://127.0.0.1:${internalPort}`,
       CLUSTER_SECRET: 'cluster-e2e-secret',
       NODE_TIMEOUT_SECONDS: '3',
       LOG_LEVEL: 'warn',
@@ -62,6 +68,23 @@ describe('cluster on Redis (e2e, 3 built nodes)', () => {
   afterAll(async () => {
     await Promise.all((nodes ?? []).map((node) => node.cleanup()));
     await redis?.stop();
+  });
+
+  it('keeps the nodes’ own routes off the public port, and takes only signed, fresh requests there, each once', async () => {
+    const path = '/internal/cluster/sessions';
+    const internal = internalUrls.get(nodes[0].baseUrl)!;
+    const key = readClusterSettings({ REDIS_URL: redis.url, NODE_URL: internal, CLUSTER_SECRET: 'cluster-e2e-secret', PORT: '1' }).clusterKey!;
+    const signed = () => signClusterRequest(key, { method: 'GET', path, body: '' });
+    // The public port has no such routes, even signed.
+    expect((await fetch(`${nodes[0].baseUrl}${path}`, { headers: signed() })).status).toBe(404);
+    // The internal port: unsigned, signed with another key, and a captured request sent again are refused.
+    expect((await fetch(`${internal}${path}`)).status).toBe(403);
+    expect((await fetch(`${internal}${path}`, { headers: signClusterRequest('not-the-key', { method: 'GET', path, body: '' }) })).status).toBe(403);
+    const headers = signed();
+    expect((await fetch(`${internal}${path}`, { headers })).status).toBe(200);
+    expect((await fetch(`${internal}${path}`, { headers })).status).toBe(403);
+    // Nothing but the internal routes answers there.
+    expect((await fetch(`${internal}/health`)).status).toBe(404);
   });
 
   it('reports every live node in /health', async () => {

@@ -1,27 +1,36 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { timingSafeEqual } from 'node:crypto';
+import type { Request } from 'express';
 import { CLUSTER_MODULE_OPTIONS, ClusterModuleOptions } from './cluster.module-definition';
-import { CLUSTER_KEY_HEADER } from './peer-node.client';
+import { verifyClusterRequest } from './cluster-request-signature';
+import { internalPortOf } from './cluster-internal.server';
 
-/** Only the nodes of this cluster (they share the key) reach its internal routes. */
+/** Nonces seen at most: one per request between nodes within the signature window. */
+const MAX_SPENT_NONCES = 100_000;
+
+/**
+ * Only the nodes of this cluster reach its internal routes: on the internal port (NODE_URL's;
+ * never the public one, so a proxy in front of PORT cannot reach them), signed with the
+ * cluster key, fresh, and each request once.
+ */
 @Injectable()
 export class ClusterKeyGuard implements CanActivate {
+  private readonly spent = new Map<string, number>();
+
   constructor(@Inject(CLUSTER_MODULE_OPTIONS) private readonly options: ClusterModuleOptions) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const expected = this.options.clusterKey;
-    // One node: there is no cluster, and these routes do not exist.
-    if (!expected) throw new NotFoundException({ success: false, message: 'Not found' });
-    const given = context.switchToHttp().getRequest<{ headers: Record<string, unknown> }>().headers[CLUSTER_KEY_HEADER];
-    if (typeof given !== 'string' || !sameSecret(given, expected)) {
-      throw new ForbiddenException({ success: false, message: 'Not a node of this cluster' });
-    }
+    const key = this.options.clusterKey;
+    const request = context.switchToHttp().getRequest<Request>();
+    // One node (no cluster), or the public port: these routes do not exist.
+    if (!key || request.socket.localPort !== internalPortOf(this.options)) throw new NotFoundException({ success: false, message: 'Not found' });
+    if (this.spent.size > MAX_SPENT_NONCES) this.spent.clear();
+    const verdict = verifyClusterRequest(
+      key,
+      { method: request.method, path: request.originalUrl, body: request.method === 'POST' ? JSON.stringify(request.body ?? {}) : '' },
+      request.headers,
+      this.spent,
+    );
+    if (verdict !== 'valid') throw new ForbiddenException({ success: false, message: `Not a node of this cluster (${verdict} signature)` });
     return true;
   }
-}
-
-function sameSecret(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
 }

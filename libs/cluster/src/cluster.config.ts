@@ -53,6 +53,13 @@ export function readClusterSettings(env: NodeJS.ProcessEnv = process.env): Clust
     throw new InvalidSettingError('Invalid setting CLUSTER_SECRET: required when REDIS_URL is set (or set JWT_SECRET, shared by every node)');
   }
   const nodeUrl = settings.NODE_URL.replace(/\/+$/, '');
+  // The nodes' own routes listen on NODE_URL's port, apart from the public one.
+  const internalPort = Number(new URL(nodeUrl).port) || (nodeUrl.startsWith('https:') ? 443 : 80);
+  if (internalPort === Number(env.PORT ?? 3000)) {
+    throw new InvalidSettingError(
+      `Invalid setting NODE_URL=${JSON.stringify(nodeUrl)}: its port is where the nodes' own routes listen, and must not be PORT (${internalPort}); e.g. PORT=3000, NODE_URL=http://10.0.0.5:3001`,
+    );
+  }
   return {
     redisUrl: settings.REDIS_URL,
     nodeUrl,

@@ -3,6 +3,7 @@ import { CLUSTER_SESSION_ROUTING } from '@app/transcode';
 import { CLUSTER_MODULE_OPTIONS, ClusterConfigurableModule, ClusterModuleOptions } from './cluster.module-definition';
 import { ClusterInternalController } from './cluster-internal.controller';
 import { ClusterKeyGuard } from './cluster-key.guard';
+import { ClusterInternalServer } from './cluster-internal.server';
 import { ClusterNodeService } from './cluster-node.service';
 import { ClusterSessionRouting } from './cluster-session.routing';
 import { InMemorySessionRegistry } from './in-memory-session.registry';
@@ -33,6 +34,7 @@ import { StaleRecordCleanupJob } from './stale-record-cleanup.job';
     ClusterNodeService,
     PeerNodeClient,
     ClusterKeyGuard,
+    ClusterInternalServer,
     StaleRecordCleanupJob,
   ],
   exports: [CLUSTER_SESSION_ROUTING, SESSION_REGISTRY, CLUSTER_MODULE_OPTIONS, ClusterNodeService],

@@ -3,9 +3,8 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { OpenOptions, RequestWithdrawnException, RoutedSession, RoutedSessionSummary, StreamFile } from '@app/transcode';
 import { CLUSTER_MODULE_OPTIONS, ClusterModuleOptions } from './cluster.module-definition';
+import { signClusterRequest } from './cluster-request-signature';
 
-/** The header that carries the cluster key on requests between nodes. */
-export const CLUSTER_KEY_HEADER = 'x-nvr-cluster-key';
 /** Where a node answers its peers. */
 export const INTERNAL_PREFIX = 'internal/cluster';
 
@@ -92,7 +91,15 @@ export class PeerNodeClient {
     try {
       response = await fetch(url, {
         ...init,
-        headers: { ...(init.headers as Record<string, string>), [CLUSTER_KEY_HEADER]: this.options.clusterKey ?? '' },
+        // Signed, never the key itself: a captured request can be neither replayed nor altered.
+        headers: {
+          ...(init.headers as Record<string, string>),
+          ...signClusterRequest(this.options.clusterKey ?? '', {
+            method: init.method ?? 'GET',
+            path: new URL(url).pathname + new URL(url).search,
+            body: typeof init.body === 'string' ? init.body : '',
+          }),
+        },
         signal: init.signal
           ? AbortSignal.any([init.signal, AbortSignal.timeout(this.options.requestTimeoutSeconds * 1000)])
           : AbortSignal.timeout(this.options.requestTimeoutSeconds * 1000),

@@ -1,0 +1,62 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { Server, createServer } from 'node:http';
+import { CLUSTER_MODULE_OPTIONS, ClusterModuleOptions } from './cluster.module-definition';
+import { INTERNAL_PREFIX } from './peer-node.client';
+
+/** The port the internal routes answer on: NODE_URL's (null without a cluster). */
+export function internalPortOf(options: Pick<ClusterModuleOptions, 'clusterKey' | 'nodeUrl'>): number | null {
+  if (!options.clusterKey || !options.nodeUrl) return null;
+  const url = new URL(options.nodeUrl);
+  return Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
+}
+
+/**
+ * In a cluster, the routes the nodes use with each other listen on a port of their own,
+ * NODE_URL's, which must differ from PORT: a proxy or a firewall rule in front of the public
+ * port never exposes them. It shares the app's router; anything but /internal/ there is a 404,
+ * and /internal/ on the public port is one too (ClusterKeyGuard).
+ */
+@Injectable()
+export class ClusterInternalServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(ClusterInternalServer.name);
+  private server: Server | null = null;
+
+  constructor(
+    @Inject(CLUSTER_MODULE_OPTIONS) private readonly options: ClusterModuleOptions,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const port = internalPortOf(this.options);
+    if (port === null) return;
+    const app = this.adapterHost.httpAdapter.getInstance<(request: unknown, response: unknown) => void>();
+    const server = createServer((request, response) => {
+      if (!(request.url ?? '').startsWith(`/${INTERNAL_PREFIX}/`)) {
+        response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ success: false, message: 'Not found' }));
+        return;
+      }
+      app(request, response);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, () => resolve());
+    });
+    this.server = server;
+    this.logger.log(`cluster routes listening on port ${port}`);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    if (!server) return;
+    server.closeIdleConnections();
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      setTimeout(() => {
+        server.closeAllConnections();
+        resolve();
+      }, 2000).unref();
+    });
+  }
+}
