@@ -80,7 +80,7 @@ async function main(): Promise<void> {
       { name: 'ready segments, 200 viewers', connections: 200, paths: sessions.flatMap((s) => s.segments) },
     ];
     const rows: string[] = [];
-    const sameBytes = await sameSegmentScenarios(base, scratch, sessions[0].segments[5]);
+    const sameBytes = await sameSegmentScenarios(base, scratch, sessions[0].segments[5], token);
     for (const scenario of scenarios) {
       const result = await run(base, scenario);
       const errors = result.errors + result.non2xx;
@@ -120,7 +120,7 @@ const SAME_BYTES_CONNECTIONS = 40;
  * by a bare Node server that streams the file with createReadStream, and by nginx. Returns the
  * function that runs them and gives the table.
  */
-async function sameSegmentScenarios(base: string, scratch: string, segmentPath: string): Promise<() => Promise<string[]>> {
+async function sameSegmentScenarios(base: string, scratch: string, segmentPath: string, token: string): Promise<() => Promise<string[]>> {
   // The file the service serves for that segment, copied out so the baselines read the same bytes.
   const bytes = Buffer.from(await (await fetch(`${base}${segmentPath}`)).arrayBuffer());
   const dir = join(scratch, 'same-bytes');
@@ -129,6 +129,18 @@ async function sameSegmentScenarios(base: string, scratch: string, segmentPath: 
   return async () => {
     const results: { name: string; result: WrkResult }[] = [];
     results.push({ name: 'this service (auth on)', result: await hammer(base, segmentPath) });
+    // The same, while another client asks for a camera's week of recordings as fast as it can
+    // (10 connections): the lookups are shared, and past 60 a minute answered 429 at once.
+    const now = Math.floor(Date.now() / 1000);
+    const [underLookups, lookups] = await Promise.all([
+      hammer(base, segmentPath),
+      hammer(base, `/cameras/${CAMERAS[0]}/recordings?after=${now - 7 * 86400}&before=${now}`, {
+        connections: 10,
+        headers: [`Authorization: Bearer ${token}`],
+      }),
+    ]);
+    results.push({ name: 'this service, while week-long recordings lookups are hammered', result: underLookups });
+    log(`recordings lookups meanwhile: ${Math.round(lookups.requestsPerSecond)}/s answered (429 past the per-user limit: ${lookups.errors})`);
     const node = await startBareNodeServer(dir);
     try {
       results.push({ name: 'bare Node createReadStream server', result: await hammer(node.base, '/segment.ts') });
@@ -143,7 +155,7 @@ async function sameSegmentScenarios(base: string, scratch: string, segmentPath: 
         nginx.process.kill('SIGQUIT');
       }
     }
-    const nodeRate = results[1].result.requestsPerSecond;
+    const nodeRate = results.find(({ name }) => name.startsWith('bare Node'))!.result.requestsPerSecond;
     const lines = [
       `Same segment (${Math.round(bytes.length / 1024)} KiB), wrk with ${SAME_BYTES_CONNECTIONS} connections on one thread, ${DURATION_SECONDS} s each, one after the other in this run`,
       '',
@@ -170,9 +182,17 @@ interface WrkResult {
 }
 
 /** wrk on one URL (one thread, so that the server under test keeps a core of the two). */
-async function hammer(base: string, path: string): Promise<WrkResult> {
+async function hammer(base: string, path: string, options: { connections?: number; headers?: string[] } = {}): Promise<WrkResult> {
   const output = await new Promise<string>((resolvePromise, reject) => {
-    const child = spawn('wrk', ['-t1', `-c${SAME_BYTES_CONNECTIONS}`, `-d${DURATION_SECONDS}s`, '--latency', `${base}${path}`]);
+    const headers = (options.headers ?? []).flatMap((header) => ['-H', header]);
+    const child = spawn('wrk', [
+      '-t1',
+      `-c${options.connections ?? SAME_BYTES_CONNECTIONS}`,
+      `-d${DURATION_SECONDS}s`,
+      '--latency',
+      ...headers,
+      `${base}${path}`,
+    ]);
     let text = '';
     child.stdout.on('data', (chunk) => (text += chunk));
     child.once('error', reject);

@@ -63,6 +63,27 @@ describe('cameras and recordings API (e2e)', () => {
     expect((await get(`/cameras/${BACK.camera}/recordings`)).status).toBe(401);
   });
 
+  it('brakes a client that hammers the recordings route: identical lookups shared, 429 with Retry-After past 60 a minute', async () => {
+    const window = (i: number) => `/cameras/${FRONT.camera}/recordings?after=${T0 - 86400 - i}&before=${T0 + 86400}`;
+    // A viewer of their own name: the limit is per user.
+    const hammerToken = sign({ sub: 'hammer', role: 'viewer', exp: Math.floor(Date.now() / 1000) + 600 }, Buffer.from(SECRET), { algorithm: 'HS256' });
+    const asHammer = (path: string) => getJson(`${app.baseUrl}${path}`, { headers: { authorization: `Bearer ${hammerToken}` } });
+    // The same window over and over is one lookup: never refused.
+    for (let i = 0; i < 70; i += 1) expect((await asHammer(window(0))).status).toBe(200);
+    const statuses: number[] = [];
+    let refused: Awaited<ReturnType<typeof get>> | undefined;
+    for (let i = 1; i <= 70; i += 1) {
+      const answer = await asHammer(window(i));
+      statuses.push(answer.status);
+      if (answer.status === 429) refused ??= answer;
+    }
+    expect(statuses.filter((status) => status === 200).length).toBeLessThan(60);
+    expect(refused?.body).toEqual({ success: false, message: expect.stringMatching(/Too many recordings lookups/) });
+    expect(Number(refused?.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Another user is not limited by it.
+    expect((await get(window(100), 'viewer')).status).toBe(200);
+  });
+
   it('documents both routes in OpenAPI', async () => {
     const { body } = await get('/docs-json');
     expect(body.paths['/cameras'].get).toBeDefined();

@@ -24,3 +24,14 @@ export interface AuthenticatedRequest {
   query: Record<string, unknown>;
   headers: Record<string, string | string[] | undefined>;
 }
+
+/**
+ * Pure: who a per-user limit counts (new transcodes, recordings lookups). A signed-in user as who they are (a household behind one
+ * address is not one user); anyone else by address, and so is "anonymous", the one principal
+ * every caller is with AUTH_DISABLED (or Frigate's unauthenticated port): one bucket for all
+ * would let one client use up everybody's.
+ */
+export function requesterOf(principal: Principal | undefined, ip: string | undefined): string {
+  if (principal?.kind === 'user' && principal.sub && principal.sub !== 'anonymous') return `user:${principal.sub}`;
+  return `ip:${ip ?? 'unknown'}`;
+}

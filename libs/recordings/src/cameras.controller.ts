@@ -1,12 +1,13 @@
 import { BadRequestException, Controller, Get, Inject, NotFoundException, Param, Query, Req, UseFilters, UsePipes } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AUTH_MODULE_OPTIONS, AuthModuleOptions, Authenticated, Principal, canAccessCamera } from '@app/auth';
+import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { AUTH_MODULE_OPTIONS, AuthModuleOptions, Authenticated, Principal, canAccessCamera, requesterOf } from '@app/auth';
 import { ErrorResponseDto, JsonExceptionFilter, createJsonValidationPipe } from '@app/common';
 import { CameraParams } from './dto/camera.params';
 import { RecordingsQuery } from './dto/recordings-query.dto';
 import { CameraListResponse, RecordingsResponse } from './dto/recordings.responses';
 import { coverageOf } from './recording-coverage';
 import { RECORDING_SOURCE, RecordingSource } from './recording-source.interface';
+import { RecordingsLookupLimiter } from './recordings-lookup.limiter';
 
 /** The longest window one recordings request may ask about. */
 export const MAX_RECORDINGS_WINDOW_SECONDS = 7 * 86400;
@@ -21,6 +22,7 @@ export class CamerasController {
   constructor(
     @Inject(RECORDING_SOURCE) private readonly recordings: RecordingSource,
     @Inject(AUTH_MODULE_OPTIONS) private readonly auth: AuthModuleOptions,
+    private readonly limiter: RecordingsLookupLimiter,
   ) {}
 
   @Get()
@@ -40,7 +42,12 @@ export class CamerasController {
   @ApiOkResponse({ type: RecordingsResponse })
   @ApiBadRequestResponse({ description: 'Invalid camera name or window', type: ErrorResponseDto })
   @ApiNotFoundResponse({ description: 'Unknown camera', type: ErrorResponseDto })
-  async recordingsOf(@Param() params: CameraParams, @Query() query: RecordingsQuery): Promise<RecordingsResponse> {
+  @ApiTooManyRequestsResponse({ description: 'Too many lookups by this user; see Retry-After', type: ErrorResponseDto })
+  async recordingsOf(
+    @Param() params: CameraParams,
+    @Query() query: RecordingsQuery,
+    @Req() request: { user?: Principal; ip?: string },
+  ): Promise<RecordingsResponse> {
     const before = query.before !== undefined ? Number(query.before) : Math.floor(Date.now() / 1000);
     const after = query.after !== undefined ? Number(query.after) : before - DEFAULT_WINDOW_SECONDS;
     if (!(before > after)) throw new BadRequestException({ success: false, message: 'before must be after after' });
@@ -50,10 +57,12 @@ export class CamerasController {
         message: `window of ${Math.round(before - after)} s is longer than the maximum of ${MAX_RECORDINGS_WINDOW_SECONDS} s`,
       });
     }
-    if (!(await this.recordings.listCameras()).includes(params.camera)) {
-      throw new NotFoundException({ success: false, message: `Unknown camera '${params.camera}'` });
-    }
-    const periods = await this.recordings.findRecordedPeriods(params.camera, after, before);
-    return { success: true, camera: params.camera, after, before, ...coverageOf(periods, after, before) };
+    return this.limiter.run(requesterOf(request.user, request.ip), `${params.camera}/${after}/${before}`, async () => {
+      if (!(await this.recordings.listCameras()).includes(params.camera)) {
+        throw new NotFoundException({ success: false, message: `Unknown camera '${params.camera}'` });
+      }
+      const periods = await this.recordings.findRecordedPeriods(params.camera, after, before);
+      return { success: true as const, camera: params.camera, after, before, ...coverageOf(periods, after, before) };
+    });
   }
 }

@@ -9,6 +9,8 @@ import { RecordingHeaderIndex, attachMedia } from './recording-header.index';
 
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+/** How long the list of cameras is reused (a camera added to Frigate shows up within it). */
+const CAMERA_LIST_TTL_MS = 10_000;
 /** Where Frigate's container keeps its media; the paths in its database start with it. */
 export const FRIGATE_CONTAINER_MEDIA = '/media/frigate';
 
@@ -26,6 +28,7 @@ interface RecordingRow {
  */
 export class FrigateDbRecordingSource implements RecordingSource, OnModuleInit {
   private readonly mediaRoot: string;
+  private cameraList: { at: number; cameras: string[] } | null = null;
   private statements: {
     overlapping: Database.Statement<[string, number, number], RecordingRow>;
     cameras: Database.Statement<[], { camera: string }>;
@@ -62,11 +65,21 @@ export class FrigateDbRecordingSource implements RecordingSource, OnModuleInit {
     }
   }
 
-  async listCameras(): Promise<string[]> {
-    return this.open()
-      .cameras.all()
-      .map((row) => row.camera)
-      .filter(isValidCameraName);
+  /**
+   * The cameras of the recordings table, read again at most every CAMERA_LIST_TTL_MS: the query
+   * is synchronous (better-sqlite3) and scans the table, and every create and lookup asks.
+   */
+  async listCameras(now = Date.now()): Promise<string[]> {
+    if (!this.cameraList || now - this.cameraList.at > CAMERA_LIST_TTL_MS) {
+      this.cameraList = {
+        at: now,
+        cameras: this.open()
+          .cameras.all()
+          .map((row) => row.camera)
+          .filter(isValidCameraName),
+      };
+    }
+    return this.cameraList.cameras;
   }
 
   async findRecordings(camera: string, start: number, end: number): Promise<RecordingFile[]> {

@@ -60,9 +60,16 @@ export class RecordingHeaderIndex {
     const info = await versionOf(path);
     if (!info) return null;
     const cached = this.entries.get(path);
-    if (cached && sameVersion(cached, info)) return cached.durationSeconds;
+    if (cached && sameVersion(cached, info)) {
+      // Least recently used first: a hit moves to the back, so a week-long scan evicts the
+      // oldest entries one by one rather than emptying the cache the playing ranges use.
+      this.entries.delete(path);
+      this.entries.set(path, cached);
+      return cached.durationSeconds;
+    }
     const durationSeconds = await this.readDuration(path, info);
-    if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
+    this.entries.delete(path);
+    if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
     this.entries.set(path, { size: info.size, mtimeMs: info.mtimeMs, durationSeconds });
     return durationSeconds;
   }

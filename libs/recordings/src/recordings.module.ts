@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { FfmpegModule } from '@app/ffmpeg';
 import { CamerasController } from './cameras.controller';
+import { RecordingsLookupLimiter } from './recordings-lookup.limiter';
 import { FilesystemRecordingSource } from './filesystem-recording.source';
 import { RecordingHeaderIndex } from './recording-header.index';
 import { FrigateDbRecordingSource } from './frigate-db-recording.source';
@@ -17,6 +18,7 @@ import { RECORDINGS_MODULE_OPTIONS, RecordingsConfigurableModule, RecordingsModu
   controllers: [CamerasController],
   providers: [
     RecordingHeaderIndex,
+    RecordingsLookupLimiter,
     {
       provide: RECORDING_SOURCE,
       inject: [RECORDINGS_MODULE_OPTIONS, RecordingHeaderIndex],

@@ -11,7 +11,7 @@ import {
   ApiTags,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
-import { Authenticated, Principal, StreamTokenService } from '@app/auth';
+import { Authenticated, Principal, requesterOf, StreamTokenService } from '@app/auth';
 import { ErrorResponseDto, JsonExceptionFilter, createJsonValidationPipe } from '@app/common';
 import { CreateTranscodeParams } from './dto/create-transcode.params';
 import { SessionIdParams } from './dto/session-id.params';
@@ -86,15 +86,4 @@ export class TranscodeController {
     await this.routing.remove(params.sessionId);
     return { success: true, message: 'Transcode session stopped' };
   }
-}
-
-/**
- * Pure: who the creation limits count. A signed-in user as who they are (a household behind one
- * address is not one user); anyone else by address, and so is "anonymous", the one principal
- * every caller is with AUTH_DISABLED (or Frigate's unauthenticated port): one bucket for all
- * would let one client use up everybody's.
- */
-export function requesterOf(principal: Principal | undefined, ip: string | undefined): string {
-  if (principal?.kind === 'user' && principal.sub && principal.sub !== 'anonymous') return `user:${principal.sub}`;
-  return `ip:${ip ?? 'unknown'}`;
 }

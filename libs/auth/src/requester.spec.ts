@@ -1,4 +1,4 @@
-import { requesterOf } from './transcode.controller';
+import { requesterOf } from './principal';
 
 describe('requesterOf: who the creation limits count', () => {
   it.each([
