@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { sign } from 'jsonwebtoken';
+import { sign, verify } from 'jsonwebtoken';
+import { streamTokenKey } from '../libs/auth/src/jwt-keys';
 import { BACK, FRONT, T0 } from './support/fixtures';
 import { TestApp, getJson, rangeUrl, startTestApp } from './support/test-app';
 
@@ -196,6 +197,13 @@ describe('auth (e2e)', () => {
       const segment = await fetch(new URL(segmentUri!, `${app.baseUrl}${front.playlist}`));
       expect(segment.status).toBe(200);
       expect(segment.headers.get('content-type')).toContain('video/mp2t');
+    });
+
+    it('signs stream tokens with a key of their own: a leaked one cannot be checked against guesses of the secret shared with Frigate', async () => {
+      const token = decodeURIComponent(/token=([^&]+)$/.exec(front.playlist)![1]);
+      for (const key of [Buffer.from(SECRET), Buffer.from(SECRET, 'hex'), streamTokenKey(SECRET)]) {
+        expect(() => verify(token, key, { algorithms: ['HS256'] })).toThrow(/invalid signature/);
+      }
     });
 
     it('a playlist fetched with a login token gets segment URIs with a stream token', async () => {

@@ -64,6 +64,15 @@ describe('Redis session registry (e2e, real Redis)', () => {
     expect((await clients[3].claim(record('s-ghost', 'taker'))).claimed).toBe(true);
   });
 
+  it('gives every node the same random stream-token key, and puts it back after Redis restarts', async () => {
+    const keys = await Promise.all(clients.map((client) => client.sharedKey('stream-token')));
+    expect(keys[0]).toHaveLength(32);
+    for (const key of keys) expect(key.equals(keys[0])).toBe(true);
+    await redis.restart();
+    // The clients reconnect and put back the key they hold: a token issued before still verifies.
+    await waitFor(async () => (await clients[3].sharedKey('stream-token').catch(() => null))?.equals(keys[0]) === true, 15_000);
+  });
+
   it('lets a node publish its own sessions but never take back one another node took over', async () => {
     await clients[0].claim(record('s-moved', 'n1'));
     expect(await clients[1].publish([record('s-moved', 'n0'), record('s-new', 'n0')])).toEqual(['s-moved']);

@@ -3,7 +3,7 @@ import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Min, MinLength, ValidateIf } from 'class-validator';
 import { createPublicKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { InvalidSettingError, validateEnvironment } from '@app/common';
 import { AuthModuleOptions } from './auth.module-definition';
 import { loadOrCreateJwtSecret } from './jwt-secret.file';
@@ -50,6 +50,9 @@ class AuthEnvironment {
 }
 
 /** The `auth` settings namespace, read from the environment and validated at start. */
+/** The file in DATA_DIR that holds the stream-token key. */
+export const STREAM_TOKEN_KEY_FILE_NAME = 'stream-token-key';
+
 export const authConfig = registerAs('auth', (): AuthModuleOptions => {
   const env = validateEnvironment(AuthEnvironment);
   return {
@@ -59,6 +62,8 @@ export const authConfig = registerAs('auth', (): AuthModuleOptions => {
     cookieName: env.AUTH_COOKIE_NAME,
     roles: parseRoleCameras(env.AUTH_ROLES),
     streamTokenTtlSeconds: env.STREAM_TOKEN_TTL_SECONDS,
+    // The random key of stream tokens, kept beside the generated secret.
+    ...(env.AUTH_DISABLED ? {} : { streamTokenKeyFile: join(resolve(env.DATA_DIR), STREAM_TOKEN_KEY_FILE_NAME) }),
   };
 });
 

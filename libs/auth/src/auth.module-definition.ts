@@ -3,8 +3,13 @@ import { rootModuleBuilder } from '@app/common';
 export interface AuthModuleOptions {
   /** No token is checked at all: for trusted networks only (like Frigate's internal port). */
   disabled: boolean;
-  /** HS256 secret shared with Frigate (FRIGATE_JWT_SECRET); stream tokens are signed with a key derived from it. */
+  /** HS256 secret shared with Frigate (FRIGATE_JWT_SECRET). */
   jwtSecret: string;
+  /**
+   * Where this node keeps the random key that signs stream tokens (made once). Without it, and
+   * without a shared source (STREAM_TOKEN_KEY_SOURCE, a cluster's), a key derived from jwtSecret.
+   */
+  streamTokenKeyFile?: string;
   /** PEM public key of an RS256 or ES256 issuer, if tokens from one are accepted. */
   jwtPublicKey?: string;
   /** Cookie that carries the user's token (Frigate's `frigate_token`). */

@@ -1,4 +1,7 @@
-import { decode, sign } from 'jsonwebtoken';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decode, sign, verify } from 'jsonwebtoken';
 import { AuthModuleOptions } from './auth.module-definition';
 import { streamTokenKey } from './jwt-keys';
 import { StreamTokenService } from './stream-token.service';
@@ -145,5 +148,33 @@ describe('StreamTokenService', () => {
     it('is false when auth is disabled', () => {
       expect(new StreamTokenService({ ...OPTIONS, disabled: true }).enabled).toBe(false);
     });
+  });
+});
+
+describe('StreamTokenService: a key of its own, not the secret shared with Frigate', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'nvr-stream-key-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('signs with a random key kept in DATA_DIR: a token verifies after a restart, and under no key made from JWT_SECRET', () => {
+    const file = join(dir, 'stream-token-key');
+    const token = new StreamTokenService({ ...OPTIONS, streamTokenKeyFile: file }).issue(CLAIMS, 300);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(new StreamTokenService({ ...OPTIONS, streamTokenKeyFile: file }).verify(token)).toEqual(CLAIMS);
+    // Whoever holds a leaked token can test guesses of the shared secret against nothing.
+    for (const key of [Buffer.from(OPTIONS.jwtSecret), streamTokenKey(OPTIONS.jwtSecret)]) {
+      expect(() => verify(token, key, { algorithms: ['HS256'], audience: AUDIENCE })).toThrow(/invalid signature/);
+    }
+  });
+
+  it('takes the key a cluster shares once the module starts: any node verifies any node’s token', async () => {
+    const sharedKey = Buffer.alloc(32, 7);
+    const source = { load: async () => sharedKey };
+    const [a, b] = [
+      new StreamTokenService({ ...OPTIONS, streamTokenKeyFile: join(dir, 'a') }, source),
+      new StreamTokenService({ ...OPTIONS, streamTokenKeyFile: join(dir, 'b') }, source),
+    ];
+    await Promise.all([a.onModuleInit(), b.onModuleInit()]);
+    expect(b.verify(a.issue(CLAIMS, 300))).toEqual(CLAIMS);
   });
 });

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { STREAM_TOKEN_KEY_SOURCE, StreamTokenKeySource } from '@app/auth';
 import { CLUSTER_SESSION_ROUTING } from '@app/transcode';
 import { CLUSTER_MODULE_OPTIONS, ClusterConfigurableModule, ClusterModuleOptions } from './cluster.module-definition';
 import { ClusterInternalController } from './cluster-internal.controller';
@@ -31,12 +32,19 @@ import { StaleRecordCleanupJob } from './stale-record-cleanup.job';
     SessionOwnership,
     ClusterSessionRouting,
     { provide: CLUSTER_SESSION_ROUTING, useExisting: ClusterSessionRouting },
+    // In a cluster, stream tokens are signed with a key the nodes share through Redis (a token
+    // issued by one node plays on any); one node keeps its own (AuthModule's key file).
+    {
+      provide: STREAM_TOKEN_KEY_SOURCE,
+      inject: [SESSION_REGISTRY],
+      useFactory: (registry: SessionRegistry): StreamTokenKeySource | null => (registry.shared ? { load: () => registry.sharedKey('stream-token') } : null),
+    },
     ClusterNodeService,
     PeerNodeClient,
     ClusterKeyGuard,
     ClusterInternalServer,
     StaleRecordCleanupJob,
   ],
-  exports: [CLUSTER_SESSION_ROUTING, SESSION_REGISTRY, CLUSTER_MODULE_OPTIONS, ClusterNodeService],
+  exports: [STREAM_TOKEN_KEY_SOURCE, CLUSTER_SESSION_ROUTING, SESSION_REGISTRY, CLUSTER_MODULE_OPTIONS, ClusterNodeService],
 })
 export class ClusterModule extends ClusterConfigurableModule {}

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { ClaimResult, NodeRecord, SessionRecord, SessionRegistry } from './session-registry';
 
 /**
@@ -9,6 +10,7 @@ export class InMemorySessionRegistry implements SessionRegistry {
   private readonly records = new Map<string, SessionRecord>();
   private readonly slots = new Map<string, Set<string>>();
   private node: NodeRecord | null = null;
+  private readonly keys = new Map<string, Buffer>();
 
   async get(sessionId: string): Promise<SessionRecord | null> {
     return this.records.get(sessionId) ?? null;
@@ -81,6 +83,13 @@ export class InMemorySessionRegistry implements SessionRegistry {
   async leave(nodeId: string): Promise<void> {
     this.slots.delete(nodeId);
     if (this.node?.id === nodeId) this.node = null;
+  }
+
+  async sharedKey(name: string): Promise<Buffer> {
+    // One node: its own random key, for as long as it runs.
+    let key = this.keys.get(name);
+    if (!key) this.keys.set(name, (key = randomBytes(32)));
+    return key;
   }
 
   onReady(_listener: () => void): void {

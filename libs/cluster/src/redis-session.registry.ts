@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
+import { randomBytes } from 'node:crypto';
 import { ClaimResult, NodeRecord, SessionRecord, SessionRegistry } from './session-registry';
 
 /** Every key this service writes starts with it. */
@@ -91,6 +92,7 @@ export class RedisSessionRegistry implements SessionRegistry {
   readonly shared = true;
   private readonly logger = new Logger(RedisSessionRegistry.name);
   private readonly redis: Redis & ClusterCommands;
+  private readonly sharedKeys = new Map<string, Buffer>();
 
   constructor(url: string) {
     const redis = new Redis(url, {
@@ -209,6 +211,19 @@ export class RedisSessionRegistry implements SessionRegistry {
 
   async leave(nodeId: string): Promise<void> {
     await this.redis.multi().del(nodeKey(nodeId)).del(slotsKey(nodeId)).srem(NODES_KEY, nodeId).exec();
+  }
+
+  async sharedKey(name: string): Promise<Buffer> {
+    const key = `${PREFIX}key:${name}`;
+    await this.redis.set(key, randomBytes(32).toString('hex'), 'NX');
+    const value = Buffer.from((await this.redis.get(key)) ?? '', 'hex');
+    if (value.length < 32) throw new Error(`the shared key ${name} in Redis is not a key`);
+    if (!this.sharedKeys.has(name)) {
+      // After a Redis restart the nodes put back the key they hold, so tokens stay valid.
+      this.redis.on('ready', () => void this.redis.set(key, value.toString('hex'), 'NX').catch(() => undefined));
+    }
+    this.sharedKeys.set(name, value);
+    return value;
   }
 
   onReady(listener: () => void): void {

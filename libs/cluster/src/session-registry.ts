@@ -72,6 +72,11 @@ export interface SessionRegistry {
   releaseSlot(nodeId: string, sessionId: string): Promise<void>;
   /** A node stops: its heartbeat and slots go at once, so the others take its sessions over at the next request. */
   leave(nodeId: string): Promise<void>;
+  /**
+   * A random key every node shares, by name: made by whichever node asks first, and kept for
+   * as long as the registry runs (a restarted Redis gets it back from the nodes that hold it).
+   */
+  sharedKey(name: string): Promise<Buffer>;
   /** Calls `listener` whenever the registry (re)connects: a restarted Redis is empty until the nodes write to it. */
   onReady(listener: () => void): void;
   close(): Promise<void>;
