@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { copyFile, mkdir, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -154,18 +154,28 @@ describe('faults (e2e)', () => {
     }
   });
 
-  it('a restart after a crash leaves no orphan ffmpeg and no session folder behind', async () => {
+  it('a crash takes its ffmpeg with it, and the restart removes what is left: a survivor and the session folders', async () => {
     const first = await startAppProcess();
     const transcodeDir = first.transcodeDir;
+    let survivor: ChildProcess | undefined;
     try {
       const created = await getJson(`${first.baseUrl}${rangeUrl(LONG.camera, T0, T0 + 600)}`);
       expect(created.status).toBe(200);
-      const orphans = await ffmpegProcessesUsing(transcodeDir);
-      expect(orphans).toHaveLength(1);
-      // A crash: no shutdown hook runs, ffmpeg (its own process group) lives on.
+      expect(await ffmpegProcessesUsing(transcodeDir)).toHaveLength(1);
+      // A crash: no shutdown hook runs; the parent-death signal ends ffmpeg all the same.
       first.kill('SIGKILL');
       await first.exited;
-      expect(await ffmpegProcessesUsing(transcodeDir)).toEqual(orphans);
+      await waitFor(async () => (await ffmpegProcessesUsing(transcodeDir)).length === 0, 5000);
+
+      // An ffmpeg that outlived it anyway (a host without setpriv): its own process group,
+      // writing into the session folder, its pid in the folder's pid file.
+      const sessionDir = join(transcodeDir, created.body.sessionId);
+      survivor = spawn('ffmpeg', ['-v', 'quiet', '-f', 'lavfi', '-i', 'testsrc=rate=1', '-t', '600', '-f', 'null', '-', '-metadata', `comment=${sessionDir}`], {
+        detached: true,
+        stdio: 'ignore',
+      });
+      await writeFile(join(sessionDir, 'ffmpeg.pid'), String(survivor.pid));
+      await waitFor(async () => (await ffmpegProcessesUsing(transcodeDir)).length === 1, 5000);
 
       const second = await startAppProcess({ TRANSCODE_DIR: transcodeDir });
       try {
@@ -176,6 +186,7 @@ describe('faults (e2e)', () => {
         await second.cleanup();
       }
     } finally {
+      survivor?.kill('SIGKILL');
       for (const pid of await ffmpegProcessesUsing(transcodeDir)) process.kill(pid, 'SIGKILL');
       await first.cleanup();
     }
