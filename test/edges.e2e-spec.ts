@@ -91,6 +91,15 @@ describe('edges (e2e)', () => {
       const response = await preflight('https://evil.example');
       expect(response.headers.get('access-control-allow-origin')).toBeNull();
     });
+
+    it('lets a listed origin start a transcode with the login cookie across sites; another site cannot', async () => {
+      const createFrom = (origin: string, offset: number) =>
+        getJson(`${app.baseUrl}${rangeUrl(BACK.camera, T0 + 40 + offset, T0 + 44 + offset)}`, {
+          headers: { origin, 'sec-fetch-site': 'cross-site', cookie: `frigate_token=${token('carol')}` },
+        });
+      expect((await createFrom('https://frigate.example.com', 0)).status).toBe(200);
+      expect((await createFrom('https://evil.example', 1)).status).toBe(403);
+    });
   });
 
   describe("Frigate's CSRF rule", () => {

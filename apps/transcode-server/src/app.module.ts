@@ -29,8 +29,12 @@ export const SETTINGS = [serverConfig, loggingConfig, authConfig, recordingsConf
     }),
     AuthModule.forRootAsync({
       isGlobal: true,
-      inject: [authConfig.KEY],
-      useFactory: (config: ConfigType<typeof authConfig>) => config,
+      inject: [authConfig.KEY, serverConfig.KEY],
+      // Pages of CORS_ORIGINS may use the login cookie across sites (a create is not refused as cross-site).
+      useFactory: (config: ConfigType<typeof authConfig>, server: ConfigType<typeof serverConfig>) => ({
+        ...config,
+        trustedOrigins: server.corsOrigins === '*' ? [] : server.corsOrigins,
+      }),
     }),
     RecordingsModule.forRootAsync({
       isGlobal: true,

@@ -4,7 +4,7 @@ import helmet from 'helmet';
 import { BEARER_AUTH_NAME, COOKIE_AUTH_NAME, CSRF_HEADER, STREAM_TOKEN_AUTH_NAME, authConfig, frigateCsrfRule } from '@app/auth';
 import { ConfigType } from '@nestjs/config';
 import { JsonExceptionFilter } from '@app/common';
-import { ReadySegmentMiddleware, readySegmentFastPath } from '@app/transcode';
+import { ReadySegmentMiddleware, readySegmentFastPath, transcodeConfig } from '@app/transcode';
 import { Logger } from 'nestjs-pino';
 import { applyServerLimits, serverConfig } from './config/server.config';
 import { servePlayer } from './player/player-assets';
@@ -40,7 +40,9 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.useLogger(app.get(Logger));
   const { cookieName } = app.get<ConfigType<typeof authConfig>>(authConfig.KEY);
   const { corsOrigins, limits } = app.get<ConfigType<typeof serverConfig>>(serverConfig.KEY);
-  applyServerLimits(app.getHttpServer(), limits);
+  // A request waiting for a segment is idle for up to SEGMENT_WAIT_TIMEOUT_SECONDS: never cut before its 504.
+  const { segmentWaitTimeoutSeconds } = app.get<ConfigType<typeof transcodeConfig>>(transcodeConfig.KEY);
+  applyServerLimits(app.getHttpServer(), { ...limits, idleTimeoutMs: Math.max(limits.idleTimeoutMs, (segmentWaitTimeoutSeconds + 30) * 1000) });
   // Security headers on everything, pages and API. Cross-origin resource policy stays open: a
   // player on another origin (Frigate's UI, Safari's native HLS) loads playlists and segments,
   // which carry their own stream token.

@@ -16,6 +16,11 @@ export interface AuthModuleOptions {
   cookieName: string;
   /** Cameras each custom role may see; `admin` and `viewer` see every camera. */
   roles: Record<string, string[]>;
+  /**
+   * Origins whose pages may use the login cookie across sites (the app's CORS_ORIGINS): a
+   * create from one of them is not refused as cross-site.
+   */
+  trustedOrigins?: string[];
   /** Lifetime of stream tokens; when unset, the session TTL plus the range's length. */
   streamTokenTtlSeconds?: number;
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decode, sign, verify } from 'jsonwebtoken';
@@ -176,5 +176,32 @@ describe('StreamTokenService: a key of its own, not the secret shared with Friga
     ];
     await Promise.all([a.onModuleInit(), b.onModuleInit()]);
     expect(b.verify(a.issue(CLAIMS, 300))).toEqual(CLAIMS);
+  });
+
+  it.each([
+    ['empty (a full disk)', ''],
+    ['too short', 'abcd'],
+    ['not hex', 'z'.repeat(64)],
+  ])('refuses a key file that is %s, naming DATA_DIR: a short key would let anyone sign tokens', (_name, content) => {
+    const file = join(dir, 'stream-token-key');
+    writeFileSync(file, content);
+    expect(() => new StreamTokenService({ ...OPTIONS, streamTokenKeyFile: file })).toThrow(/Invalid setting DATA_DIR: the stream-token key file/);
+  });
+
+  it('keeps its own key while the shared one cannot be read (Redis away at start), and takes the shared one when it can', async () => {
+    jest.useFakeTimers();
+    const sharedKey = Buffer.alloc(32, 9);
+    let away = true;
+    const source = { load: async () => (away ? Promise.reject(new Error('Redis away')) : sharedKey) };
+    const service = new StreamTokenService({ ...OPTIONS, streamTokenKeyFile: join(dir, 'own') }, source);
+    await service.onModuleInit();
+    const own = service.issue(CLAIMS, 300);
+    expect(service.verify(own)).toEqual(CLAIMS);
+    away = false;
+    await jest.advanceTimersByTimeAsync(5000);
+    const other = new StreamTokenService({ ...OPTIONS, streamTokenKeyFile: join(dir, 'other') }, source);
+    await other.onModuleInit();
+    expect(other.verify(service.issue(CLAIMS, 300))).toEqual(CLAIMS);
+    service.onModuleDestroy();
   });
 });

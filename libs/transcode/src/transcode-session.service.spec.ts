@@ -299,6 +299,17 @@ describe('TranscodeSessionService', () => {
   });
 
   describe('the per-user session cap', () => {
+    it('holds for creates made all at once (each passes the first check before any is in the table)', async () => {
+      await build({ maxSessionsPerUser: 2, maxConcurrentTranscodes: 8, sessionCreateLimit: 100 });
+      const results = await Promise.allSettled(
+        Array.from({ length: 6 }, (_, i) => service.open(['front', 'back', 'side'][i % 3], T + Math.floor(i / 3) * 10, T + 100, 'user:alice')),
+      );
+      expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(2);
+      expect(results.filter((result) => result.status === 'rejected').map((result) => (result as PromiseRejectedResult).reason)).toEqual(
+        Array.from({ length: 4 }, () => expect.any(TooManyUserSessionsException)),
+      );
+    });
+
     it("answers 429 once a user has MAX_SESSIONS_PER_USER live sessions of their own; joining another user's never counts", async () => {
       await build({ maxSessionsPerUser: 2, maxConcurrentTranscodes: 8 });
       await service.open('front', T, T + 100, 'user:alice');

@@ -133,7 +133,12 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     const timeline = await this.planRange(camera, start, end);
     if (!this.table.has(id)) await this.disk.assertRoomForNewSession();
     await this.table.stopped(id);
-    return this.table.get(id)?.session ?? this.launch(id, camera, start, end, timeline, { owner: requester });
+    const existing = this.table.get(id)?.session;
+    if (existing) return existing;
+    // The caps again, synchronously with the insert (launch checks the encoder limit): creates
+    // that ran at once all passed the first check before any of them was in the table.
+    if (requester) this.assertUnderUserCap(requester);
+    return this.launch(id, camera, start, end, timeline, { owner: requester });
   }
 
   /** 429 while MAX_CONCURRENT_TRANSCODES sessions are encoding. */

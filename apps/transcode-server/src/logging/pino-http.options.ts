@@ -7,8 +7,8 @@ import type { LoggingConfig } from './logging.config';
 /** The header that carries a request's id in and out (a proxy's id is kept, so logs join up). */
 export const REQUEST_ID_HEADER = 'x-request-id';
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
-/** Query parameters that hold credentials (stream tokens) and never reach a log. */
-const SECRET_QUERY_PARAMS = ['token'];
+/** Query parameters that hold credentials (stream tokens, also as a cluster peer's segmentQuery) and never reach a log. */
+const SECRET_QUERY_PARAMS = ['token', 'segmentQuery'];
 /** Polled by orchestrators and Prometheus every few seconds: logged only when they fail. */
 const QUIET_PATHS = new Set(['/health', '/metrics']);
 
