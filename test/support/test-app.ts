@@ -9,6 +9,7 @@ import { Test } from '@nestjs/testing';
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppModule } from '../../apps/transcode-server/src/app.module';
 import { configureApp } from '../../apps/transcode-server/src/configure-app';
@@ -141,6 +142,26 @@ export async function ffmpegProcessesUsing(dir: string): Promise<number[]> {
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    const [command] = cmdline.split('\0');
+    if (command.endsWith('ffmpeg') && cmdline.includes(dir)) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/**
+ * The same, read synchronously: a sampler that must not wait behind the libuv pool of an app
+ * in this process busy with hundreds of requests (its samples would all come after the fact).
+ */
+export function ffmpegProcessesUsingSync(dir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
     const [command] = cmdline.split('\0');
     if (command.endsWith('ffmpeg') && cmdline.includes(dir)) pids.push(Number(entry));
   }
