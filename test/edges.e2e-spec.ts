@@ -151,7 +151,8 @@ describe('HTTP server limits (e2e)', () => {
   let app: TestApp;
 
   beforeAll(async () => {
-    app = await startTestApp({ HTTP_IDLE_TIMEOUT_SECONDS: '2', MAX_CONNECTIONS: '4' });
+    // The idle timeout is never shorter than the segment wait (plus 5 s): a short wait here.
+    app = await startTestApp({ HTTP_IDLE_TIMEOUT_SECONDS: '2', SEGMENT_WAIT_TIMEOUT_SECONDS: '1', MAX_CONNECTIONS: '4' });
   });
   afterAll(async () => app?.close());
 

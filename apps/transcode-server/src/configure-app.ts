@@ -42,7 +42,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   const { corsOrigins, limits } = app.get<ConfigType<typeof serverConfig>>(serverConfig.KEY);
   // A request waiting for a segment is idle for up to SEGMENT_WAIT_TIMEOUT_SECONDS: never cut before its 504.
   const { segmentWaitTimeoutSeconds } = app.get<ConfigType<typeof transcodeConfig>>(transcodeConfig.KEY);
-  applyServerLimits(app.getHttpServer(), { ...limits, idleTimeoutMs: Math.max(limits.idleTimeoutMs, (segmentWaitTimeoutSeconds + 30) * 1000) });
+  applyServerLimits(app.getHttpServer(), { ...limits, idleTimeoutMs: Math.max(limits.idleTimeoutMs, (segmentWaitTimeoutSeconds + 5) * 1000) });
   // Security headers on everything, pages and API. Cross-origin resource policy stays open: a
   // player on another origin (Frigate's UI, Safari's native HLS) loads playlists and segments,
   // which carry their own stream token.
