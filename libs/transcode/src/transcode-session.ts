@@ -63,6 +63,7 @@ export class TranscodeSession {
   ready!: Promise<void>;
   private runsView: SessionRunsView | null = null;
   private output: SessionOutputFormat | null = null;
+  private decidedVariant: SessionVariant | null = null;
   /** Finished segments: index → file name (of the run that made it). */
   private readonly readyFiles = new Map<number, string>();
   /** Sizes of the finished segments on disk, and their sum. */
@@ -92,18 +93,22 @@ export class TranscodeSession {
   }
 
   /**
-   * What its segments carry, for a master playlist: the output picture size and audio (once
-   * decided), and the frame rate of its first recording whose header gave frame times.
+   * What its segments carry, for a master playlist: the output picture size and audio, and the
+   * frame rate of its first recording whose header gave frame times. Worked out once, when the
+   * output format is decided (at launch): every routed lookup of the session carries it.
    */
   variant(): SessionVariant {
+    if (this.decidedVariant) return this.decidedVariant;
     const video = this.timeline.pieces.find((piece) => (piece.media?.video?.frameTimes?.length ?? 0) > 1)?.media?.video;
     const times = video?.frameTimes;
     const frameRate = times && times.length > 1 ? (times.length - 1) / (times[times.length - 1] - times[0]) : undefined;
-    return {
+    const variant: SessionVariant = {
       ...(this.output?.frame ? { width: this.output.frame.width, height: this.output.frame.height } : {}),
       ...(frameRate && Number.isFinite(frameRate) ? { frameRate: Math.round(frameRate * 1000) / 1000 } : {}),
       audio: !!this.output?.audio,
     };
+    if (this.output) this.decidedVariant = variant;
+    return variant;
   }
 
   /** Connects the driver that owns the session's runs (once, when the session is launched). */
