@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { Server, createServer } from 'node:http';
+import { closeHttpServer, sendJson } from '@app/common';
 import { CLUSTER_MODULE_OPTIONS, ClusterModuleOptions } from './cluster.module-definition';
 import { INTERNAL_PREFIX } from './peer-node.client';
 
@@ -33,7 +34,7 @@ export class ClusterInternalServer implements OnApplicationBootstrap, BeforeAppl
     const app = this.adapterHost.httpAdapter.getInstance<(request: unknown, response: unknown) => void>();
     const server = createServer((request, response) => {
       if (!(request.url ?? '').startsWith(`/${INTERNAL_PREFIX}/`)) {
-        response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ success: false, message: 'Not found' }));
+        sendJson(response, 404, { success: false, message: 'Not found' });
         return;
       }
       app(request, response);
@@ -49,14 +50,6 @@ export class ClusterInternalServer implements OnApplicationBootstrap, BeforeAppl
   async beforeApplicationShutdown(): Promise<void> {
     const server = this.server;
     this.server = null;
-    if (!server) return;
-    server.closeIdleConnections();
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      setTimeout(() => {
-        server.closeAllConnections();
-        resolve();
-      }, 2000).unref();
-    });
+    if (server) await closeHttpServer(server);
   }
 }

@@ -3,7 +3,7 @@ import { createProxyServer } from 'http-proxy-3';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { FRONT_DOOR_MODULE_OPTIONS, FrontDoorModuleOptions } from './front-door.module-definition';
-import { sendJson } from './send-json';
+import { sendJson } from '@app/common';
 
 /**
  * Everything the front door does not answer itself goes to Frigate as it came, HTTP and

@@ -3,7 +3,7 @@ import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http
 import type { Duplex } from 'node:stream';
 import { FRONT_DOOR_MODULE_OPTIONS, FrontDoorModuleOptions } from './front-door.module-definition';
 import { FrigateProxy } from './frigate-proxy';
-import { sendJson } from './send-json';
+import { closeHttpServer, sendJson } from '@app/common';
 import { VodRequestHandler } from './vod-request.handler';
 
 const VOD_PREFIX = '/vod/';
@@ -53,18 +53,7 @@ export class FrontDoorServer implements OnApplicationBootstrap, BeforeApplicatio
   async beforeApplicationShutdown(): Promise<void> {
     const server = this.server;
     this.server = null;
-    if (!server) return;
-    server.closeIdleConnections();
-    for (const socket of this.upgraded) socket.destroy();
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      // Players keep connections open: a shutdown waits for answers under way, not for them.
-      setTimeout(() => {
-        server.closeAllConnections();
-        for (const socket of this.upgraded) socket.destroy();
-        resolve();
-      }, 2000).unref();
-    });
+    if (server) await closeHttpServer(server, this.upgraded);
   }
 
   private route(request: IncomingMessage, response: ServerResponse): void {
