@@ -1,8 +1,8 @@
-import { HttpException, HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { FRONT_DOOR_MODULE_OPTIONS, FrontDoorModuleOptions } from './front-door.module-definition';
-import { credentialHeaders } from './frigate-credentials';
+import { FrigateUnavailableException, credentialHeaders, frigateGet } from './frigate-http';
 
 /** A Frigate user, as its /api/profile describes them. */
 export interface FrigateUser {
@@ -14,18 +14,10 @@ export interface FrigateUser {
 
 export type FrigateAuthAnswer = { kind: 'allowed'; user: FrigateUser; setCookie: string[] } | { kind: 'denied' };
 
-/** Frigate did not answer, or answered something that is not an auth decision. */
-export class FrigateUnavailableException extends HttpException {
-  constructor(reason: string) {
-    super({ success: false, message: `Frigate does not answer (${reason}); retry shortly` }, HttpStatus.BAD_GATEWAY);
-  }
-}
-
 /** Frigate's built-in roles, which see every camera (frigate/config/auth.py). */
 const FULL_ACCESS_ROLES = new Set(['admin', 'viewer']);
 /** Entries kept at most: one per set of credentials seen within the cache time. */
 const MAX_CACHED = 1000;
-const FRIGATE_TIMEOUT_MS = 5000;
 
 /**
  * Auth as Frigate decides it, for any of its auth modes (its own login, an auth proxy's
@@ -87,18 +79,12 @@ export class FrigateAuthClient {
   }
 
   private async get(path: string, credentials: [string, string][]): Promise<Response> {
-    try {
-      const response = await fetch(`${this.options.frigateUrl}${path}`, {
-        headers: Object.fromEntries(credentials),
-        redirect: 'manual',
-        signal: AbortSignal.timeout(FRIGATE_TIMEOUT_MS),
-      });
-      if (path === '/api/auth') await response.body?.cancel();
-      return response;
-    } catch (error) {
-      this.logger.warn(`Frigate ${path}: ${(error as Error).message}`);
-      throw new FrigateUnavailableException((error as Error).message);
-    }
+    const response = await frigateGet(this.options.frigateUrl ?? '', path, credentials).catch((error: Error) => {
+      this.logger.warn(error.message);
+      throw error;
+    });
+    if (path === '/api/auth') await response.body?.cancel();
+    return response;
   }
 
   private evictExpired(now: number): void {

@@ -1,51 +1,38 @@
 import { HttpException, HttpStatus, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
 import { FRONT_DOOR_MODULE_OPTIONS, FrontDoorModuleOptions } from './front-door.module-definition';
-import { FrigateUnavailableException } from './frigate-auth.client';
-import { credentialHeaders } from './frigate-credentials';
+import { FrigateUnavailableException, frigateGet } from './frigate-http';
 import type { TimeRange } from './vod-range';
 
-/** How long the range of an event in progress is kept: about a session's life. */
-const OPEN_EVENT_RANGE_MS = 10 * 60_000;
-const OPEN_EVENTS_MAX = 1000;
+/** How long an event's range is kept: about a session's life. */
+const RANGE_KEPT_MS = 10 * 60_000;
+const RANGES_KEPT = 1000;
 
 /**
- * The time range of a Frigate event, from its /api/events/{id} (asked with the viewer's own
- * credentials, so Frigate applies its own access rule too): start to end, or to now while the
- * event goes on, as Frigate's vod_event does (its `padding` never reaches it through nginx-vod,
- * so none here either).
+ * The time range of a Frigate event, from its /api/events/{id}: start to end, or to now while
+ * the event goes on, as Frigate's vod_event does (its `padding` never reaches it through
+ * nginx-vod, so none here either). Asked once per event for a while: the master playlist, the
+ * media playlist and every segment of a viewing name the event, and must name one range (one
+ * session, not a new one each second for an event in progress) without a Frigate round trip
+ * each. Who may watch it is the camera check that follows, on every request.
  */
 @Injectable()
 export class FrigateEventsClient {
-  /**
-   * The range an event in progress was first given (its end "now"), kept for a while: the
-   * master playlist, the media playlist and the segments of one viewing must name one range
-   * (one session), not a new one each second.
-   */
-  private readonly openEvents = new Map<string, { range: TimeRange; expiresAt: number }>();
+  private readonly ranges = new Map<string, { range: TimeRange; expiresAt: number }>();
 
   constructor(@Inject(FRONT_DOOR_MODULE_OPTIONS) private readonly options: FrontDoorModuleOptions) {}
 
   async eventRange(eventId: string, headers: IncomingHttpHeaders, now = Date.now()): Promise<TimeRange> {
+    const kept = this.ranges.get(eventId);
+    if (kept && kept.expiresAt > now) return kept.range;
     const range = await this.fetchRange(eventId, headers, now);
-    if (!range.inProgress) return range.range;
-    const kept = this.openEvents.get(eventId);
-    if (kept && kept.expiresAt > now && kept.range.camera === range.range.camera) return kept.range;
-    if (this.openEvents.size >= OPEN_EVENTS_MAX) this.openEvents.clear();
-    this.openEvents.set(eventId, { range: range.range, expiresAt: now + OPEN_EVENT_RANGE_MS });
-    return range.range;
+    if (this.ranges.size >= RANGES_KEPT) this.ranges.clear();
+    this.ranges.set(eventId, { range, expiresAt: now + RANGE_KEPT_MS });
+    return range;
   }
 
-  private async fetchRange(eventId: string, headers: IncomingHttpHeaders, now: number): Promise<{ range: TimeRange; inProgress: boolean }> {
-    let response: Response;
-    try {
-      response = await fetch(`${this.options.frigateUrl}/api/events/${encodeURIComponent(eventId)}`, {
-        headers: Object.fromEntries(credentialHeaders(headers)),
-        signal: AbortSignal.timeout(5000),
-      });
-    } catch (error) {
-      throw new FrigateUnavailableException((error as Error).message);
-    }
+  private async fetchRange(eventId: string, headers: IncomingHttpHeaders, now: number): Promise<TimeRange> {
+    const response = await frigateGet(this.options.frigateUrl ?? '', `/api/events/${encodeURIComponent(eventId)}`, headers);
     if (response.status === 404) throw new NotFoundException({ success: false, message: 'Event not found.' });
     if (response.status === 401 || response.status === 403) {
       throw new HttpException({ success: false, message: 'Frigate refused the event' }, response.status);
@@ -55,10 +42,9 @@ export class FrigateEventsClient {
     if (!event || typeof event.camera !== 'string' || typeof event.start_time !== 'number') {
       throw new FrigateUnavailableException('/api/events answered without a camera and a start time');
     }
-    const inProgress = typeof event.end_time !== 'number';
-    // Whole seconds: the range of an event in progress is kept (see openEvents), and shown as Frigate would.
-    const end = inProgress ? Math.floor(now / 1000) : (event.end_time as number);
+    // An event in progress ends "now", in whole seconds, as Frigate would show it.
+    const end = typeof event.end_time === 'number' ? event.end_time : Math.floor(now / 1000);
     if (!(end > event.start_time)) throw new HttpException({ success: false, message: 'The event has no recorded time yet' }, HttpStatus.NOT_FOUND);
-    return { range: { camera: event.camera, start: event.start_time, end }, inProgress };
+    return { camera: event.camera, start: event.start_time, end };
   }
 }

@@ -1,3 +1,4 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
 
 /**
@@ -33,4 +34,27 @@ export function credentialHeaders(headers: IncomingHttpHeaders): [string, string
     found.push([name, Array.isArray(value) ? value.join(', ') : value]);
   }
   return found;
+}
+
+/** Frigate did not answer, or answered something that is not what was asked. */
+export class FrigateUnavailableException extends HttpException {
+  constructor(reason: string) {
+    super({ success: false, message: `Frigate does not answer (${reason}); retry shortly` }, HttpStatus.BAD_GATEWAY);
+  }
+}
+
+const FRIGATE_TIMEOUT_MS = 5000;
+
+/**
+ * A GET of Frigate's with a request's credentials (or credentials already picked), the one way
+ * the front door asks Frigate anything: redirects are answers (an auth proxy's login page), and
+ * no answer within 5 s is a 502.
+ */
+export async function frigateGet(frigateUrl: string, path: string, credentials: IncomingHttpHeaders | [string, string][]): Promise<Response> {
+  const headers = Object.fromEntries(Array.isArray(credentials) ? credentials : credentialHeaders(credentials));
+  try {
+    return await fetch(`${frigateUrl}${path}`, { headers, redirect: 'manual', signal: AbortSignal.timeout(FRIGATE_TIMEOUT_MS) });
+  } catch (error) {
+    throw new FrigateUnavailableException(`${path}: ${(error as Error).message}`);
+  }
 }

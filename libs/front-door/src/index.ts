@@ -3,6 +3,7 @@ export * from './front-door.module-definition';
 export * from './front-door.config';
 export * from './front-door.server';
 export * from './frigate-auth.client';
+export * from './frigate-http';
 export * from './vod-path';
 export * from './vod-range';
 export * from './vod-master-playlist';

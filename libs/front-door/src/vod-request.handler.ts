@@ -1,6 +1,6 @@
 import { BadRequestException, ForbiddenException, HttpException, HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { errorAnswer } from '@app/common';
+import { errorAnswer, sendJson } from '@app/common';
 import { RECORDING_SOURCE, RecordingSource } from '@app/recordings';
 import { PLAYLIST_FILE_NAME, SESSION_ENGINE, SESSION_ROUTING, SessionEngine, SessionRouting, clientGoneSignal } from '@app/transcode';
 import { pipeline } from 'node:stream/promises';
@@ -8,8 +8,7 @@ import { FrigateAuthClient, FrigateUser } from './frigate-auth.client';
 import { FrigateEventsClient } from './frigate-events.client';
 import { FrigateProxy } from './frigate-proxy';
 import { FRONT_DOOR_MODULE_OPTIONS, FrontDoorModuleOptions } from './front-door.module-definition';
-import { credentialHeaders } from './frigate-credentials';
-import { sendJson } from './send-json';
+import { frigateGet } from './frigate-http';
 import { renderMasterPlaylist } from './vod-master-playlist';
 import { VodHandling, chooseVodHandling, videoCodecTagsOf } from './vod-passthrough';
 import { MASTER_PLAYLIST, MEDIA_PLAYLIST, VodRequest, VodRoute, parseVodPath } from './vod-path';
@@ -120,11 +119,11 @@ export class VodRequestHandler {
    * Frigate's own master playlist of that range.
    */
   private async handling(route: VodRoute, range: TimeRange, codecParam: string | null, askFrigate: () => Promise<string[]>): Promise<VodHandling> {
-    const key = `${range.camera}/${route.form === 'range' ? (route.stream ?? '') : ''}/${range.start}/${range.end}/${codecParam ?? ''}`;
+    const stream = route.form === 'range' ? route.stream : undefined;
+    const key = `${range.camera}/${stream ?? ''}/${range.start}/${range.end}/${codecParam ?? ''}`;
     const now = Date.now();
     const cached = this.handlings.get(key);
     if (cached && cached.expiresAt > now) return cached.handling;
-    const stream = route.form === 'range' ? route.stream : undefined;
     const needsCodecs = codecParam === null && stream !== 'sub';
     const files = needsCodecs ? await this.recordings.withMedia(await this.recordings.findRecordings(range.camera, range.start, range.end)) : [];
     let videoCodecTags = files.map((file) => file.media?.video?.codecTag);
@@ -138,10 +137,8 @@ export class VodRequestHandler {
 
   /** The video codecs Frigate's own master playlist of this route announces (none when it does not answer). */
   private async frigateCodecs(vodPath: string, request: IncomingMessage): Promise<string[]> {
-    const master = `${this.frigateUrl}/vod/${vodPath.slice(0, vodPath.lastIndexOf('/') + 1)}${MASTER_PLAYLIST}`;
-    const response = await fetch(master, { headers: Object.fromEntries(credentialHeaders(request.headers)), signal: AbortSignal.timeout(5000) }).catch(
-      () => null,
-    );
+    const master = `/vod/${vodPath.slice(0, vodPath.lastIndexOf('/') + 1)}${MASTER_PLAYLIST}`;
+    const response = await frigateGet(this.frigateUrl, master, request.headers).catch(() => null);
     if (!response?.ok) return [];
     return videoCodecTagsOf(await response.text());
   }
