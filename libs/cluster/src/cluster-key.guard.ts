@@ -15,14 +15,18 @@ const MAX_SPENT_NONCES = 100_000;
 @Injectable()
 export class ClusterKeyGuard implements CanActivate {
   private readonly spent = new Map<string, number>();
+  /** Read once: this guard runs on every request a peer proxies (every segment). */
+  private readonly internalPort: number | null;
 
-  constructor(@Inject(CLUSTER_MODULE_OPTIONS) private readonly options: ClusterModuleOptions) {}
+  constructor(@Inject(CLUSTER_MODULE_OPTIONS) private readonly options: ClusterModuleOptions) {
+    this.internalPort = internalPortOf(options);
+  }
 
   canActivate(context: ExecutionContext): boolean {
     const key = this.options.clusterKey;
     const request = context.switchToHttp().getRequest<Request>();
     // One node (no cluster), or the public port: these routes do not exist.
-    if (!key || request.socket.localPort !== internalPortOf(this.options)) throw new NotFoundException({ success: false, message: 'Not found' });
+    if (!key || request.socket.localPort !== this.internalPort) throw new NotFoundException({ success: false, message: 'Not found' });
     if (this.spent.size > MAX_SPENT_NONCES) this.spent.clear();
     const verdict = verifyClusterRequest(
       key,

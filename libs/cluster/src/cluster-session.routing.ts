@@ -105,9 +105,8 @@ export class ClusterSessionRouting implements SessionRouting {
       if (node.id === this.self) {
         // This node claims it through the one protocol the internal routes use too.
         try {
-          const opened = await this.openHere(camera, start, end, requester, options, unreachableOwner);
-          if (opened) return opened;
-          return null;
+          // Null: another node claimed it meanwhile (the caller looks again).
+          return await this.openHere(camera, start, end, requester, options, unreachableOwner);
         } catch (error) {
           if (isLookAgain(error)) continue;
           throw error;
