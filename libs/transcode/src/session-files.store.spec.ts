@@ -6,6 +6,10 @@ import { TranscodeModuleOptions } from './transcode.module-definition';
 
 const ID = 'c'.repeat(32);
 
+// The module object itself (what the store's namespace import reads through), so open can be replaced.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const nodeFs = require('node:fs') as typeof import('node:fs');
+
 describe('SessionFilesStore.readWhole (finished segments, kept open)', () => {
   let root: string;
   let store: SessionFilesStore;
@@ -49,6 +53,29 @@ describe('SessionFilesStore.readWhole (finished segments, kept open)', () => {
     await writeFile(join(store.sessionDir(ID), 'r1_00004.ts'), 'abc');
     expect(await store.readWhole(ID, 'r1_00004.ts', 5)).toBeNull();
   });
+  describe('out of file descriptors', () => {
+    beforeEach(() => writeFile(join(store.sessionDir(ID), 'r1_00001.ts'), 'aaaaa'));
+    afterEach(() => jest.restoreAllMocks());
+
+    /** fs.open failing as a process without a free descriptor sees it (its callback is the last argument). */
+    const outOfFiles = (...args: unknown[]) =>
+      (args.at(-1) as (error: NodeJS.ErrnoException) => void)(Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' }));
+
+    it('is a 503 with Retry-After, not a missing segment (404), when a whole read finds no descriptor', async () => {
+      jest.spyOn(nodeFs, 'open').mockImplementation(outOfFiles as never);
+      await expect(store.readWhole(ID, 'r1_00001.ts', 5)).rejects.toMatchObject({ status: 503, responseHeaders: { 'Retry-After': '1' } });
+    });
+
+    it('and when a stream finds none', async () => {
+      jest.spyOn(nodeFs, 'open').mockImplementation(outOfFiles as never);
+      await expect(store.openReadStream(ID, 'r1_00001.ts')).rejects.toMatchObject({ status: 503 });
+    });
+
+    it('is still "gone" (null) for a file that is not there', async () => {
+      expect(await store.readWhole(ID, 'r1_00009.ts', 5)).toBeNull();
+      expect(await store.openReadStream(ID, 'r1_00009.ts')).toBeNull();
+    });
+  });
 });
 
 describe('SessionFilesStore: only its own folders', () => {
@@ -83,44 +110,5 @@ describe('SessionFilesStore: only its own folders', () => {
     await writeFile(join(store.rootDir, other, 'precious.mp4'), 'mine');
     await expect(store.createSessionDir(other)).rejects.toThrow(/not made by this service/);
     expect(await readFile(join(store.rootDir, other, 'precious.mp4'), 'utf8')).toBe('mine');
-  });
-});
-
-// The module object itself (what the store's namespace import reads through), so open can be replaced.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const nodeFs = require('node:fs') as typeof import('node:fs');
-
-describe('SessionFilesStore: out of file descriptors', () => {
-  let root: string;
-  let store: SessionFilesStore;
-
-  beforeEach(async () => {
-    root = await mkdtemp(join(tmpdir(), 'nvr-files-'));
-    store = new SessionFilesStore({ transcodeDir: root } as TranscodeModuleOptions);
-    await store.createSessionDir(ID);
-    await writeFile(join(store.sessionDir(ID), 'r1_00001.ts'), 'aaaaa');
-  });
-  afterEach(async () => {
-    jest.restoreAllMocks();
-    await rm(root, { recursive: true, force: true });
-  });
-
-  /** fs.open failing as a process without a free descriptor sees it (its callback is the last argument). */
-  const outOfFiles = (...args: unknown[]) =>
-    (args.at(-1) as (error: NodeJS.ErrnoException) => void)(Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' }));
-
-  it('is a 503 with Retry-After, not a missing segment (404), when a whole read finds no descriptor', async () => {
-    jest.spyOn(nodeFs, 'open').mockImplementation(outOfFiles as never);
-    await expect(store.readWhole(ID, 'r1_00001.ts', 5)).rejects.toMatchObject({ status: 503, responseHeaders: { 'Retry-After': '1' } });
-  });
-
-  it('and when a stream finds none', async () => {
-    jest.spyOn(nodeFs, 'open').mockImplementation(outOfFiles as never);
-    await expect(store.openReadStream(ID, 'r1_00001.ts')).rejects.toMatchObject({ status: 503 });
-  });
-
-  it('is still "gone" (null) for a file that is not there', async () => {
-    expect(await store.readWhole(ID, 'r1_00009.ts', 5)).toBeNull();
-    expect(await store.openReadStream(ID, 'r1_00009.ts')).toBeNull();
   });
 });
