@@ -215,7 +215,10 @@ export class RedisSessionRegistry implements SessionRegistry {
 
   async sharedKey(name: string): Promise<Buffer> {
     const key = `${PREFIX}key:${name}`;
-    await this.redis.set(key, randomBytes(32).toString('hex'), 'NX');
+    // A node that already holds the key offers that one, not a new one: asked again just after
+    // Redis restarted empty, it would otherwise set a fresh key before its own 'ready' put-back.
+    const offered = this.sharedKeys.get(name) ?? randomBytes(32);
+    await this.redis.set(key, offered.toString('hex'), 'NX');
     const value = Buffer.from((await this.redis.get(key)) ?? '', 'hex');
     if (value.length < 32) throw new Error(`the shared key ${name} in Redis is not a key`);
     if (!this.sharedKeys.has(name)) {
