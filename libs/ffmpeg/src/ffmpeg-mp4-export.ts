@@ -1,0 +1,51 @@
+/** What one MP4 export muxes: an MPEG-TS file of H.264 (and AAC) made of a session's segments. */
+export interface Mp4ExportOptions {
+  /** The session's segments, appended in order into one MPEG-TS file. */
+  inputPath: string;
+  outputPath: string;
+  /** Wall-clock time of the first frame; the MP4 keeps whole seconds (mvhd). */
+  creationTime: Date;
+  /** Whether the segments may carry audio (ADTS AAC, which MP4 stores without the ADTS headers). */
+  audio: boolean;
+}
+
+/**
+ * Pure: options in, argv out. A remux only: the segments are already browser H.264 (and AAC),
+ * so they are copied, never encoded again.
+ */
+export function buildMp4ExportArgs(options: Mp4ExportOptions): string[] {
+  return [
+    // -nostdin: ffmpeg must never read (or wait on) a terminal.
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'warning',
+    '-nostats',
+    // The input is a file this service wrote, and only ever MPEG-TS: nothing else may be opened
+    // or demuxed, whatever its bytes say.
+    '-protocol_whitelist',
+    'file',
+    '-format_whitelist',
+    'mpegts',
+    '-f',
+    'mpegts',
+    '-i',
+    options.inputPath,
+    // The segments' one video and audio track, nothing else the TS may carry. The audio map is
+    // optional ("?"): a session whose format was not known yet is exported with its audio if any.
+    '-map',
+    '0:v:0',
+    ...(options.audio ? ['-map', '0:a:0?'] : []),
+    '-c',
+    'copy',
+    ...(options.audio ? ['-bsf:a', 'aac_adtstoasc'] : []),
+    // The index (moov) before the media: the file plays while it downloads, and anywhere.
+    '-movflags',
+    '+faststart',
+    '-metadata',
+    `creation_time=${options.creationTime.toISOString()}`,
+    '-f',
+    'mp4',
+    options.outputPath,
+  ];
+}
