@@ -22,17 +22,19 @@ import { TranscodeSessionService } from './transcode-session.service';
 import { SESSION_ENGINE } from './session-engine';
 import { TranscodeStreamController } from './transcode-stream.controller';
 import { ReadySegmentMiddleware } from './ready-segment.middleware';
+import { ExportController } from './export/export.controller';
+import { Mp4ExportService } from './export/mp4-export.service';
 
 /**
  * On-demand H.265 → H.264 HLS transcoding of recordings: the create/stop API, the stream
- * routes, the session service and the stale-session cleanup.
+ * routes, the session service, the stale-session cleanup and MP4 exports of a range.
  *
  * Needs a RecordingSource and auth (register `RecordingsModule.forRoot({ ..., isGlobal: true })`
  * and `AuthModule.forRoot({ ..., isGlobal: true })`), and is configured with `TranscodeModule.forRoot(options)` or `forRootAsync`.
  */
 @Module({
   imports: [FfmpegModule, ScheduleModule.forRoot()],
-  controllers: [TranscodeController, TranscodeStreamController],
+  controllers: [TranscodeController, TranscodeStreamController, ExportController],
   providers: [
     TranscodeSessionService,
     SessionTable,
@@ -48,6 +50,7 @@ import { ReadySegmentMiddleware } from './ready-segment.middleware';
     StaleSessionCleanupJob,
     Clock,
     SessionCreationRateLimiter,
+    Mp4ExportService,
     // The narrow view of the engine that the cluster depends on.
     { provide: SESSION_ENGINE, useExisting: TranscodeSessionService },
     // Where the API's session requests go: a cluster's routing when a module provides one
