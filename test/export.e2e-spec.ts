@@ -1,0 +1,229 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { sign } from 'jsonwebtoken';
+import { BACK, FRONT, LONG, T0 } from './support/fixtures';
+import { decodeErrors } from './support/ffprobe';
+import { sample, scrapeMetrics } from './support/prometheus';
+import { TestApp, getJson, rangeUrl, startTestApp, waitFor } from './support/test-app';
+
+const run = promisify(execFile);
+const FRAME = 1 / 15;
+
+const exportUrl = (camera: string, start: number, end: number) => `/export/${camera}/start/${start}/end/${end}.mp4`;
+const progressUrl = (camera: string, start: number, end: number) => `/export/${camera}/start/${start}/end/${end}/progress`;
+
+/** The types of an MP4's top-level boxes, in file order. */
+function topLevelBoxes(bytes: Buffer): string[] {
+  const types: string[] = [];
+  for (let offset = 0; offset + 8 <= bytes.length;) {
+    let size = bytes.readUInt32BE(offset);
+    types.push(bytes.toString('latin1', offset + 4, offset + 8));
+    if (size === 1) size = Number(bytes.readBigUInt64BE(offset + 8));
+    if (size === 0) break;
+    offset += size;
+  }
+  return types;
+}
+
+interface ProbedFile {
+  format: { duration: string; tags?: Record<string, string> };
+  streams: { codec_type: string; codec_name: string }[];
+}
+
+async function probe(path: string): Promise<ProbedFile> {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', path]);
+  return JSON.parse(stdout) as ProbedFile;
+}
+
+/** The session of a range (opened, or joined) and its playlist's first PROGRAM-DATE-TIME. */
+async function sessionOf(app: TestApp, camera: string, start: number, end: number) {
+  const created = await getJson(`${app.baseUrl}${rangeUrl(camera, start, end)}`);
+  expect(created.status).toBe(200);
+  const playlist = await (await fetch(`${app.baseUrl}${created.body.playlist}`)).text();
+  const firstFrame = new Date(/^#EXT-X-PROGRAM-DATE-TIME:(\S+)$/m.exec(playlist)![1]);
+  const segments = [...playlist.matchAll(/^(seg_\d{5}\.ts)$/gm)].map((m) => m[1]);
+  return { sessionId: created.body.sessionId as string, durationSeconds: created.body.durationSeconds as number, firstFrame, segments };
+}
+
+/** Folders in TRANSCODE_DIR that are no session's: an export's scratch folder. */
+async function exportFolders(app: TestApp): Promise<string[]> {
+  const sessions = (await getJson(`${app.baseUrl}/transcode/sessions`)).body.sessions.map((s: { sessionId: string }) => s.sessionId);
+  return (await readdir(app.transcodeDir)).filter((name) => /^[0-9a-f]{32}$/.test(name) && !sessions.includes(name));
+}
+
+/** MP4 export over real HTTP with real ffmpeg: the file, its reuse of the session's segments, its limits and its clean-up. */
+describe('MP4 export (e2e)', () => {
+  let scratch: string;
+
+  beforeAll(async () => {
+    scratch = await mkdtemp(join(tmpdir(), 'nvr-e2e-export-'));
+  });
+
+  afterAll(async () => rm(scratch, { recursive: true, force: true }));
+
+  describe('without auth', () => {
+    let app: TestApp;
+    beforeAll(async () => (app = await startTestApp({ MAX_CONCURRENT_TRANSCODES: '4' })));
+    afterAll(async () => app.close());
+
+    /** Downloads an export whole, then waits until its response has let go of its folder. */
+    async function download(camera: string, start: number, end: number) {
+      const response = await fetch(`${app.baseUrl}${exportUrl(camera, start, end)}`);
+      const bytes = Buffer.from(await response.arrayBuffer());
+      const path = join(scratch, `${camera}-${start}-${end}.mp4`);
+      await writeFile(path, bytes);
+      await waitFor(async () => (await exportFolders(app)).length === 0, 10_000);
+      return { response, bytes, path };
+    }
+
+    // Starts at a fractional time: the first frame's wall clock is not a whole second.
+    const start = T0 + 3.4;
+    const end = T0 + 27.8;
+
+    it('downloads a progressive H.264 MP4 of the range, named after the camera and time, as long as the session, created at its first frame', async () => {
+      const { response, bytes, path } = await download(FRONT.camera, start, end);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('video/mp4');
+      expect(response.headers.get('content-disposition')).toBe('attachment; filename="front-20231114-221323Z.mp4"');
+      expect(Number(response.headers.get('content-length'))).toBe(bytes.length);
+
+      const session = await sessionOf(app, FRONT.camera, start, end);
+      const probed = await probe(path);
+      expect(probed.streams.map((s) => `${s.codec_type}:${s.codec_name}`)).toEqual(['video:h264', 'audio:aac']);
+      expect(Math.abs(Number(probed.format.duration) - session.durationSeconds)).toBeLessThanOrEqual(FRAME);
+      // MP4 keeps creation time in whole seconds (mvhd): the first frame's, truncated.
+      expect(session.firstFrame.getTime() % 1000).not.toBe(0);
+      const firstFrameSecond = new Date(Math.floor(session.firstFrame.getTime() / 1000) * 1000);
+      expect(probed.format.tags?.creation_time).toBe(firstFrameSecond.toISOString().replace('.000Z', '.000000Z'));
+      // +faststart: the index before the media.
+      const boxes = topLevelBoxes(bytes);
+      expect(boxes).toContain('mdat');
+      expect(boxes.indexOf('moov')).toBeGreaterThan(-1);
+      expect(boxes.indexOf('moov')).toBeLessThan(boxes.indexOf('mdat'));
+      expect(await decodeErrors(path)).toBe('');
+    });
+
+    it('reports the finished export as done, every segment copied', async () => {
+      const session = await sessionOf(app, FRONT.camera, start, end);
+      const { status, body } = await getJson(`${app.baseUrl}${progressUrl(FRONT.camera, start, end)}`);
+      expect(status).toBe(200);
+      expect(body).toEqual({ success: true, state: 'done', segmentsDone: session.segments.length, segmentsTotal: session.segments.length });
+      expect((await getJson(`${app.baseUrl}${progressUrl(FRONT.camera, start, end + 1)}`)).body).toEqual({
+        success: true,
+        state: 'idle',
+        segmentsDone: 0,
+        segmentsTotal: 0,
+      });
+    });
+
+    it('exports a range that was watched from the segments already made: no encoder run starts', async () => {
+      const session = await sessionOf(app, LONG.camera, start, end);
+      for (const segment of session.segments) {
+        expect((await fetch(`${app.baseUrl}/stream/transcode/${session.sessionId}/${segment}`)).status).toBe(200);
+      }
+      const startsBefore = sample(await scrapeMetrics(app.baseUrl), 'nvr_transcoder_ffmpeg_starts_total', 'encoder="libx264"');
+      expect(startsBefore).toBeGreaterThan(0);
+
+      const { response, path } = await download(LONG.camera, start, end);
+      expect(response.status).toBe(200);
+      expect(sample(await scrapeMetrics(app.baseUrl), 'nvr_transcoder_ffmpeg_starts_total', 'encoder="libx264"')).toBe(startsBefore);
+      expect(Math.abs(Number((await probe(path)).format.duration) - session.durationSeconds)).toBeLessThanOrEqual(FRAME);
+    });
+
+    it('exports a camera without audio as video only', async () => {
+      const { response, path } = await download(BACK.camera, T0 + 1, T0 + 9);
+      expect(response.status).toBe(200);
+      expect((await probe(path)).streams.map((s) => s.codec_type)).toEqual(['video']);
+    });
+
+    it('lets one requester run one export at a time: the same range again joins it (one file for both), another range is 429', async () => {
+      // Five minutes nobody watched: still being collected when asked again.
+      const [from, to] = [T0 + 600, T0 + 900];
+      const first = fetch(`${app.baseUrl}${exportUrl(LONG.camera, from, to)}`);
+      await waitFor(async () => (await getJson(`${app.baseUrl}${progressUrl(LONG.camera, from, to)}`)).body.segmentsDone > 0, 20_000);
+
+      const other = await getJson(`${app.baseUrl}${exportUrl(LONG.camera, from, to + 1)}`);
+      expect(other.status).toBe(429);
+      expect(other.body).toEqual({ success: false, message: expect.stringMatching(/already have 1 export/) });
+      expect(Number(other.headers.get('retry-after'))).toBeGreaterThan(0);
+
+      // Not refused by the one-per-requester limit: it joined the export in flight.
+      const joined = await fetch(`${app.baseUrl}${exportUrl(LONG.camera, from, to)}`);
+      const firstResponse = await first;
+      expect([firstResponse.status, joined.status]).toEqual([200, 200]);
+      const [a, b] = [Buffer.from(await firstResponse.arrayBuffer()), Buffer.from(await joined.arrayBuffer())];
+      expect(a.length).toBeGreaterThan(0);
+      expect(b.equals(a)).toBe(true);
+      await waitFor(async () => (await exportFolders(app)).length === 0, 10_000);
+    });
+
+    it('stops an export whose client went away: its folder is deleted, its progress forgotten, and the session stays', async () => {
+      const [from, to] = [T0 + 1200, T0 + 1800];
+      const abort = new AbortController();
+      fetch(`${app.baseUrl}${exportUrl(LONG.camera, from, to)}`, { signal: abort.signal }).catch(() => undefined);
+      await waitFor(async () => (await getJson(`${app.baseUrl}${progressUrl(LONG.camera, from, to)}`)).body.segmentsDone > 0, 20_000);
+      expect(await exportFolders(app)).toHaveLength(1);
+
+      abort.abort();
+      await waitFor(async () => (await exportFolders(app)).length === 0, 10_000);
+      expect((await getJson(`${app.baseUrl}${progressUrl(LONG.camera, from, to)}`)).body.state).toBe('idle');
+      const sessions = (await getJson(`${app.baseUrl}/transcode/sessions`)).body.sessions;
+      expect(sessions.some((s: { camera: string; start: number; end: number }) => s.camera === LONG.camera && s.start === from && s.end === to)).toBe(true);
+    });
+
+    it.each([
+      ['a non-numeric end', `/export/${FRONT.camera}/start/${T0}/end/abc.mp4`, /end/],
+      ['an exponent start', `/export/${FRONT.camera}/start/1.7e9/end/${T0 + 10}.mp4`, /start/],
+      ['a doubled suffix', `/export/${FRONT.camera}/start/${T0}/end/${T0 + 10}.mp4.mp4`, /end/],
+      ['a camera name with a dot', `/export/front.door/start/${T0}/end/${T0 + 10}.mp4`, /camera/],
+      ['end before start', exportUrl(FRONT.camera, T0 + 10, T0), /end must be after start/],
+      ['a malformed time on the progress route', `/export/${FRONT.camera}/start/x/end/${T0 + 10}/progress`, /start/],
+    ])('answers 400 JSON for %s', async (_name, path, message) => {
+      const { status, body } = await getJson(`${app.baseUrl}${path}`);
+      expect(status).toBe(400);
+      expect(body).toEqual({ success: false, message: expect.stringMatching(message) });
+    });
+
+    it('answers 404 JSON for a range without recordings', async () => {
+      const { status, body } = await getJson(`${app.baseUrl}${exportUrl(FRONT.camera, T0 + 65, T0 + 85)}`);
+      expect(status).toBe(404);
+      expect(body).toEqual({ success: false, message: expect.stringMatching(/No recordings/) });
+      await waitFor(async () => (await exportFolders(app)).length === 0, 10_000);
+    });
+  });
+
+  describe('with auth', () => {
+    const SECRET = 'a1b2c3d4e5f60718293a4b5c6d7e8f90'.repeat(4);
+    const token = (role: string) =>
+      sign({ sub: `${role}-user`, role, exp: Math.floor(Date.now() / 1000) + 3600 }, Buffer.from(SECRET, 'utf8'), { algorithm: 'HS256', noTimestamp: true });
+    let app: TestApp;
+
+    beforeAll(async () => (app = await startTestApp({ AUTH_DISABLED: 'false', JWT_SECRET: SECRET, AUTH_ROLES: JSON.stringify({ back_only: [BACK.camera] }) })));
+    afterAll(async () => app.close());
+
+    const get = (path: string, role?: string) => getJson(`${app.baseUrl}${path}`, { headers: role ? { authorization: `Bearer ${token(role)}` } : {} });
+
+    it.each([
+      ['no token', 401, exportUrl(FRONT.camera, T0, T0 + 10), undefined],
+      ['no token, progress', 401, progressUrl(FRONT.camera, T0, T0 + 10), undefined],
+      ['a user without the camera', 403, exportUrl(FRONT.camera, T0, T0 + 10), 'back_only'],
+      ['a user without the camera, progress', 403, progressUrl(FRONT.camera, T0, T0 + 10), 'back_only'],
+      ['a malformed time', 400, `/export/${BACK.camera}/start/${T0}/end/NaN.mp4`, 'back_only'],
+    ])('answers %s with %p JSON', async (_name, expected, path, role) => {
+      const { status, body } = await get(path, role);
+      expect(status).toBe(expected);
+      expect(body).toEqual({ success: false, message: expect.any(String) });
+    });
+
+    it('exports a camera the user may see', async () => {
+      const response = await fetch(`${app.baseUrl}${exportUrl(BACK.camera, T0, T0 + 5)}`, { headers: { authorization: `Bearer ${token('back_only')}` } });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('video/mp4');
+      expect((await response.arrayBuffer()).byteLength).toBeGreaterThan(0);
+      expect((await get(progressUrl(BACK.camera, T0, T0 + 5), 'back_only')).body.state).toBe('done');
+    });
+  });
+});
