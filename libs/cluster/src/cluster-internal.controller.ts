@@ -1,12 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Res, StreamableFile, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsNumber, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsBoolean, IsIn, IsNumber, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import type { Response } from 'express';
 import { JsonExceptionFilter, createJsonValidationPipe } from '@app/common';
 import { CAMERA_NAME_REGEX } from '@app/recordings';
 import {
+  PLAYBACK_SPEEDS,
   PLAYLIST_FILE_NAME,
+  PlaybackSpeed,
   RoutedSession,
   RoutedSessionSummary,
   SessionIdParams,
@@ -43,6 +45,10 @@ class InternalOpenBody {
   @IsOptional()
   @IsBoolean()
   waitForFirstSegment?: boolean;
+
+  @IsOptional()
+  @IsIn(PLAYBACK_SPEEDS)
+  speed?: PlaybackSpeed;
 }
 
 class InternalFileQuery {
@@ -75,7 +81,8 @@ export class ClusterInternalController {
   @HttpCode(200)
   open(@Body() body: InternalOpenBody): Promise<RoutedSession> {
     // Only the owner starts a session: the caller's view of the registry may be out of date.
-    return this.ownership.openHere(body, body.requester, { waitForFirstSegment: body.waitForFirstSegment ?? true });
+    const range = { camera: body.camera, start: body.start, end: body.end };
+    return this.ownership.openHere(range, body.requester, { waitForFirstSegment: body.waitForFirstSegment ?? true, speed: body.speed ?? 1 });
   }
 
   @Get('sessions')

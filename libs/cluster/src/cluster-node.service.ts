@@ -103,7 +103,8 @@ export class ClusterNodeService implements OnModuleInit, BeforeApplicationShutdo
       camera: session.camera,
       start: session.start,
       end: session.end,
-      durationSeconds: session.timeline.durationSeconds,
+      durationSeconds: session.outputDurationSeconds,
+      speed: session.speed,
       state: session.state === 'starting' ? 'starting' : 'active',
       lastAccessAt: session.lastAccessAt,
     };

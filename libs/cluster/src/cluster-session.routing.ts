@@ -56,7 +56,7 @@ export class ClusterSessionRouting implements SessionRouting {
   async open(camera: string, start: number, end: number, requester?: string, options?: OpenOptions): Promise<RoutedSession> {
     if (!this.registry.shared) return this.local.open(camera, start, end, requester, options);
     this.engine.assertRange(start, end);
-    const id = transcodeSessionId(camera, start, end);
+    const id = transcodeSessionId(camera, start, end, options?.speed ?? 1);
     for (let round = 0; round < MAX_ROUTING_ROUNDS; round += 1) {
       // This node runs it, or is admitting it right now: join here.
       if (this.engine.localSession(id) || this.engine.isAdmitting(id)) return routed(await this.engine.open(camera, start, end, requester, options));
@@ -114,7 +114,10 @@ export class ClusterSessionRouting implements SessionRouting {
       }
       // A peer's claim is made here, so every node placing the session at once sees it; the peer claims it again (no change) as it starts it.
       const claim = await this.registryCall(() =>
-        this.registry.claim({ id, owner: node.id, camera, start, end, durationSeconds: 0, state: 'starting', lastAccessAt: Date.now() }, unreachableOwner),
+        this.registry.claim(
+          { id, owner: node.id, camera, start, end, speed: options?.speed ?? 1, durationSeconds: 0, state: 'starting', lastAccessAt: Date.now() },
+          unreachableOwner,
+        ),
       );
       if (!claim.claimed) return null;
       try {

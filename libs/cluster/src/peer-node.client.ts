@@ -50,7 +50,7 @@ export class PeerNodeClient {
     const response = await this.send(`${url}/${INTERNAL_PREFIX}/sessions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ camera, start, end, requester, waitForFirstSegment: options?.waitForFirstSegment ?? true }),
+      body: JSON.stringify({ camera, start, end, requester, waitForFirstSegment: options?.waitForFirstSegment ?? true, speed: options?.speed ?? 1 }),
     });
     return (await response.json()) as RoutedSession;
   }

@@ -16,7 +16,7 @@ const NODES_KEY = `${PREFIX}nodes`;
  * touched: one node's failed connection (its own network, say) must not make every node drop a
  * live owner's sessions. A claim by the owner it already has changes nothing. Returns
  * {claimed 1|0, owner, changed 1|0}.
- * KEYS[1] session key. ARGV: owner, camera, start, end, durationSeconds, lastAccessAt, unreachable, node key prefix, state.
+ * KEYS[1] session key. ARGV: owner, camera, start, end, durationSeconds, lastAccessAt, unreachable, node key prefix, state, speed.
  */
 const CLAIM = `
 local current = redis.call('HGET', KEYS[1], 'owner')
@@ -26,7 +26,7 @@ if current then
   if alive and current ~= ARGV[7] then return {0, current, 0} end
 end
 redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'camera', ARGV[2], 'start', ARGV[3], 'end', ARGV[4],
-  'durationSeconds', ARGV[5], 'lastAccessAt', ARGV[6], 'state', ARGV[9])
+  'durationSeconds', ARGV[5], 'lastAccessAt', ARGV[6], 'state', ARGV[9], 'speed', ARGV[10])
 return {1, ARGV[1], 1}
 `;
 
@@ -52,13 +52,13 @@ return redis.call('DEL', KEYS[1])
 /**
  * Write a record the caller owns (or that nobody has): a node never takes back a session that
  * another node took over while it was unreachable. Returns the owner after. KEYS[1] session key.
- * ARGV as CLAIM's first six, then state.
+ * ARGV as CLAIM's first six, then state, speed.
  */
 const PUBLISH = `
 local current = redis.call('HGET', KEYS[1], 'owner')
 if current and current ~= ARGV[1] then return current end
 redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'camera', ARGV[2], 'start', ARGV[3], 'end', ARGV[4],
-  'durationSeconds', ARGV[5], 'lastAccessAt', ARGV[6], 'state', ARGV[7])
+  'durationSeconds', ARGV[5], 'lastAccessAt', ARGV[6], 'state', ARGV[7], 'speed', ARGV[8])
 return ARGV[1]
 `;
 
@@ -117,7 +117,14 @@ export class RedisSessionRegistry implements SessionRegistry {
   }
 
   async claim(record: SessionRecord, unreachable = ''): Promise<ClaimResult> {
-    const [claimed, owner, changed] = await this.redis.nvrClaim(sessionKey(record.id), ...recordArgv(record), unreachable, `${PREFIX}node:`, record.state);
+    const [claimed, owner, changed] = await this.redis.nvrClaim(
+      sessionKey(record.id),
+      ...recordArgv(record),
+      unreachable,
+      `${PREFIX}node:`,
+      record.state,
+      String(record.speed ?? 1),
+    );
     if (claimed === 1 && changed === 1) return { claimed: true, changed: true, record };
     const current = (await this.get(record.id)) ?? { ...record, owner };
     return { claimed: claimed === 1, changed: false, record: current };
@@ -127,7 +134,7 @@ export class RedisSessionRegistry implements SessionRegistry {
     if (records.length === 0) return [];
     const pipeline = this.redis.pipeline() as unknown as ClusterCommands & { exec(): Promise<[Error | null, unknown][] | null> };
     for (const record of records) {
-      void pipeline.nvrPublish(sessionKey(record.id), ...recordArgv(record), record.state);
+      void pipeline.nvrPublish(sessionKey(record.id), ...recordArgv(record), record.state, String(record.speed ?? 1));
     }
     const results = (await pipeline.exec()) ?? [];
     return records.filter((record, index) => results[index]?.[1] !== undefined && results[index][1] !== record.owner).map((record) => record.id);
@@ -246,6 +253,7 @@ function toRecord(id: string, fields: Record<string, string> | undefined): Sessi
     camera: fields.camera,
     start: Number(fields.start),
     end: Number(fields.end),
+    speed: Number(fields.speed) || 1,
     durationSeconds: Number(fields.durationSeconds),
     state: fields.state === 'starting' ? 'starting' : 'active',
     lastAccessAt: Number(fields.lastAccessAt),

@@ -6,6 +6,7 @@ import {
   SessionEngine,
   TooManyTranscodesException,
   TranscodeEvents,
+  asPlaybackSpeed,
   routed,
   transcodeSessionId,
 } from '@app/transcode';
@@ -68,11 +69,25 @@ export class SessionOwnership {
    * `unreachableOwner`: an owner the caller could not connect to, which counts as dead.
    */
   async openHere(range: SessionRange, requester?: string, options?: OpenOptions, unreachableOwner?: string): Promise<RoutedSession> {
-    const id = transcodeSessionId(range.camera, range.start, range.end);
+    const speed = options?.speed ?? 1;
+    const id = transcodeSessionId(range.camera, range.start, range.end, speed);
     if (this.engine.localSession(id) || this.engine.isAdmitting(id))
       return routed(await this.engine.open(range.camera, range.start, range.end, requester, options));
     const claim = await this.registryCall(() =>
-      this.registry.claim({ id, owner: this.self, ...range, durationSeconds: 0, state: 'starting', lastAccessAt: Date.now() }, unreachableOwner),
+      this.registry.claim(
+        {
+          id,
+          owner: this.self,
+          camera: range.camera,
+          start: range.start,
+          end: range.end,
+          speed,
+          durationSeconds: 0,
+          state: 'starting',
+          lastAccessAt: Date.now(),
+        },
+        unreachableOwner,
+      ),
     );
     if (!claim.claimed) throw new NotOwnerException(claim.record.owner);
     // A new session takes one of this node's slots, atomically with any other placement.
@@ -100,7 +115,7 @@ export class SessionOwnership {
   async runHere(record: SessionRecord, claimedNow: boolean): Promise<void> {
     if (this.engine.localSession(record.id)) return;
     try {
-      await this.engine.adopt(record.camera, record.start, record.end);
+      await this.engine.adopt(record.camera, record.start, record.end, asPlaybackSpeed(record.speed));
     } catch (error) {
       if (claimedNow) await this.registry.release(record.id, this.self).catch(() => undefined);
       throw error;

@@ -7,6 +7,8 @@ export interface SessionRecord {
   start: number;
   end: number;
   durationSeconds: number;
+  /** Playback speed of its rendition (part of its id); 1 when absent. */
+  speed?: number;
   /** starting (its first segment is on its way) or active. */
   state: 'starting' | 'active';
   /** Epoch ms of the last request its owner saw. */

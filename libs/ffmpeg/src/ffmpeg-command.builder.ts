@@ -26,8 +26,34 @@ export interface HlsAudioOutput {
   bitrateKbps: number;
 }
 
+/**
+ * How a run makes its video. encode: every frame decoded, scaled and encoded. copy: the packets
+ * as they are (browser-playable H.264), cut at the source's keyframes. fast: `speed` times real
+ * time, frames dropped before the scaler (only keyframes decoded when `keyframesOnly`).
+ */
+export type HlsVideoPath =
+  | { mode: 'encode' }
+  | { mode: 'copy' }
+  | {
+      mode: 'fast';
+      speed: number;
+      keyframesOnly: boolean;
+      /**
+       * Keeps the first decoded frame of each `stepSeconds` slot: a frame at list time t is in
+       * slot floor((t + offsetSeconds) / stepSeconds), so the slots are the session's own, whatever
+       * the run's start. Absent: every decoded frame is kept.
+       */
+      select?: { stepSeconds: number; offsetSeconds: number };
+    };
+
 /** Everything needed to turn a range of recordings into H.264 HLS segments. */
 export interface HlsTranscodeOptions {
+  /** How the video is made; encoded when absent. Times in these options are the recordings' (a fast run divides them by its speed). */
+  video?: HlsVideoPath;
+  /** The recordings' AAC is copied as it is (no resampling, no priming drop). */
+  audioCopy?: boolean;
+  /** Video only. */
+  noAudio?: boolean;
   input: TranscodeInput;
   /**
    * Seconds of the input dropped before output starts (an output -ss: frames before it are
@@ -112,15 +138,16 @@ export class FfmpegCommandBuilder {
   readonly videoEncoder: string = 'libx264';
 
   buildHlsTranscode(options: HlsTranscodeOptions): string[] {
+    // A copied stream is neither decoded nor encoded: no accelerator has a part in it.
+    const copy = options.video?.mode === 'copy';
     return [
       ...this.globalOptions(),
-      ...this.decoderOptions(),
+      ...(copy ? [] : this.decoderOptions()),
       ...this.inputOptions(options),
       ...this.streamMapping(options),
-      ...this.frameTimingOptions(),
-      ...this.videoFilterOptions(options),
-      ...this.videoEncoderOptions(options),
-      ...this.keyframeOptions(options),
+      ...(copy
+        ? ['-c:v', 'copy']
+        : [...this.frameTimingOptions(), ...this.videoFilterOptions(options), ...this.videoEncoderOptions(options), ...this.keyframeOptions(options)]),
       ...this.audioEncoderOptions(options),
       ...this.segmentOutputOptions(options),
     ];
@@ -171,23 +198,28 @@ export class FfmpegCommandBuilder {
           // start at 0 (Frigate's): the run's playlist starts at the segment holding the start
           // and the output -ss drops what comes before it.
           ['-f', 'hls']),
+      // A fast rendition of dense keyframes decodes nothing else (the decoder skips the rest).
+      ...(options.video?.mode === 'fast' && options.video.keyframesOnly ? ['-skip_frame', 'nokey'] : []),
       '-i',
       input.path,
       ...(options.silentAudio && options.audio
         ? ['-f', 'lavfi', '-i', `anullsrc=r=${options.audio.sampleRate}:cl=${options.audio.channels === 1 ? 'mono' : 'stereo'}`]
         : []),
-      ...(concat || options.seekSeconds > 0 ? ['-ss', formatSeconds(options.seekSeconds)] : []),
+      // Output times: a fast run's are its frames' times divided by the speed (its filters do
+      // that before the output's -ss and -t trim them).
+      ...(concat || options.seekSeconds > 0 ? ['-ss', formatSeconds(outputTime(options, options.seekSeconds))] : []),
       // An output -t (not an input one): it cuts audio and video at the same point, where an
       // input -t leaves the audio encoder's tail as a stray one-frame segment at the end.
       '-t',
-      formatSeconds(options.durationSeconds),
-      ...(options.outputOffsetSeconds ? ['-output_ts_offset', formatSeconds(options.outputOffsetSeconds)] : []),
+      formatSeconds(outputTime(options, options.durationSeconds)),
+      ...(options.outputOffsetSeconds ? ['-output_ts_offset', formatSeconds(outputTime(options, options.outputOffsetSeconds))] : []),
     ];
   }
 
   protected streamMapping(options: HlsTranscodeOptions): string[] {
     // The "?" makes audio optional: cameras without a microphone still transcode. A run whose
     // recordings have none in a session whose others do takes the silence input's instead.
+    if (options.noAudio) return ['-map', '0:v:0', '-an', '-sn', '-dn'];
     const audio = options.silentAudio && options.audio ? '1:a:0' : '0:a:0?';
     return ['-map', '0:v:0', '-map', audio, '-sn', '-dn'];
   }
@@ -203,8 +235,8 @@ export class FfmpegCommandBuilder {
   }
 
   protected videoFilterOptions(options: HlsTranscodeOptions): string[] {
-    if (!options.outputFrame) return ['-vf', this.scaleFilter(outputHeightExpression(options.maxHeight))];
-    return ['-vf', this.fixedFrameFilter(options.outputFrame)];
+    const scale = options.outputFrame ? this.fixedFrameFilter(options.outputFrame) : this.scaleFilter(outputHeightExpression(options.maxHeight));
+    return ['-vf', [...fastFilters(options.video), scale].join(',')];
   }
 
   /**
@@ -263,7 +295,8 @@ export class FfmpegCommandBuilder {
    * its own periodic and scene-cut keyframes are turned off (noPeriodicKeyframeOptions).
    */
   protected keyframeOptions(options: HlsTranscodeOptions): string[] {
-    return [...forcedKeyframeOptions(options), ...this.noPeriodicKeyframeOptions()];
+    const keyframeTimes = options.keyframeTimes.map((time) => outputTime(options, time));
+    return [...forcedKeyframeOptions({ keyframeTimes }), ...this.noPeriodicKeyframeOptions()];
   }
 
   protected noPeriodicKeyframeOptions(): string[] {
@@ -271,6 +304,9 @@ export class FfmpegCommandBuilder {
   }
 
   protected audioEncoderOptions(options: HlsTranscodeOptions): string[] {
+    if (options.noAudio) return [];
+    // (The MPEG-TS muxer puts the ADTS headers on a copied AAC stream itself.)
+    if (options.audioCopy) return ['-c:a', 'copy'];
     const audio = options.audio;
     const filters = [
       ...(options.audioStartSeconds ? [`atrim=start=${formatSeconds(options.audioStartSeconds)}`] : []),
@@ -296,10 +332,7 @@ export class FfmpegCommandBuilder {
       'segment',
       '-segment_format',
       'mpegts',
-      // Cut at every keyframe: the only keyframes are the forced ones on the segment grid, so
-      // the grid (not the muxer's own clock, which a mid-range run would confuse) decides.
-      '-segment_time',
-      '0.001',
+      ...segmentCutOptions(options),
       '-segment_start_number',
       String(options.startNumber ?? 0),
       // Each finished (closed) segment is announced on a pipe: readiness is an event, not a poll.
@@ -315,11 +348,46 @@ export class FfmpegCommandBuilder {
 }
 
 /**
+ * Where the segment muxer cuts. An encoded run: at every keyframe, as the only keyframes are the
+ * forced ones on the segment grid, so the grid (not the muxer's own clock, which a mid-range run
+ * would confuse) decides. A copied run has the source's keyframes, more than the plan's cuts: it
+ * cuts at the first keyframe at or after each planned cut (times as the muxer sees them, with the
+ * run's output offset), and nowhere else.
+ */
+function segmentCutOptions(options: HlsTranscodeOptions): string[] {
+  if (options.video?.mode !== 'copy') return ['-segment_time', '0.001'];
+  if (options.keyframeTimes.length === 0) return ['-segment_time', String(NO_PERIODIC_KEYFRAMES_GOP)];
+  const offset = options.outputOffsetSeconds ?? 0;
+  return ['-segment_times', options.keyframeTimes.map((time) => formatSeconds(time + offset)).join(',')];
+}
+
+/**
+ * A fast run's filters, before the scaler: the frames it keeps (see HlsVideoPath's select), then
+ * their times divided by the speed. Commas inside the expression are escaped for the filter graph.
+ */
+export function fastFilters(video: HlsVideoPath | undefined): string[] {
+  if (video?.mode !== 'fast') return [];
+  const filters: string[] = [];
+  if (video.select) {
+    const slot = (time: string) => `floor((${time}+${video.select!.offsetSeconds.toFixed(9)})/${video.select!.stepSeconds.toFixed(9)})`;
+    // The first frame the run decodes has no previous one (prev_t is NaN): it is kept.
+    filters.push(`select='isnan(prev_t)+gt(${slot('t')}\\,${slot('prev_t')})'`);
+  }
+  filters.push(`setpts=PTS/${video.speed}`);
+  return filters;
+}
+
+/** A time of the recordings as the output has it: divided by a fast run's speed. */
+function outputTime(options: HlsTranscodeOptions, seconds: number): number {
+  return options.video?.mode === 'fast' ? seconds / options.video.speed : seconds;
+}
+
+/**
  * The -force_key_frames option: a keyframe at each planned segment start after the run's first
  * (the first frame is always one), so each segment has its planned frames. The times are an
  * explicit list, as the plan follows the source's frame times rather than a fixed grid.
  */
-export function forcedKeyframeOptions(options: HlsTranscodeOptions): string[] {
+export function forcedKeyframeOptions(options: Pick<HlsTranscodeOptions, 'keyframeTimes'>): string[] {
   if (options.keyframeTimes.length === 0) return [];
   return ['-force_key_frames', options.keyframeTimes.map((time) => formatSeconds(time)).join(',')];
 }

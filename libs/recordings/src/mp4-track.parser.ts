@@ -21,6 +21,13 @@ export interface Mp4Track {
    * truncated recording), are left out.
    */
   frameTimes?: Float64Array;
+  /**
+   * Video: presentation times of its keyframes (sync samples, `stss`; every frame when the table
+   * is absent), as `frameTimes`. A remux cuts only there; a fast rendition may decode only them.
+   */
+  keyframeTimes?: Float64Array;
+  /** H.264 (avc1/avc3): profile_idc and level_idc from its `avcC` (what decides whether browsers play it as it is). */
+  avc?: { profile: number; compatibility: number; level: number };
 }
 
 export interface Mp4Box {
@@ -101,8 +108,13 @@ export function parseTrack(trak: Buffer, movieTimescale: number, fileSize: numbe
     const mediaTimescale = mediaTimescaleOf(mdia);
     if (mediaTimescale > 0) {
       const edits = parseEditList(child(child(trak, 'edts') ?? Buffer.alloc(0), 'elst'));
-      track.frameTimes = presentedFrameTimes(stbl, mediaTimescale, movieTimescale, edits, fileSize);
+      const presented = presentedFrameTimes(stbl, mediaTimescale, movieTimescale, edits, fileSize);
+      track.frameTimes = presented.frameTimes;
+      track.keyframeTimes = presented.keyframeTimes;
     }
+    const avcC = entry.type === 'avc1' || entry.type === 'avc3' ? child(entry.body.subarray(78), 'avcC') : null;
+    // AVCDecoderConfigurationRecord: version, AVCProfileIndication, profile_compatibility, AVCLevelIndication.
+    if (avcC && avcC.length >= 4) track.avc = { profile: avcC[1], compatibility: avcC[2], level: avcC[3] };
   } else if (kind === 'audio' && entry.body.length >= 28) {
     // AudioSampleEntry: 8 bytes as above + 8 reserved, then channels, sample size, 4 more, rate (16.16).
     track.channels = entry.body.readUInt16BE(16);
@@ -248,21 +260,55 @@ function samplesInFile(stbl: Buffer, sampleCount: number, fileSize: number): num
 }
 
 /**
- * Pure: the presentation times (seconds) of the frames ffmpeg's MP4 demuxer outputs. A sample's
- * time is its decode time plus its composition offset; the edit list then maps media time to
- * presentation time (an empty edit delays the start, an edit's media time is where it starts in
- * the media) and drops the frames outside every edit, as ffmpeg does.
+ * Pure: the presentation times (seconds) of the frames ffmpeg's MP4 demuxer outputs, and of its
+ * keyframes. A sample's time is its decode time plus its composition offset; the edit list then
+ * maps media time to presentation time (an empty edit delays the start, an edit's media time is
+ * where it starts in the media) and drops the frames outside every edit, as ffmpeg does.
  */
-function presentedFrameTimes(stbl: Buffer, mediaTimescale: number, movieTimescale: number, edits: readonly Edit[], fileSize: number): Float64Array {
+function presentedFrameTimes(
+  stbl: Buffer,
+  mediaTimescale: number,
+  movieTimescale: number,
+  edits: readonly Edit[],
+  fileSize: number,
+): { frameTimes: Float64Array; keyframeTimes: Float64Array } {
   const stts = child(stbl, 'stts');
-  if (!stts) return new Float64Array(0);
+  if (!stts) return { frameTimes: new Float64Array(0), keyframeTimes: new Float64Array(0) };
   const dts = decodeTimes(stts);
   const present = samplesInFile(stbl, dts.length, fileSize);
   const ctts = compositionOffsets(child(stbl, 'ctts'), dts.length);
   const pts = dts.slice(0, present).map((time, i) => time + ctts[i]);
+  const sync = syncSamples(child(stbl, 'stss'), present);
+  return {
+    frameTimes: presentationTimes(pts, mediaTimescale, movieTimescale, edits),
+    keyframeTimes: sync
+      ? presentationTimes(
+          sync.map((sample) => pts[sample]),
+          mediaTimescale,
+          movieTimescale,
+          edits,
+        )
+      : presentationTimes(pts, mediaTimescale, movieTimescale, edits),
+  };
+}
+
+/** The (0-based) sync samples below `sampleCount` from an `stss`, or null without one (every sample is a sync sample). */
+function syncSamples(stss: Buffer | null, sampleCount: number): number[] | null {
+  if (!stss || stss.length < 8) return null;
+  const count = Math.min(stss.readUInt32BE(4), Math.floor((stss.length - 8) / 4));
+  const samples: number[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const sample = stss.readUInt32BE(8 + i * 4) - 1;
+    if (sample >= 0 && sample < sampleCount) samples.push(sample);
+  }
+  return samples;
+}
+
+/** Media times to presentation times (seconds, ascending) through the edit list, as ffmpeg maps them. */
+function presentationTimes(mediaTimes: readonly number[], mediaTimescale: number, movieTimescale: number, edits: readonly Edit[]): Float64Array {
   const times: number[] = [];
   if (edits.length === 0 || movieTimescale <= 0) {
-    for (const time of pts) times.push(time / mediaTimescale);
+    for (const time of mediaTimes) times.push(time / mediaTimescale);
   } else {
     let editStart = 0;
     for (const edit of edits) {
@@ -271,7 +317,7 @@ function presentedFrameTimes(stbl: Buffer, mediaTimescale: number, movieTimescal
         const from = edit.mediaTime;
         // A zero-length edit (fragmented files) covers the whole media.
         const to = edit.segmentDuration > 0 ? from + length * mediaTimescale : Infinity;
-        for (const time of pts) if (time >= from && time < to) times.push(editStart + (time - from) / mediaTimescale);
+        for (const time of mediaTimes) if (time >= from && time < to) times.push(editStart + (time - from) / mediaTimescale);
       }
       editStart += length;
     }

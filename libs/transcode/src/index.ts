@@ -26,6 +26,8 @@ export * from './process-slots/ffmpeg-process-slots';
 export * from './client-gone.signal';
 export * from './ready-segment.middleware';
 export * from './session-engine';
+export * from './rendition';
+export * from './dto/create-transcode.query';
 export * from './export/export.controller';
 export * from './export/mp4-export.service';
 export * from './export/export-admission';

@@ -37,7 +37,7 @@ export class LocalSessionRouting implements SessionRouting {
 }
 
 export function routed(session: TranscodeSession): RoutedSession {
-  return { sessionId: session.id, camera: session.camera, durationSeconds: session.timeline.durationSeconds, variant: session.variant() };
+  return { sessionId: session.id, camera: session.camera, durationSeconds: session.outputDurationSeconds, variant: session.variant() };
 }
 
 /**

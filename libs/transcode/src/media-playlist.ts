@@ -10,8 +10,10 @@ export function segmentUri(index: number): string {
  * wall-clock time of its first frame, so players can seek anywhere at once and map player time
  * back to camera time (correct across collapsed gaps).
  */
-export function renderVodPlaylist(segments: readonly PlannedSegment[], options: { query?: string } = {}): string {
-  const longest = segments.reduce((max, s) => Math.max(max, s.durationSeconds), 0);
+export function renderVodPlaylist(segments: readonly PlannedSegment[], options: { query?: string; speed?: number } = {}): string {
+  // A fast rendition plays `speed` seconds of recordings a second; its segments' first frames keep their camera times.
+  const speed = options.speed ?? 1;
+  const longest = segments.reduce((max, s) => Math.max(max, s.durationSeconds / speed), 0);
   const suffix = options.query ? `?${options.query}` : '';
   const lines = [
     '#EXTM3U',
@@ -24,7 +26,7 @@ export function renderVodPlaylist(segments: readonly PlannedSegment[], options: 
   for (const segment of segments) {
     lines.push(
       `#EXT-X-PROGRAM-DATE-TIME:${new Date(segment.wallClockStartMs).toISOString()}`,
-      `#EXTINF:${segment.durationSeconds.toFixed(3)},`,
+      `#EXTINF:${(segment.durationSeconds / speed).toFixed(3)},`,
       `${segmentUri(segment.index)}${suffix}`,
     );
   }

@@ -26,6 +26,20 @@ export interface PlannedSegment {
   startsNewFormat?: true;
 }
 
+/** How a range is cut (see planSegments). */
+export interface SegmentPlanOptions {
+  /**
+   * The frames a segment may start at, on the timeline (ascending), per piece: every frame when
+   * the encoder forces keyframes (the default); a copied stream's keyframes; a fast rendition's
+   * output frames. Null: unknown (nominal boundaries).
+   */
+  boundaryCandidates?: (piece: TimelinePiece, pieceIndex: number) => number[] | null;
+  /** The first segment's length (a fast rendition's is the speed times longer: its output is as short). */
+  firstSegmentSeconds?: number;
+  /** The first segment starts at the first candidate, not at the range's start (nothing before it is shown). */
+  startAtFirstCandidate?: boolean;
+}
+
 /**
  * The first segment is this short (at most): it is what a viewer waits for before anything
  * plays, and half the frames to decode and encode is half the wait.
@@ -50,11 +64,18 @@ const SAME_INSTANT_SECONDS = 1e-6;
  * a recording's frame times are unknown (an upstream VOD segment), boundaries stay nominal and
  * the cut lands on the next frame, at most a frame later.
  */
-export function planSegments(timeline: RecordingTimeline, segmentSeconds: number): PlannedSegment[] {
+export function planSegments(timeline: RecordingTimeline, segmentSeconds: number, options: SegmentPlanOptions = {}): PlannedSegment[] {
+  const { boundaryCandidates = framesOnTimeline, firstSegmentSeconds = FIRST_SEGMENT_SECONDS } = options;
   const total = timeline.durationSeconds;
   if (timeline.pieces.length === 0) return [];
   const boundaries: { start: number; cut: number; startsNewFormat?: true }[] = [{ start: 0, cut: 0 }];
-  let next = Math.min(FIRST_SEGMENT_SECONDS, segmentSeconds);
+  let next = Math.min(firstSegmentSeconds, segmentSeconds);
+  const firstCandidate = options.startAtFirstCandidate ? boundaryCandidates(timeline.pieces[0], 0)?.[0] : undefined;
+  if (firstCandidate !== undefined && firstCandidate > 0) {
+    // Nothing before it can be shown (a copied stream starts at a keyframe): the range's video starts there.
+    boundaries[0] = { start: firstCandidate, cut: Math.max(0, firstCandidate - CUT_MARGIN_SECONDS) };
+    next = firstCandidate + Math.min(firstSegmentSeconds, segmentSeconds);
+  }
   const addBoundary = (start: number, cut: number): void => {
     if (total - start < MIN_LAST_SEGMENT_SECONDS) {
       next = Infinity;
@@ -65,8 +86,8 @@ export function planSegments(timeline: RecordingTimeline, segmentSeconds: number
   };
   let previousFrame = -Infinity;
   let previousFormat = sourceFormatKey(timeline.pieces[0]);
-  for (const piece of timeline.pieces) {
-    const frames = framesOnTimeline(piece);
+  for (const [pieceIndex, piece] of timeline.pieces.entries()) {
+    const frames = boundaryCandidates(piece, pieceIndex);
     const format = sourceFormatKey(piece);
     if (format !== previousFormat) {
       // A boundary at the recording's first frame, whatever the grid and however short the
@@ -109,7 +130,15 @@ export function planSegments(timeline: RecordingTimeline, segmentSeconds: number
  * and plays the frames from the in point until the next file starts.
  */
 export function framesOnTimeline(piece: TimelinePiece): number[] | null {
-  const times = piece.media?.video?.frameTimes;
+  return timesOnTimeline(piece, piece.media?.video?.frameTimes);
+}
+
+/** Pure: the times of a piece's keyframes on the timeline (see framesOnTimeline), or null when its header gave none. */
+export function keyframesOnTimeline(piece: TimelinePiece): number[] | null {
+  return timesOnTimeline(piece, piece.media?.video?.keyframeTimes);
+}
+
+function timesOnTimeline(piece: TimelinePiece, times: Float64Array | undefined): number[] | null {
   if (!times || times.length === 0) return null;
   const from = piece.inpointSeconds - SAME_INSTANT_SECONDS;
   const to = piece.inpointSeconds + piece.durationSeconds - SAME_INSTANT_SECONDS;

@@ -4,6 +4,7 @@ import {
   ENCODER_NICENESS,
   FfmpegProcessSupervisor,
   HlsTranscodeOptions,
+  HlsVideoPath,
   InputList,
   RELAXED_ENCODER_NICENESS,
   FfmpegProgress,
@@ -24,6 +25,7 @@ import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from './transcode.mo
 import { EncoderRun, TranscodeSession } from './transcode-session';
 import { PlannedSegment, planRunSpan, segmentStartingAt } from './segment-plan';
 import type { SessionOutputFormat } from './output-format';
+import { ENCODED_RENDITION, SessionRendition } from './rendition';
 
 /** ffmpeg writes `-progress` to stdout and the finished-segment list to fd 3. */
 const PROGRESS_FD = 1;
@@ -39,10 +41,12 @@ function isRunInputList(name: string, runId: number): boolean {
   return name === inputListFileName(runId, 'concat') || name === inputListFileName(runId, 'hls');
 }
 
-/** What a run needs of its session: the plan and the output format. */
+/** What a run needs of its session: the plan, the output format and the rendition. */
 export interface RunSessionPlan {
   readonly timeline: RecordingTimeline;
   readonly segments: readonly PlannedSegment[];
+  /** Encoded at 1× when absent. */
+  readonly rendition?: SessionRendition;
   outputFormat(maxHeight: number): SessionOutputFormat;
 }
 
@@ -69,7 +73,11 @@ export function runTranscodeOptions(
   const { segment, span } = input;
   const output = plan.outputFormat(settings.outputMaxHeight);
   const runHasAudio = !!input.firstPiece.media?.audio;
+  const rendition = plan.rendition ?? ENCODED_RENDITION;
   return {
+    video: videoPath(rendition, segment.cutSeconds - list.seekSeconds),
+    ...(rendition.audio === 'none' ? { noAudio: true } : {}),
+    ...(rendition.audio === 'copy' ? { audioCopy: true } : {}),
     input: { format: list.format, path: listPath, protocols: list.protocols },
     seekSeconds: list.seekSeconds,
     durationSeconds: span.durationSeconds,
@@ -92,6 +100,21 @@ export function runTranscodeOptions(
     preset: settings.preset,
     segmentListFd: SEGMENT_LIST_FD,
     progressFd: PROGRESS_FD,
+  };
+}
+
+/**
+ * Pure: the ffmpeg video path of a run of `rendition` whose list time 0 is `listStartSeconds` on
+ * the session's timeline (where a fast run's slots are counted from).
+ */
+export function videoPath(rendition: SessionRendition, listStartSeconds: number): HlsVideoPath {
+  const video = rendition.video;
+  if (video.mode !== 'fast') return { mode: video.mode };
+  return {
+    mode: 'fast',
+    speed: video.speed,
+    keyframesOnly: video.decode === 'keyframes',
+    ...(video.select ? { select: { stepSeconds: video.select.stepSeconds, offsetSeconds: listStartSeconds + video.select.phaseSeconds } } : {}),
   };
 }
 
@@ -228,7 +251,8 @@ export class SessionEncoderService {
     // start as 0); the others by where they start on the timeline (ffmpeg's own count can drift
     // from the plan where a cut finds no frame, in a hole of the input).
     const first = run.nextIndex === run.startIndex;
-    const index = first ? run.startIndex : segmentStartingAt(session.segments, listed.startSeconds);
+    // (A fast run's times are the recordings' divided by its speed.)
+    const index = first ? run.startIndex : segmentStartingAt(session.segments, listed.startSeconds * session.speed);
     if (index < run.nextIndex) {
       this.logger.warn(
         sessionLog(session, `${listed.fileName} starts at ${listed.startSeconds} s, before the run's next segment; not served`, { run: run.id }),

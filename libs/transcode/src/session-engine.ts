@@ -1,4 +1,5 @@
 import type { OpenOptions } from './session-routing';
+import type { PlaybackSpeed } from './rendition';
 import type { TranscodeSession } from './transcode-session';
 
 /**
@@ -13,7 +14,7 @@ export interface SessionEngine {
   /** Starts (or joins) the session of a range; resolves once its first segment is playable (see OpenOptions). */
   open(camera: string, start: number, end: number, requester?: string, options?: OpenOptions): Promise<TranscodeSession>;
   /** Takes over the session of a range whose node died, without waiting for a first segment. */
-  adopt(camera: string, start: number, end: number): Promise<TranscodeSession>;
+  adopt(camera: string, start: number, end: number, speed?: PlaybackSpeed): Promise<TranscodeSession>;
   /** A live session of this node, or undefined. */
   localSession(sessionId: string): TranscodeSession | undefined;
   /** Whether a new session of this id is being admitted here right now. */

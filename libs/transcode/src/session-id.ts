@@ -8,10 +8,13 @@ export function canonicalSeconds(seconds: number): string {
   return (Math.round(seconds * 1000) / 1000).toFixed(3);
 }
 
-/** Deterministic: the same camera and range always give the same id (on every node). */
-export function transcodeSessionId(camera: string, start: number, end: number): string {
+/**
+ * Deterministic: the same camera, range and speed always give the same id (on every node). A
+ * speed rendition is a session of its own; 1× keeps the id it always had.
+ */
+export function transcodeSessionId(camera: string, start: number, end: number, speed = 1): string {
   return createHash('sha256')
-    .update(`${camera}\n${canonicalSeconds(start)}\n${canonicalSeconds(end)}`)
+    .update(`${camera}\n${canonicalSeconds(start)}\n${canonicalSeconds(end)}${speed === 1 ? '' : `\nx${speed}`}`)
     .digest('hex')
     .slice(0, 32);
 }

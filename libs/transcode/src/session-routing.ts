@@ -1,3 +1,4 @@
+import type { PlaybackSpeed } from './rendition';
 import type { Readable } from 'node:stream';
 import type { TranscodeSessionSummary } from './dto/transcode-session.response';
 
@@ -15,8 +16,10 @@ export interface RoutedSession {
 export interface SessionVariant {
   width?: number;
   height?: number;
-  /** Frames a second of its first recording, when its header gave frame times. */
+  /** Frames a second of its first recording, when its header gave frame times (a fast rendition's own rate). */
   frameRate?: number;
+  /** RFC 6381 codec of a copied stream (the source's profile and level); absent: the encoder's. */
+  videoCodec?: string;
   audio: boolean;
 }
 
@@ -28,6 +31,8 @@ export interface OpenOptions {
    * first segment (a playlist answered at once; the segment request waits instead).
    */
   waitForFirstSegment?: boolean;
+  /** Playback speed (a session of its own); 1 when absent. */
+  speed?: PlaybackSpeed;
 }
 
 /** A playlist or segment of a session, ready to send. */

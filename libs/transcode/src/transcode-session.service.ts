@@ -10,7 +10,7 @@ import { renderVodPlaylist, segmentUri } from './media-playlist';
 import { FfmpegProcessSlots } from './process-slots/ffmpeg-process-slots';
 import { SessionDriver } from './scheduler/session-driver';
 import { SchedulerConfig } from './scheduler/session-scheduler';
-import { planSegments } from './segment-plan';
+import { PlaybackSpeed, chooseRendition, planRenditionSegments } from './rendition';
 import { SessionEncoderService } from './session-encoder.service';
 import { SessionFilesStore } from './session-files.store';
 import { sessionLog } from './session-log';
@@ -93,9 +93,15 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
    * segment is playable. Everything between the registry lookup and the insert is synchronous,
    * so any number of identical concurrent requests share one session and one ffmpeg.
    */
-  async open(camera: string, start: number, end: number, requester?: string, { waitForFirstSegment = true }: OpenOptions = {}): Promise<TranscodeSession> {
+  async open(
+    camera: string,
+    start: number,
+    end: number,
+    requester?: string,
+    { waitForFirstSegment = true, speed = 1 }: OpenOptions = {},
+  ): Promise<TranscodeSession> {
     this.assertRange(start, end);
-    const id = transcodeSessionId(camera, start, end);
+    const id = transcodeSessionId(camera, start, end, speed);
     await this.table.stopped(id);
     let session = this.table.get(id)?.session;
     if (!session) {
@@ -103,7 +109,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
       // admission: one plan, one count against the rate limit, one answer.
       let admitting = this.admitting.get(id);
       if (!admitting) {
-        admitting = this.admit(id, camera, start, end, requester).finally(() => this.admitting.delete(id));
+        admitting = this.admit(id, camera, start, end, speed, requester).finally(() => this.admitting.delete(id));
         this.admitting.set(id, admitting);
       }
       session = await admitting;
@@ -123,7 +129,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
    * client hammering creates makes no disk work). Then the disk budget. Everything from the
    * last registry lookup to the insert is synchronous.
    */
-  private async admit(id: string, camera: string, start: number, end: number, requester?: string): Promise<TranscodeSession> {
+  private async admit(id: string, camera: string, start: number, end: number, speed: PlaybackSpeed, requester?: string): Promise<TranscodeSession> {
     if (!this.table.has(id) && requester) {
       this.assertUnderUserCap(requester);
       // A create refused for the encoder limit must not count against the rate limit too.
@@ -138,7 +144,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     // The caps again, synchronously with the insert (launch checks the encoder limit): creates
     // that ran at once all passed the first check before any of them was in the table.
     if (requester) this.assertUnderUserCap(requester);
-    return this.launch(id, camera, start, end, timeline, { owner: requester });
+    return this.launch(id, camera, start, end, timeline, { owner: requester, speed });
   }
 
   /** 429 while MAX_CONCURRENT_TRANSCODES sessions are encoding. */
@@ -160,9 +166,9 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
    * Takes over the session of a range whose node died: registered here at once, without waiting
    * for its first segment (the request that comes with the takeover asks for the segment it needs).
    */
-  async adopt(camera: string, start: number, end: number): Promise<TranscodeSession> {
+  async adopt(camera: string, start: number, end: number, speed: PlaybackSpeed = 1): Promise<TranscodeSession> {
     this.assertRange(start, end);
-    const id = transcodeSessionId(camera, start, end);
+    const id = transcodeSessionId(camera, start, end, speed);
     await this.table.stopped(id);
     const existing = this.table.get(id)?.session;
     if (existing) return existing;
@@ -170,7 +176,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     if (!this.table.has(id)) await this.disk.assertRoomForNewSession();
     // Not limited by MAX_CONCURRENT_TRANSCODES: the session exists and its viewer is waiting
     // (its runs still take process slots, as every run does).
-    const session = this.table.get(id)?.session ?? this.launch(id, camera, start, end, timeline, { firstSegment: false, admit: false });
+    const session = this.table.get(id)?.session ?? this.launch(id, camera, start, end, timeline, { firstSegment: false, admit: false, speed });
     await session.ready;
     if (!session.alive) throw new SessionNotFoundException();
     return session;
@@ -218,7 +224,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
   playlist(session: TranscodeSession, query?: string): string {
     let cached = this.playlists.get(session);
     if (!cached) {
-      cached = { parts: renderVodPlaylist(session.segments, { query: QUERY_MARK }).split(`?${QUERY_MARK}`), last: null };
+      cached = { parts: renderVodPlaylist(session.segments, { query: QUERY_MARK, speed: session.speed }).split(`?${QUERY_MARK}`), last: null };
       this.playlists.set(session, cached);
     }
     const suffix = query ? `?${query}` : '';
@@ -351,11 +357,12 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     start: number,
     end: number,
     timeline: RecordingTimeline,
-    { firstSegment = true, admit = true, owner }: { firstSegment?: boolean; admit?: boolean; owner?: string } = {},
+    { firstSegment = true, admit = true, owner, speed = 1 }: { firstSegment?: boolean; admit?: boolean; owner?: string; speed?: PlaybackSpeed } = {},
   ): TranscodeSession {
     if (admit) this.assertEncoderRoom();
-    const segments = planSegments(timeline, this.options.segmentDurationSeconds);
-    const session = new TranscodeSession(id, camera, start, end, timeline, segments, this.clock.now(), owner);
+    const rendition = chooseRendition(timeline.pieces, speed, { allowCopy: this.options.remuxH264 ?? true });
+    const segments = planRenditionSegments(timeline, this.options.segmentDurationSeconds, rendition);
+    const session = new TranscodeSession(id, camera, start, end, timeline, segments, this.clock.now(), owner, rendition);
     // Decided now rather than at its first run: the master playlist describes it before any run.
     session.outputFormat(this.options.outputMaxHeight);
     const driver = new SessionDriver(session, {

@@ -3,6 +3,7 @@ import type { RecordingTimeline } from '@app/recordings';
 import type { PlannedSegment } from './segment-plan';
 import { SessionOutputFormat, chooseOutputFormat } from './output-format';
 import type { SessionVariant } from './session-routing';
+import { ENCODED_RENDITION, SessionRendition, sourceFrameRate } from './rendition';
 
 /** One ffmpeg process of a session, from the segment it started at. */
 export interface EncoderRun {
@@ -82,8 +83,23 @@ export class TranscodeSession {
     readonly createdAt: number,
     /** Who created it (`user:…` or `ip:…`), for the per-user limit; undefined for a takeover. */
     readonly owner?: string,
+    /** Its speed, and whether its video is encoded, copied or made fast (decided with its plan). */
+    readonly rendition: SessionRendition = ENCODED_RENDITION,
   ) {
     this.lastAccessAt = createdAt;
+  }
+
+  /** Playback speed: its segments show this many seconds of recordings per second. */
+  get speed(): number {
+    return this.rendition.speed;
+  }
+
+  /**
+   * Seconds its playlist lasts: the recordings' (gaps collapsed) from its first segment's first
+   * frame (a copied stream's first keyframe), divided by the speed.
+   */
+  get outputDurationSeconds(): number {
+    return (this.timeline.durationSeconds - (this.segments[0]?.timelineStartSeconds ?? 0)) / this.rendition.speed;
   }
 
   /** The picture size and audio format of every segment (decided once, from the recordings). */
@@ -99,13 +115,17 @@ export class TranscodeSession {
    */
   variant(): SessionVariant {
     if (this.decidedVariant) return this.decidedVariant;
-    const video = this.timeline.pieces.find((piece) => (piece.media?.video?.frameTimes?.length ?? 0) > 1)?.media?.video;
-    const times = video?.frameTimes;
-    const frameRate = times && times.length > 1 ? (times.length - 1) / (times[times.length - 1] - times[0]) : undefined;
+    const video = this.rendition.video;
+    const sourceRate = sourceFrameRate(this.timeline.pieces);
+    const frameRate = video.mode === 'fast' ? video.frameRate : sourceRate;
+    // A copied stream is the source's: its size, and its own profile and level.
+    const source = this.timeline.pieces[0]?.media?.video;
+    const frame = video.mode === 'copy' && source?.width && source.height ? { width: source.width, height: source.height } : this.output?.frame;
     const variant: SessionVariant = {
-      ...(this.output?.frame ? { width: this.output.frame.width, height: this.output.frame.height } : {}),
-      ...(frameRate && Number.isFinite(frameRate) ? { frameRate: Math.round(frameRate * 1000) / 1000 } : {}),
-      audio: !!this.output?.audio,
+      ...(frame ? { width: frame.width, height: frame.height } : {}),
+      ...(frameRate ? { frameRate: Math.round(frameRate * 1000) / 1000 } : {}),
+      ...(video.mode === 'copy' && source?.avc ? { videoCodec: avcCodecString(source.avc) } : {}),
+      audio: this.rendition.audio !== 'none' && !!this.output?.audio,
     };
     if (this.output) this.decidedVariant = variant;
     return variant;
@@ -207,4 +227,10 @@ export class TranscodeSession {
   recentlyRequested(now: number, memoryMs: number): number[] {
     return [...this.recentRequests].filter(([, at]) => now - at <= memoryMs).map(([index]) => index);
   }
+}
+
+/** Pure: an H.264 stream's RFC 6381 codec string (avc1.PPCCLL) from its avcC. */
+export function avcCodecString(avc: { profile: number; compatibility?: number; level: number }): string {
+  const hex = (byte: number) => byte.toString(16).padStart(2, '0');
+  return `avc1.${hex(avc.profile)}${hex(avc.compatibility ?? 0)}${hex(avc.level)}`;
 }

@@ -68,6 +68,10 @@ class TranscodeEnvironment {
   @IsIn(X264_PRESETS)
   FFMPEG_PRESET: string = 'ultrafast';
 
+  /** Browser-playable H.264 recordings are copied rather than encoded (`false`: always encode). */
+  @IsIn(['true', 'false'])
+  REMUX_H264: string = 'true';
+
   @IsIn([...HARDWARE_ACCELERATORS, ...Object.keys(FRIGATE_PRESET_ALIASES)], {
     message: `must be one of ${HARDWARE_ACCELERATORS.join(', ')}, or a Frigate preset (${Object.keys(FRIGATE_PRESET_ALIASES).join(', ')})`,
   })
@@ -130,6 +134,7 @@ export const transcodeConfig = registerAs('transcode', (): TranscodeModuleOption
     outputMaxHeight: env.OUTPUT_MAX_HEIGHT,
     ffmpegPath: env.FFMPEG_PATH,
     ffmpegPreset: env.FFMPEG_PRESET,
+    remuxH264: env.REMUX_H264 === 'true',
     lookaheadSeconds: env.LOOKAHEAD_SECONDS,
     idleTimeoutSeconds: env.IDLE_TIMEOUT_SECONDS,
     maxDiskBytes: env.TRANSCODE_MAX_DISK_MB * 1024 * 1024,

@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Inject, Param, Req, UseFilters, UsePipes } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Inject, Param, Query, Req, UseFilters, UsePipes } from '@nestjs/common';
 import {
   ApiBadGatewayResponse,
   ApiBadRequestResponse,
@@ -14,6 +14,8 @@ import {
 import { Authenticated, Principal, requesterOf, StreamTokenService } from '@app/auth';
 import { ErrorResponseDto, JsonExceptionFilter, createJsonValidationPipe } from '@app/common';
 import { CreateTranscodeParams } from './dto/create-transcode.params';
+import { CreateTranscodeQuery } from './dto/create-transcode.query';
+import type { PlaybackSpeed } from './rendition';
 import { SessionIdParams } from './dto/session-id.params';
 import { PLAYLIST_FILE_NAME } from './dto/stream-file.params';
 import { TranscodeSessionListResponse, TranscodeStartedResponse, TranscodeStoppedResponse } from './dto/transcode-session.response';
@@ -55,15 +57,21 @@ export class TranscodeController {
     description: 'No room: TRANSCODE_MAX_DISK_MB is taken by sessions being watched, or the disk is nearly full',
     type: ErrorResponseDto,
   })
-  async start(@Param() params: CreateTranscodeParams, @Req() request: { user?: Principal; ip?: string }): Promise<TranscodeStartedResponse> {
+  async start(
+    @Param() params: CreateTranscodeParams,
+    @Query() query: CreateTranscodeQuery,
+    @Req() request: { user?: Principal; ip?: string },
+  ): Promise<TranscodeStartedResponse> {
     const requester = requesterOf(request.user, request.ip);
-    const session = await this.routing.open(params.camera, Number(params.start), Number(params.end), requester);
+    const speed = Number(query.speed ?? 1) as PlaybackSpeed;
+    const session = await this.routing.open(params.camera, Number(params.start), Number(params.end), requester, { speed });
     const token = this.streamTokens.enabled ? `?token=${this.sessions.issueStreamToken(session, request.user?.expiresAt)}` : '';
     return {
       success: true,
       playlist: `/${STREAM_ROUTE_PREFIX}/${session.sessionId}/${PLAYLIST_FILE_NAME}${token}`,
       sessionId: session.sessionId,
       durationSeconds: Math.round(session.durationSeconds * 1000) / 1000,
+      speed,
     };
   }
 

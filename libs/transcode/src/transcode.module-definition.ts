@@ -27,6 +27,8 @@ export interface TranscodeModuleOptions {
   ffmpegPath: string;
   /** x264 preset (of the software encoder, and of the fallback when the hardware one fails). */
   ffmpegPreset: string;
+  /** Browser-playable H.264 is copied, not encoded (default true). */
+  remuxH264?: boolean;
   /** Hardware accelerator for decode, scale and encode (default `none`: libx264 on the CPU). */
   hwaccel?: HardwareAccelerator;
   /** Its device: a render node (vaapi, qsv) or a GPU index (nvidia, amf). */

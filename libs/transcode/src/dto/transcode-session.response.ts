@@ -11,8 +11,11 @@ export class TranscodeStartedResponse {
   @ApiProperty({ description: 'Session id (deterministic for a camera and range)' })
   sessionId!: string;
 
-  @ApiProperty({ description: 'Seconds of video in the range, gaps collapsed' })
+  @ApiProperty({ description: 'Seconds the playlist lasts: the range’s video (gaps collapsed) divided by the speed' })
   durationSeconds!: number;
+
+  @ApiProperty({ description: 'Playback speed of the rendition', enum: [1, 2, 4, 8, 16, 32] })
+  speed!: number;
 }
 
 export class TranscodeStoppedResponse {
