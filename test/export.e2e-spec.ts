@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { sign } from 'jsonwebtoken';
+import { launchChromium } from './support/browser';
 import { BACK, FRONT, LONG, T0 } from './support/fixtures';
 import { decodeErrors } from './support/ffprobe';
 import { sample, scrapeMetrics } from './support/prometheus';
@@ -224,6 +225,53 @@ describe('MP4 export (e2e)', () => {
       expect(response.headers.get('content-type')).toBe('video/mp4');
       expect((await response.arrayBuffer()).byteLength).toBeGreaterThan(0);
       expect((await get(progressUrl(BACK.camera, T0, T0 + 5), 'back_only')).body.state).toBe('done');
+    });
+  });
+  describe('on the player page (Chromium)', () => {
+    const SECRET = 'export-e2e-secret-0123456789abcdef';
+    let app: TestApp;
+    let browser: Awaited<ReturnType<typeof launchChromium>>;
+
+    beforeAll(async () => {
+      app = await startTestApp({ AUTH_DISABLED: 'false', JWT_SECRET: SECRET });
+      browser = await launchChromium();
+    });
+    afterAll(async () => {
+      await browser?.close();
+      await app?.close();
+    });
+
+    it('Export MP4 downloads the range with its header token, showing the segments collected meanwhile', async () => {
+      const page = await browser.context.newPage();
+      const token = sign({ sub: 'viewer', role: 'viewer', exp: Math.floor(Date.now() / 1000) + 3600 }, Buffer.from(SECRET), { algorithm: 'HS256' });
+      await page.goto(app.baseUrl);
+      await page.fill('#token', token);
+      await page.click('#signin button');
+      await page.waitForFunction((camera) => [...document.querySelectorAll('#camera option')].some((o) => o.textContent === camera), LONG.camera);
+      await page.selectOption('#camera', LONG.camera);
+      // Every status the page shows, in order.
+      await page.evaluate(() => {
+        const seen: string[] = [];
+        (window as unknown as { statuses: string[] }).statuses = seen;
+        const status = document.getElementById('status')!;
+        new MutationObserver(() => seen.push(status.textContent ?? '')).observe(status, { childList: true, characterData: true, subtree: true });
+      });
+      // Five minutes nobody watched: long enough for a progress poll or two.
+      const iso = (epoch: number) => new Date(epoch * 1000).toISOString().slice(0, 19);
+      await page.fill('#start', iso(T0 + 300));
+      await page.fill('#end', iso(T0 + 600));
+      const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.click('#export')]);
+      expect(download.suggestedFilename()).toBe('long-20231114-221820Z.mp4');
+      const path = join(scratch, download.suggestedFilename());
+      await download.saveAs(path);
+      expect(Number((await probe(path)).format.duration)).toBeCloseTo(300, 0);
+
+      await page.waitForFunction(() => /^Exported /.test(document.getElementById('status')!.textContent ?? ''));
+      const statuses = await page.evaluate(() => (window as unknown as { statuses: string[] }).statuses);
+      expect(statuses.some((text) => /^Exporting: \d+ of \d+ segments$/.test(text))).toBe(true);
+      expect(statuses.at(-1)).toBe('Exported long-20231114-221820Z.mp4.');
+      expect(await page.isEnabled('#export')).toBe(true);
+      await page.close();
     });
   });
 });

@@ -88,6 +88,46 @@
     hls.on(Hls.Events.MANIFEST_PARSED, () => video.play().catch(() => status('Press play to start.')));
   }
 
+  // Export MP4: the range as one file. Fetched (not a plain link) so the token header goes with
+  // it; the server answers once the file is written, so its progress route is polled meanwhile.
+  async function exportMp4() {
+    const camera = $('camera').value;
+    const start = fromLocalInput($('start').value);
+    const end = fromLocalInput($('end').value);
+    if (!camera || !Number.isFinite(start) || !Number.isFinite(end)) return status('Pick a camera and a range first.', true);
+    const range = `/export/${encodeURIComponent(camera)}/start/${start}/end/${end}`;
+    let finished = false;
+    $('export').disabled = true;
+    status('Exporting…');
+    const poll = setInterval(async () => {
+      const { status: code, body } = await api(`${range}/progress`);
+      if (finished || code !== 200) return;
+      if (body.state === 'collecting' && body.segmentsTotal) status(`Exporting: ${body.segmentsDone} of ${body.segmentsTotal} segments`);
+      if (body.state === 'muxing') status('Writing MP4…');
+      if (body.state === 'done') status('Downloading MP4…');
+    }, 1000);
+    try {
+      const response = await fetch(`${range}.mp4`, { headers: headers(), credentials: 'same-origin' });
+      if (!response.ok) {
+        const body = await response.json().catch(() => ({}));
+        return status(body.message || `Export failed (${response.status})`, true);
+      }
+      const blob = await response.blob();
+      const name = (/filename="([^"]+)"/.exec(response.headers.get('content-disposition') || '') || [])[1] || 'export.mp4';
+      const link = Object.assign(document.createElement('a'), { href: URL.createObjectURL(blob), download: name });
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+      status(`Exported ${name}.`);
+    } catch (error) {
+      status(`Export failed: ${error.message}`, true);
+    } finally {
+      finished = true;
+      clearInterval(poll);
+      $('export').disabled = false;
+    }
+  }
+  $('export').addEventListener('click', exportMp4);
+
   // The camera's own time of the frame on screen, from the playlist's PROGRAM-DATE-TIME.
   $('video').addEventListener('timeupdate', () => {
     const date = state.hls && state.hls.playingDate;
