@@ -620,3 +620,52 @@ describe('one output format for a whole session', () => {
     expect(own.slice(own.indexOf('-map'), own.indexOf('-map') + 4)).toEqual(['-map', '0:v:0', '-map', '0:a:0?']);
   });
 });
+
+describe('how the video is made', () => {
+  const builder = new FfmpegCommandBuilder();
+  const vaapi = new VaapiCommandBuilder('/dev/dri/renderD128');
+  const run: HlsTranscodeOptions = { ...base, seekSeconds: 0, durationSeconds: 64, outputOffsetSeconds: 32, keyframeTimes: [32] };
+
+  it('copies a browser-playable H.264 run: -c:v copy, no decoder, filter, encoder or forced keyframes, even on a hardware builder', () => {
+    for (const copier of [builder, vaapi]) {
+      const argv = copier.buildHlsTranscode({ ...run, video: { mode: 'copy' }, audioCopy: true });
+      expect(valueAfter(argv, '-c:v')).toBe('copy');
+      expect(valueAfter(argv, '-c:a')).toBe('copy');
+      for (const flag of ['-vf', '-force_key_frames', '-hwaccel', '-af', '-bsf:a', '-enc_time_base:v', '-preset']) expect(argv).not.toContain(flag);
+    }
+  });
+
+  it.each([
+    // keyframes from the run's start, its output offset → the muxer's cut times (it sees offset timestamps)
+    [[2, 4.5], 10, ['-segment_times', '12,14.5']],
+    [[], 10, ['-segment_time', String(NO_PERIODIC_KEYFRAMES_GOP)]],
+  ])('cuts a copied run at the planned keyframes only: %j offset %d → %j', (keyframeTimes, offset, cut) => {
+    const argv = builder.buildHlsTranscode({ ...run, keyframeTimes, outputOffsetSeconds: offset, video: { mode: 'copy' } });
+    expect(valueAfter(argv, cut[0])).toBe(cut[1]);
+    expect(argv).not.toContain('0.001');
+  });
+
+  it('makes a 16× run of keyframes only: -skip_frame nokey before -i, times divided by 16 after the filters, video only', () => {
+    const argv = builder.buildHlsTranscode({ ...run, video: { mode: 'fast', speed: 16, keyframesOnly: true }, noAudio: true });
+    expect(argv.indexOf('-skip_frame')).toBeLessThan(argv.indexOf('-i'));
+    expect(valueAfter(argv, '-skip_frame')).toBe('nokey');
+    expect(valueAfter(argv, '-t')).toBe('4');
+    expect(valueAfter(argv, '-output_ts_offset')).toBe('2');
+    expect(valueAfter(argv, '-force_key_frames')).toBe('2');
+    expect(valueAfter(argv, '-vf')!.startsWith('setpts=PTS/16,scale=')).toBe(true);
+    expect(argv).toContain('-an');
+    expect(argv).not.toContain('-c:a');
+  });
+
+  it('decodes every frame of a selecting run and keeps the first of each slot, counted on the session’s timeline', () => {
+    const argv = builder.buildHlsTranscode({
+      ...run,
+      video: { mode: 'fast', speed: 8, keyframesOnly: false, select: { stepSeconds: 8 / 15, offsetSeconds: 32.1 } },
+    });
+    expect(argv).not.toContain('-skip_frame');
+    expect(valueAfter(argv, '-vf')).toBe(
+      "select='isnan(prev_t)+gt(floor((t+32.100000000)/0.533333333)\\,floor((prev_t+32.100000000)/0.533333333))',setpts=PTS/8," +
+        "scale=w=-2:h='trunc(min(ih\\,720)/2)*2':flags=bilinear:out_range=tv,format=yuv420p",
+    );
+  });
+});

@@ -208,4 +208,37 @@ describe('readMp4Info', () => {
       expect(info!.hasAudio).toBe(true);
     });
   });
+
+  describe('keyframes and H.264 profile, against ffprobe', () => {
+    it.each([
+      // x264 profile, its profile_idc, keyframe every N frames (15 fps), B-frames
+      ['baseline', 66, 20, 0],
+      ['high', 100, 45, 2],
+    ])('H.264 %s: profile_idc %d, and the keyframe times ffprobe shows (a keyframe every %d frames)', async (profile, idc, gop, bFrames) => {
+      const file = join(dir, `h264-${profile}.mp4`);
+      // prettier-ignore
+      execFileSync('ffmpeg', [
+        '-hide_banner', '-nostdin', '-loglevel', 'error', '-y',
+        '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=15', '-t', '7',
+        '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', profile, '-level:v', '3.1',
+        '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', '-bf', String(bFrames),
+        file,
+      ], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
+      const probed = execFileSync(
+        'ffprobe',
+        ['-v', 'error', '-select_streams', 'v', '-skip_frame', 'nokey', '-show_entries', 'frame=pts_time', '-of', 'csv=p=0', file],
+        {
+          encoding: 'utf8',
+        },
+      );
+      const expected = probed
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => Number(line.replace(/,$/, '')));
+      const video = (await readMp4Info(file))!.video!;
+      expect(video.avc).toEqual({ profile: idc, compatibility: expect.any(Number), level: 31 });
+      expect(expected.length).toBe(Math.ceil(105 / gop));
+      expect(Array.from(video.keyframeTimes!).map((time) => Math.round(time * 1000))).toEqual(expected.map((time) => Math.round(time * 1000)));
+    });
+  });
 });
