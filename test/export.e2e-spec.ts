@@ -8,7 +8,8 @@ import { launchChromium } from './support/browser';
 import { BACK, FRONT, LONG, T0 } from './support/fixtures';
 import { decodeErrors } from './support/ffprobe';
 import { sample, scrapeMetrics } from './support/prometheus';
-import { TestApp, getJson, rangeUrl, startTestApp, waitFor } from './support/test-app';
+import { startRedisServer, RedisServer } from './support/redis-server';
+import { AppProcess, TestApp, freePort, getJson, rangeUrl, startAppProcess, startTestApp, waitFor } from './support/test-app';
 
 const run = promisify(execFile);
 const FRAME = 1 / 15;
@@ -188,6 +189,15 @@ describe('MP4 export (e2e)', () => {
       expect(body).toEqual({ success: false, message: expect.stringMatching(message) });
     });
 
+    it('documents both routes under the export tag in OpenAPI, the file as video/mp4 with its error answers', async () => {
+      const { body } = await getJson(`${app.baseUrl}/docs-json`);
+      const file = body.paths['/export/{camera}/start/{start}/end/{end}.mp4'].get;
+      expect(file.tags).toEqual(['export']);
+      expect(Object.keys(file.responses['200'].content)).toEqual(['video/mp4']);
+      expect(Object.keys(file.responses).sort()).toEqual(['200', '400', '401', '403', '404', '429', '502', '503', '504', '507']);
+      expect(body.paths['/export/{camera}/start/{start}/end/{end}/progress'].get.tags).toEqual(['export']);
+    });
+
     it('answers 404 JSON for a range without recordings', async () => {
       const { status, body } = await getJson(`${app.baseUrl}${exportUrl(FRONT.camera, T0 + 65, T0 + 85)}`);
       expect(status).toBe(404);
@@ -272,6 +282,62 @@ describe('MP4 export (e2e)', () => {
       expect(statuses.at(-1)).toBe('Exported long-20231114-221820Z.mp4.');
       expect(await page.isEnabled('#export')).toBe(true);
       await page.close();
+    });
+  });
+  describe('in a cluster (2 built nodes on Redis)', () => {
+    let redis: RedisServer;
+    let nodes: AppProcess[];
+
+    beforeAll(async () => {
+      redis = await startRedisServer();
+      nodes = await Promise.all(
+        ['node-a', 'node-b'].map(async (name) =>
+          startAppProcess({
+            PORT: String(await freePort()),
+            REDIS_URL: redis.url,
+            NODE_ID: name,
+            NODE_URL: `http://127.0.0.1:${await freePort()}`,
+            CLUSTER_SECRET: 'export-e2e-cluster-secret',
+            LOG_LEVEL: 'warn',
+          }),
+        ),
+      );
+    });
+    afterAll(async () => {
+      await Promise.all((nodes ?? []).map((node) => node.cleanup()));
+      await redis?.stop();
+    });
+
+    const encoderStarts = async () => {
+      let starts = 0;
+      for (const node of nodes) starts += sample(await scrapeMetrics(node.baseUrl), 'nvr_transcoder_ffmpeg_starts_total', 'encoder="libx264"');
+      return starts;
+    };
+
+    it('exports on a node that does not run the session, from that session’s segments: no encoder run starts anywhere', async () => {
+      const [from, to] = [T0 + 3.4, T0 + 27.8];
+      const created = await getJson(`${nodes[0].baseUrl}${rangeUrl(FRONT.camera, from, to)}`);
+      expect(created.status).toBe(200);
+      const playlist = await (await fetch(`${nodes[0].baseUrl}${created.body.playlist}`)).text();
+      for (const segment of playlist.match(/^seg_\d{5}\.ts$/gm)!) {
+        expect((await fetch(`${nodes[0].baseUrl}/stream/transcode/${created.body.sessionId}/${segment}`)).status).toBe(200);
+      }
+      const owner = (await getJson(`${nodes[0].baseUrl}/transcode/sessions`)).body.sessions.find(
+        (s: { sessionId: string }) => s.sessionId === created.body.sessionId,
+      ).node;
+      const names = await Promise.all(nodes.map(async (node) => (await getJson(`${node.baseUrl}/health`)).body.info.cluster.node));
+      expect(names).toContain(owner);
+      const other = nodes[names.findIndex((name) => name !== owner)];
+      const startsBefore = await encoderStarts();
+
+      const response = await fetch(`${other.baseUrl}${exportUrl(FRONT.camera, from, to)}`);
+      expect(response.status).toBe(200);
+      const path = join(scratch, 'cluster.mp4');
+      await writeFile(path, Buffer.from(await response.arrayBuffer()));
+      expect(await encoderStarts()).toBe(startsBefore);
+      const probed = await probe(path);
+      expect(Math.abs(Number(probed.format.duration) - created.body.durationSeconds)).toBeLessThanOrEqual(FRAME);
+      expect(await decodeErrors(path)).toBe('');
     });
   });
 });
