@@ -90,10 +90,27 @@ export const ZOO: ZooCamera[] = [
   },
 ];
 
-/** Records every zoo camera into `recordingsDir` (Frigate's layout), using `scratchDir` on the way. */
+/**
+ * Cameras of the fast-playback and remux suites, recorded with the zoo (not part of its suite).
+ * SKIM: five minutes at 12.5 fps with a 2 s GOP, so that 16× decodes keyframes only (8 a second
+ * of output) and 8× decodes every frame and keeps one per slot. H264: browser-playable H.264
+ * (Constrained Baseline) at 29.97 fps with a 1.6 s GOP and AAC, which is copied, not encoded.
+ */
+export const SKIM: ZooCamera = {
+  camera: 'zoo_skim',
+  what: '12.5 fps, 2 s GOP, five minutes, no audio',
+  streams: [{ fps: '12.5', gopFrames: 25, seconds: 320, width: 160, height: 120 }],
+};
+export const H264_CAMERA: ZooCamera = {
+  camera: 'zoo_h264',
+  what: 'H.264 Constrained Baseline, 29.97 fps, 1.6 s GOP, AAC 48 kHz stereo',
+  streams: [{ fps: '30000/1001', gopFrames: 48, seconds: 62, codec: 'h264', audio: { sampleRate: 48000, channels: 2 } }],
+};
+
+/** Records every zoo camera (and the other suites' cameras) into `recordingsDir` (Frigate's layout), using `scratchDir` on the way. */
 export async function makeCameraZoo(recordingsDir: string, scratchDir: string): Promise<void> {
   await Promise.all(
-    ZOO.map(async (camera) => {
+    [...ZOO, SKIM, H264_CAMERA].map(async (camera) => {
       const files: { path: string; start: number }[] = [];
       for (const [i, stream] of camera.streams.entries()) {
         const recorded = await recordCameraStream(stream, join(scratchDir, camera.camera, String(i)));

@@ -69,3 +69,30 @@ export async function meanVolume(path: string): Promise<number> {
   if (!match) throw new Error(`no volume in ffmpeg's output:\n${stderr.slice(-500)}`);
   return match[1] === '-inf' ? -Infinity : Number(match[1]);
 }
+
+/** One packet as ffmpeg's framemd5 lists it: presentation time, size and checksum. */
+export interface PacketSum {
+  seconds: number;
+  size: number;
+  md5: string;
+}
+
+/**
+ * A stream's packets with their checksums, in file order. H.264 is put in one form first (Annex
+ * B start codes, without access unit delimiters, SEI or parameter sets, which MP4 and MPEG-TS
+ * carry differently), so the same coded picture sums the same in a recording and in a segment.
+ */
+export async function packetSums(path: string, stream: 'v' | 'a'): Promise<PacketSum[]> {
+  const bsf = stream === 'v' ? ['-bsf:v', 'h264_mp4toannexb,filter_units=remove_types=6|7|8|9'] : [];
+  const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', path, '-map', `0:${stream}:0`, '-c', 'copy', ...bsf, '-f', 'framemd5', '-'], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  // Times are in the stream's time base, which the header gives (`#tb 0: 1/90000`).
+  const timeBase = /^#tb 0: (\d+)\/(\d+)/m.exec(stdout);
+  const [num, den] = timeBase ? [Number(timeBase[1]), Number(timeBase[2])] : [1, 1];
+  return stdout
+    .split('\n')
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => line.split(',').map((field) => field.trim()))
+    .map(([, , pts, , size, md5]) => ({ seconds: (Number(pts) * num) / den, size: Number(size), md5 }));
+}

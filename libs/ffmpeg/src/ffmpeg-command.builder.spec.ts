@@ -664,7 +664,7 @@ describe('how the video is made', () => {
     });
     expect(argv).not.toContain('-skip_frame');
     expect(valueAfter(argv, '-vf')).toBe(
-      "select='isnan(prev_t)+gt(floor((t+32.100000000)/0.533333333)\\,floor((prev_t+32.100000000)/0.533333333))',setpts=PTS/8," +
+      "select='isnan(prev_t)+gt(floor((t+32.100000000)/0.533333333)\\,floor((prev_t+32.100000000)/0.533333333))+gte(t\\,0)*lt(prev_t\\,0)',setpts=PTS/8," +
         "scale=w=-2:h='trunc(min(ih\\,720)/2)*2':flags=bilinear:out_range=tv,format=yuv420p",
     );
   });

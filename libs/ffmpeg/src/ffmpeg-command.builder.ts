@@ -236,7 +236,7 @@ export class FfmpegCommandBuilder {
 
   protected videoFilterOptions(options: HlsTranscodeOptions): string[] {
     const scale = options.outputFrame ? this.fixedFrameFilter(options.outputFrame) : this.scaleFilter(outputHeightExpression(options.maxHeight));
-    return ['-vf', [...fastFilters(options.video), scale].join(',')];
+    return ['-vf', [...fastFilters(options.video, options.seekSeconds), scale].join(',')];
   }
 
   /**
@@ -363,15 +363,19 @@ function segmentCutOptions(options: HlsTranscodeOptions): string[] {
 
 /**
  * A fast run's filters, before the scaler: the frames it keeps (see HlsVideoPath's select), then
- * their times divided by the speed. Commas inside the expression are escaped for the filter graph.
+ * their times divided by the speed. `startSeconds` is where the run starts in its list (frames
+ * before it are decoded, then trimmed). Commas inside the expression are escaped for the filter graph.
  */
-export function fastFilters(video: HlsVideoPath | undefined): string[] {
+export function fastFilters(video: HlsVideoPath | undefined, startSeconds = 0): string[] {
   if (video?.mode !== 'fast') return [];
   const filters: string[] = [];
   if (video.select) {
     const slot = (time: string) => `floor((${time}+${video.select!.offsetSeconds.toFixed(9)})/${video.select!.stepSeconds.toFixed(9)})`;
-    // The first frame the run decodes has no previous one (prev_t is NaN): it is kept.
-    filters.push(`select='isnan(prev_t)+gt(${slot('t')}\\,${slot('prev_t')})'`);
+    const start = formatSeconds(startSeconds);
+    // Kept: the first frame of each slot, and the run's first frame from its start on (the plan
+    // counts slots from the range's first frame, and from a segment's first frame, which the
+    // frames decoded before the start must not hide).
+    filters.push(`select='isnan(prev_t)+gt(${slot('t')}\\,${slot('prev_t')})+gte(t\\,${start})*lt(prev_t\\,${start})'`);
   }
   filters.push(`setpts=PTS/${video.speed}`);
   return filters;
