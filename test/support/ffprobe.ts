@@ -80,11 +80,12 @@ export interface PacketSum {
 /**
  * A stream's packets with their checksums, in file order. H.264 is put in one form first (Annex
  * B start codes, without access unit delimiters, SEI or parameter sets, which MP4 and MPEG-TS
- * carry differently), so the same coded picture sums the same in a recording and in a segment.
+ * carry differently), and AAC raw, so the same coded frame sums the same in a recording and in a segment.
  */
 export async function packetSums(path: string, stream: 'v' | 'a'): Promise<PacketSum[]> {
-  const bsf = stream === 'v' ? ['-bsf:v', 'h264_mp4toannexb,filter_units=remove_types=6|7|8|9'] : [];
-  const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', path, '-map', `0:${stream}:0`, '-c', 'copy', ...bsf, '-f', 'framemd5', '-'], {
+  // (And AAC without the ADTS header MPEG-TS gives each frame.)
+  const bsf = stream === 'v' ? ['-bsf:v', 'h264_mp4toannexb,filter_units=remove_types=6|7|8|9'] : ['-bsf:a', 'aac_adtstoasc'];
+  const { stdout } = await run('ffmpeg', ['-v', 'error', '-copyts', '-i', path, '-map', `0:${stream}:0`, '-c', 'copy', ...bsf, '-f', 'framemd5', '-'], {
     maxBuffer: 64 * 1024 * 1024,
   });
   // Times are in the stream's time base, which the header gives (`#tb 0: 1/90000`).
