@@ -5,6 +5,13 @@ describe('renderMasterPlaylist: one variant, as nginx-vod writes it', () => {
   it.each([
     ['with audio', { width: 1280, height: 720, frameRate: 25, audio: true }, { width: 1280, height: 720 }, 25, 'avc1.640029,mp4a.40.2'],
     ['without audio', { width: 426, height: 240, frameRate: 29.97, audio: false }, { width: 426, height: 240 }, 29.97, 'avc1.640029'],
+    [
+      'a copied Constrained Baseline 3.0 stream, with audio',
+      { width: 640, height: 360, frameRate: 15, audio: true, videoCodec: 'avc1.42c01e' },
+      { width: 640, height: 360 },
+      15,
+      'avc1.42c01e,mp4a.40.2',
+    ],
   ])('%s', (_name, variant, resolution, frameRate, codecs) => {
     const playlist = parse(renderMasterPlaylist(variant, 'index.m3u8?authSig=abc&x=1')) as types.MasterPlaylist;
     expect(playlist.isMasterPlaylist).toBe(true);

@@ -23,7 +23,8 @@ export function renderMasterPlaylist(variant: SessionVariant | undefined, mediaU
     `BANDWIDTH=${bandwidth}`,
     `RESOLUTION=${width}x${height}`,
     `FRAME-RATE=${frameRate.toFixed(3)}`,
-    `CODECS="${variant?.audio ? `${VIDEO_CODEC},${AUDIO_CODEC}` : VIDEO_CODEC}"`,
+    // A copied stream's own profile and level; the encoder's High 4.1 otherwise.
+    `CODECS="${[variant?.videoCodec ?? VIDEO_CODEC, ...(variant?.audio ? [AUDIO_CODEC] : [])].join(',')}"`,
   ];
   return ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-INDEPENDENT-SEGMENTS', `#EXT-X-STREAM-INF:${attributes.join(',')}`, mediaUri, ''].join('\n');
 }

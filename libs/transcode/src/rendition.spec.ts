@@ -9,6 +9,7 @@ import {
   selectedFrames,
   slotPhase,
 } from './rendition';
+import { avcCodecString } from './transcode-session';
 
 const T = 1_700_000_000;
 
@@ -181,5 +182,15 @@ describe('planRenditionSegments', () => {
     const kept = selectedFrames(frames, rendition.video.select);
     const segments = planRenditionSegments(source, 2, rendition);
     for (const segment of segments) expect(kept.some((time) => Math.abs(time - segment.timelineStartSeconds) < 1e-9)).toBe(true);
+  });
+});
+
+describe('avcCodecString', () => {
+  it.each([
+    [{ profile: 66, compatibility: 0xc0, level: 30 }, 'avc1.42c01e'],
+    [{ profile: 100, compatibility: 0, level: 41 }, 'avc1.640029'],
+    [{ profile: 77, compatibility: 0x40, level: 31 }, 'avc1.4d401f'],
+  ])('%j → %s', (avc, codec) => {
+    expect(avcCodecString(avc)).toBe(codec);
   });
 });
