@@ -93,6 +93,38 @@ describe('watching in a browser without HEVC (e2e, Chromium)', () => {
     expect(violations).toEqual([]);
   });
 
+  it('changes to 16× where the viewer is, and its camera clock runs 16 times as fast as the player (from PROGRAM-DATE-TIME)', async () => {
+    const clockAndTime = () =>
+      page.evaluate(() => ({
+        epoch: Number(document.getElementById('clock')!.dataset.epoch),
+        time: Number(document.getElementById('clock')!.dataset.playerTime),
+        speed: (window as any).playerState.speed as number,
+      }));
+    const before = await clockAndTime();
+    expect(before.speed).toBe(1);
+    await page.selectOption('#speed', '16');
+    await page.waitForFunction(() => (window as any).playerState.speed === 16, undefined, { timeout: 30_000 });
+    // Playing on at 16×: a second of the player shows 16 of the camera.
+    await page.waitForFunction(() => !document.querySelector('video')!.paused && document.querySelector('video')!.readyState >= 3, undefined, {
+      timeout: 30_000,
+    });
+    const first = await clockAndTime();
+    await page.waitForFunction((t) => document.querySelector('video')!.currentTime >= t + 2, first.time, { timeout: 30_000 });
+    const second = await clockAndTime();
+    expect((second.epoch - first.epoch) / (second.time - first.time)).toBeCloseTo(16, 0);
+    // It went on from the camera time the viewer was at (a 16× segment is 32 s of the camera).
+    expect(Math.abs(first.epoch - before.epoch)).toBeLessThan(16);
+    // The clock is the playlist's: the segment's PROGRAM-DATE-TIME plus 16 times the time into it.
+    const playlist = await page.evaluate(() => {
+      const hls = (window as any).playerState.hls;
+      return hls.levels[Math.max(0, hls.currentLevel)].details.fragments.map((f: any) => ({ start: f.start, duration: f.duration, pdt: f.programDateTime }));
+    });
+    const fragment = playlist.find((f: { start: number; duration: number }) => second.time >= f.start && second.time < f.start + f.duration)!;
+    expect(second.epoch).toBeCloseTo(fragment.pdt / 1000 + (second.time - fragment.start) * 16, 3);
+    expect(second.epoch).toBeLessThanOrEqual(T0 + 600);
+    expect(await page.evaluate(() => (window as any).playerState.fatalErrors)).toEqual([]);
+  });
+
   it('plays the returned playlist URL (stream token, no headers, no cookie) through hls.js on a bare page', async () => {
     const created = await getJson(`${app.baseUrl}${rangeUrl(LONG.camera, T0 + 600, T0 + 900)}`, {
       headers: { authorization: `Bearer ${adminToken()}` },
@@ -139,7 +171,7 @@ describe('watching in a browser without HEVC (e2e, Chromium)', () => {
       await keyboard.keyboard.press('Tab');
       reached.push(await keyboard.evaluate(() => document.activeElement?.id || document.activeElement?.tagName || ''));
     }
-    const order = ['token', 'camera', 'day', 'start', 'end', 'play'].map((id) => reached.indexOf(id));
+    const order = ['token', 'camera', 'day', 'start', 'end', 'speed', 'play', 'export'].map((id) => reached.indexOf(id));
     expect(order.every((position) => position >= 0)).toBe(true);
     expect(order).toEqual([...order].sort((a, b) => a - b));
     await keyboard.close();

@@ -2,7 +2,7 @@
 (() => {
   'use strict';
   const $ = (id) => document.getElementById(id);
-  const state = { token: localStorage.getItem('nvr-token') || '', hls: null, fatalErrors: [], spans: [] };
+  const state = { token: localStorage.getItem('nvr-token') || '', hls: null, fatalErrors: [], spans: [], speed: 1 };
   window.playerState = state; // read by the browser tests
 
   const status = (text, isError = false) => {
@@ -58,21 +58,49 @@
     status(body.spans.length ? 'Pick a range (click the timeline) and press Play.' : 'No recordings that day.');
   }
 
-  async function play() {
+  // `resumeAt`: the camera time to play on from (a change of speed keeps the place).
+  async function play(resumeAt) {
     const camera = $('camera').value;
     const start = fromLocalInput($('start').value);
     const end = fromLocalInput($('end').value);
+    const speed = Number($('speed').value) || 1;
     if (!camera || !Number.isFinite(start) || !Number.isFinite(end)) return status('Pick a camera and a range first.', true);
     status('Starting the transcode…');
-    const { status: code, body } = await api(`/transcode/${encodeURIComponent(camera)}/start/${start}/end/${end}`);
+    const query = speed === 1 ? '' : `?speed=${speed}`;
+    const { status: code, body } = await api(`/transcode/${encodeURIComponent(camera)}/start/${start}/end/${end}${query}`);
     if (code === 429) return status(`The server is busy: ${body.message}`, true);
     if (code === 504) return status(`The first segment did not come in time: ${body.message}`, true);
     if (code !== 200) return status(body.message || `Could not start (${code})`, true);
-    attach(body.playlist);
-    status('Playing.');
+    state.speed = speed;
+    attach(body.playlist, typeof resumeAt === 'number' ? resumeAt : undefined);
+    status(speed === 1 ? 'Playing.' : `Playing at ${speed}× (video only).`);
   }
 
-  function attach(playlist) {
+  /** The playlist's fragments, each with its player start and its camera time (hls.js parses PROGRAM-DATE-TIME). */
+  const fragments = () => {
+    const level = state.hls && state.hls.levels[Math.max(0, state.hls.currentLevel)];
+    return (level && level.details && level.details.fragments) || [];
+  };
+
+  /**
+   * The camera's time at player time `time`: the fragment's PROGRAM-DATE-TIME plus the time into
+   * it, times the speed (hls.js's own playingDate counts a second of a fast rendition as one).
+   */
+  function cameraTimeAt(time) {
+    const fragment = fragments().find((f) => time >= f.start && time < f.start + f.duration) || fragments()[fragments().length - 1];
+    if (!fragment || !fragment.programDateTime) return null;
+    return fragment.programDateTime / 1000 + (time - fragment.start) * state.speed;
+  }
+
+  /** The player time that shows camera time `epoch` (the inverse of cameraTimeAt). */
+  function playerTimeAt(epoch) {
+    const list = fragments().filter((f) => f.programDateTime);
+    const fragment = [...list].reverse().find((f) => f.programDateTime / 1000 <= epoch) || list[0];
+    if (!fragment) return 0;
+    return fragment.start + Math.min(fragment.duration, Math.max(0, (epoch - fragment.programDateTime / 1000) / state.speed));
+  }
+
+  function attach(playlist, resumeAt) {
     if (state.hls) state.hls.destroy();
     const video = $('video');
     const hls = new Hls();
@@ -86,7 +114,15 @@
     hls.loadSource(playlist);
     hls.attachMedia(video);
     hls.on(Hls.Events.MANIFEST_PARSED, () => video.play().catch(() => status('Press play to start.')));
+    if (resumeAt !== undefined) hls.once(Hls.Events.LEVEL_LOADED, () => (video.currentTime = playerTimeAt(resumeAt)));
   }
+
+  // A new speed is a rendition of its own: started at the camera time on screen.
+  $('speed').addEventListener('change', () => {
+    if (!state.hls) return;
+    const at = cameraTimeAt($('video').currentTime);
+    play(at === null ? undefined : at);
+  });
 
   // Export MP4: the range as one file. Fetched (not a plain link) so the token header goes with
   // it; the server answers once the file is written, so its progress route is polled meanwhile.
@@ -130,9 +166,12 @@
 
   // The camera's own time of the frame on screen, from the playlist's PROGRAM-DATE-TIME.
   $('video').addEventListener('timeupdate', () => {
-    const date = state.hls && state.hls.playingDate;
-    $('clock').value = date ? `${date.toISOString().replace('T', ' ').slice(0, 19)} UTC` : '—';
-    $('clock').dataset.epoch = date ? String(date.getTime() / 1000) : '';
+    const time = $('video').currentTime;
+    const epoch = state.hls ? cameraTimeAt(time) : null;
+    $('clock').value = epoch !== null ? `${new Date(epoch * 1000).toISOString().replace('T', ' ').slice(0, 19)} UTC` : '—';
+    $('clock').dataset.epoch = epoch !== null ? String(epoch) : '';
+    // (The player time it was worked out for: the clock is only updated a few times a second.)
+    $('clock').dataset.playerTime = String(time);
   });
 
   $('signin').addEventListener('submit', (event) => {
@@ -144,7 +183,7 @@
   });
   $('camera').addEventListener('change', loadTimeline);
   $('day').addEventListener('change', loadTimeline);
-  $('play').addEventListener('click', play);
+  $('play').addEventListener('click', () => play());
 
   $('day').value = new Date().toISOString().slice(0, 10);
   loadCameras();
