@@ -82,6 +82,14 @@ describe('Redis session registry (e2e, real Redis)', () => {
     expect((await clients[3].sharedKey('stream-token')).equals(keys[0])).toBe(true);
   });
 
+  it('keeps the speed of a session (its rendition is part of its id) through claims and publishes', async () => {
+    await clients[0].claim({ ...record('s-fast', 'n0'), speed: 16 });
+    expect((await clients[1].get('s-fast'))!.speed).toBe(16);
+    await clients[0].publish([{ ...record('s-fast', 'n0'), speed: 16 }, record('s-normal', 'n0')]);
+    expect((await clients[2].get('s-fast'))!.speed).toBe(16);
+    expect((await clients[2].get('s-normal'))!.speed).toBe(1);
+  });
+
   it('lets a node publish its own sessions but never take back one another node took over', async () => {
     await clients[0].claim(record('s-moved', 'n1'));
     expect(await clients[1].publish([record('s-moved', 'n0'), record('s-new', 'n0')])).toEqual(['s-moved']);

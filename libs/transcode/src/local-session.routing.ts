@@ -87,5 +87,7 @@ export function summarize(session: TranscodeSession): RoutedSessionSummary {
     lastAccessAt: session.lastAccessAt,
     pid: process?.pid ?? null,
     videoEncoder: session.videoEncoder,
+    speed: session.speed,
+    video: session.rendition.video.mode,
   };
 }

@@ -160,6 +160,8 @@ export class SessionEncoderService {
     const list = buildInputList(entries, input.inputOffsetSeconds);
     const listPath = await this.files.writeInputList(session.id, runId, list);
     const builder = this.selector.builderFor(hardware ? 'hardware' : 'software');
+    // A copied stream has no encoder: its runs say so (in the listing, the logs and the metrics).
+    const videoEncoder = session.rendition.video.mode === 'copy' ? 'copy' : builder.videoEncoder;
     const args = builder.buildHlsTranscode(
       runTranscodeOptions(session, index, input, list, listPath, {
         outputDir: dir,
@@ -171,7 +173,7 @@ export class SessionEncoderService {
     const process = this.supervisor.spawn(this.options.ffmpegPath, args, {
       outputFds: [PROGRESS_FD, SEGMENT_LIST_FD],
       cwd: dir,
-      label: `ffmpeg[${session.id.slice(0, 8)} ${session.camera} run ${runId} from #${index} ${builder.videoEncoder}]`,
+      label: `ffmpeg[${session.id.slice(0, 8)} ${session.camera} run ${runId} from #${index} ${videoEncoder}]`,
       logFields: { sessionId: session.id, camera: session.camera, run: runId },
     });
     const run: EncoderRun = {
@@ -184,14 +186,14 @@ export class SessionEncoderService {
       progressAt: null,
       progressPauseCount: 0,
       encoderKind: builder.kind,
-      videoEncoder: builder.videoEncoder,
+      videoEncoder,
       progress: null,
       stopping: false,
     };
     handlers.spawned(run);
     process.lines(SEGMENT_LIST_FD).subscribe((line) => this.onSegmentListed(session, run, line, handlers));
     toProgressReports(process.lines(PROGRESS_FD)).subscribe((progress) => this.onProgress(session, run, progress));
-    this.events.publish({ type: 'encoder-started', sessionId: session.id, encoder: builder.videoEncoder, restart: runId > 1 });
+    this.events.publish({ type: 'encoder-started', sessionId: session.id, encoder: videoEncoder, restart: runId > 1 });
     void process.exited.then((exit) => {
       run.exit = exit;
       if (!run.stopping && (exit.spawnError || (exit.code !== 0 && exit.signal === null))) {

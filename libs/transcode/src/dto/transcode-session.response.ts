@@ -44,6 +44,12 @@ export class TranscodeSessionSummary {
     type: String,
   })
   videoEncoder!: string | null;
+  @ApiProperty({ description: 'Playback speed of its rendition', enum: [1, 2, 4, 8, 16, 32] }) speed!: number;
+  @ApiProperty({
+    enum: ['encode', 'copy', 'fast'],
+    description: 'How its video is made: encoded, copied (browser-playable H.264), or a fast rendition from fewer decoded frames',
+  })
+  video!: 'encode' | 'copy' | 'fast';
 }
 
 export class TranscodeSessionListResponse {
