@@ -35,6 +35,8 @@ const CAMERA = 'front_door';
 const SPARSE_CAMERA = 'front_door_sparse';
 /** A camera as they really record: 25 fps, 4 s GOP (12 s and 8 s files), AAC 8 kHz mono. */
 const REAL_CAMERA = 'front_door_real';
+/** An H.264 camera (1080p15, 2 s GOP, AAC 48 kHz), which browsers play as it is: remuxed, not encoded. */
+const H264_CAMERA = 'front_door_h264';
 const RANGE_SECONDS = 1800;
 const SEGMENT_SECONDS = 2;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -54,8 +56,8 @@ async function main(): Promise<void> {
   log(`recordings ${RECORDINGS_DIR}: ${CAMERA} ${span.start}..${span.end}`);
   execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'ignore' });
 
-  // BENCH_ONLY=ttfs,cpu,seek,browser-seek,viewers,throughput,proxy,frontdoor runs a subset.
-  const only = new Set((process.env.BENCH_ONLY ?? 'ttfs,cpu,seek,browser-seek,viewers,throughput,proxy,frontdoor').split(','));
+  // BENCH_ONLY=ttfs,cpu,seek,browser-seek,viewers,throughput,proxy,frontdoor,speed,remux,export runs a subset.
+  const only = new Set((process.env.BENCH_ONLY ?? 'ttfs,cpu,seek,browser-seek,viewers,throughput,proxy,frontdoor,speed,remux,export').split(','));
   if (only.has('ttfs')) await timeToFirstSegment(span.start);
   if (only.has('cpu')) await abandonedViewCpu(span.start);
   if (only.has('seek')) await seek(span.start);
@@ -64,6 +66,9 @@ async function main(): Promise<void> {
   if (only.has('throughput')) await throughput(span.start);
   if (only.has('proxy')) await proxiedSegment(span.start);
   if (only.has('frontdoor')) await frontDoorFirstFrame(span.start);
+  if (only.has('speed')) await speedCpu(span.start);
+  if (only.has('remux')) await remuxCpu(span.start);
+  if (only.has('export')) await exportTenMinutes(span.start);
   await report();
 }
 
@@ -98,6 +103,7 @@ async function prepareRecordings(): Promise<{ start: number; end: number }> {
     await layoutRecordings({ recordingsDir: RECORDINGS_DIR, camera: SPARSE_CAMERA, clips, start: span.start, slotSeconds: 10, slots: starts.length });
   }
   if ((await cameraStarts(REAL_CAMERA)).length === 0) await makeRealCamera(span);
+  if ((await cameraStarts(H264_CAMERA)).length === 0) await makeH264Camera(span);
   return span;
 }
 
@@ -105,6 +111,22 @@ async function prepareRecordings(): Promise<{ start: number; end: number }> {
  * 40 s of a 1080p25 camera with a 4 s GOP and 8 kHz audio, recorded as Frigate cuts it (files of
  * 12 and 8 s, named after their whole-second start), linked over and over to cover the span.
  */
+async function makeH264Camera(span: { start: number; end: number }): Promise<void> {
+  log('making an H.264 camera recording (1080p15, 2 s GOP, AAC 48 kHz) once');
+  const dir = join(RECORDINGS_DIR, '..', 'bench-clips', 'h264');
+  const files = await recordCameraStream(
+    { fps: '15', gopFrames: 30, seconds: 60, width: 1920, height: 1080, codec: 'h264', audio: { sampleRate: 48000, channels: 1 } },
+    dir,
+  );
+  for (let cycle = span.start; cycle < span.end; cycle += 60) {
+    for (const file of files) {
+      const target = join(RECORDINGS_DIR, recordingRelativePath(H264_CAMERA, cycle + Math.floor(file.start + 1e-6)));
+      await mkdir(dirname(target), { recursive: true });
+      await link(file.path, target).catch(() => copyFile(file.path, target));
+    }
+  }
+}
+
 async function makeRealCamera(span: { start: number; end: number }): Promise<void> {
   log('making a real-camera recording (25 fps, 4 s GOP, AAC 8 kHz) once');
   const dir = join(RECORDINGS_DIR, '..', 'bench-clips', 'real');
@@ -175,9 +197,9 @@ async function startService(env: Record<string, string> = {}, givenPort?: number
   };
 }
 
-async function create(service: Service, camera: string, start: number, seconds: number) {
-  const response = await fetch(`${service.base}/transcode/${camera}/start/${start}/end/${start + seconds}`);
-  const body = (await response.json()) as { sessionId: string; playlist: string; message?: string };
+async function create(service: Service, camera: string, start: number, seconds: number, speed = 1) {
+  const response = await fetch(`${service.base}/transcode/${camera}/start/${start}/end/${start + seconds}${speed === 1 ? '' : `?speed=${speed}`}`);
+  const body = (await response.json()) as { sessionId: string; playlist: string; durationSeconds: number; message?: string };
   if (response.status !== 200) throw new Error(`create answered ${response.status}: ${body.message}`);
   return body;
 }
@@ -786,5 +808,166 @@ async function frontDoorFirstFrame(spanStart: number): Promise<void> {
     ratio: `${(o / f).toFixed(2)}×`,
     target: '≤ 0.5 s',
     note: "Frigate's path: its mapping request plus a stream-copy remux of the first 10 s into fMP4 (nginx-vod's first segment)",
+  });
+}
+
+// ---------------------------------------------------------------- beyond real time: speeds, remux, export
+
+/** Minutes of recordings each CPU-per-footage measure makes. */
+const FOOTAGE_SECONDS = QUICK ? 120 : 300;
+
+/**
+ * A whole range made as fast as the service goes: every segment fetched in order, then the wait
+ * until its encoder has ended. CPU is the service's and its (reaped) ffmpeg children's.
+ */
+async function makeWholeRange(env: Record<string, string>, camera: string, start: number, seconds: number, speed = 1) {
+  const service = await startService(env);
+  try {
+    const before = cpuSecondsWithChildren(service.child.pid!);
+    const t0 = performance.now();
+    const session = await create(service, camera, start, seconds, speed);
+    const playlist = await (await fetch(`${service.base}${session.playlist}`)).text();
+    const count = [...playlist.matchAll(/^#EXTINF/gm)].length;
+    let bytes = 0;
+    for (let index = 0; index < count; index += 1) bytes += await fetchSegment(service, session.sessionId, index);
+    const wall = (performance.now() - t0) / 1000;
+    for (let i = 0; i < 100 && (await ffmpegCount(service)) > 0; i += 1) await sleep(200);
+    return { cpu: cpuSecondsWithChildren(service.child.pid!) - before, wall, bytes, segments: count };
+  } finally {
+    await service.stop();
+  }
+}
+
+const perMinute = (cpu: number, seconds: number) => cpu / (seconds / 60);
+
+/**
+ * CPU-seconds per minute of footage at 1×, 8× and 16× on the demo recordings (2 s GOP: 16× decodes
+ * keyframes only, 8× every frame), and at 8× on recordings with one keyframe per file. The
+ * reference is 1× on the same recordings: what a player that plays 1× faster makes the service do.
+ */
+async function speedCpu(spanStart: number): Promise<void> {
+  log(`CPU per minute of footage at 1x, 8x, 16x (${FOOTAGE_SECONDS / 60} min ranges)`);
+  const start = spanStart + 200.37;
+  const results: Record<string, { cpu: number; wall: number }> = {};
+  for (const [name, camera, speed] of [
+    ['1x', CAMERA, 1],
+    ['8x', CAMERA, 8],
+    ['16x', CAMERA, 16],
+    ['sparse 1x', SPARSE_CAMERA, 1],
+    ['sparse 8x', SPARSE_CAMERA, 8],
+  ] as const) {
+    results[name] = await makeWholeRange({}, camera, start, FOOTAGE_SECONDS, speed);
+    log(`  ${name}: ${results[name].cpu.toFixed(1)} CPU-s in ${results[name].wall.toFixed(1)} s`);
+  }
+  raw.speedCpu = results;
+  const one = perMinute(results['1x'].cpu, FOOTAGE_SECONDS);
+  const sparseOne = perMinute(results['sparse 1x'].cpu, FOOTAGE_SECONDS);
+  for (const [name, base, target] of [
+    ['8x', one, 'less than 1×'],
+    ['16x', one, '< 25% of 1×'],
+    ['sparse 8x', sparseOne, 'less than 1×'],
+  ] as const) {
+    const ours = perMinute(results[name].cpu, FOOTAGE_SECONDS);
+    rows.push({
+      measure: `CPU per minute of footage at ${name.replace('x', '×')}${name.startsWith('sparse') ? ' (one keyframe per file)' : ' (2 s GOP)'}`,
+      ours: `${ours.toFixed(2)} CPU-s`,
+      reference: `${base.toFixed(2)} CPU-s at 1×`,
+      ratio: `${((ours / base) * 100).toFixed(0)}%`,
+      target,
+      note: `made in ${results[name].wall.toFixed(1)} s; 1× took ${(name.startsWith('sparse') ? results['sparse 1x'] : results['1x']).wall.toFixed(1)} s`,
+    });
+  }
+}
+
+/** An H.264 camera: CPU per minute of footage copied (the default) against encoded (REMUX_H264=false). */
+async function remuxCpu(spanStart: number): Promise<void> {
+  log('CPU per minute of footage of an H.264 camera, remuxed against encoded');
+  const start = spanStart + 100.37;
+  const remuxed = await makeWholeRange({}, H264_CAMERA, start, FOOTAGE_SECONDS);
+  const encoded = await makeWholeRange({ REMUX_H264: 'false' }, H264_CAMERA, start, FOOTAGE_SECONDS);
+  raw.remuxCpu = { remuxed, encoded };
+  const [ours, reference] = [perMinute(remuxed.cpu, FOOTAGE_SECONDS), perMinute(encoded.cpu, FOOTAGE_SECONDS)];
+  rows.push({
+    measure: 'CPU per minute of footage, H.264 camera (1080p15): remux against transcode',
+    ours: `${ours.toFixed(2)} CPU-s`,
+    reference: `${reference.toFixed(2)} CPU-s`,
+    ratio: `${((ours / reference) * 100).toFixed(1)}%`,
+    target: '≤ 5% of transcode',
+    note: `remux made the ${remuxed.segments} segments in ${remuxed.wall.toFixed(1)} s (${(remuxed.bytes / 1e6).toFixed(0)} MB, the camera's own bitrate); transcode took ${encoded.wall.toFixed(1)} s (${(encoded.bytes / 1e6).toFixed(0)} MB)`,
+  });
+}
+
+/**
+ * Export of 10 minutes of the demo recordings (H.265): cold (nothing made yet: every segment is
+ * encoded for it) and warm (the range was watched: its segments are only copied into the MP4).
+ * Reference: ffmpeg alone encoding the same range straight to an MP4 with the same encoder settings.
+ */
+async function exportTenMinutes(spanStart: number): Promise<void> {
+  const seconds = QUICK ? 120 : 600;
+  log(`export of ${seconds / 60} minutes, cold and warm`);
+  const start = spanStart + 300.37;
+  const exportOnce = async (service: Service) => {
+    const before = cpuSecondsWithChildren(service.child.pid!);
+    const t0 = performance.now();
+    const response = await fetch(`${service.base}/export/${CAMERA}/start/${start}/end/${start + seconds}.mp4`);
+    const bytes = (await response.arrayBuffer()).byteLength;
+    if (response.status !== 200) throw new Error(`export answered ${response.status}`);
+    for (let i = 0; i < 100 && (await ffmpegCount(service)) > 0; i += 1) await sleep(200);
+    return { wall: (performance.now() - t0) / 1000, cpu: cpuSecondsWithChildren(service.child.pid!) - before, bytes };
+  };
+  const coldService = await startService();
+  const cold = await exportOnce(coldService).finally(() => coldService.stop());
+  const warmService = await startService();
+  let warm: Awaited<ReturnType<typeof exportOnce>>;
+  try {
+    const session = await create(warmService, CAMERA, start, seconds);
+    const playlist = await (await fetch(`${warmService.base}${session.playlist}`)).text();
+    const count = [...playlist.matchAll(/^#EXTINF/gm)].length;
+    for (let index = 0; index < count; index += 1) await fetchSegment(warmService, session.sessionId, index);
+    for (let i = 0; i < 100 && (await ffmpegCount(warmService)) > 0; i += 1) await sleep(200);
+    warm = await exportOnce(warmService);
+  } finally {
+    await warmService.stop();
+  }
+  // ffmpeg alone: the same recordings, encoded straight into one MP4 (no segments, no service).
+  const scratch = await mkdtemp(join(tmpdir(), 'nvr-bench-export-'));
+  let reference = { wall: 0, cpu: 0 };
+  try {
+    const list = await concatListFor(CAMERA, start, seconds, scratch);
+    const t0 = performance.now();
+    const child = spawn(
+      'ffmpeg',
+      // prettier-ignore
+      ['-v', 'error', '-nostdin', '-f', 'concat', '-safe', '0', '-i', list, '-t', String(seconds), '-vf', "scale=w=-2:h='min(ih,720)':flags=bilinear,format=yuv420p",
+        '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '23', '-threads', '1', '-c:a', 'aac', '-movflags', '+faststart', join(scratch, 'reference.mp4')],
+      { stdio: 'ignore' },
+    );
+    const usage = await new Promise<number>((resolvePromise) => {
+      let cpu = 0;
+      const timer = setInterval(() => (cpu = cpuSeconds(child.pid!) ?? cpu), 200);
+      child.once('exit', () => {
+        clearInterval(timer);
+        resolvePromise(cpu);
+      });
+    });
+    reference = { wall: (performance.now() - t0) / 1000, cpu: usage };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+  raw.exportTenMinutes = { seconds, cold, warm, reference };
+  rows.push({
+    measure: `export of ${seconds / 60} min, cold (wall / CPU)`,
+    ours: `${fmt(cold.wall)} / ${cold.cpu.toFixed(0)} CPU-s`,
+    reference: `${fmt(reference.wall)} / ${reference.cpu.toFixed(0)} CPU-s`,
+    ratio: `${(cold.wall / reference.wall).toFixed(2)}× wall`,
+    target: 'about ffmpeg alone',
+    note: `reference: ffmpeg alone encoding the range straight into an MP4 (x264 ultrafast, one thread, 720p); ours makes the segments with the service's own runs, then copies them (${(cold.bytes / 1e6).toFixed(0)} MB)`,
+  });
+  rows.push({
+    measure: `export of ${seconds / 60} min, after the range was watched (wall / CPU)`,
+    ours: `${fmt(warm.wall)} / ${warm.cpu.toFixed(1)} CPU-s`,
+    reference: `${fmt(reference.wall)} / ${reference.cpu.toFixed(0)} CPU-s`,
+    ratio: `${((warm.wall / reference.wall) * 100).toFixed(1)}% wall`,
+    target: 'copies only',
   });
 }
