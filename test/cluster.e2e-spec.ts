@@ -3,7 +3,7 @@ import { readClusterSettings } from '../libs/cluster/src/cluster.config';
 import { signClusterRequest } from '../libs/cluster/src/cluster-request-signature';
 import { join } from 'node:path';
 import { BACK, FRONT, LONG, T0 } from './support/fixtures';
-import { decodeErrors } from './support/ffprobe';
+import { decodeErrors, probeStreams } from './support/ffprobe';
 import { sample, scrapeMetrics } from './support/prometheus';
 import { RedisServer, startRedisServer } from './support/redis-server';
 import { AppProcess, ffmpegProcessesUsing, freePort, getJson, makeScratchDir, rangeUrl, startAppProcess, waitFor } from './support/test-app';
@@ -114,6 +114,25 @@ describe('cluster on Redis (e2e, 3 built nodes)', () => {
     const playlist = await fetch(`${nodes[2].baseUrl}${created.body.playlist}`);
     expect(playlist.status).toBe(200);
     expect(await playlist.text()).toContain(segmentName(29));
+  });
+
+  it('gives parallel creates of a 16x rendition on every node one session of that speed, which every node serves', async () => {
+    const url = `${rangeUrl(LONG.camera, T0 + 1000, T0 + 1600)}?speed=16`;
+    const answers = await Promise.all(Array.from({ length: 15 }, (_, i) => getJson(`${nodes[i % 3].baseUrl}${url}`)));
+    expect(answers.map((answer) => answer.status)).toEqual(Array(15).fill(200));
+    const ids = new Set(answers.map((answer) => answer.body.sessionId));
+    expect(ids.size).toBe(1);
+    const [id] = ids;
+    expect(await encodersOf(id)).toBe(1);
+    expect(answers[0].body.durationSeconds).toBeCloseTo(600 / 16, 0);
+    const playlists = await Promise.all(nodes.map(async (node) => (await fetch(`${node.baseUrl}${answers[0].body.playlist}`)).text()));
+    expect(new Set(playlists).size).toBe(1);
+    expect(playlists[0]).toContain('#EXTINF:2.000,');
+    for (let index = 0; index < 3; index += 1) {
+      const segment = await fetchSegment(nodes[(index + 1) % 3], id, index);
+      expect(segment.status).toBe(200);
+      expect((await probeStreams(segment.path)).map((stream) => stream.codec_type)).toEqual(['video']);
+    }
   });
 
   it('keeps the cluster-wide limit under parallel creates on every node, placing sessions where there is room', async () => {

@@ -1,13 +1,17 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SKIM, ZOO_T0, zooRecordings } from './support/camera-zoo';
 import { firstFramePsnr, packetTimes, probeStreams } from './support/ffprobe';
 import { RECORDINGS_DIR } from './support/fixtures';
 import { SourceFile, probeSource } from './support/source-frames';
-import { TestApp, getJson, rangeUrl, startTestApp } from './support/test-app';
+import { TestApp, ffmpegProcessesUsing, getJson, rangeUrl, startTestApp, waitFor } from './support/test-app';
 
 const segmentName = (index: number) => `seg_${String(index).padStart(5, '0')}.ts`;
+
+async function processState(pid: number): Promise<string> {
+  return (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1][0];
+}
 
 /** The segments a media playlist lists: EXTINF and PROGRAM-DATE-TIME (epoch seconds). */
 function parsePlaylist(text: string): { durationSeconds: number; wallClock: number }[] {
@@ -86,6 +90,8 @@ describe('fast playback: speed renditions (e2e)', () => {
     }
     const streams = await probeStreams(paths[1]);
     expect(streams.map((stream) => stream.codec_type)).toEqual(['video']);
+    const listed = (await getJson(`${app.baseUrl}/transcode/sessions`)).body.sessions.find((session: { sessionId: string }) => session.sessionId === id);
+    expect(listed).toMatchObject({ video: 'fast', speed, videoEncoder: 'libx264' });
     return { id, playlist, paths };
   }
 
@@ -119,6 +125,46 @@ describe('fast playback: speed renditions (e2e)', () => {
       const refused = await getJson(`${url}?speed=${bad}`);
       expect(refused.status).toBe(400);
       expect(refused.body).toMatchObject({ success: false, message: expect.stringContaining('speed must be one of 1, 2, 4, 8, 16, 32') });
+    }
+  });
+
+  it('pauses LOOKAHEAD_SECONDS of output ahead of the viewer and resumes as the viewer advances, as at 1×', async () => {
+    const paced = await startTestApp({ LOOKAHEAD_SECONDS: '4' });
+    try {
+      const created = await getJson(`${paced.baseUrl}${rangeUrl(SKIM.camera, ZOO_T0 + 1, ZOO_T0 + 311)}?speed=8`);
+      const dir = join(paced.transcodeDir, created.body.sessionId);
+      const [pid] = await ffmpegProcessesUsing(dir);
+      const listed = async () => (await getJson(`${paced.baseUrl}/transcode/sessions`)).body.sessions[0];
+      await waitFor(async () => (await processState(pid)) === 'T', 20_000);
+      const readyWhenPaused = (await listed()).readySegments;
+      // 4 s of output = 2 segments ahead of the viewer at #0 (of 20).
+      expect(readyWhenPaused).toBeGreaterThanOrEqual(3);
+      expect(readyWhenPaused).toBeLessThanOrEqual(5);
+      expect((await fetch(`${paced.baseUrl}/stream/transcode/${created.body.sessionId}/${segmentName(3)}`)).status).toBe(200);
+      await waitFor(async () => (await listed()).readySegments >= readyWhenPaused + 2, 20_000);
+      await waitFor(async () => (await processState(pid)) === 'T', 20_000);
+      expect(await ffmpegProcessesUsing(dir)).toEqual([pid]);
+    } finally {
+      await paced.close();
+    }
+  });
+
+  it('stops its encoder after IDLE_TIMEOUT_SECONDS without a request, and a seek later starts it again there', async () => {
+    // (A short lookahead keeps the run from making the whole range before it is idle.)
+    const idle = await startTestApp({ IDLE_TIMEOUT_SECONDS: '1', LOOKAHEAD_SECONDS: '4' });
+    try {
+      const created = await getJson(`${idle.baseUrl}${rangeUrl(SKIM.camera, ZOO_T0 + 1, ZOO_T0 + 311)}?speed=8`);
+      const dir = join(idle.transcodeDir, created.body.sessionId);
+      const listed = async () => (await getJson(`${idle.baseUrl}/transcode/sessions`)).body.sessions[0];
+      await waitFor(async () => (await ffmpegProcessesUsing(dir)).length === 0, 10_000);
+      expect(await listed()).toMatchObject({ encoder: 'stopped' });
+      expect((await listed()).readySegments).toBeLessThan(8);
+      const later = await fetch(`${idle.baseUrl}/stream/transcode/${created.body.sessionId}/${segmentName(15)}`);
+      expect(later.status).toBe(200);
+      // A new run from there, paused LOOKAHEAD_SECONDS ahead of it.
+      expect(await ffmpegProcessesUsing(dir)).toHaveLength(1);
+    } finally {
+      await idle.close();
     }
   });
 

@@ -88,6 +88,9 @@ describe('H.264 remux (e2e)', () => {
     const audio = await packetSums(paths[3], 'a');
     expect(audio.length).toBeGreaterThan(10);
     for (const packet of audio) expect(sourceAudio.has(`${packet.size} ${packet.md5}`)).toBe(true);
+    // Listed as copied, with no encoder.
+    const listed = (await getJson(`${app.baseUrl}/transcode/sessions`)).body.sessions.find((session: { sessionId: string }) => session.sessionId === id);
+    expect(listed).toMatchObject({ video: 'copy', videoEncoder: 'copy', speed: 1 });
     // And it all plays as one stream.
     const joined = join(scratch, 'joined.ts');
     for (const path of paths) await appendFile(joined, await readFile(path));
