@@ -7,8 +7,7 @@ import { decodeErrors, probeStreams } from './support/ffprobe';
 import { sample, scrapeMetrics } from './support/prometheus';
 import { RedisServer, startRedisServer } from './support/redis-server';
 import { AppProcess, ffmpegProcessesUsing, freePort, getJson, makeScratchDir, rangeUrl, startAppProcess, waitFor } from './support/test-app';
-
-const segmentName = (index: number) => `seg_${String(index).padStart(5, '0')}.ts`;
+import { segmentName } from './support/media-playlist';
 
 /**
  * Three nodes of the built app on loopback ports share one real Redis: they act as one service,

@@ -1,28 +1,12 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SKIM, ZOO_T0, zooRecordings } from './support/camera-zoo';
 import { firstFramePsnr, packetTimes, probeStreams } from './support/ffprobe';
 import { RECORDINGS_DIR } from './support/fixtures';
 import { SourceFile, probeSource } from './support/source-frames';
-import { TestApp, ffmpegProcessesUsing, getJson, rangeUrl, startTestApp, waitFor } from './support/test-app';
-
-const segmentName = (index: number) => `seg_${String(index).padStart(5, '0')}.ts`;
-
-async function processState(pid: number): Promise<string> {
-  return (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1][0];
-}
-
-/** The segments a media playlist lists: EXTINF and PROGRAM-DATE-TIME (epoch seconds). */
-function parsePlaylist(text: string): { durationSeconds: number; wallClock: number }[] {
-  const segments: { durationSeconds: number; wallClock: number }[] = [];
-  let wallClock = NaN;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#EXT-X-PROGRAM-DATE-TIME:')) wallClock = Date.parse(line.slice(25)) / 1000;
-    if (line.startsWith('#EXTINF:')) segments.push({ durationSeconds: Number.parseFloat(line.slice(8)), wallClock });
-  }
-  return segments;
-}
+import { TestApp, ffmpegProcessesUsing, getJson, rangeUrl, startTestApp, waitFor, processState } from './support/test-app';
+import { segmentName, parsePlaylist } from './support/media-playlist';
 
 /**
  * Fast playback (?speed=N) on a camera recorded as Frigate records one (12.5 fps, 2 s GOP, cut at

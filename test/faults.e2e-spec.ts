@@ -7,9 +7,9 @@ import { recordingRelativePath } from '../libs/recordings/src/frigate-recordings
 import { CLIPS_DIR, CLIP_SECONDS, LONG, T0 } from './support/fixtures';
 import { decodeErrors } from './support/ffprobe';
 import { TestApp, ffmpegProcessesUsing, getJson, makeScratchDir, rangeUrl, startAppProcess, startTestApp, waitFor } from './support/test-app';
+import { segmentName } from './support/media-playlist';
 
 const run = promisify(execFile);
-const segmentName = (index: number) => `seg_${String(index).padStart(5, '0')}.ts`;
 
 /** A camera of `clips` (10 s each, from T0) in a recordings folder of the test's own. */
 async function layCamera(recordingsDir: string, camera: string, clips: string[]): Promise<string[]> {

@@ -4,15 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FRONT, LONG, ODD_HEIGHT, ODD_WIDTH, QUIRKY, T0 } from './support/fixtures';
 import { decodeErrors, packetTimes, probeStreams } from './support/ffprobe';
-import { TestApp, encodingFfmpegProcessesUsing, ffmpegProcessesUsing, getJson, rangeUrl, startTestApp, waitFor } from './support/test-app';
+import { TestApp, encodingFfmpegProcessesUsing, ffmpegProcessesUsing, getJson, rangeUrl, startTestApp, waitFor, processState } from './support/test-app';
+import { segmentName } from './support/media-playlist';
 
 const FRAME = 1 / 15;
-const segmentName = (index: number) => `seg_${String(index).padStart(5, '0')}.ts`;
 
 /** State letter of a process (R running, S sleeping, T stopped by SIGSTOP). */
-async function processState(pid: number): Promise<string> {
-  return (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1][0];
-}
 
 describe('playback engine (e2e)', () => {
   let scratch: string;

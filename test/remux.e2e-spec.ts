@@ -5,18 +5,7 @@ import { H264_CAMERA, ZOO_T0, zooRecordings } from './support/camera-zoo';
 import { PacketSum, decodeErrors, packetSums, probeStreams } from './support/ffprobe';
 import { RECORDINGS_DIR } from './support/fixtures';
 import { TestApp, getJson, rangeUrl, startTestApp } from './support/test-app';
-
-const segmentName = (index: number) => `seg_${String(index).padStart(5, '0')}.ts`;
-
-function parsePlaylist(text: string): { durationSeconds: number; wallClock: number }[] {
-  const segments: { durationSeconds: number; wallClock: number }[] = [];
-  let wallClock = NaN;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#EXT-X-PROGRAM-DATE-TIME:')) wallClock = Date.parse(line.slice(25)) / 1000;
-    if (line.startsWith('#EXTINF:')) segments.push({ durationSeconds: Number.parseFloat(line.slice(8)), wallClock });
-  }
-  return segments;
-}
+import { segmentName, parsePlaylist } from './support/media-playlist';
 
 /**
  * Remux of browser-playable H.264, with real ffmpeg on a camera recorded as Frigate records one

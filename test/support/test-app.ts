@@ -195,3 +195,8 @@ export async function getJson(url: string, init?: RequestInit): Promise<{ status
 export function rangeUrl(camera: string, start: number, end: number): string {
   return `/transcode/${camera}/start/${start}/end/${end}`;
 }
+
+/** The state letter of a process (`/proc/<pid>/stat`): R running, S sleeping, T stopped (a paused encoder). */
+export async function processState(pid: number): Promise<string> {
+  return (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1][0];
+}

@@ -1,0 +1,15 @@
+/** What the e2e tests read of the service's HLS: segment names and a media playlist's entries. */
+
+/** The name of segment `index` in a session's playlist (seg_00000.ts, …). */
+export const segmentName = (index: number) => `seg_${String(index).padStart(5, '0')}.ts`;
+
+/** A media playlist's segments: EXTINF and EXT-X-PROGRAM-DATE-TIME (epoch seconds), in order. */
+export function parsePlaylist(text: string): { durationSeconds: number; wallClock: number }[] {
+  const segments: { durationSeconds: number; wallClock: number }[] = [];
+  let wallClock = NaN;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#EXT-X-PROGRAM-DATE-TIME:')) wallClock = Date.parse(line.slice(25)) / 1000;
+    if (line.startsWith('#EXTINF:')) segments.push({ durationSeconds: Number.parseFloat(line.slice(8)), wallClock });
+  }
+  return segments;
+}
