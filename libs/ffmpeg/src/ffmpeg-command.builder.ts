@@ -109,6 +109,12 @@ export interface HlsTranscodeOptions {
   progressFd: number;
 }
 
+/**
+ * Every ffmpeg this service runs starts with these. -nostdin: ffmpeg must never read (or wait
+ * on) a terminal. -loglevel warning: stderr carries the lines worth showing when something fails.
+ */
+export const FFMPEG_GLOBAL_OPTIONS: readonly string[] = ['-hide_banner', '-nostdin', '-loglevel', 'warning', '-nostats'];
+
 /** Default segment file prefix: seg_00000.ts, seg_00001.ts, … */
 export const DEFAULT_SEGMENT_PREFIX = 'seg_';
 
@@ -159,9 +165,7 @@ export class FfmpegCommandBuilder {
   }
 
   protected globalOptions(): string[] {
-    // -nostdin: ffmpeg must never read (or wait on) a terminal.
-    // -loglevel warning: stderr carries the lines worth showing when something fails.
-    return ['-hide_banner', '-nostdin', '-loglevel', 'warning', '-nostats'];
+    return [...FFMPEG_GLOBAL_OPTIONS];
   }
 
   /** Options before -i that choose how the input is decoded (hardware decoders override this). */

@@ -1,3 +1,4 @@
+import { FFMPEG_GLOBAL_OPTIONS } from './ffmpeg-command.builder';
 /** What one MP4 export muxes: an MPEG-TS file of H.264 (and AAC) made of a session's segments. */
 export interface Mp4ExportOptions {
   /** The session's segments, appended in order into one MPEG-TS file. */
@@ -15,12 +16,7 @@ export interface Mp4ExportOptions {
  */
 export function buildMp4ExportArgs(options: Mp4ExportOptions): string[] {
   return [
-    // -nostdin: ffmpeg must never read (or wait on) a terminal.
-    '-hide_banner',
-    '-nostdin',
-    '-loglevel',
-    'warning',
-    '-nostats',
+    ...FFMPEG_GLOBAL_OPTIONS,
     // The input is a file this service wrote, and only ever MPEG-TS: nothing else may be opened
     // or demuxed, whatever its bytes say.
     '-protocol_whitelist',
