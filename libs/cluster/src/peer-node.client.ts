@@ -50,7 +50,15 @@ export class PeerNodeClient {
     const response = await this.send(`${url}/${INTERNAL_PREFIX}/sessions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ camera, start, end, requester, waitForFirstSegment: options?.waitForFirstSegment ?? true, speed: options?.speed ?? 1 }),
+      // (The speed only when there is one: a node not yet upgraded refuses fields it does not know.)
+      body: JSON.stringify({
+        camera,
+        start,
+        end,
+        requester,
+        waitForFirstSegment: options?.waitForFirstSegment ?? true,
+        ...(options?.speed && options.speed !== 1 ? { speed: options.speed } : {}),
+      }),
     });
     return (await response.json()) as RoutedSession;
   }

@@ -652,7 +652,7 @@ describe('how the video is made', () => {
     expect(valueAfter(argv, '-t')).toBe('4');
     expect(valueAfter(argv, '-output_ts_offset')).toBe('2');
     expect(valueAfter(argv, '-force_key_frames')).toBe('2');
-    expect(valueAfter(argv, '-vf')!.startsWith('setpts=PTS/16,scale=')).toBe(true);
+    expect(valueAfter(argv, '-vf')!.startsWith("select='eq(key\\,1)',settb=1/90000,setpts=PTS/16,scale=")).toBe(true);
     expect(argv).toContain('-an');
     expect(argv).not.toContain('-c:a');
   });
@@ -664,7 +664,7 @@ describe('how the video is made', () => {
     });
     expect(argv).not.toContain('-skip_frame');
     expect(valueAfter(argv, '-vf')).toBe(
-      "select='isnan(prev_t)+gt(floor((t+32.100000000)/0.533333333)\\,floor((prev_t+32.100000000)/0.533333333))+gte(t\\,0)*lt(prev_t\\,0)',setpts=PTS/8," +
+      "select='isnan(prev_t)+gt(floor((t+32.100000000)/0.533333333)\\,floor((prev_t+32.100000000)/0.533333333))+gte(t\\,0)*lt(prev_t\\,0)',settb=1/90000,setpts=PTS/8," +
         "scale=w=-2:h='trunc(min(ih\\,720)/2)*2':flags=bilinear:out_range=tv,format=yuv420p",
     );
   });

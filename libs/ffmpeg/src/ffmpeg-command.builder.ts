@@ -373,6 +373,9 @@ function segmentCutOptions(options: HlsTranscodeOptions): string[] {
 export function fastFilters(video: HlsVideoPath | undefined, startSeconds = 0): string[] {
   if (video?.mode !== 'fast') return [];
   const filters: string[] = [];
+  // Keyframes only: the decoder skips the others (-skip_frame nokey); this keeps a decoder that
+  // ignores that (some hardware ones) from sending every frame on.
+  if (video.keyframesOnly) filters.push("select='eq(key\\,1)'");
   if (video.select) {
     const slot = (time: string) => `floor((${time}+${video.select!.offsetSeconds.toFixed(9)})/${video.select!.stepSeconds.toFixed(9)})`;
     const start = formatSeconds(startSeconds);
@@ -381,7 +384,9 @@ export function fastFilters(video: HlsVideoPath | undefined, startSeconds = 0): 
     // frames decoded before the start must not hide).
     filters.push(`select='isnan(prev_t)+gt(${slot('t')}\\,${slot('prev_t')})+gte(t\\,${start})*lt(prev_t\\,${start})'`);
   }
-  filters.push(`setpts=PTS/${video.speed}`);
+  // In a fine time base first: setpts rounds PTS/N down to a whole tick, and a 1/15360 tick
+  // divided by 32 would move a frame by 2 ms, past where the segment list is matched to the plan.
+  filters.push('settb=1/90000', `setpts=PTS/${video.speed}`);
   return filters;
 }
 

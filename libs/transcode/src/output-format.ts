@@ -47,6 +47,14 @@ export function chooseOutputFormat(pieces: readonly TimelinePiece[], maxHeight: 
 }
 
 /**
+ * Pure: whether a recording's audio can be copied as it is: AAC at a rate kept above, mono or
+ * stereo. Anything else is encoded into the session's format (see chooseOutputFormat).
+ */
+export function isCopyableAudio(audio: { codecTag: string; sampleRate?: number; channels?: number }): boolean {
+  return audio.codecTag === 'mp4a' && KEPT_SAMPLE_RATES.has(audio.sampleRate ?? 0) && (audio.channels ?? 0) >= 1 && (audio.channels ?? 0) <= 2;
+}
+
+/**
  * Pure: what a run's input must keep the same from file to file: ffmpeg's concat demuxer takes
  * its streams and codecs from the first file, so a run never reads past a change of video codec,
  * of picture size, or of the audio's presence or format. Unknown (no header read) is one format.

@@ -23,6 +23,8 @@ function media({
   audio = 'mp4a',
   width = 1920,
   height = 1080,
+  sampleRate = 48000,
+  channels = 1,
 }: {
   fps?: number;
   seconds?: number;
@@ -32,11 +34,13 @@ function media({
   audio?: string | null;
   width?: number;
   height?: number;
+  sampleRate?: number;
+  channels?: number;
 }): RecordingMedia {
   const frames = Float64Array.from({ length: Math.round(fps * seconds) }, (_, i) => i / fps);
   return {
     video: { kind: 'video', codecTag, width, height, frameTimes: frames, keyframeTimes: frames.filter((_, i) => i % Math.round(gop * fps) === 0), avc },
-    ...(audio ? { audio: { kind: 'audio', codecTag: audio, sampleRate: 48000, channels: 1 } } : {}),
+    ...(audio ? { audio: { kind: 'audio', codecTag: audio, sampleRate, channels } } : {}),
   };
 }
 
@@ -67,6 +71,14 @@ describe('chooseRendition', () => {
       'none',
     ],
     ['H.264 with G.711 audio: video copied, audio encoded', () => media({ codecTag: 'avc1', avc: HIGH_41, audio: 'alaw' }), 1, { mode: 'copy' }, 'encode'],
+    [
+      'H.264 with 16 kHz AAC (signalled as HE-AAC to Firefox): video copied, audio encoded at 48 kHz',
+      () => media({ codecTag: 'avc1', avc: HIGH_41, sampleRate: 16000 }),
+      1,
+      { mode: 'copy' },
+      'encode',
+    ],
+    ['H.264 with 5.1 AAC: video copied, audio mixed down', () => media({ codecTag: 'avc1', avc: HIGH_41, channels: 6 }), 1, { mode: 'copy' }, 'encode'],
     ['High 10 H.264: encoded', () => media({ codecTag: 'avc1', avc: { profile: 110, compatibility: 0, level: 41 } }), 1, { mode: 'encode' }, 'encode'],
     ['High 4:4:4 H.264: encoded', () => media({ codecTag: 'avc1', avc: { profile: 244, compatibility: 0, level: 30 } }), 1, { mode: 'encode' }, 'encode'],
     ['level 6.0 H.264: encoded', () => media({ codecTag: 'avc1', avc: { profile: 100, compatibility: 0, level: 60 } }), 1, { mode: 'encode' }, 'encode'],
@@ -192,5 +204,28 @@ describe('avcCodecString', () => {
     [{ profile: 77, compatibility: 0x40, level: 31 }, 'avc1.4d401f'],
   ])('%j → %s', (avc, codec) => {
     expect(avcCodecString(avc)).toBe(codec);
+  });
+});
+
+describe('planRenditionSegments at the edges of files', () => {
+  it('starts a copied range that begins after its first file’s last keyframe at the next file’s first keyframe', () => {
+    // 10 s files with keyframes every 2 s: the range starts 9 s into the first (its last keyframe is at 8 s).
+    const copied = timeline(3, () => media({ codecTag: 'avc1', avc: HIGH_41, gop: 2 }), 9, 30);
+    const segments = planRenditionSegments(copied, 2, chooseRendition(copied.pieces, 1));
+    expect(segments[0].timelineStartSeconds).toBeCloseTo(1, 6);
+    expect(segments[0].wallClockStartMs).toBe((T + 10) * 1000);
+    // Every segment starts on a keyframe (a whole even second of its file), none is empty.
+    for (const segment of segments) expect(((segment.timelineStartSeconds + 9) % 10) % 2).toBeCloseTo(0, 6);
+    expect(segments.every((segment) => segment.durationSeconds >= 1.999)).toBe(true);
+  });
+
+  it('restarts the slot rule where the format changes, as a run that starts there does', () => {
+    // H.264, then H.265 (a camera reconfigured), 12.5 fps: at 8× every frame is decoded and one per 0.64 s kept.
+    const mixed = timeline(4, (i) => (i < 2 ? media({ codecTag: 'avc1', avc: HIGH_41, fps: 12.5 }) : media({ fps: 12.5 })), 0.3, 39.7);
+    const rendition = chooseRendition(mixed.pieces, 8);
+    const segments = planRenditionSegments(mixed, 2, rendition);
+    const change = segments.find((segment) => segment.startsNewFormat)!;
+    // The new format's segment starts at its recording's first frame, the frame a run from there keeps first.
+    expect(change.timelineStartSeconds).toBeCloseTo(mixed.pieces[2].timelineOffsetSeconds, 6);
   });
 });

@@ -1,5 +1,5 @@
 import type { RecordingTimeline, TimelinePiece } from '@app/recordings';
-import { sourceFormatKey } from './output-format';
+import { isCopyableAudio, sourceFormatKey } from './output-format';
 import { FIRST_SEGMENT_SECONDS, PlannedSegment, framesOnTimeline, keyframesOnTimeline, planSegments } from './segment-plan';
 
 /** The speeds a session can be made at (`?speed=N`): 1 is normal playback. */
@@ -69,7 +69,7 @@ export function chooseRendition(pieces: readonly TimelinePiece[], speed: Playbac
   if (speed > 1) return { speed, video: fastVideo(pieces, speed), audio: 'none' };
   if (allowCopy && canCopyVideo(pieces)) {
     const audio = pieces[0].media?.audio;
-    return { speed, video: { mode: 'copy' }, audio: !audio ? 'none' : audio.codecTag === 'mp4a' ? 'copy' : 'encode' };
+    return { speed, video: { mode: 'copy' }, audio: !audio ? 'none' : isCopyableAudio(audio) ? 'copy' : 'encode' };
   }
   return ENCODED_RENDITION;
 }
@@ -160,9 +160,20 @@ export function planRenditionSegments(timeline: RecordingTimeline, segmentSecond
   const length = segmentSeconds * video.speed;
   const select = video.select;
   if (!select) return planSegments(timeline, length, { ...fast, boundaryCandidates: decodedOf });
-  // The slot rule runs over the whole timeline (a piece's first frame follows the last of the piece before).
+  // The slot rule runs on from file to file (a piece's first frame follows the last of the piece
+  // before), and starts again where the format changes: no run reads across that, so the run
+  // that starts there keeps its first frame.
   const decoded = timeline.pieces.map((piece) => decodedOf(piece));
   if (decoded.some((times) => times === null)) return planSegments(timeline, length, { ...fast, boundaryCandidates: () => null });
-  const kept = new Set(selectedFrames((decoded as number[][]).flat(), select));
+  const kept = new Set<number>();
+  let stretch: number[] = [];
+  for (const [index, piece] of timeline.pieces.entries()) {
+    if (index > 0 && sourceFormatKey(piece) !== sourceFormatKey(timeline.pieces[index - 1])) {
+      for (const time of selectedFrames(stretch, select)) kept.add(time);
+      stretch = [];
+    }
+    stretch.push(...decoded[index]!);
+  }
+  for (const time of selectedFrames(stretch, select)) kept.add(time);
   return planSegments(timeline, length, { ...fast, boundaryCandidates: (_piece, index) => decoded[index]!.filter((time) => kept.has(time)) });
 }

@@ -70,7 +70,7 @@ export function planSegments(timeline: RecordingTimeline, segmentSeconds: number
   if (timeline.pieces.length === 0) return [];
   const boundaries: { start: number; cut: number; startsNewFormat?: true }[] = [{ start: 0, cut: 0 }];
   let next = Math.min(firstSegmentSeconds, segmentSeconds);
-  const firstCandidate = options.startAtFirstCandidate ? boundaryCandidates(timeline.pieces[0], 0)?.[0] : undefined;
+  const firstCandidate = options.startAtFirstCandidate ? firstCandidateOf(timeline, boundaryCandidates) : undefined;
   if (firstCandidate !== undefined && firstCandidate > 0) {
     // Nothing before it can be shown (a copied stream starts at a keyframe): the range's video starts there.
     boundaries[0] = { start: firstCandidate, cut: Math.max(0, firstCandidate - CUT_MARGIN_SECONDS) };
@@ -122,6 +122,21 @@ export function planSegments(timeline: RecordingTimeline, segmentSeconds: number
       ...(boundary.startsNewFormat ? { startsNewFormat: true as const } : {}),
     };
   });
+}
+
+/**
+ * The first candidate of the range's first format: in a later file when the first holds none (a
+ * range that starts after its first file's last keyframe). Undefined when that format has none.
+ */
+function firstCandidateOf(timeline: RecordingTimeline, boundaryCandidates: (piece: TimelinePiece, pieceIndex: number) => number[] | null): number | undefined {
+  const format = sourceFormatKey(timeline.pieces[0]);
+  for (const [index, piece] of timeline.pieces.entries()) {
+    if (sourceFormatKey(piece) !== format) return undefined;
+    const candidates = boundaryCandidates(piece, index);
+    if (candidates === null) return undefined;
+    if (candidates.length > 0) return candidates[0];
+  }
+  return undefined;
 }
 
 /**
