@@ -39,9 +39,17 @@ RUN npm run build
 FROM ${NODE_BUILD_IMAGE} AS production-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+# Then what the runtime never reads goes (about 40 MB): better-sqlite3's sources, the SQLite
+# amalgamation and the compiler's objects (only build/Release/better_sqlite3.node is loaded), and
+# every hls.js build but the one the player page serves (dist/hls.min.js).
 RUN npm ci --omit=dev --ignore-scripts \
     && npm rebuild better-sqlite3 \
-    && npm cache clean --force
+    && npm cache clean --force \
+    && cd node_modules/better-sqlite3 \
+    && rm -rf deps src build/Release/obj build/Release/obj.target build/Release/sqlite3.a build/Release/test_extension.node build/deps \
+    && cd ../hls.js \
+    && find dist -type f ! -name hls.min.js -delete \
+    && rm -rf src
 
 # ---------------------------------------------------------------------------------------------
 # Runtime stage: ffmpeg + production dependencies + the webpack bundle.
@@ -77,12 +85,18 @@ COPY --from=production-deps /app/node_modules ./node_modules
 # Root-owned and so read-only for the app user: the service writes only under TRANSCODE_DIR.
 COPY --from=build /app/dist ./dist
 
-# The app creates TRANSCODE_DIR itself, but pre-creating it owned by `node` means a named volume
-# mounted there starts out writable by the app user (a tmpfs mount with mode=1777 also works).
-# RECORDINGS_DIR is deliberately not created: when the recordings are not mounted, /health answers
-# 503 ("recordings directory ... is not readable") instead of silently serving an empty folder.
-RUN mkdir -p /tmp/stream/transcode /data \
-    && chown -R node:node /tmp/stream /data
+# TRANSCODE_DIR is deliberately NOT created in the image. A tmpfs mounted on a path the image
+# already has gets that folder's owner and mode copied onto it (Docker's tmpcopyup), and its own
+# `mode=1777` is lost: the documented `--tmpfs /tmp/stream/transcode:size=2g,mode=1777` then gave a
+# root-owned 755 folder the app user cannot write to, and the container exited at once. On a path
+# the image lacks, Docker makes the mount point and the tmpfs gets the mode asked for; without any
+# mount, the app makes the folder itself under /tmp.
+# RECORDINGS_DIR is not created either: when the recordings are not mounted, /health answers 503
+# ("recordings directory ... is not readable") instead of silently serving an empty folder.
+# DATA_DIR (the generated keys) is the app user's, and a volume: a `docker run` without `-v` still
+# keeps them apart from the container's own layer, which the app never writes to.
+RUN mkdir -p /data && chown node:node /data
+VOLUME ["/data"]
 
 # Unprivileged user that the official Node image provides (uid/gid 1000). The recordings only need
 # to be readable by it (Frigate runs as root with the usual umask, so its files are normally
