@@ -47,6 +47,8 @@ export async function startFakeFrigate(options: {
   events?: Record<string, FakeFrigateEvent>;
   /** Frigate's recordings folder (the test fixtures' by default). */
   recordingsDir?: string;
+  /** Where it listens (a free loopback port by default). */
+  port?: number;
 }): Promise<FakeFrigate> {
   let authCalls = 0;
   const sockets = new WebSocketServer({ noServer: true });
@@ -95,6 +97,7 @@ export async function startFakeFrigate(options: {
       return false;
     },
     recordingsDir: options.recordingsDir,
+    port: options.port,
     upgrade(request: IncomingMessage, socket: Duplex, head: Buffer) {
       if (new URL(request.url ?? '/', 'http://x').pathname !== '/ws' || !userOf(request)) return void socket.destroy();
       sockets.handleUpgrade(request, socket, head, (client) => sockets.emit('connection', client, request));

@@ -48,6 +48,9 @@ export interface FrigateVodServerExtras {
   upgrade?(request: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Frigate's recordings folder (the test fixtures' by default; the benchmark's demo recordings). */
   recordingsDir?: string;
+  /** Where it listens: a free loopback port by default (a fixed one when it runs in a container). */
+  port?: number;
+  host?: string;
 }
 
 export async function startFrigateVodServer(cameras: readonly string[], extras: FrigateVodServerExtras = {}): Promise<FrigateVodServer> {
@@ -158,7 +161,7 @@ export async function startFrigateVodServer(cameras: readonly string[], extras: 
   }
 
   if (extras.upgrade) server.on('upgrade', extras.upgrade);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(extras.port ?? 0, extras.host ?? '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     vodUrlTemplate: `${origin}/vod/{camera}/start/{start}/end/{end}/index.m3u8`,

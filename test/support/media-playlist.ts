@@ -1,4 +1,9 @@
-/** What the e2e tests read of the service's HLS: segment names and a media playlist's entries. */
+/** What the e2e tests ask of the service's HLS and read in it: the create route, segment names, a media playlist's entries. */
+
+/** The create route of a camera's range. */
+export function rangeUrl(camera: string, start: number, end: number): string {
+  return `/transcode/${camera}/start/${start}/end/${end}`;
+}
 
 /** The name of segment `index` in a session's playlist (seg_00000.ts, …). */
 export const segmentName = (index: number) => `seg_${String(index).padStart(5, '0')}.ts`;

@@ -192,9 +192,7 @@ export async function getJson(url: string, init?: RequestInit): Promise<{ status
   return { status: response.status, body, headers: response.headers };
 }
 
-export function rangeUrl(camera: string, start: number, end: number): string {
-  return `/transcode/${camera}/start/${start}/end/${end}`;
-}
+export { rangeUrl } from './media-playlist';
 
 /** The state letter of a process (`/proc/<pid>/stat`): R running, S sleeping, T stopped (a paused encoder). */
 export async function processState(pid: number): Promise<string> {
