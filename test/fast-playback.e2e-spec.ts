@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SKIM, ZOO_T0, zooRecordings } from './support/camera-zoo';
@@ -6,7 +6,7 @@ import { firstFramePsnr, packetTimes, probeStreams } from './support/ffprobe';
 import { RECORDINGS_DIR } from './support/fixtures';
 import { SourceFile, probeSource } from './support/source-frames';
 import { TestApp, ffmpegProcessesUsing, getJson, rangeUrl, startTestApp, waitFor, processState } from './support/test-app';
-import { segmentName, parsePlaylist } from './support/media-playlist';
+import { downloadSegment, parsePlaylist, segmentName } from './support/media-playlist';
 
 /**
  * Fast playback (?speed=N) on a camera recorded as Frigate records one (12.5 fps, 2 s GOP, cut at
@@ -31,14 +31,6 @@ describe('fast playback: speed renditions (e2e)', () => {
     await rm(scratch, { recursive: true, force: true });
   });
 
-  async function download(sessionId: string, index: number): Promise<string> {
-    const response = await fetch(`${app.baseUrl}/stream/transcode/${sessionId}/${segmentName(index)}`);
-    expect(response.status).toBe(200);
-    const path = join(scratch, `${sessionId}-${index}.ts`);
-    await writeFile(path, Buffer.from(await response.arrayBuffer()));
-    return path;
-  }
-
   /** The source file and frame number the camera recorded at wall clock `at` (a frame must be there, to the millisecond). */
   function sourceFrameAt(at: number): { path: string; frame: number } {
     const file = [...sources].reverse().find((source) => source.startTime <= at + 1e-6)!;
@@ -60,8 +52,8 @@ describe('fast playback: speed renditions (e2e)', () => {
     expect(total).toBeGreaterThan((to - from - 2) / speed);
     // A seek first (a run that starts mid-range), then every segment in order.
     const paths: string[] = [];
-    paths[firstFetched] = await download(id, firstFetched);
-    for (let index = 0; index < playlist.length; index += 1) paths[index] ??= await download(id, index);
+    paths[firstFetched] = await downloadSegment(app.baseUrl, id, firstFetched, scratch);
+    for (let index = 0; index < playlist.length; index += 1) paths[index] ??= await downloadSegment(app.baseUrl, id, index, scratch);
     const firstTimes = await Promise.all(paths.map(async (path) => (await packetTimes(path, 'v'))[0]));
     let planned = 0;
     for (const [index, segment] of playlist.entries()) {

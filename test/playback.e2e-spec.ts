@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FRONT, LONG, ODD_HEIGHT, ODD_WIDTH, QUIRKY, T0 } from './support/fixtures';
 import { decodeErrors, packetTimes, probeStreams } from './support/ffprobe';
 import { TestApp, encodingFfmpegProcessesUsing, ffmpegProcessesUsing, getJson, rangeUrl, startTestApp, waitFor, processState } from './support/test-app';
-import { segmentName } from './support/media-playlist';
+import { downloadSegment, segmentName } from './support/media-playlist';
 
 const FRAME = 1 / 15;
 
@@ -19,14 +19,6 @@ describe('playback engine (e2e)', () => {
   });
 
   afterAll(async () => rm(scratch, { recursive: true, force: true }));
-
-  async function download(app: TestApp, sessionId: string, index: number): Promise<string> {
-    const response = await fetch(`${app.baseUrl}/stream/transcode/${sessionId}/${segmentName(index)}`);
-    expect(response.status).toBe(200);
-    const path = join(scratch, `${sessionId.slice(0, 6)}-${index}-${Math.random().toString(36).slice(2, 6)}.ts`);
-    await writeFile(path, Buffer.from(await response.arrayBuffer()));
-    return path;
-  }
 
   describe('with the default lookahead', () => {
     let app: TestApp;
@@ -62,8 +54,8 @@ describe('playback engine (e2e)', () => {
       const created = await getJson(`${app.baseUrl}${rangeUrl(LONG.camera, T0, T0 + 600)}`);
       const id = created.body.sessionId;
       // 100 far ahead restarts the encoder there; then 99 behind it restarts it again.
-      const after = await download(app, id, 100);
-      const before = await download(app, id, 99);
+      const after = await downloadSegment(app.baseUrl, id, 100, scratch);
+      const before = await downloadSegment(app.baseUrl, id, 99, scratch);
       const beforeVideo = await packetTimes(before, 'v');
       const afterVideo = await packetTimes(after, 'v');
       expect(afterVideo[0] - beforeVideo.at(-1)!).toBeCloseTo(FRAME, 3);
@@ -77,10 +69,10 @@ describe('playback engine (e2e)', () => {
     it('serves a range assembled from several encoder runs that concatenates into one clean, continuous stream', async () => {
       const created = await getJson(`${app.baseUrl}${rangeUrl(LONG.camera, T0 + 600, T0 + 660)}`);
       const id = created.body.sessionId;
-      await download(app, id, 20); // run 2 from #20
-      await download(app, id, 10); // run 3 from #10
+      await downloadSegment(app.baseUrl, id, 20, scratch); // run 2 from #20
+      await downloadSegment(app.baseUrl, id, 10, scratch); // run 3 from #10
       const joined = join(scratch, `${id}-joined.ts`);
-      for (let index = 0; index < 31; index += 1) await appendFile(joined, await readFile(await download(app, id, index)));
+      for (let index = 0; index < 31; index += 1) await appendFile(joined, await readFile(await downloadSegment(app.baseUrl, id, index, scratch)));
       expect(await decodeErrors(joined)).toBe('');
       const video = await packetTimes(joined, 'v');
       expect(video).toHaveLength(60 * 15);
@@ -112,7 +104,7 @@ describe('playback engine (e2e)', () => {
       const joined = join(scratch, `${camera}-joined.ts`);
       const count = (await (await fetch(`${app.baseUrl}${created.body.playlist}`)).text()).match(/^#EXTINF/gm)!.length;
       for (let index = 0; index < count; index += 1) {
-        const path = await download(app, created.body.sessionId, index);
+        const path = await downloadSegment(app.baseUrl, created.body.sessionId, index, scratch);
         if (index === 0) {
           const video = (await probeStreams(path)).find((s) => s.codec_type === 'video')!;
           expect(video).toMatchObject({ codec_name: 'h264', pix_fmt: pixelFormat });

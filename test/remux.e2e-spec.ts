@@ -5,7 +5,7 @@ import { H264_CAMERA, ZOO_T0, zooRecordings } from './support/camera-zoo';
 import { PacketSum, decodeErrors, packetSums, probeStreams } from './support/ffprobe';
 import { RECORDINGS_DIR } from './support/fixtures';
 import { TestApp, getJson, rangeUrl, startTestApp } from './support/test-app';
-import { segmentName, parsePlaylist } from './support/media-playlist';
+import { downloadSegment, parsePlaylist, segmentName } from './support/media-playlist';
 
 /**
  * Remux of browser-playable H.264, with real ffmpeg on a camera recorded as Frigate records one
@@ -36,14 +36,6 @@ describe('H.264 remux (e2e)', () => {
     await rm(scratch, { recursive: true, force: true });
   });
 
-  async function download(sessionId: string, index: number): Promise<string> {
-    const response = await fetch(`${app.baseUrl}/stream/transcode/${sessionId}/${segmentName(index)}`);
-    expect(response.status).toBe(200);
-    const path = join(scratch, `${sessionId}-${index}.ts`);
-    await writeFile(path, Buffer.from(await response.arrayBuffer()));
-    return path;
-  }
-
   it('copies the coded pictures (same size and checksum), cuts at the keyframes, seeks exactly, and copies the AAC', async () => {
     const created = await getJson(`${app.baseUrl}${rangeUrl(H264_CAMERA.camera, ZOO_T0 + 2.3, ZOO_T0 + 58.9)}`);
     expect(created.status).toBe(200);
@@ -52,8 +44,8 @@ describe('H.264 remux (e2e)', () => {
     expect(playlist.length).toBeGreaterThan(10);
     // A seek first (a run that starts at segment 9), then every segment in order.
     const paths: string[] = [];
-    paths[9] = await download(id, 9);
-    for (let index = 0; index < playlist.length; index += 1) paths[index] ??= await download(id, index);
+    paths[9] = await downloadSegment(app.baseUrl, id, 9, scratch);
+    for (let index = 0; index < playlist.length; index += 1) paths[index] ??= await downloadSegment(app.baseUrl, id, index, scratch);
 
     const video = (await probeStreams(paths[0])).find((stream) => stream.codec_type === 'video')!;
     expect(video).toMatchObject({ codec_name: 'h264', profile: 'Constrained Baseline', width: 320, height: 240 });
