@@ -1,44 +1,14 @@
-import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { dump, load } from 'js-yaml';
-import { sign } from 'jsonwebtoken';
 import { FRONT, RECORDINGS_DIR, T0 } from '../support/fixtures';
 import { probeStreams } from '../support/ffprobe';
-import { rangeUrl, segmentName } from '../support/media-playlist';
+import { downloadSegment, rangeUrl } from '../support/media-playlist';
 import { freePort, waitFor } from '../support/net';
+import { IMAGE, SECRET, adminAuth as auth, buildImage, docker, run, writesAsNode } from './docker';
 
-const run = promisify(execFile);
 const ROOT = resolve(__dirname, '..', '..');
-const IMAGE = process.env.NVR_IMAGE ?? 'nvr-transcoder:test';
-const SECRET = 'compose-test-secret-0123456789abcdef01';
-const token = sign({ sub: 'admin', role: 'admin', exp: Math.floor(Date.now() / 1000) + 3600 }, Buffer.from(SECRET), { algorithm: 'HS256' });
-const auth = { headers: { Authorization: `Bearer ${token}` } };
-
-async function docker(...args: string[]): Promise<string> {
-  return (await run('docker', args, { maxBuffer: 16 * 1024 * 1024 })).stdout.trim();
-}
-
-/**
- * Local stand-ins for the images compose names but no registry here serves (redis, nginx): the
- * same programs from Debian's packages, tagged as the compose file names them, as the stand-in
- * script does for the Node images.
- */
-async function standInImage(tag: string, dockerfile: string): Promise<void> {
-  if (
-    await docker('image', 'inspect', tag).then(
-      () => true,
-      () => false,
-    )
-  )
-    return;
-  const context = await mkdtemp(join(tmpdir(), 'nvr-stand-in-'));
-  await writeFile(join(context, 'Dockerfile'), dockerfile);
-  await run('docker', ['build', '--network', 'host', '-q', '-t', tag, context], { env: { ...process.env, DOCKER_BUILDKIT: '0' } });
-  await rm(context, { recursive: true, force: true });
-}
 
 interface ServiceChanges {
   image?: string;
@@ -120,10 +90,7 @@ async function segmentIsH264(baseUrl: string, scratch: string): Promise<void> {
   const created = await fetch(`${baseUrl}${rangeUrl(FRONT.camera, T0 + 2.5, T0 + 40)}`, auth);
   expect(created.status).toBe(200);
   const { sessionId } = (await created.json()) as { sessionId: string };
-  const segment = await fetch(`${baseUrl}/stream/transcode/${sessionId}/${segmentName(1)}`, auth);
-  expect(segment.status).toBe(200);
-  const path = join(scratch, `${sessionId}.ts`);
-  await writeFile(path, Buffer.from(await segment.arrayBuffer()));
+  const path = await downloadSegment(baseUrl, sessionId, 1, scratch, auth);
   expect((await probeStreams(path)).find((stream) => stream.codec_type === 'video')?.codec_name).toBe('h264');
 }
 
@@ -166,8 +133,7 @@ describe('the compose files (docker-compose with a host-network override)', () =
     try {
       await project.run('up', '-d', '--no-build', 'nvr-transcoder');
       await waitFor(async () => (await project.health('nvr-transcoder')) === 'healthy', 120_000, 1000);
-      const probe = "const f='/tmp/stream/transcode/.probe'; require('fs').writeFileSync(f,'x'); require('fs').unlinkSync(f); console.log('written')";
-      expect(await docker('exec', '-u', 'node', project.container('nvr-transcoder'), 'node', '-e', probe)).toBe('written');
+      expect(await writesAsNode(project.container('nvr-transcoder'), '/tmp/stream/transcode')).toBe(true);
       await segmentIsH264(`http://127.0.0.1:${port}`, scratch);
     } finally {
       await project.down();
@@ -175,11 +141,13 @@ describe('the compose files (docker-compose with a host-network override)', () =
   }, 240_000);
 
   it('the cluster profile: two replicas, Redis and nginx; a segment fetched through nginx', async () => {
-    await standInImage(
+    // Stand-ins for the images compose names but no registry here serves: the same programs from
+    // Debian's packages, tagged as the compose file names them (as the Node images are).
+    await buildImage(
       'redis:7-alpine',
       'FROM node:22-bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends redis-server && rm -rf /var/lib/apt/lists/*\n',
     );
-    await standInImage(
+    await buildImage(
       'nginx:1.27-alpine',
       'FROM node:22-bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends nginx && rm -rf /var/lib/apt/lists/* /etc/nginx/sites-enabled/*\n' +
         'CMD ["nginx", "-g", "daemon off;"]\n',

@@ -1,23 +1,11 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { sign } from 'jsonwebtoken';
 import { FRONT, LONG, RECORDINGS_DIR, T0 } from '../support/fixtures';
 import { probeStreams } from '../support/ffprobe';
-import { rangeUrl, segmentName } from '../support/media-playlist';
+import { downloadSegment, rangeUrl } from '../support/media-playlist';
 import { freePort, waitFor } from '../support/net';
-
-const run = promisify(execFile);
-const IMAGE = process.env.NVR_IMAGE ?? 'nvr-transcoder:test';
-const SECRET = 'docker-test-secret-0123456789abcdef0123';
-const token = sign({ sub: 'admin', role: 'admin', exp: Math.floor(Date.now() / 1000) + 3600 }, Buffer.from(SECRET), { algorithm: 'HS256' });
-const auth = { headers: { Authorization: `Bearer ${token}` } };
-
-async function docker(...args: string[]): Promise<string> {
-  return (await run('docker', args, { maxBuffer: 16 * 1024 * 1024 })).stdout.trim();
-}
+import { IMAGE, SECRET, adminAuth as auth, buildImage, docker, run, writesAsNode } from './docker';
 
 /** Processes of the container as the host sees them: uid and command line. */
 async function containerProcesses(name: string): Promise<{ uid: string; args: string }[]> {
@@ -65,19 +53,14 @@ describe('the image (docker run as the README says)', () => {
 
   it('keeps the tmpfs writable for the app user: drwxrwxrwt, as `mode=1777` asks, and node (uid 1000) writes there', async () => {
     expect(await docker('exec', name, 'stat', '-c', '%a %U', '/tmp/stream/transcode')).toBe('1777 root');
-    // As the app user, from inside the running container (not by reading the image's files).
-    const probe = "const f='/tmp/stream/transcode/.probe'; require('fs').writeFileSync(f,'x'); require('fs').unlinkSync(f); console.log('written')";
-    expect(await docker('exec', '-u', 'node', name, 'node', '-e', probe)).toBe('written');
+    expect(await writesAsNode(name, '/tmp/stream/transcode')).toBe(true);
   });
 
   it('transcodes a range: the segment is H.264, made by processes of the node user (uid 1000)', async () => {
     const created = await fetch(`${baseUrl}${rangeUrl(FRONT.camera, T0 + 2.5, T0 + 40)}`, auth);
     expect(created.status).toBe(200);
     const body = (await created.json()) as { sessionId: string };
-    const segment = await fetch(`${baseUrl}/stream/transcode/${body.sessionId}/${segmentName(1)}`, auth);
-    expect(segment.status).toBe(200);
-    const path = join(scratch, 'segment.ts');
-    await writeFile(path, Buffer.from(await segment.arrayBuffer()));
+    const path = await downloadSegment(baseUrl, body.sessionId, 1, scratch, auth);
     const video = (await probeStreams(path)).find((stream) => stream.codec_type === 'video')!;
     expect(video.codec_name).toBe('h264');
     const processes = await containerProcesses(name);
@@ -123,13 +106,11 @@ describe('the image (docker run as the README says)', () => {
   it('reports its size against the floor: Debian’s ffmpeg on the Node base image, plus the app’s own files', async () => {
     const size = Number(await docker('image', 'inspect', '-f', '{{.Size}}', IMAGE));
     // The floor: the same base with only Debian's ffmpeg (no GPU drivers, no app).
-    const context = await mkdtemp(join(tmpdir(), 'nvr-docker-floor-'));
-    await writeFile(
-      join(context, 'Dockerfile'),
+    await buildImage(
+      'nvr-transcoder-floor:test',
       'FROM node:22-bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends ffmpeg && rm -rf /var/lib/apt/lists/*\n',
+      { rebuild: true },
     );
-    await run('docker', ['build', '--network', 'host', '-q', '-t', 'nvr-transcoder-floor:test', context], { env: { ...process.env, DOCKER_BUILDKIT: '0' } });
-    await rm(context, { recursive: true, force: true });
     const floor = Number(await docker('image', 'inspect', '-f', '{{.Size}}', 'nvr-transcoder-floor:test'));
     // What the app adds: its production node_modules and its bundle, as they are in the image.
     const app = Number((await docker('run', '--rm', '--network', 'host', '--entrypoint', 'du', IMAGE, '-sb', '/app')).split(/\s+/)[0]);
