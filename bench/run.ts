@@ -19,7 +19,7 @@ import { runInput, runTranscodeOptions } from '../libs/transcode/src/session-enc
 import { transcodeSessionId } from '../libs/transcode/src/session-id';
 import { buildInputList } from '../libs/ffmpeg/src';
 import { encodeClip, layoutRecordings } from '../scripts/lib/synthetic-recordings';
-import { recordCameraStream } from '../scripts/lib/camera-stream-recording';
+import { CameraStream, recordCameraStream } from '../scripts/lib/camera-stream-recording';
 import { recordingRelativePath } from '../libs/recordings/src/frigate-recordings-layout';
 import { freePort } from '../test/support/net';
 import { launchChromium } from '../test/support/browser';
@@ -102,41 +102,29 @@ async function prepareRecordings(): Promise<{ start: number; end: number }> {
     }
     await layoutRecordings({ recordingsDir: RECORDINGS_DIR, camera: SPARSE_CAMERA, clips, start: span.start, slotSeconds: 10, slots: starts.length });
   }
-  if ((await cameraStarts(REAL_CAMERA)).length === 0) await makeRealCamera(span);
-  if ((await cameraStarts(H264_CAMERA)).length === 0) await makeH264Camera(span);
+  if ((await cameraStarts(REAL_CAMERA)).length === 0) {
+    // 1080p25 with a 4 s GOP and B-frames, 8 kHz audio: files of 12 and 8 s.
+    log('making a real-camera recording (25 fps, 4 s GOP, AAC 8 kHz) once');
+    const stream = { fps: '25', gopFrames: 100, seconds: 40, width: 1920, height: 1080, bFrames: 3, audio: { sampleRate: 8000, channels: 1 } };
+    await recordCameraOverSpan(REAL_CAMERA, stream, span);
+  }
+  if ((await cameraStarts(H264_CAMERA)).length === 0) {
+    log('making an H.264 camera recording (1080p15, 2 s GOP, AAC 48 kHz) once');
+    const stream: CameraStream = { fps: '15', gopFrames: 30, seconds: 60, width: 1920, height: 1080, codec: 'h264', audio: { sampleRate: 48000, channels: 1 } };
+    await recordCameraOverSpan(H264_CAMERA, stream, span);
+  }
   return span;
 }
 
 /**
- * 40 s of a 1080p25 camera with a 4 s GOP and 8 kHz audio, recorded as Frigate cuts it (files of
- * 12 and 8 s, named after their whole-second start), linked over and over to cover the span.
+ * A camera recorded as Frigate cuts it (files named after their whole-second start), once, then
+ * linked over and over to cover the span.
  */
-async function makeH264Camera(span: { start: number; end: number }): Promise<void> {
-  log('making an H.264 camera recording (1080p15, 2 s GOP, AAC 48 kHz) once');
-  const dir = join(RECORDINGS_DIR, '..', 'bench-clips', 'h264');
-  const files = await recordCameraStream(
-    { fps: '15', gopFrames: 30, seconds: 60, width: 1920, height: 1080, codec: 'h264', audio: { sampleRate: 48000, channels: 1 } },
-    dir,
-  );
-  for (let cycle = span.start; cycle < span.end; cycle += 60) {
+async function recordCameraOverSpan(camera: string, stream: CameraStream, span: { start: number; end: number }): Promise<void> {
+  const files = await recordCameraStream(stream, join(RECORDINGS_DIR, '..', 'bench-clips', camera));
+  for (let cycle = span.start; cycle < span.end; cycle += stream.seconds) {
     for (const file of files) {
-      const target = join(RECORDINGS_DIR, recordingRelativePath(H264_CAMERA, cycle + Math.floor(file.start + 1e-6)));
-      await mkdir(dirname(target), { recursive: true });
-      await link(file.path, target).catch(() => copyFile(file.path, target));
-    }
-  }
-}
-
-async function makeRealCamera(span: { start: number; end: number }): Promise<void> {
-  log('making a real-camera recording (25 fps, 4 s GOP, AAC 8 kHz) once');
-  const dir = join(RECORDINGS_DIR, '..', 'bench-clips', 'real');
-  const files = await recordCameraStream(
-    { fps: '25', gopFrames: 100, seconds: 40, width: 1920, height: 1080, bFrames: 3, audio: { sampleRate: 8000, channels: 1 } },
-    dir,
-  );
-  for (let cycle = span.start; cycle < span.end; cycle += 40) {
-    for (const file of files) {
-      const target = join(RECORDINGS_DIR, recordingRelativePath(REAL_CAMERA, cycle + Math.floor(file.start + 1e-6)));
+      const target = join(RECORDINGS_DIR, recordingRelativePath(camera, cycle + Math.floor(file.start + 1e-6)));
       await mkdir(dirname(target), { recursive: true });
       await link(file.path, target).catch(() => copyFile(file.path, target));
     }
@@ -824,18 +812,24 @@ async function makeWholeRange(env: Record<string, string>, camera: string, start
   const service = await startService(env);
   try {
     const before = cpuSecondsWithChildren(service.child.pid!);
-    const t0 = performance.now();
-    const session = await create(service, camera, start, seconds, speed);
-    const playlist = await (await fetch(`${service.base}${session.playlist}`)).text();
-    const count = [...playlist.matchAll(/^#EXTINF/gm)].length;
-    let bytes = 0;
-    for (let index = 0; index < count; index += 1) bytes += await fetchSegment(service, session.sessionId, index);
-    const wall = (performance.now() - t0) / 1000;
-    for (let i = 0; i < 100 && (await ffmpegCount(service)) > 0; i += 1) await sleep(200);
-    return { cpu: cpuSecondsWithChildren(service.child.pid!) - before, wall, bytes, segments: count };
+    const made = await fetchWholeRange(service, camera, start, seconds, speed);
+    return { cpu: cpuSecondsWithChildren(service.child.pid!) - before, ...made };
   } finally {
     await service.stop();
   }
+}
+
+/** Every segment of a range fetched in order, as fast as they come (wall: until the last), then the wait until the encoder has ended. */
+async function fetchWholeRange(service: Service, camera: string, start: number, seconds: number, speed = 1) {
+  const t0 = performance.now();
+  const session = await create(service, camera, start, seconds, speed);
+  const playlist = await (await fetch(`${service.base}${session.playlist}`)).text();
+  const count = [...playlist.matchAll(/^#EXTINF/gm)].length;
+  let bytes = 0;
+  for (let index = 0; index < count; index += 1) bytes += await fetchSegment(service, session.sessionId, index);
+  const wall = (performance.now() - t0) / 1000;
+  for (let i = 0; i < 100 && (await ffmpegCount(service)) > 0; i += 1) await sleep(200);
+  return { wall, bytes, segments: count };
 }
 
 const perMinute = (cpu: number, seconds: number) => cpu / (seconds / 60);
@@ -920,11 +914,7 @@ async function exportTenMinutes(spanStart: number): Promise<void> {
   const warmService = await startService();
   let warm: Awaited<ReturnType<typeof exportOnce>>;
   try {
-    const session = await create(warmService, CAMERA, start, seconds);
-    const playlist = await (await fetch(`${warmService.base}${session.playlist}`)).text();
-    const count = [...playlist.matchAll(/^#EXTINF/gm)].length;
-    for (let index = 0; index < count; index += 1) await fetchSegment(warmService, session.sessionId, index);
-    for (let i = 0; i < 100 && (await ffmpegCount(warmService)) > 0; i += 1) await sleep(200);
+    await fetchWholeRange(warmService, CAMERA, start, seconds);
     warm = await exportOnce(warmService);
   } finally {
     await warmService.stop();
