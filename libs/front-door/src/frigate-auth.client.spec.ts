@@ -39,10 +39,10 @@ describe('FrigateAuthClient', () => {
     const bob = await client.authenticate({ cookie: 'frigate_token=bob' });
     expect(alice).toMatchObject({ kind: 'allowed', user: { username: 'alice', allowedCameras: ['porch'] } });
     expect(bob).toMatchObject({ kind: 'allowed', user: { username: 'bob', allowedCameras: ['porch', 'garage'] } });
-    expect(await client.authenticate({ cookie: 'frigate_token=nobody' })).toEqual({ kind: 'denied' });
+    expect(await client.authenticate({ cookie: 'frigate_token=nobody' })).toEqual({ kind: 'denied', status: 401 });
     const before = frigate.calls.length;
     expect(await client.authenticate({ cookie: 'frigate_token=alice' })).toMatchObject({ user: { username: 'alice' } });
-    expect(await client.authenticate({ cookie: 'frigate_token=nobody' })).toEqual({ kind: 'denied' });
+    expect(await client.authenticate({ cookie: 'frigate_token=nobody' })).toEqual({ kind: 'denied', status: 401 });
     expect(frigate.calls.length).toBe(before);
   });
 
@@ -69,7 +69,7 @@ describe('FrigateAuthClient', () => {
   it.each([
     ['Frigate’s auth off, anonymous admin (no profile to read): every camera', 'admin', { kind: 'allowed', user: { role: 'admin', allowedCameras: 'all' } }],
     ['Frigate’s auth off, default role viewer: every camera', 'viewer', { kind: 'allowed', user: { role: 'viewer', allowedCameras: 'all' } }],
-    ['a custom role without a profile: nothing', 'porch', { kind: 'denied' }],
+    ['a custom role without a profile: nothing (known, refused)', 'porch', { kind: 'denied', status: 403 }],
   ])('%s', async (_name, role, expected) => {
     frigate = await frigateAnswering((path) =>
       path === '/api/auth' ? { status: 202, headers: { 'remote-user': 'anonymous', 'remote-role': role } } : { status: 401 },
@@ -81,7 +81,13 @@ describe('FrigateAuthClient', () => {
   it('takes an auth proxy’s redirect to its login page as "not logged in"', async () => {
     frigate = await frigateAnswering(() => ({ status: 302, headers: { location: '/login' } }));
     const client = new FrigateAuthClient({ frigateUrl: frigate.url, authCacheSeconds: 0 });
-    expect(await client.authenticate({ cookie: 'frigate_token=alice' })).toEqual({ kind: 'denied' });
+    expect(await client.authenticate({ cookie: 'frigate_token=alice' })).toEqual({ kind: 'denied', status: 401 });
+  });
+
+  it('is a 403 where Frigate knows the caller and refuses them (its nginx hands on auth_request’s 403)', async () => {
+    frigate = await frigateAnswering(() => ({ status: 403 }));
+    const client = new FrigateAuthClient({ frigateUrl: frigate.url, authCacheSeconds: 0 });
+    expect(await client.authenticate({ cookie: 'frigate_token=alice' })).toEqual({ kind: 'denied', status: 403 });
   });
 
   it('is a 502 when Frigate does not answer', async () => {

@@ -12,7 +12,11 @@ export interface FrigateUser {
   allowedCameras: string[] | 'all';
 }
 
-export type FrigateAuthAnswer = { kind: 'allowed'; user: FrigateUser; setCookie: string[] } | { kind: 'denied' };
+/**
+ * Denied as Frigate's nginx denies on its auth_request: 401 when Frigate does not know the
+ * caller (or redirects them to a login), 403 when it knows them and refuses.
+ */
+export type FrigateAuthAnswer = { kind: 'allowed'; user: FrigateUser; setCookie: string[] } | { kind: 'denied'; status: 401 | 403 };
 
 /** Frigate's built-in roles, which see every camera (frigate/config/auth.py). */
 const FULL_ACCESS_ROLES = new Set(['admin', 'viewer']);
@@ -50,8 +54,9 @@ export class FrigateAuthClient {
 
   private async ask(credentials: [string, string][]): Promise<FrigateAuthAnswer> {
     const auth = await this.get('/api/auth', credentials);
-    // 401/403, or a redirect to a login page (an auth proxy in front of Frigate): not logged in.
-    if (auth.status === 401 || auth.status === 403 || (auth.status >= 300 && auth.status < 400)) return { kind: 'denied' };
+    // A redirect to a login page (an auth proxy in front of Frigate) is not logged in, as a 401 is.
+    if (auth.status === 401 || (auth.status >= 300 && auth.status < 400)) return { kind: 'denied', status: 401 };
+    if (auth.status === 403) return { kind: 'denied', status: 403 };
     if (auth.status < 200 || auth.status >= 300) throw new FrigateUnavailableException(`/api/auth answered ${auth.status}`);
     // A cookie Frigate refreshed on the way is handed on, as its nginx does.
     const setCookie = auth.headers.getSetCookie();
@@ -61,7 +66,7 @@ export class FrigateAuthClient {
       // Frigate with its auth off lets an anonymous caller in (/api/auth) but not read a profile:
       // its own /vod then serves them by the role /api/auth named, and so does this.
       const role = auth.headers.get('remote-role') ?? '';
-      if (!FULL_ACCESS_ROLES.has(role)) return { kind: 'denied' };
+      if (!FULL_ACCESS_ROLES.has(role)) return { kind: 'denied', status: 403 };
       return { kind: 'allowed', user: { username: auth.headers.get('remote-user') ?? 'anonymous', role, allowedCameras: 'all' }, setCookie };
     }
     if (profile.status !== 200) throw new FrigateUnavailableException(`/api/profile answered ${profile.status}`);

@@ -24,9 +24,13 @@ const HANDLING_CACHE_MAX = 2000;
  */
 const MAX_QUERY_LENGTH = 2048;
 
-class NotLoggedInException extends HttpException {
-  constructor() {
-    super({ success: false, message: 'Log in to Frigate first' }, HttpStatus.UNAUTHORIZED);
+/** Frigate said no: 401 for a caller it does not know, 403 for one it knows and refuses. */
+class FrigateDeniedException extends HttpException {
+  constructor(status: 401 | 403) {
+    super(
+      { success: false, message: status === 401 ? 'Log in to Frigate first' : 'Frigate refuses this login' },
+      status === 401 ? HttpStatus.UNAUTHORIZED : HttpStatus.FORBIDDEN,
+    );
   }
 }
 
@@ -68,7 +72,7 @@ export class VodRequestHandler {
         throw new BadRequestException({ success: false, message: `The query string is longer than ${MAX_QUERY_LENGTH} characters` });
       }
       const answer = await this.auth.authenticate(request.headers);
-      if (answer.kind === 'denied') throw new NotLoggedInException();
+      if (answer.kind === 'denied') throw new FrigateDeniedException(answer.status);
       if (answer.setCookie.length) response.setHeader('Set-Cookie', answer.setCookie);
       const range = await this.resolve(parsed.request.route, request);
       assertCameraAllowed(answer.user, range.camera);
