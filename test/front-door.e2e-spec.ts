@@ -13,6 +13,8 @@ import { TestApp, makeScratchDir, startTestApp } from './support/test-app';
 const STALLING_FFMPEG = join(__dirname, 'support', 'stalling-ffmpeg.sh');
 const ADMIN = 'admin-token';
 const FRONT_ONLY = 'front-only-token';
+/** A login Frigate knows and refuses (its /api/auth answers 403). */
+const REFUSED = 'refused-token';
 /** An event of the front camera that starts and ends inside files, as events do. */
 const EVENT_ID = '1700000003.5-abc123';
 
@@ -63,6 +65,7 @@ describe('Frigate front door (e2e, real HTTP and ffmpeg, a stand-in Frigate)', (
       users: {
         [ADMIN]: { username: 'admin', role: 'admin', allowedCameras: [FRONT.camera, BACK.camera, QUIRKY.h264] },
         [FRONT_ONLY]: { username: 'porch', role: 'porch_viewer', allowedCameras: [FRONT.camera] },
+        [REFUSED]: { username: 'blocked', role: 'viewer', allowedCameras: [FRONT.camera], refused: true },
       },
       events: { [EVENT_ID]: { camera: FRONT.camera, start_time: T0 + 3.5, end_time: T0 + 17.25 } },
     });
@@ -107,10 +110,27 @@ describe('Frigate front door (e2e, real HTTP and ffmpeg, a stand-in Frigate)', (
 
     // The event's own times (3.5 s to 17.25 s past T0): 13.75 s of video.
     const event = `/vod/event/${EVENT_ID}`;
+    const eventMaster = await playlist<types.MasterPlaylist>(`${event}/master.m3u8?${query}`);
+    expect(eventMaster.variants[0].uri).toBe(`index.m3u8?${query}`);
     const eventMedia = await playlist<types.MediaPlaylist>(`${event}/index.m3u8?${query}`);
     expect(eventMedia.segments.reduce((sum, s) => sum + s.duration, 0)).toBeCloseTo(13.75, 1);
     for (const s of eventMedia.segments) expect(s.uri.endsWith(`?${query}`)).toBe(true);
     await segment(`${event}/${eventMedia.segments.at(-1)!.uri}`);
+  });
+
+  it('answers Frigate 0.17’s main-stream form and the clip form with H.264, and leaves the sub stream to Frigate', async () => {
+    const range = `start/${T0 + 1.5}/end/${T0 + 25}`;
+    for (const base of [`/vod/${FRONT.camera}/main/${range}`, `/vod/clip/${FRONT.camera}/${range}`]) {
+      const master = await playlist<types.MasterPlaylist>(`${base}/master.m3u8`);
+      expect(master.variants[0].codecs).toMatch(/^avc1\./);
+      const media = await playlist<types.MediaPlaylist>(`${base}/index.m3u8`);
+      expect(media.segments.reduce((sum, s) => sum + s.duration, 0)).toBeCloseTo(23.5, 1);
+      const file = await segment(`${base}/${media.segments[0].uri}`);
+      expect((await probeStreams(file)).find((s) => s.codec_type === 'video')?.codec_name).toBe('h264');
+    }
+    // Frigate's sub stream is its own (recorded low-resolution, usually H.264): passed through.
+    const sub = await get(`/vod/${FRONT.camera}/sub/${range}/master.m3u8`);
+    expect(sub.headers.get('x-served-by')).toBe(SERVED_BY);
   });
 
   it('answers both playlists at once, without waiting for the encoder: only a segment waits (here, for an encoder that never writes)', async () => {
@@ -128,11 +148,20 @@ describe('Frigate front door (e2e, real HTTP and ffmpeg, a stand-in Frigate)', (
     }
   });
 
-  it('is 401 without a Frigate login, and 403 on every file of a camera the user may not watch', async () => {
+  it('is 401 without a Frigate login or with one Frigate does not know, 403 for a login Frigate refuses and on every file of a camera the user may not watch', async () => {
     const base = `/vod/${BACK.camera}/start/${T0}/end/${T0 + 30}`;
     const anonymous = await get(`${base}/master.m3u8`, null);
     expect(anonymous.status).toBe(401);
     expect(await anonymous.json()).toEqual({ success: false, message: expect.stringMatching(/log in/i) });
+    // A cookie Frigate does not know is Frigate's 401 (it was asked), one it refuses its 403.
+    const authCalls = frigate.authCalls();
+    const unknown = await get(`${base}/master.m3u8`, 'expired-token');
+    expect({ status: unknown.status, asked: frigate.authCalls() - authCalls }).toEqual({ status: 401, asked: 1 });
+    const refusedLogin = await get(`${base}/index.m3u8`, REFUSED);
+    expect({ status: refusedLogin.status, body: await refusedLogin.json() }).toEqual({
+      status: 403,
+      body: { success: false, message: 'Frigate refuses this login' },
+    });
     for (const file of ['master.m3u8', 'index.m3u8', 'seg_00000.ts']) {
       const refused = await get(`${base}/${file}`, FRONT_ONLY);
       expect({ file, status: refused.status, body: await refused.json() }).toEqual({
@@ -176,10 +205,22 @@ describe('Frigate front door (e2e, real HTTP and ffmpeg, a stand-in Frigate)', (
     expect(viaDoor.headers.get('x-served-by')).toBe(SERVED_BY);
     expect(await viaDoor.json()).toEqual(await direct.json());
 
-    const config = await get('/api/config');
+    const [config, directConfig] = await Promise.all([get('/api/config'), get('/api/config', ADMIN, frigate.origin)]);
     expect(config.status).toBe(200);
-    expect(await config.json()).toEqual({ cameras: expect.objectContaining({ [FRONT.camera]: { enabled: true } }) });
+    expect(config.headers.get('content-type')).toBe(directConfig.headers.get('content-type'));
+    expect(await config.text()).toBe(await directConfig.text());
     expect((await get('/api/config', null)).status).toBe(401);
+
+    // Frigate's login form: the POST body goes through, and Frigate's cookie comes back.
+    const login = (base: string, password: string) =>
+      fetch(`${base}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'porch', password }) });
+    const loggedIn = await login(door, `${FRONT_ONLY}-password`);
+    expect({ status: loggedIn.status, cookie: loggedIn.headers.get('set-cookie'), by: loggedIn.headers.get('x-served-by') }).toEqual({
+      status: 200,
+      cookie: (await login(frigate.origin, `${FRONT_ONLY}-password`)).headers.get('set-cookie'),
+      by: SERVED_BY,
+    });
+    expect((await login(door, 'wrong')).status).toBe(401);
     expect(await (await get('/', null)).text()).toBe(FRIGATE_UI_PAGE);
 
     const socket = new WebSocket(`${door.replace('http', 'ws')}/ws`, { headers: { cookie: `frigate_token=${ADMIN}` } });

@@ -11,6 +11,8 @@
  * - /vod/<route>/master.m3u8: one variant with the recordings' codec, and the query string on
  *   its URI (nginx's secure_token $args);
  * - /ws: a WebSocket that echoes; / : the UI's page.
+ * - POST /api/login: {user, password} (a user's password is their token and "-password") sets
+ *   the frigate_token cookie, else 401;
  * Everything but /api/auth, /api/login and /api/version wants a login. Every answer carries
  * `x-served-by: fake-frigate`, so a test can tell Frigate's answers from the front door's.
  */
@@ -27,6 +29,8 @@ export interface FakeFrigateUser {
   username: string;
   role: string;
   allowedCameras: string[];
+  /** Known to Frigate but refused: its /api/auth answers 403 (e.g. an auth proxy's blocked user). */
+  refused?: boolean;
 }
 
 export interface FakeFrigateEvent {
@@ -68,10 +72,18 @@ export async function startFakeFrigate(options: {
       if (path === '/api/auth') {
         authCalls += 1;
         if (!user) return answer(response, 401, '');
+        if (user.refused) return answer(response, 403, '');
         response.writeHead(202, { 'remote-user': user.username, 'remote-role': user.role }).end();
         return true;
       }
-      if (path === '/api/version' || path === '/api/login') return false;
+      if (path === '/api/login' && request.method === 'POST') {
+        const body = JSON.parse((await readBody(request)) || '{}') as { user?: string; password?: string };
+        const token = Object.keys(options.users).find((key) => options.users[key].username === body.user && body.password === `${key}-password`);
+        if (!token) return json(response, 401, { message: 'Login failed' });
+        response.setHeader('Set-Cookie', `frigate_token=${token}; Path=/; HttpOnly; SameSite=Lax`);
+        return json(response, 200, {});
+      }
+      if (path === '/api/version') return false;
       if (path === '/') return answer(response, 200, FRIGATE_UI_PAGE, 'text/html');
       if (!user) return answer(response, 401, '<html>401 Authorization Required</html>', 'text/html');
       if (path === '/api/profile') {
@@ -138,6 +150,12 @@ async function mappingOf(camera: string, start: number, end: number, recordingsD
     200,
     { cache: true, discontinuity: false, consistentSequenceMediaInfo: true, durations, segment_duration: Math.max(...durations), sequences: [{ clips }] },
   ];
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function json(response: ServerResponse, status: number, body: unknown): true {
