@@ -32,7 +32,7 @@ export const MIN_PIECE_SECONDS = 0.1;
 
 /**
  * Pure: which parts of which files make up [start, end), the way Frigate's VOD mapping
- * (frigate/api/vod.py) makes them: every file in start order, trimmed only by the range, played
+ * (vod_ts in frigate/api/media.py, 0.16) makes them: every file in start order, trimmed only by the range, played
  * for its whole duration. Files that overlap (names are whole seconds, and a restarted recorder
  * starts a new file before the old one's end) are not cut: each plays whole, so the player's
  * time is the sum of the files' durations, which is how Frigate's UI maps it to camera time.
