@@ -13,10 +13,11 @@ import { TestApp, makeScratchDir, startTestApp } from './support/test-app';
 
 const TOKEN = 'viewer-token';
 /**
- * 29.97 fps with a 10 s GOP and B-frames (a frame off is a picture off), and a recorder restart
- * whose files overlap (where Frigate's timeline counts the overlap twice).
+ * 29.97 fps with a 10 s GOP and B-frames (a frame off is a picture off), a recorder restart
+ * whose files overlap (where Frigate's timeline counts the overlap twice), and a missing file
+ * (a gap, which Frigate's timeline collapses: the seek lands past it).
  */
-const CAMERAS = ['zoo_ntsc', 'zoo_restart'];
+const CAMERAS = ['zoo_ntsc', 'zoo_restart', 'zoo_gap'];
 const HLS_JS = require.resolve('hls.js/dist/hls.min.js');
 
 interface FrigateRecording {
