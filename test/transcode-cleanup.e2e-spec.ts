@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { SESSION_MARKER_FILE } from '../libs/transcode/src/session-files.store';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { transcodeSessionId } from '../libs/transcode/src/session-id';
 import { join } from 'node:path';
 import { BACK, FRONT, T0 } from './support/fixtures';
 import { TestApp, baseEnv, getJson, makeScratchDir, rangeUrl, startTestApp, waitFor } from './support/test-app';
@@ -70,6 +71,28 @@ describe('start-up cleanup (e2e)', () => {
       await app.close();
       const { rm } = await import('node:fs/promises');
       await rm(scratch, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a folder named like a session that this service did not make (e2e)', () => {
+  it('refuses the create that would use it with a JSON 503, and leaves the folder and its files in place', async () => {
+    const app = await startTestApp();
+    try {
+      const [start, end] = [T0 + 20, T0 + 26];
+      // Session ids are a public hash of camera and range: anyone can make the folder a create will want.
+      const lookAlike = join(app.transcodeDir, transcodeSessionId(FRONT.camera, start, end));
+      await mkdir(lookAlike);
+      await writeFile(join(lookAlike, 'precious.mp4'), 'keep me');
+
+      const { status, body } = await getJson(`${app.baseUrl}${rangeUrl(FRONT.camera, start, end)}`);
+      expect(status).toBe(503);
+      expect(body).toEqual({ success: false, message: expect.stringMatching(/Transcoding is unavailable: .*not made by this service/) });
+      // The failed session is stopped before its answer is sent: its clean-up has run by now.
+      expect(await readFile(join(lookAlike, 'precious.mp4'), 'utf8')).toBe('keep me');
+      expect(existsSync(join(lookAlike, SESSION_MARKER_FILE))).toBe(false);
+    } finally {
+      await app.close();
     }
   });
 });

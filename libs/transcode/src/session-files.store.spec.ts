@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,5 +111,26 @@ describe('SessionFilesStore: only its own folders', () => {
     await writeFile(join(store.rootDir, other, 'precious.mp4'), 'mine');
     await expect(store.createSessionDir(other)).rejects.toThrow(/not made by this service/);
     expect(await readFile(join(store.rootDir, other, 'precious.mp4'), 'utf8')).toBe('mine');
+  });
+
+  it('leaves a folder of a session’s name that it did not make when that session is removed (a create that failed on it), with a warning', async () => {
+    await mkdir(join(store.rootDir, other));
+    await writeFile(join(store.rootDir, other, 'precious.mp4'), 'mine');
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      await store.removeSessionDir(other);
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining(`${join(store.rootDir, other)} in place: it was not made by this service`));
+    } finally {
+      warn.mockRestore();
+    }
+    expect(await readFile(join(store.rootDir, other, 'precious.mp4'), 'utf8')).toBe('mine');
+  });
+
+  it('removes a session folder it made, and is quiet about one that is already gone', async () => {
+    await store.createSessionDir(ID);
+    await writeFile(join(store.sessionDir(ID), 'seg_00000.ts'), 'segment');
+    await store.removeSessionDir(ID);
+    await store.removeSessionDir(ID);
+    expect(await readdir(store.rootDir)).toEqual([]);
   });
 });

@@ -12,8 +12,9 @@ import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from './transcode.mo
 
 const PID_FILE = 'ffmpeg.pid';
 /**
- * In every session folder this service makes: a start-up cleanup removes only folders that
- * carry it, so a TRANSCODE_DIR set by mistake to a shared folder loses nothing of anyone else's.
+ * In every session folder this service makes: only folders that carry it are ever emptied or
+ * removed (at start-up, when a session stops or fails, after an export), so a TRANSCODE_DIR set
+ * by mistake to a shared folder loses nothing of anyone else's.
  */
 export const SESSION_MARKER_FILE = '.nvr-transcoder-session';
 /** Owner only: segments of someone's cameras are nobody else's to read on this host. */
@@ -76,7 +77,7 @@ export class SessionFilesStore {
   async createSessionDir(sessionId: string): Promise<string> {
     const dir = this.sessionDir(sessionId);
     // A folder of that name that this service did not make is never removed (nor written into).
-    if (existsSync(dir) && !existsSync(join(dir, SESSION_MARKER_FILE))) {
+    if (existsSync(dir) && !isOwnSessionDir(dir)) {
       throw new Error(`${dir} exists and was not made by this service`);
     }
     await rm(dir, { recursive: true, force: true });
@@ -221,9 +222,20 @@ export class SessionFilesStore {
     });
   }
 
+  /**
+   * Removes a session's folder (a session that stopped or failed, an export's scratch folder),
+   * only if this service made it: a failed create of a session whose name was already taken by
+   * someone else's folder must not take that folder with it.
+   */
   async removeSessionDir(sessionId: string): Promise<void> {
     this.retireWhere(sessionId);
-    await rm(this.sessionDir(sessionId), { recursive: true, force: true });
+    const dir = this.sessionDir(sessionId);
+    if (!existsSync(dir)) return;
+    if (!isOwnSessionDir(dir)) {
+      this.logger.warn(`left ${dir} in place: it was not made by this service (it has no ${SESSION_MARKER_FILE})`);
+      return;
+    }
+    await rm(dir, { recursive: true, force: true });
   }
 
   /**
@@ -236,7 +248,7 @@ export class SessionFilesStore {
     for (const name of await readdir(this.rootDir)) {
       if (!SESSION_ID_REGEX.test(name)) continue;
       const dir = join(this.rootDir, name);
-      if (!existsSync(join(dir, SESSION_MARKER_FILE))) continue;
+      if (!isOwnSessionDir(dir)) continue;
       await this.killOrphan(dir);
       await rm(dir, { recursive: true, force: true });
       removed += 1;
@@ -275,6 +287,14 @@ export class SessionFilesStore {
       // Already gone.
     }
   }
+}
+
+/**
+ * Whether this service made the folder (it carries the marker): the one test before anything
+ * under TRANSCODE_DIR is emptied or removed.
+ */
+function isOwnSessionDir(dir: string): boolean {
+  return existsSync(join(dir, SESSION_MARKER_FILE));
 }
 
 function assertSessionId(sessionId: string): void {
