@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { stat } from 'node:fs/promises';
 import { FfmpegProcessSupervisor } from '@app/ffmpeg';
+import { LeastRecentlyUsedMap } from './least-recently-used.map';
 import { readMp4Info } from './mp4-header.reader';
 import type { RecordingFile, RecordingMedia } from './recording-source.interface';
 import { RECORDINGS_MODULE_OPTIONS, RecordingsModuleOptions } from './recordings.module-definition';
@@ -21,7 +22,11 @@ interface MediaEntry extends FileVersion {
 
 /** At most this many files are opened at once while a range is indexed. */
 const PARALLEL_READS = 32;
-/** Bounded so a recordings tree of months cannot grow memory without limit (~100 bytes an entry). */
+/**
+ * Bounded so a recordings tree of months cannot grow memory without limit (~100 bytes an entry),
+ * least recently used first out: a week-long scan evicts the oldest entries one by one rather
+ * than emptying the cache the playing ranges use.
+ */
 const MAX_ENTRIES = 200_000;
 /**
  * Media descriptions hold every frame time (a few KiB a file): enough for the ranges being
@@ -38,8 +43,8 @@ const MAX_MEDIA_ENTRIES = 8192;
 @Injectable()
 export class RecordingHeaderIndex {
   private readonly logger = new Logger(RecordingHeaderIndex.name);
-  private readonly entries = new Map<string, IndexEntry>();
-  private readonly mediaEntries = new Map<string, MediaEntry>();
+  private readonly entries = new LeastRecentlyUsedMap<string, IndexEntry>(MAX_ENTRIES);
+  private readonly mediaEntries = new LeastRecentlyUsedMap<string, MediaEntry>(MAX_MEDIA_ENTRIES);
 
   constructor(
     @Inject(RECORDINGS_MODULE_OPTIONS) private readonly options: RecordingsModuleOptions,
@@ -60,16 +65,8 @@ export class RecordingHeaderIndex {
     const info = await versionOf(path);
     if (!info) return null;
     const cached = this.entries.get(path);
-    if (cached && sameVersion(cached, info)) {
-      // Least recently used first: a hit moves to the back, so a week-long scan evicts the
-      // oldest entries one by one rather than emptying the cache the playing ranges use.
-      this.entries.delete(path);
-      this.entries.set(path, cached);
-      return cached.durationSeconds;
-    }
+    if (cached && sameVersion(cached, info)) return cached.durationSeconds;
     const durationSeconds = await this.readDuration(path, info);
-    this.entries.delete(path);
-    if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
     this.entries.set(path, { size: info.size, mtimeMs: info.mtimeMs, durationSeconds });
     return durationSeconds;
   }
@@ -78,12 +75,7 @@ export class RecordingHeaderIndex {
     const info = await versionOf(path);
     if (!info) return null;
     const cached = this.mediaEntries.get(path);
-    if (cached && sameVersion(cached, info)) {
-      // Map order is the eviction order: a hit moves the entry to the back.
-      this.mediaEntries.delete(path);
-      this.mediaEntries.set(path, cached);
-      return cached.media;
-    }
+    if (cached && sameVersion(cached, info)) return cached.media;
     const header = await readMp4Info(path).catch(() => null);
     const media = header ? { video: header.video, audio: header.audio } : null;
     this.remember(path, info, media);
@@ -91,10 +83,6 @@ export class RecordingHeaderIndex {
   }
 
   private remember(path: string, info: FileVersion, media: RecordingMedia | null): void {
-    this.mediaEntries.delete(path);
-    if (this.mediaEntries.size >= MAX_MEDIA_ENTRIES) {
-      this.mediaEntries.delete(this.mediaEntries.keys().next().value as string);
-    }
     this.mediaEntries.set(path, { size: info.size, mtimeMs: info.mtimeMs, media });
   }
 
