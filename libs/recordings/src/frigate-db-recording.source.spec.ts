@@ -66,3 +66,27 @@ describe('FrigateDbRecordingSource', () => {
     expect(() => missing.onModuleInit()).toThrow(/FRIGATE_DB_PATH=.*missing\.db/);
   });
 });
+
+describe('FrigateDbRecordingSource.listCameras (reused for 10 s)', () => {
+  let dir: string;
+  const row = (id: string, camera: string) => ({ id, camera, path: `/media/frigate/recordings/${id}.mp4`, start_time: T, end_time: T + 10, duration: 10 });
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'nvr-unit-frigate-db-'));
+  });
+
+  afterEach(async () => rm(dir, { recursive: true, force: true }));
+
+  it('answers from its last read for 10 s, without asking the database; a camera Frigate adds meanwhile shows up after that', async () => {
+    const path = join(dir, 'frigate.db');
+    writeFrigateDb(path, [row('a', 'front')]);
+    const source = new FrigateDbRecordingSource({ recordingsDir: '/unused', ffprobePath: 'ffprobe', source: 'frigate-db', frigateDbPath: path });
+    const at = 1_000_000;
+    expect(await source.listCameras(at)).toEqual(['front']);
+    // Frigate records a new camera (another connection, as Frigate's own process writes).
+    writeFrigateDb(path, [row('b', 'garage')]);
+    expect(await source.listCameras(at + 1)).toEqual(['front']);
+    expect(await source.listCameras(at + 10_000)).toEqual(['front']);
+    expect(await source.listCameras(at + 10_001)).toEqual(['front', 'garage']);
+  });
+});
