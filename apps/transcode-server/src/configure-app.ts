@@ -3,10 +3,10 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { BEARER_AUTH_NAME, COOKIE_AUTH_NAME, CSRF_HEADER, STREAM_TOKEN_AUTH_NAME, authConfig, frigateCsrfRule } from '@app/auth';
 import { ConfigType } from '@nestjs/config';
-import { JsonExceptionFilter } from '@app/common';
+import { JsonExceptionFilter, applyServerLimits } from '@app/common';
 import { ReadySegmentMiddleware, readySegmentFastPath, transcodeConfig } from '@app/transcode';
 import { Logger } from 'nestjs-pino';
-import { applyServerLimits, serverConfig } from './config/server.config';
+import { serverConfig } from './config/server.config';
 import { servePlayer } from './player/player-assets';
 
 /**

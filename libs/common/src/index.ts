@@ -5,3 +5,4 @@ export * from './json-validation.pipe';
 export * from './configurable-module';
 export * from './close-http-server';
 export * from './send-json';
+export * from './http-server-limits';

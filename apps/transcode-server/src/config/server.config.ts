@@ -1,8 +1,7 @@
 import { registerAs } from '@nestjs/config';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
-import type { Server } from 'node:http';
-import { validateEnvironment } from '@app/common';
+import { ServerLimits, validateEnvironment } from '@app/common';
 
 class ServerEnvironment {
   @Type(() => Number)
@@ -17,14 +16,17 @@ class ServerEnvironment {
   @Max(60)
   SHUTDOWN_DRAIN_SECONDS: number = 0;
 
-  /** A connection that sends nor reads anything for this long is closed (a waiting segment request waits at most SEGMENT_WAIT_TIMEOUT_SECONDS). */
+  /**
+   * A connection that sends nor reads anything for this long is closed, within a request or between two (keep-alive); a
+   * waiting segment request waits at most SEGMENT_WAIT_TIMEOUT_SECONDS. Keep it above a reverse proxy's upstream keep-alive (60 s).
+   */
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(3600)
   HTTP_IDLE_TIMEOUT_SECONDS: number = 120;
 
-  /** The whole request head must arrive within this (slow-header clients; checked every 30 s by Node). */
+  /** The whole request head must arrive within this (slow-header clients), the whole request within twice this. */
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -51,14 +53,8 @@ export interface ServerConfig {
   shutdownDrainSeconds: number;
   /** Origins allowed to call the API from a browser (CORS); '*' for any; none by default (same origin only). */
   corsOrigins: string[] | '*';
-  /** Limits of the HTTP server (see applyServerLimits). */
+  /** Limits of the HTTP server (see applyServerLimits in @app/common). */
   limits: ServerLimits;
-}
-
-export interface ServerLimits {
-  idleTimeoutMs: number;
-  headersTimeoutMs: number;
-  maxConnections: number;
 }
 
 /** The `server` settings namespace. */
@@ -76,18 +72,3 @@ export const serverConfig = registerAs('server', (): ServerConfig => {
     corsOrigins: origins === '*' ? '*' : origins ? origins.split(',').map((origin) => origin.trim()) : [],
   };
 });
-
-/**
- * Limits on the HTTP server, so no client holds it: a connection idle both ways for
- * `idleTimeoutMs` is closed (a player that stops reading a segment gives its file back); a
- * request head must arrive within `headersTimeoutMs`, the whole request within twice that; at
- * most `maxConnections` at once. (A waiting segment request is idle only up to its own wait.)
- */
-export function applyServerLimits(server: Server, limits: ServerLimits): void {
-  server.timeout = limits.idleTimeoutMs;
-  server.headersTimeout = limits.headersTimeoutMs;
-  server.requestTimeout = limits.headersTimeoutMs * 2;
-  server.maxConnections = limits.maxConnections;
-  // Node's default: an idle keep-alive connection is kept 5 s for the next request.
-  server.keepAliveTimeout = 5000;
-}
