@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { Server, createServer } from 'node:http';
-import { closeHttpServer, sendJson } from '@app/common';
+import { applyServerLimits, closeHttpServer, sendJson, serverLimitsOf } from '@app/common';
 import { CLUSTER_MODULE_OPTIONS, ClusterModuleOptions } from './cluster.module-definition';
 import { INTERNAL_PREFIX } from './peer-node.client';
 
@@ -16,7 +16,8 @@ export function internalPortOf(options: Pick<ClusterModuleOptions, 'clusterKey' 
  * In a cluster, the routes the nodes use with each other listen on a port of their own,
  * NODE_URL's, which must differ from PORT: a proxy or a firewall rule in front of the public
  * port never exposes them. It shares the app's router; anything but /internal/ there is a 404,
- * and /internal/ on the public port is one too (ClusterKeyGuard).
+ * and /internal/ on the public port is one too (ClusterKeyGuard). It has the public server's
+ * limits (timeouts, connection cap): a peer, or anyone who reaches the port, holds no more.
  */
 @Injectable()
 export class ClusterInternalServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -39,6 +40,9 @@ export class ClusterInternalServer implements OnApplicationBootstrap, BeforeAppl
       }
       app(request, response);
     });
+    // The app gives its public server its limits before it listens, so before this bootstrap.
+    const limits = serverLimitsOf(this.adapterHost.httpAdapter.getHttpServer());
+    if (limits) applyServerLimits(server, limits);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, () => resolve());
