@@ -1,8 +1,13 @@
+import { readdir, readlink, truncate } from 'node:fs/promises';
+import { once } from 'node:events';
 import { Socket, connect as netConnect } from 'node:net';
+import { join } from 'node:path';
 import { get as httpGet } from 'node:http';
 import { sign } from 'jsonwebtoken';
 import { BACK, T0 } from './support/fixtures';
+import { segmentName } from './support/media-playlist';
 import { TestApp, getJson, rangeUrl, startTestApp, waitFor } from './support/test-app';
+import { TranscodeSessionService, WHOLE_READ_MAX_BYTES } from '@app/transcode';
 
 const SECRET = 'edge-tests-secret-0123456789abcdef';
 const token = (sub: string, role = 'viewer') => sign({ sub, role, exp: Math.floor(Date.now() / 1000) + 3600 }, SECRET, { algorithm: 'HS256' });
@@ -151,32 +156,114 @@ describe('HTTP server limits (e2e)', () => {
   let app: TestApp;
 
   beforeAll(async () => {
-    // The idle timeout is never shorter than the segment wait (plus 5 s): a short wait here.
-    app = await startTestApp({ HTTP_IDLE_TIMEOUT_SECONDS: '2', SEGMENT_WAIT_TIMEOUT_SECONDS: '1', MAX_CONNECTIONS: '4' });
+    // Heads within 2 s (whole requests within 4 s); idleness 6 s (never shorter than the segment
+    // wait plus 5 s), so anything closed well before 6 s was not closed for idling.
+    app = await startTestApp({ HTTP_HEADERS_TIMEOUT_SECONDS: '2', HTTP_IDLE_TIMEOUT_SECONDS: '2', SEGMENT_WAIT_TIMEOUT_SECONDS: '1', MAX_CONNECTIONS: '4' });
   });
   afterAll(async () => app?.close());
 
+  interface RawConnection {
+    socket: Socket;
+    received: () => string;
+    /** Resolves with the time (Date.now()) the connection closed. */
+    closed: Promise<number>;
+  }
+
   const connect = () =>
-    new Promise<Socket>((resolve, reject) => {
+    new Promise<RawConnection>((resolve, reject) => {
       const url = new URL(app.baseUrl);
-      const socket = netConnect({ host: url.hostname, port: Number(url.port) }, () => resolve(socket));
+      let received = '';
+      const socket = netConnect({ host: url.hostname, port: Number(url.port) });
+      const closed = new Promise<number>((done) => socket.once('close', () => done(Date.now())));
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+      socket.once('connect', () => {
+        // A refused connection may be reset while a request is written to it.
+        socket.on('error', () => undefined);
+        resolve({ socket, received: () => received, closed });
+      });
       socket.once('error', reject);
     });
-  const closed = (socket: Socket) => new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.once('close', () => resolve())));
+  const request = (path: string) => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`;
+  const answered = (connection: RawConnection, count: number) =>
+    waitFor(() => (connection.received().match(/HTTP\/1\.1 200/g) ?? []).length >= count, 5000, 20);
+  /** The server counts at most `count` connections (those of an earlier test have gone). */
+  const connectionsAtMost = (count: number) =>
+    waitFor(
+      () => new Promise<boolean>((resolve) => app.app.getHttpServer().getConnections((_: Error | null, open: number) => resolve(open <= count))),
+      5000,
+      20,
+    );
+  const closedWithin = (connection: RawConnection, ms: number) =>
+    Promise.race([connection.closed, new Promise<number>((resolve) => setTimeout(() => resolve(Number.POSITIVE_INFINITY), ms))]);
 
-  it('closes a connection that sends half a request and then nothing (a slow client holds nothing for long)', async () => {
-    const socket = await connect();
-    socket.write('GET /health HTTP/1.1\r\nHost: x\r\n');
-    await waitFor(() => socket.destroyed || socket.readyState === 'closed', 15_000);
-    await closed(socket);
+  it('takes at most MAX_CONNECTIONS at once: one more is closed at once, unanswered, while the others keep being served', async () => {
+    await connectionsAtMost(0);
+    // Four keep-alive connections, each answered once and open for more.
+    const held = await Promise.all(Array.from({ length: 4 }, () => connect()));
+    for (const connection of held) connection.socket.write(request('/cameras'));
+    await Promise.all(held.map((connection) => answered(connection, 1)));
+    const extra = await connect();
+    extra.socket.write(request('/cameras'));
+    // Without the cap it would be answered; with it, it is closed with no byte sent.
+    expect(await closedWithin(extra, 1000)).toBeLessThan(Number.POSITIVE_INFINITY);
+    expect(extra.received()).toBe('');
+    for (const connection of held) connection.socket.write(request('/cameras'));
+    await Promise.all(held.map((connection) => answered(connection, 2)));
+    // A place frees when one goes (a fetch on a connection refused meanwhile may hang: it is cut short).
+    held[0].socket.destroy();
+    await waitFor(async () => (await fetch(`${app.baseUrl}/cameras`, { signal: AbortSignal.timeout(1000) }).catch(() => null))?.status === 200, 5000);
+    for (const connection of held) connection.socket.destroy();
+    // The next tests' connections must not be refused for these (the fetch's own may stay).
+    await connectionsAtMost(1);
   });
 
-  it('takes at most MAX_CONNECTIONS at once: one more is closed at once, and a place frees when one goes', async () => {
-    const held = await Promise.all(Array.from({ length: 4 }, () => connect()));
-    const extra = await connect();
-    await waitFor(() => extra.destroyed || extra.readyState === 'closed', 5000);
-    held[0].destroy();
-    await waitFor(async () => (await fetch(`${app.baseUrl}/health`).catch(() => null))?.status === 200, 5000);
-    for (const socket of held) socket.destroy();
+  it('closes (408) a connection whose request head is not done within HTTP_HEADERS_TIMEOUT_SECONDS: one that stops half-way, and one that drips a byte every 300 ms (which idleness never closes)', async () => {
+    const [half, drip] = await Promise.all([connect(), connect()]);
+    const started = Date.now();
+    half.socket.write('GET /health HTTP/1.1\r\nHost: x\r\n');
+    const head = `GET /health HTTP/1.1\r\nHost: x\r\nX-Padding: ${'a'.repeat(100)}`;
+    let sent = 0;
+    const dripping = setInterval(() => !drip.socket.destroyed && drip.socket.write(head[sent++ % head.length]), 300);
+    try {
+      for (const connection of [half, drip]) {
+        const closedAt = await closedWithin(connection, 8000);
+        expect(connection.received()).toMatch(/^HTTP\/1\.1 408 /);
+        // The head timeout (2 s, checked every 0.5 s), not the whole-request one (4 s) nor idleness (6 s).
+        expect(closedAt - started).toBeLessThan(3500);
+      }
+    } finally {
+      clearInterval(dripping);
+    }
+  });
+
+  it('gives the file of a streamed segment back at once when its client goes after the first bytes', async () => {
+    const created = await getJson(`${app.baseUrl}${rangeUrl(BACK.camera, T0, T0 + 8)}`);
+    expect(created.status).toBe(200);
+    const sessionId: string = created.body.sessionId;
+    const session = app.app.get(TranscodeSessionService, { strict: false }).localSession(sessionId)!;
+    await waitFor(() => session.readyFile(1) !== undefined, 20_000);
+    // Segments over WHOLE_READ_MAX_BYTES are streamed, not read whole: make segment 1 one (sparse)
+    // and record its size as ffmpeg's listing does.
+    const name = session.readyFile(1)!;
+    const path = join(app.transcodeDir, sessionId, name);
+    const size = 8 * WHOLE_READ_MAX_BYTES;
+    await truncate(path, size);
+    session.markReady(1, name, size);
+    /** Descriptors this process (the app runs in it) has open on the segment's file. */
+    const openOnFile = async () => {
+      let count = 0;
+      for (const fd of await readdir('/proc/self/fd')) if ((await readlink(`/proc/self/fd/${fd}`).catch(() => '')) === path) count += 1;
+      return count;
+    };
+    // A client that stops reading at the first bytes (the server has most of the file still to send), then goes.
+    const client = await connect();
+    client.socket.write(request(`/stream/transcode/${sessionId}/${segmentName(1)}`));
+    await once(client.socket, 'data');
+    client.socket.pause();
+    expect(client.received()).toMatch(/^HTTP\/1\.1 200 /);
+    expect(await openOnFile()).toBe(1);
+    client.socket.destroy();
+    // (One that stays connected but reads nothing is cut by idleness: applyServerLimits' spec.)
+    await waitFor(async () => (await openOnFile()) === 0, 2000, 20);
   });
 });
