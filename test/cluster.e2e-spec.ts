@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { readClusterSettings } from '../libs/cluster/src/cluster.config';
-import { signClusterRequest } from '../libs/cluster/src/cluster-request-signature';
+import { clusterNodeOf, signClusterRequest } from '../libs/cluster/src/cluster-request-signature';
 import { join } from 'node:path';
 import { BACK, FRONT, LONG, T0 } from './support/fixtures';
 import { decodeErrors, probeStreams } from './support/ffprobe';
@@ -69,19 +69,26 @@ describe('cluster on Redis (e2e, 3 built nodes)', () => {
     await redis?.stop();
   });
 
-  it('keeps the nodes’ own routes off the public port, and takes only signed, fresh requests there, each once', async () => {
+  it('keeps the nodes’ own routes off the public port, and takes only signed, fresh requests there, each once, and only for that node', async () => {
     const path = '/internal/cluster/sessions';
     const internal = internalUrls.get(nodes[0].baseUrl)!;
     const key = readClusterSettings({ REDIS_URL: redis.url, NODE_URL: internal, CLUSTER_SECRET: 'cluster-e2e-secret', PORT: '1' }).clusterKey!;
-    const signed = () => signClusterRequest(key, { method: 'GET', path, body: '' });
+    const signed = (nodeUrl = internal, signingKey = key) => signClusterRequest(signingKey, { method: 'GET', path, body: '', node: clusterNodeOf(nodeUrl) });
     // The public port has no such routes, even signed.
     expect((await fetch(`${nodes[0].baseUrl}${path}`, { headers: signed() })).status).toBe(404);
     // The internal port: unsigned, signed with another key, and a captured request sent again are refused.
     expect((await fetch(`${internal}${path}`)).status).toBe(403);
-    expect((await fetch(`${internal}${path}`, { headers: signClusterRequest('not-the-key', { method: 'GET', path, body: '' }) })).status).toBe(403);
+    expect((await fetch(`${internal}${path}`, { headers: signed(internal, 'not-the-key') })).status).toBe(403);
     const headers = signed();
     expect((await fetch(`${internal}${path}`, { headers })).status).toBe(200);
     expect((await fetch(`${internal}${path}`, { headers })).status).toBe(403);
+    // A request captured on its way to node B, sent on to node A within the window (A has never
+    // seen its nonce): refused, as signed for another node.
+    const toB = internalUrls.get(nodes[1].baseUrl)!;
+    const capturedForB = signed(toB);
+    expect((await fetch(`${toB}${path}`, { headers: capturedForB })).status).toBe(200);
+    const replayed = await getJson(`${internal}${path}`, { headers: capturedForB });
+    expect(replayed).toMatchObject({ status: 403, body: { success: false, message: expect.stringMatching(/signed for another node/) } });
     // Nothing but the internal routes answers there.
     expect((await fetch(`${internal}/health`)).status).toBe(404);
   });

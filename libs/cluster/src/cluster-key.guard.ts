@@ -1,25 +1,36 @@
-import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { CanActivate, ExecutionContext, ForbiddenException, HttpException, HttpStatus, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type { Request } from 'express';
 import { CLUSTER_MODULE_OPTIONS, ClusterModuleOptions } from './cluster.module-definition';
-import { verifyClusterRequest } from './cluster-request-signature';
+import { SIGNATURE_WINDOW_MS, SpentNonces, clusterNodeOf, verifyClusterRequest } from './cluster-request-signature';
 import { internalPortOf } from './cluster-internal.server';
 
-/** Nonces seen at most: one per request between nodes within the signature window. */
+/** Nonces remembered at most: the requests between nodes within the signature window. */
 const MAX_SPENT_NONCES = 100_000;
+
+/** More fresh requests from peers than this node can remember: refused until the oldest leave the window. */
+class NonceMemoryFullException extends HttpException {
+  readonly responseHeaders = { 'Retry-After': String(SIGNATURE_WINDOW_MS / 1000) };
+
+  constructor() {
+    super({ success: false, message: 'Too many requests between nodes; retry shortly' }, HttpStatus.SERVICE_UNAVAILABLE);
+  }
+}
 
 /**
  * Only the nodes of this cluster reach its internal routes: on the internal port (NODE_URL's;
  * never the public one, so a proxy in front of PORT cannot reach them), signed with the
- * cluster key, fresh, and each request once.
+ * cluster key for this node, fresh, and each request once.
  */
 @Injectable()
 export class ClusterKeyGuard implements CanActivate {
-  private readonly spent = new Map<string, number>();
+  private readonly spent = new SpentNonces(MAX_SPENT_NONCES);
   /** Read once: this guard runs on every request a peer proxies (every segment). */
   private readonly internalPort: number | null;
+  private readonly node: string;
 
   constructor(@Inject(CLUSTER_MODULE_OPTIONS) private readonly options: ClusterModuleOptions) {
     this.internalPort = internalPortOf(options);
+    this.node = options.nodeUrl ? clusterNodeOf(options.nodeUrl) : '';
   }
 
   canActivate(context: ExecutionContext): boolean {
@@ -27,13 +38,14 @@ export class ClusterKeyGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<Request>();
     // One node (no cluster), or the public port: these routes do not exist.
     if (!key || request.socket.localPort !== this.internalPort) throw new NotFoundException({ success: false, message: 'Not found' });
-    if (this.spent.size > MAX_SPENT_NONCES) this.spent.clear();
     const verdict = verifyClusterRequest(
       key,
-      { method: request.method, path: request.originalUrl, body: request.method === 'POST' ? JSON.stringify(request.body ?? {}) : '' },
+      { method: request.method, path: request.originalUrl, body: request.method === 'POST' ? JSON.stringify(request.body ?? {}) : '', node: this.node },
       request.headers,
       this.spent,
     );
+    if (verdict === 'flooded') throw new NonceMemoryFullException();
+    if (verdict === 'misdirected') throw new ForbiddenException({ success: false, message: 'This request was signed for another node' });
     if (verdict !== 'valid') throw new ForbiddenException({ success: false, message: `Not a node of this cluster (${verdict} signature)` });
     return true;
   }

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { OpenOptions, RequestWithdrawnException, RoutedSession, RoutedSessionSummary, StreamFile } from '@app/transcode';
 import { CLUSTER_MODULE_OPTIONS, ClusterModuleOptions } from './cluster.module-definition';
-import { signClusterRequest } from './cluster-request-signature';
+import { clusterNodeOf, signClusterRequest } from './cluster-request-signature';
 
 /** Where a node answers its peers. */
 export const INTERNAL_PREFIX = 'internal/cluster';
@@ -106,6 +106,8 @@ export class PeerNodeClient {
             method: init.method ?? 'GET',
             path: new URL(url).pathname + new URL(url).search,
             body: typeof init.body === 'string' ? init.body : '',
+            // The peer's NODE_URL, as it wrote it in the registry: a copy sent to any other node is refused there.
+            node: clusterNodeOf(url),
           }),
         },
         signal: init.signal
