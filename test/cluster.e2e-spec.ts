@@ -1,3 +1,5 @@
+import Redis from 'ioredis';
+import { sign } from 'jsonwebtoken';
 import { writeFile } from 'node:fs/promises';
 import { readClusterSettings } from '../libs/cluster/src/cluster.config';
 import { clusterNodeOf, signClusterRequest } from '../libs/cluster/src/cluster-request-signature';
@@ -8,6 +10,7 @@ import { sample, scrapeMetrics } from './support/prometheus';
 import { RedisServer, startRedisServer } from './support/redis-server';
 import { AppProcess, ffmpegProcessesUsing, freePort, getJson, makeScratchDir, rangeUrl, startAppProcess, waitFor } from './support/test-app';
 import { segmentName } from './support/media-playlist';
+import { transcodeSessionId } from '../libs/transcode/src/session-id';
 
 /**
  * Three nodes of the built app on loopback ports share one real Redis: they act as one service,
@@ -238,5 +241,106 @@ describe('cluster on Redis (e2e, 3 built nodes)', () => {
     const listed = [];
     for (const node of nodes) listed.push(...(await getJson(`${node.baseUrl}/transcode/sessions`)).body.sessions);
     expect(new Set(listed.filter((s) => s.sessionId === created.body.sessionId).map((s) => s.node)).size).toBe(1);
+  });
+
+  /**
+   * Session ids are a public hash of camera and times: a user allowed one camera can name any
+   * other camera's range. Node D checks the camera of a session node A runs from the registry,
+   * before the route: 404 while nobody runs it, 403 once someone does, 503 when it cannot read it,
+   * and the same answer during the read-again wait after Redis comes back. (Auth is on for node D
+   * only: its check is what is under test; node A just runs the session.)
+   */
+  describe('with auth on node D: the camera check of a session another node runs', () => {
+    const SECRET = 'c4m3r4-ch3ck-'.repeat(6);
+    const bearer = (role: string) => ({
+      authorization: `Bearer ${sign({ sub: `${role}-user`, role, exp: Math.floor(Date.now() / 1000) + 3600 }, Buffer.from(SECRET), { algorithm: 'HS256' })}`,
+    });
+    const frontOnly = bearer('front_only');
+    const admin = bearer('admin');
+    // Camera Y: a range of the long camera nobody has opened, named by its public id.
+    const [start, end] = [T0 + 1300, T0 + 1360];
+    const id = transcodeSessionId(LONG.camera, start, end);
+    const playlistPath = `/stream/transcode/${id}/master.m3u8`;
+    const segmentPath = `/stream/transcode/${id}/${segmentName(0)}`;
+    let guarded: AppProcess;
+
+    beforeAll(async () => {
+      guarded = await startNode('node-d', {
+        AUTH_DISABLED: 'false',
+        JWT_SECRET: SECRET,
+        AUTH_ROLES: JSON.stringify({ front_only: [FRONT.camera] }),
+        // A beat every 3 s: after Redis comes back, node D reads a missing record again 3.25 s later.
+        NODE_TIMEOUT_SECONDS: '9',
+      });
+    });
+
+    afterAll(async () => guarded?.cleanup());
+
+    it('answers a one-camera user 404 for another camera’s range nobody runs, then 403 once node A runs it: never a segment or a stream token', async () => {
+      for (const path of [playlistPath, segmentPath]) {
+        expect(await getJson(`${guarded.baseUrl}${path}`, { headers: frontOnly })).toMatchObject({
+          status: 404,
+          body: { success: false, message: expect.stringMatching(/No such transcode session/) },
+        });
+      }
+      for (const node of nodes) {
+        const { body } = await getJson(`${node.baseUrl}/transcode/sessions`);
+        for (const session of body.sessions) await fetch(`${node.baseUrl}/transcode/${session.sessionId}`, { method: 'DELETE' });
+      }
+      const opened = await getJson(`${nodes[0].baseUrl}${rangeUrl(LONG.camera, start, end)}`, { headers: admin });
+      expect(opened).toMatchObject({ status: 200, body: { sessionId: id } });
+      expect((await getJson(`${nodes[0].baseUrl}/transcode/sessions`)).body.sessions).toContainEqual(
+        expect.objectContaining({ sessionId: id, node: 'node-a' }),
+      );
+      for (const path of [playlistPath, segmentPath]) {
+        const answer = await getJson(`${guarded.baseUrl}${path}`, { headers: frontOnly });
+        expect(answer).toMatchObject({ status: 403, body: { success: false, message: `No access to camera '${LONG.camera}'` } });
+        expect(JSON.stringify(answer.body)).not.toContain('token=');
+      }
+      // An admin on node D is served from node A: the 403 was the camera check, not an unreachable session.
+      const served = await getJson(`${guarded.baseUrl}${playlistPath}`, { headers: admin });
+      expect(served.status).toBe(200);
+      expect(served.body).toContain('token=');
+    });
+
+    it('answers 503 JSON, not 404, while Redis is down: the session’s camera cannot be read', async () => {
+      await redis.stop();
+      const answers = await Promise.all([playlistPath, segmentPath].map((path) => getJson(`${guarded.baseUrl}${path}`, { headers: frontOnly })));
+      for (const answer of answers) {
+        expect(answer).toMatchObject({ status: 503, body: { success: false, message: expect.stringMatching(/cluster registry is unavailable/) } });
+        expect(answer.headers.get('retry-after')).toBeTruthy();
+      }
+    });
+
+    it('reads the registry again after Redis comes back before its owner has written the session back: the user is refused, the admin served, no one told 404', async () => {
+      // Node A cannot reconnect (stopped) while Redis comes back empty and node D reconnects.
+      nodes[0].kill('SIGSTOP');
+      let monitor: Redis | undefined;
+      try {
+        await redis.restart();
+        await waitFor(async () => (await getJson(`${guarded.baseUrl}/health`, { headers: admin })).body.info?.cluster?.liveNodes?.includes('node-d'), 15_000);
+        const reads: string[] = [];
+        // Every command the nodes send Redis from now on (MONITOR): when node D has looked for the session.
+        monitor = await new Redis(redis.url, { lazyConnect: true }).monitor();
+        monitor.on('monitor', (_time: string, args: string[]) => void (args.includes(`nvr:session:${id}`) && reads.push(args[0])));
+        const answers = Promise.all([
+          getJson(`${guarded.baseUrl}${segmentPath}`, { headers: frontOnly }),
+          getJson(`${guarded.baseUrl}${playlistPath}`, { headers: frontOnly }),
+          getJson(`${guarded.baseUrl}${playlistPath}`, { headers: admin }),
+        ]);
+        // Node D has looked for the session (and found none) for each request; then node A wakes
+        // up, reconnects, and its first beat writes the session back.
+        await waitFor(() => reads.length >= 3, 5000, 20);
+        nodes[0].kill('SIGCONT');
+        const [segment, playlist, adminPlaylist] = await answers;
+        expect(segment).toMatchObject({ status: 403, body: { success: false, message: `No access to camera '${LONG.camera}'` } });
+        expect(playlist).toMatchObject({ status: 403, body: { success: false, message: `No access to camera '${LONG.camera}'` } });
+        expect(adminPlaylist.status).toBe(200);
+        expect(adminPlaylist.body).toContain('token=');
+      } finally {
+        nodes[0].kill('SIGCONT');
+        monitor?.disconnect();
+      }
+    });
   });
 });

@@ -156,8 +156,10 @@ export class ClusterSessionRouting implements SessionRouting {
   async describe(sessionId: string): Promise<RoutedSession | null> {
     const local = this.engine.localSession(sessionId);
     if (local || !this.registry.shared) return this.local.describe(sessionId);
-    // A registry that cannot be read is 503, never "no such session": callers decide access from it.
-    const record = await this.registryCall(() => this.registry.get(sessionId));
+    // A registry that cannot be read is 503, never "no such session": callers decide access from
+    // it. Read as streamFile reads it (once more just after Redis came back, while the nodes
+    // write their records again), so a session that exists is not a 404 at the camera check.
+    const record = await this.ownership.record(sessionId);
     return record ? { sessionId, camera: record.camera, durationSeconds: record.durationSeconds } : null;
   }
 
