@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { FRONT, T0 } from './support/fixtures';
@@ -62,6 +62,32 @@ describe('auth set-up (e2e)', () => {
       expect(server.output()).not.toContain('short-secret');
     } finally {
       await server.cleanup();
+    }
+  });
+
+  it('refuses to start with a secret file in DATA_DIR shorter than 32 characters, as it refuses JWT_SECRET: one line naming the file, never the secret', async () => {
+    const scratch = await makeScratchDir();
+    const dataDir = join(scratch, 'data');
+    await mkdir(dataDir, { mode: 0o700 });
+    await writeFile(join(dataDir, 'jwt-secret'), 'short-file-secret\n', { mode: 0o600 });
+    const server = await startAppProcess({ AUTH_DISABLED: '', JWT_SECRET: '', DATA_DIR: dataDir }, false);
+    try {
+      // A deadline, so an app that starts with the secret fails here rather than hanging the suite.
+      const exit = await Promise.race([server.exited, new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 20_000))]);
+      expect(exit).toMatchObject({ code: 1 });
+      const [line, ...others] = server
+        .output()
+        .split('\n')
+        .filter((text) => text.includes('jwt-secret'));
+      expect(line).toBe(
+        `nvr-transcoder failed to start: Invalid setting DATA_DIR: the JWT secret file ${join(dataDir, 'jwt-secret')} holds 17 characters, fewer than 32 ` +
+          '(a shorter secret can be guessed from any token); delete it to have a new one made, or set JWT_SECRET',
+      );
+      expect(others).toEqual([]);
+      expect(server.output()).not.toContain('short-file-secret');
+    } finally {
+      await server.cleanup();
+      await rm(scratch, { recursive: true, force: true });
     }
   });
 

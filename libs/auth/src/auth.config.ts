@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InvalidSettingError, validateEnvironment } from '@app/common';
 import { AuthModuleOptions } from './auth.module-definition';
-import { loadOrCreateJwtSecret } from './jwt-secret.file';
+import { JWT_SECRET_MIN_LENGTH, loadOrCreateJwtSecret } from './jwt-secret.file';
 
 class AuthEnvironment {
   // From the raw string: implicit conversion would turn "false" into true.
@@ -22,7 +22,9 @@ class AuthEnvironment {
   @IsString()
   @IsNotEmpty()
   @ValidateIf((env: AuthEnvironment) => !env.AUTH_DISABLED)
-  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters (openssl rand -hex 32); a shorter one can be guessed from any token' })
+  @MinLength(JWT_SECRET_MIN_LENGTH, {
+    message: `JWT_SECRET must be at least ${JWT_SECRET_MIN_LENGTH} characters (openssl rand -hex 32); a shorter one can be guessed from any token`,
+  })
   JWT_SECRET?: string;
 
   /** PEM text, or the path of a PEM file. */

@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InvalidSettingError } from '@app/common';
 import { JWT_SECRET_FILE_NAME, loadOrCreateJwtSecret } from './jwt-secret.file';
 
 describe('loadOrCreateJwtSecret', () => {
@@ -41,9 +42,9 @@ describe('loadOrCreateJwtSecret', () => {
     const dir = nextDir();
     const path = join(dir, JWT_SECRET_FILE_NAME);
     loadOrCreateJwtSecret(dir); // makes the dir
-    writeFileSync(path, '  my-own secret \n\n');
-    expect(loadOrCreateJwtSecret(dir)).toBe('my-own secret');
-    expect(readFileSync(path, 'utf8')).toBe('  my-own secret \n\n');
+    writeFileSync(path, '  my own secret, at least 32 characters long \n\n');
+    expect(loadOrCreateJwtSecret(dir)).toBe('my own secret, at least 32 characters long');
+    expect(readFileSync(path, 'utf8')).toBe('  my own secret, at least 32 characters long \n\n');
   });
 
   it('creates the data dir, nested ones too, if missing', () => {
@@ -63,4 +64,36 @@ describe('loadOrCreateJwtSecret', () => {
     expect(() => loadOrCreateJwtSecret(dir)).toThrow(/empty/);
     expect(readFileSync(path, 'utf8')).toBe(content);
   });
+
+  it.each([['short-secret'], ['x'.repeat(31)]])(
+    'refuses a secret file shorter than 32 characters (%j) as JWT_SECRET is refused, naming the file and not the secret',
+    (secret) => {
+      const dir = nextDir();
+      const path = join(dir, JWT_SECRET_FILE_NAME);
+      loadOrCreateJwtSecret(dir);
+      writeFileSync(path, `${secret}\n`);
+      const error = captureError(() => loadOrCreateJwtSecret(dir));
+      expect(error).toBeInstanceOf(InvalidSettingError);
+      expect(error.message).toContain(path);
+      expect(error.message).toMatch(/fewer than 32/);
+      expect(error.message).not.toContain(secret);
+      expect(readFileSync(path, 'utf8')).toBe(`${secret}\n`);
+    },
+  );
+
+  it('takes a secret file of exactly 32 characters', () => {
+    const dir = nextDir();
+    loadOrCreateJwtSecret(dir);
+    writeFileSync(join(dir, JWT_SECRET_FILE_NAME), 'y'.repeat(32));
+    expect(loadOrCreateJwtSecret(dir)).toBe('y'.repeat(32));
+  });
 });
+
+function captureError(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a throw');
+}

@@ -4,6 +4,11 @@ import { join } from 'node:path';
 import { InvalidSettingError } from '@app/common';
 
 export const JWT_SECRET_FILE_NAME = 'jwt-secret';
+/**
+ * The shortest HS256 secret the service runs with, from JWT_SECRET or from the file alike: any
+ * token (they travel in URLs and logs) lets its holder test guesses at the secret offline.
+ */
+export const JWT_SECRET_MIN_LENGTH = 32;
 
 /**
  * The secret used when JWT_SECRET is not set: read from the data dir, or made once (64 hex
@@ -12,12 +17,8 @@ export const JWT_SECRET_FILE_NAME = 'jwt-secret';
  */
 export function loadOrCreateJwtSecret(dataDir: string): string {
   const path = join(dataDir, JWT_SECRET_FILE_NAME);
-  try {
-    const existing = readFileSync(path, 'utf8').trim();
-    if (existing) return existing;
-  } catch {
-    // Not there yet.
-  }
+  const existing = readTrimmed(path);
+  if (existing) return usableSecret(path, existing);
   const secret = randomBytes(32).toString('hex');
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   // wx: if another process made it meanwhile, theirs wins and is read back.
@@ -25,11 +26,27 @@ export function loadOrCreateJwtSecret(dataDir: string): string {
     writeFileSync(path, `${secret}\n`, { mode: 0o600, flag: 'wx' });
     return secret;
   } catch {
-    const theirs = readFileSync(path, 'utf8').trim();
-    // An empty HS256 key would let anyone sign tokens: never run with one.
-    if (!theirs) {
-      throw new InvalidSettingError(`Invalid setting DATA_DIR: the JWT secret file ${path} is empty; delete it to have a new one made, or set JWT_SECRET`);
-    }
-    return theirs;
+    return usableSecret(path, readFileSync(path, 'utf8').trim());
   }
+}
+
+/** The file's text without surrounding white space; null when it cannot be read (not there yet). */
+function readTrimmed(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return null;
+  }
+}
+
+/** The file's secret, or a refusal naming the file (never the secret): an empty or short HS256 key would let others sign tokens. */
+function usableSecret(path: string, secret: string): string {
+  const remedy = 'delete it to have a new one made, or set JWT_SECRET';
+  if (!secret) throw new InvalidSettingError(`Invalid setting DATA_DIR: the JWT secret file ${path} is empty; ${remedy}`);
+  if (secret.length < JWT_SECRET_MIN_LENGTH) {
+    throw new InvalidSettingError(
+      `Invalid setting DATA_DIR: the JWT secret file ${path} holds ${secret.length} characters, fewer than ${JWT_SECRET_MIN_LENGTH} (a shorter secret can be guessed from any token); ${remedy}`,
+    );
+  }
+  return secret;
 }
