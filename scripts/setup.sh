@@ -41,6 +41,11 @@ if [ "${NEEDS_REDIS:-0}" = 1 ] && ! command -v redis-server >/dev/null; then
   apt_install redis-server redis-server
 fi
 
+# The deploy test runs the shipped nginx configuration (deploy/nginx) with the local nginx.
+if [ "${NEEDS_NGINX:-0}" = 1 ] && ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+  apt_install nginx nginx-light
+fi
+
 # The load benchmark serves the same segment from nginx beside the service, and loads all of
 # them with wrk (a client in C: a Node client would be the bottleneck on 800 KB responses).
 if [ "${NEEDS_LOAD_TOOLS:-0}" = 1 ]; then
