@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { sign, verify } from 'jsonwebtoken';
 import { streamTokenKey } from '../libs/auth/src/jwt-keys';
+import { transcodeSessionId } from '../libs/transcode/src/session-id';
 import { BACK, FRONT, T0 } from './support/fixtures';
 import { TestApp, getJson, rangeUrl, startTestApp } from './support/test-app';
 
@@ -185,6 +186,21 @@ describe('auth (e2e)', () => {
     // Playing is not starting work: a cross-site player with the cookie still gets the playlist.
     const playlist = await getJson(`${app.baseUrl}${frontPlaylist()}`, { headers: { 'sec-fetch-site': 'cross-site', cookie: `frigate_token=${cookie}` } });
     expect(playlist.status).toBe(200);
+  });
+
+  it('refuses an export a page on another site sends with the login cookie, and starts nothing for it', async () => {
+    const cookie = `frigate_token=${CALLERS['viewer via the cookie'].cookie}`;
+    // A range nothing else here opens: neither its export nor its session may exist afterwards.
+    const [start, end] = [T0 + 30, T0 + 40];
+    const crossSite = await getJson(`${app.baseUrl}/export/${FRONT.camera}/start/${start}/end/${end}.mp4`, {
+      headers: { 'sec-fetch-site': 'cross-site', cookie },
+    });
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.body).toEqual({ success: false, message: expect.stringMatching(/another site/) });
+    const progress = await getJson(`${app.baseUrl}/export/${FRONT.camera}/start/${start}/end/${end}/progress`, { headers: { cookie } });
+    expect(progress.body).toMatchObject({ success: true, state: 'idle' });
+    const sessions = (await request('/transcode/sessions', 'admin')).body.sessions as { sessionId: string }[];
+    expect(sessions.map((session) => session.sessionId)).not.toContain(transcodeSessionId(FRONT.camera, start, end));
   });
 
   describe('stream tokens', () => {
