@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { RedisSessionRegistry } from '../libs/cluster/src/redis-session.registry';
 import { SessionRecord } from '../libs/cluster/src/session-registry';
@@ -21,6 +22,8 @@ describe('Redis session registry (e2e, real Redis)', () => {
   let clients: RedisSessionRegistry[];
 
   beforeAll(async () => {
+    // The registries run outside an app (whose logs go to a file): the output is the results.
+    Logger.overrideLogger(false);
     redis = await startRedisServer();
     clients = Array.from({ length: 5 }, () => new RedisSessionRegistry(redis.url));
   });
