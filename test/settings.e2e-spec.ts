@@ -2,6 +2,7 @@ import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { sign } from 'jsonwebtoken';
 import { FIXTURES_DIR } from './support/fixtures';
 import { getJson, startAppProcess, startTestApp, waitFor } from './support/test-app';
 
@@ -63,11 +64,13 @@ describe('settings validated at start (e2e, built app)', () => {
 });
 
 describe('/health (e2e)', () => {
-  it('answers 503 naming ffmpeg when the binary disappears while running', async () => {
+  it('answers 503 naming ffmpeg when the binary disappears while running: anyone learns each check’s status, only an admin’s token why', async () => {
     const bin = await mkdtemp(join(tmpdir(), 'nvr-e2e-bin-'));
     const ffmpeg = join(bin, 'ffmpeg');
     await symlink(execFileSync('sh', ['-c', 'command -v ffmpeg']).toString().trim(), ffmpeg);
-    const app = await startTestApp({ FFMPEG_PATH: ffmpeg });
+    const secret = 'a-health-test-secret-of-more-than-32-characters';
+    const app = await startTestApp({ FFMPEG_PATH: ffmpeg, AUTH_DISABLED: 'false', JWT_SECRET: secret });
+    const asAdmin = { headers: { authorization: `Bearer ${sign({ sub: 'ops', role: 'admin' }, secret, { algorithm: 'HS256', expiresIn: '10m' })}` } };
     try {
       expect((await getJson(`${app.baseUrl}/health`)).status).toBe(200);
       await rm(ffmpeg);
@@ -83,8 +86,22 @@ describe('/health (e2e)', () => {
         500,
       );
       expect(status).toBe(503);
-      expect(body.error.ffmpeg).toMatchObject({ status: 'down', message: expect.stringMatching(/ENOENT/) });
-      expect(body.details.transcode_dir.status).toBe('up');
+      // Without a token: which check is down and nothing of why (paths, stderr, internal URLs).
+      const statusOnly = (checks: Record<string, unknown>) => Object.fromEntries(Object.keys(checks).map((name) => [name, { status: expect.any(String) }]));
+      expect(body).toEqual({
+        success: false,
+        status: 'error',
+        message: 'Unhealthy: ffmpeg',
+        info: statusOnly(body.info),
+        error: { ffmpeg: { status: 'down' } },
+        details: { ...statusOnly(body.details), ffmpeg: { status: 'down' }, transcode_dir: { status: 'up' } },
+      });
+      expect(JSON.stringify(body)).not.toMatch(new RegExp(`ENOENT|${bin}|${app.transcodeDir}|freeMiB|hwaccel|single node`));
+
+      const admin = await getJson(`${app.baseUrl}/health`, asAdmin);
+      expect(admin.status).toBe(503);
+      expect(admin.body.error.ffmpeg).toMatchObject({ status: 'down', message: expect.stringMatching(/ENOENT/) });
+      expect(admin.body.details.transcode_dir).toMatchObject({ status: 'up', freeMiB: expect.any(Number) });
     } finally {
       await app.close();
       await rm(bin, { recursive: true, force: true });
