@@ -147,6 +147,8 @@ describe('faults (e2e)', () => {
       const created = await getJson(`${app.baseUrl}${rangeUrl(LONG.camera, T0, T0 + 30)}`);
       expect(created.status).toBe(503);
       expect(created.body).toEqual({ success: false, message: expect.stringContaining('TRANSCODE_DIR is not writable') });
+      // The system's reason names the path: it is logged, never sent to the client.
+      expect(JSON.stringify(created.body)).not.toContain(app.transcodeDir);
       expect((await getJson(`${app.baseUrl}/health`)).status).toBe(503);
       await rm(app.transcodeDir);
     } finally {

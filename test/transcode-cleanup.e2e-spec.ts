@@ -88,6 +88,8 @@ describe('a folder named like a session that this service did not make (e2e)', (
       const { status, body } = await getJson(`${app.baseUrl}${rangeUrl(FRONT.camera, start, end)}`);
       expect(status).toBe(503);
       expect(body).toEqual({ success: false, message: expect.stringMatching(/Transcoding is unavailable: .*not made by this service/) });
+      // No server path reaches the client.
+      expect(JSON.stringify(body)).not.toContain(app.transcodeDir);
       // The failed session is stopped before its answer is sent: its clean-up has run by now.
       expect(await readFile(join(lookAlike, 'precious.mp4'), 'utf8')).toBe('keep me');
       expect(existsSync(join(lookAlike, SESSION_MARKER_FILE))).toBe(false);

@@ -45,6 +45,13 @@ export const MIN_FREE_BYTES = 256 * 1024 * 1024;
  * The session folders under TRANSCODE_DIR: the only place the service writes. Every path is
  * built from a validated session id and a validated file name, so nothing outside is touched.
  */
+/** A folder with a session's name that this service did not make: it is left alone. */
+export class ForeignSessionDirError extends Error {
+  constructor(readonly dir: string) {
+    super(`${dir} exists and was not made by this service`);
+  }
+}
+
 @Injectable()
 export class SessionFilesStore {
   private readonly logger = new Logger(SessionFilesStore.name);
@@ -78,7 +85,7 @@ export class SessionFilesStore {
     const dir = this.sessionDir(sessionId);
     // A folder of that name that this service did not make is never removed (nor written into).
     if (existsSync(dir) && !isOwnSessionDir(dir)) {
-      throw new Error(`${dir} exists and was not made by this service`);
+      throw new ForeignSessionDirError(dir);
     }
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true, mode: DIR_MODE });

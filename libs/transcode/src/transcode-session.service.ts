@@ -12,7 +12,7 @@ import { SessionDriver } from './scheduler/session-driver';
 import { SchedulerConfig } from './scheduler/session-scheduler';
 import { PlaybackSpeed, chooseRendition, planRenditionSegments } from './rendition';
 import { SessionEncoderService } from './session-encoder.service';
-import { SessionFilesStore } from './session-files.store';
+import { ForeignSessionDirError, SessionFilesStore } from './session-files.store';
 import { sessionLog } from './session-log';
 import { SessionTable } from './session-table';
 import type { SessionEngine } from './session-engine';
@@ -390,7 +390,13 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
   private async prepare(session: TranscodeSession, firstSegment: boolean): Promise<void> {
     const askedAt = this.clock.now();
     await this.files.createSessionDir(session.id).catch((error: Error) => {
-      throw new TranscoderUnavailableException(`TRANSCODE_DIR is not writable (${error.message})`);
+      // The path and the system's reason go to the log (and to /health's detail): a client learns no server path.
+      this.logger.error(sessionLog(session, `TRANSCODE_DIR: ${error.message}`));
+      throw new TranscoderUnavailableException(
+        error instanceof ForeignSessionDirError
+          ? "a folder of this session's name in TRANSCODE_DIR was not made by this service, and is left alone"
+          : 'TRANSCODE_DIR is not writable',
+      );
     });
     if (!firstSegment) {
       session.state = 'active';
