@@ -15,6 +15,7 @@ describe('FilesystemRecordingSource', () => {
   let clip: string;
   let runs: number;
   let source: FilesystemRecordingSource;
+  let index: RecordingHeaderIndex;
 
   const place = async (camera: string, start: number, file = clip) => {
     const target = join(root, 'recordings', recordingRelativePath(camera, start));
@@ -59,7 +60,7 @@ describe('FilesystemRecordingSource', () => {
     runs = 0;
     const supervisor = { run: async () => ((runs += 1), { code: 1, signal: null, stderrTail: [], stdout: [] }) };
     const options = { recordingsDir: join(root, 'recordings'), ffprobePath: 'ffprobe' };
-    const index = new RecordingHeaderIndex(options, supervisor as unknown as FfmpegProcessSupervisor);
+    index = new RecordingHeaderIndex(options, supervisor as unknown as FfmpegProcessSupervisor);
     source = new FilesystemRecordingSource(options, index);
   });
 
@@ -88,6 +89,27 @@ describe('FilesystemRecordingSource', () => {
     await rm(join(root, 'recordings', recordingRelativePath('shed', T0)));
     await place('shed', T0);
     expect((await source.findRecordings('shed', T0, T0 + 10)).map((f) => f.durationSeconds)).toEqual([expect.closeTo(10, 1)]);
+  });
+
+  it('answers a repeated timeline lookup from its hour listings, looking at no file again, with what playback would find', async () => {
+    const lookups = jest.spyOn(index, 'durationsOf');
+    const periods = await source.findRecordedPeriods('garage', T0 + 5, T0 + SIX_HOURS - 5);
+    expect(lookups).toHaveBeenCalledTimes(6); // one per hour folder
+    const fromFiles = await source.findRecordings('garage', T0 + 5, T0 + SIX_HOURS - 5);
+    expect(periods).toEqual(fromFiles.map(({ startTime, durationSeconds }) => ({ startTime, durationSeconds })));
+    lookups.mockClear();
+    expect(await source.findRecordedPeriods('garage', T0 + 5, T0 + SIX_HOURS - 5)).toEqual(periods);
+    expect(lookups).not.toHaveBeenCalled();
+  });
+
+  it('lists a recording moved into an hour folder since its last listing (the folder changed), and no longer one removed', async () => {
+    const hour = T0 + 10 * 3600;
+    await place('attic', hour + 10);
+    expect((await source.findRecordedPeriods('attic', hour, hour + 3600)).map((p) => p.startTime)).toEqual([hour + 10]);
+    const added = await place('attic', hour + 20);
+    expect((await source.findRecordedPeriods('attic', hour, hour + 3600)).map((p) => p.startTime)).toEqual([hour + 10, hour + 20]);
+    await rm(added);
+    expect((await source.findRecordedPeriods('attic', hour, hour + 3600)).map((p) => p.startTime)).toEqual([hour + 10]);
   });
 
   it('lists the cameras found in the layout, and rejects an invalid camera name without touching the disk', async () => {

@@ -1,20 +1,31 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { constants } from 'node:fs';
-import { access, readdir } from 'node:fs/promises';
+import { access, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { isValidCameraName } from './camera-name';
 import { DATE_DIR_REGEX, HOUR_DIR_REGEX, hourFolder, recordingStartTime } from './frigate-recordings-layout';
+import { LeastRecentlyUsedMap } from './least-recently-used.map';
 import { RecordingHeaderIndex, attachMedia } from './recording-header.index';
 import { RecordedPeriod, RecordingFile, RecordingSource } from './recording-source.interface';
 import { RECORDINGS_MODULE_OPTIONS, RecordingsModuleOptions } from './recordings.module-definition';
 
 /** A camera list older than this is read again. */
 const CAMERA_LIST_TTL_MS = 10_000;
+/** Hour folders whose listing is kept for timeline lookups: three cameras' month. */
+const HOUR_LISTINGS_KEPT = 3 * 31 * 24;
+
+/** One hour folder of one camera, as a timeline sees it: its files in start order, with their durations. */
+interface HourListing {
+  /** The folder's mtime when it was listed: a file added, removed or renamed in it changes it. */
+  mtimeMs: number;
+  files: RecordedPeriod[];
+}
 
 /** Reads Frigate's recordings folder: `<dir>/YYYY-MM-DD/HH/<camera>/MM.SS.mp4` (UTC). */
 @Injectable()
 export class FilesystemRecordingSource implements RecordingSource {
   private cameraList: { at: number; cameras: Promise<string[]> } | null = null;
+  private readonly hourListings = new LeastRecentlyUsedMap<string, HourListing>(HOUR_LISTINGS_KEPT);
 
   constructor(
     @Inject(RECORDINGS_MODULE_OPTIONS) private readonly options: RecordingsModuleOptions,
@@ -31,18 +42,10 @@ export class FilesystemRecordingSource implements RecordingSource {
 
   async findRecordings(camera: string, start: number, end: number): Promise<RecordingFile[]> {
     if (!isValidCameraName(camera)) return [];
-    // A file that starts in the hour before `start` can still reach into the range.
-    const firstHour = Math.floor(start / 3600) - 1;
-    const lastHour = Math.floor(end / 3600);
     const candidates: { path: string; startTime: number }[] = [];
-    for (let hour = firstHour; hour <= lastHour; hour += 1) {
-      const folder = hourFolder(hour * 3600);
-      const [date, hh] = folder.split('/');
-      const dir = join(resolve(this.options.recordingsDir), date, hh, camera);
-      for (const name of await readdirOrEmpty(dir)) {
-        const startTime = recordingStartTime(date, hh, name);
-        if (startTime !== null && startTime < end) candidates.push({ path: join(dir, name), startTime });
-      }
+    // A file that starts in the hour before `start` can still reach into the range.
+    for (let hour = Math.floor(start / 3600) - 1; hour <= Math.floor(end / 3600); hour += 1) {
+      for (const candidate of await this.filesOfHour(camera, hour)) if (candidate.startTime < end) candidates.push(candidate);
     }
     candidates.sort((a, b) => a.startTime - b.startTime);
     const durations = await this.headers.durationsOf(candidates.map((c) => c.path));
@@ -53,9 +56,57 @@ export class FilesystemRecordingSource implements RecordingSource {
     });
   }
 
-  /** The files themselves: each covers its start plus its duration. */
-  findRecordedPeriods(camera: string, after: number, before: number): Promise<RecordedPeriod[]> {
-    return this.findRecordings(camera, after, before);
+  /**
+   * The files themselves: each covers its start plus its duration. A timeline asks for a week
+   * at a time, again and again: an hour folder whose mtime has not changed since it was listed
+   * is answered from that listing, so a repeated week is 168 folder stats, not a stat per file
+   * (about 60,000 on the libuv pool that segment serving uses too). Frigate moves each finished
+   * recording into its folder, which changes the folder's mtime. Playback (findRecordings)
+   * still checks every file it plans from.
+   */
+  async findRecordedPeriods(camera: string, after: number, before: number): Promise<RecordedPeriod[]> {
+    if (!isValidCameraName(camera)) return [];
+    const periods: RecordedPeriod[] = [];
+    // A file that starts in the hour before `after` can still reach into the range.
+    for (let hour = Math.floor(after / 3600) - 1; hour <= Math.floor(before / 3600); hour += 1) {
+      for (const file of await this.hourListing(camera, hour)) {
+        if (file.startTime < before && file.startTime + file.durationSeconds > after) periods.push(file);
+      }
+    }
+    return periods;
+  }
+
+  private hourDir(camera: string, hour: number): { dir: string; date: string; hh: string } {
+    const [date, hh] = hourFolder(hour * 3600).split('/');
+    return { dir: join(resolve(this.options.recordingsDir), date, hh, camera), date, hh };
+  }
+
+  /** The recordings named in one hour folder (the name says each one's start), in start order. */
+  private async filesOfHour(camera: string, hour: number): Promise<{ path: string; startTime: number }[]> {
+    const { dir, date, hh } = this.hourDir(camera, hour);
+    return (await readdirOrEmpty(dir))
+      .flatMap((name) => {
+        const startTime = recordingStartTime(date, hh, name);
+        return startTime === null ? [] : [{ path: join(dir, name), startTime }];
+      })
+      .sort((a, b) => a.startTime - b.startTime);
+  }
+
+  /** One hour folder's recordings with their durations, kept while the folder's mtime stays. */
+  private async hourListing(camera: string, hour: number): Promise<RecordedPeriod[]> {
+    const { dir } = this.hourDir(camera, hour);
+    const folder = await stat(dir).catch(() => null);
+    if (!folder?.isDirectory()) return [];
+    const kept = this.hourListings.get(dir);
+    if (kept && kept.mtimeMs === folder.mtimeMs) return kept.files;
+    const candidates = await this.filesOfHour(camera, hour);
+    const durations = await this.headers.durationsOf(candidates.map((c) => c.path));
+    const files = candidates.flatMap(({ startTime }, index) => {
+      const durationSeconds = durations[index];
+      return durationSeconds === null ? [] : [{ startTime, durationSeconds }];
+    });
+    this.hourListings.set(dir, { mtimeMs: folder.mtimeMs, files });
+    return files;
   }
 
   withMedia(files: readonly RecordingFile[]): Promise<RecordingFile[]> {
