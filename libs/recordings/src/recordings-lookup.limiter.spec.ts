@@ -1,4 +1,10 @@
-import { RECORDINGS_LOOKUP_LIMIT, RecordingsLookupLimiter, TooManyRecordingsLookupsException } from './recordings-lookup.limiter';
+import {
+  RECORDINGS_LOOKUPS_IN_FLIGHT,
+  RECORDINGS_LOOKUPS_IN_FLIGHT_PER_USER,
+  RECORDINGS_LOOKUP_LIMIT,
+  RecordingsLookupLimiter,
+  TooManyRecordingsLookupsException,
+} from './recordings-lookup.limiter';
 
 describe('RecordingsLookupLimiter', () => {
   let limiter: RecordingsLookupLimiter;
@@ -27,6 +33,35 @@ describe('RecordingsLookupLimiter', () => {
     expect(refused).toBeInstanceOf(TooManyRecordingsLookupsException);
     expect((refused as TooManyRecordingsLookupsException).responseHeaders['Retry-After']).toMatch(/^\d+$/);
     await expect(limiter.run('user:other', 'porch/x/y', async () => 1)).resolves.toBe(1);
+  });
+
+  it(`runs at most ${RECORDINGS_LOOKUPS_IN_FLIGHT_PER_USER} different lookups of one user at once and ${RECORDINGS_LOOKUPS_IN_FLIGHT} in all: the rest are 429 at once, and a slot frees when a scan ends`, async () => {
+    const scans: (() => void)[] = [];
+    const slowScan = () => new Promise<string>((resolve) => scans.push(() => resolve('done')));
+    const refused = (promise: Promise<unknown>) => promise.then(() => null).catch((error: unknown) => error as TooManyRecordingsLookupsException);
+
+    const greedy = Array.from({ length: RECORDINGS_LOOKUPS_IN_FLIGHT_PER_USER }, (_, i) => limiter.run('user:greedy', `porch/${i}/1`, slowScan));
+    const tooMany = await refused(limiter.run('user:greedy', 'porch/9/1', slowScan));
+    expect(tooMany).toBeInstanceOf(TooManyRecordingsLookupsException);
+    expect(tooMany!.responseHeaders['Retry-After']).toBe('1');
+    expect(tooMany!.getResponse()).toEqual({ success: false, message: expect.stringContaining('at once per user') });
+    // Someone else's identical lookup joins a running scan: no slot, no 429.
+    const joined = limiter.run('user:other', 'porch/0/1', slowScan);
+
+    const others = Array.from({ length: RECORDINGS_LOOKUPS_IN_FLIGHT - RECORDINGS_LOOKUPS_IN_FLIGHT_PER_USER }, (_, i) =>
+      limiter.run(`user:u${i}`, `yard/${i}/1`, slowScan),
+    );
+    expect(await refused(limiter.run('user:late', 'yard/x/1', slowScan))).toBeInstanceOf(TooManyRecordingsLookupsException);
+    expect(scans).toHaveLength(RECORDINGS_LOOKUPS_IN_FLIGHT);
+
+    scans.shift()!();
+    await greedy[0];
+    await expect(joined).resolves.toBe('done');
+    const next = limiter.run('user:greedy', 'porch/9/1', slowScan);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(scans).toHaveLength(RECORDINGS_LOOKUPS_IN_FLIGHT);
+    for (const finish of scans.splice(0)) finish();
+    await Promise.all([next, ...greedy, ...others]);
   });
 
   it('keeps no failed lookup: the next one tries again', async () => {

@@ -5,6 +5,14 @@ import { HeaderCarryingException } from '@app/common';
 /** Lookups of a camera's recordings one user may make per window (a timeline asks a few a minute). */
 export const RECORDINGS_LOOKUP_LIMIT = 60;
 const WINDOW_MS = 60_000;
+/**
+ * Scans running at once, per user and in all: a client that opens many connections gets its
+ * few, and the rest a 429 at once, so the scans never crowd out segment serving's share of the
+ * main thread and the libuv pool (its rate alone, counted as lookups start, lets one user keep
+ * many long scans running).
+ */
+export const RECORDINGS_LOOKUPS_IN_FLIGHT_PER_USER = 2;
+export const RECORDINGS_LOOKUPS_IN_FLIGHT = 4;
 /** An answer is shared by identical lookups within this long: a timeline's refreshes cost one scan. */
 const ANSWER_KEPT_MS = 10_000;
 const ANSWERS_KEPT = 500;
@@ -12,11 +20,8 @@ const ANSWERS_KEPT = 500;
 export class TooManyRecordingsLookupsException extends HttpException implements HeaderCarryingException {
   readonly responseHeaders: Record<string, string>;
 
-  constructor(retryAfterSeconds: number) {
-    super(
-      { success: false, message: `Too many recordings lookups: at most ${RECORDINGS_LOOKUP_LIMIT} a minute per user; retry in ${retryAfterSeconds} s` },
-      HttpStatus.TOO_MANY_REQUESTS,
-    );
+  constructor(retryAfterSeconds: number, reason = `at most ${RECORDINGS_LOOKUP_LIMIT} a minute per user`) {
+    super({ success: false, message: `Too many recordings lookups: ${reason}; retry in ${retryAfterSeconds} s` }, HttpStatus.TOO_MANY_REQUESTS);
     this.responseHeaders = { 'Retry-After': String(retryAfterSeconds) };
   }
 }
@@ -32,6 +37,8 @@ export class TooManyRecordingsLookupsException extends HttpException implements 
 export class RecordingsLookupLimiter implements OnApplicationShutdown {
   private readonly storage = new ThrottlerStorageService();
   private readonly answers = new Map<string, { expiresAt: number; answer: Promise<unknown> }>();
+  private readonly inFlightBy = new Map<string, number>();
+  private inFlight = 0;
 
   /** `lookup`'s answer for `key`, shared with identical lookups; 429 past the requester's limit. */
   async run<T>(requester: string, key: string, lookup: () => Promise<T>, now = Date.now()): Promise<T> {
@@ -42,7 +49,10 @@ export class RecordingsLookupLimiter implements OnApplicationShutdown {
     // Another identical lookup may have started while this one was counted.
     const started = this.answers.get(key);
     if (started && started.expiresAt > now) return started.answer as Promise<T>;
+    // From here to the scan's start nothing is awaited: lookups arriving together cannot all take the last slot.
+    const release = this.takeSlot(requester);
     const answer = lookup();
+    answer.then(release, release);
     if (this.answers.size >= ANSWERS_KEPT) {
       for (const [kept, entry] of this.answers) if (entry.expiresAt <= now) this.answers.delete(kept);
       if (this.answers.size >= ANSWERS_KEPT) this.answers.delete(this.answers.keys().next().value as string);
@@ -51,6 +61,23 @@ export class RecordingsLookupLimiter implements OnApplicationShutdown {
     // A failed lookup is not kept: the next one tries again.
     answer.catch(() => this.answers.get(key)?.answer === answer && this.answers.delete(key));
     return answer;
+  }
+
+  /** One of the requester's scans in flight, or a 429 when they (or everyone) have as many as allowed; the returned function gives it back. */
+  private takeSlot(requester: string): () => void {
+    const mine = this.inFlightBy.get(requester) ?? 0;
+    if (mine >= RECORDINGS_LOOKUPS_IN_FLIGHT_PER_USER) {
+      throw new TooManyRecordingsLookupsException(1, `at most ${RECORDINGS_LOOKUPS_IN_FLIGHT_PER_USER} at once per user`);
+    }
+    if (this.inFlight >= RECORDINGS_LOOKUPS_IN_FLIGHT) throw new TooManyRecordingsLookupsException(1, `at most ${RECORDINGS_LOOKUPS_IN_FLIGHT} at once`);
+    this.inFlight += 1;
+    this.inFlightBy.set(requester, mine + 1);
+    return () => {
+      this.inFlight -= 1;
+      const left = (this.inFlightBy.get(requester) ?? 1) - 1;
+      if (left > 0) this.inFlightBy.set(requester, left);
+      else this.inFlightBy.delete(requester);
+    };
   }
 
   onApplicationShutdown(): void {
