@@ -1,3 +1,4 @@
+import { captureError } from '../../../test/support/capture-error';
 import 'reflect-metadata';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,15 +10,6 @@ import { JWT_SECRET_FILE_NAME } from './jwt-secret.file';
 
 /** Every variable the auth settings read; cleared before each test so the host's own do not leak in. */
 const AUTH_VARIABLES = ['AUTH_DISABLED', 'JWT_SECRET', 'JWT_PUBLIC_KEY', 'AUTH_COOKIE_NAME', 'AUTH_ROLES', 'STREAM_TOKEN_TTL_SECONDS', 'DATA_DIR'];
-
-function captureError(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a throw');
-}
 
 /** Asserts authConfig() fails with an InvalidSettingError whose message names the variable. */
 function expectInvalidSetting(variable: string): InvalidSettingError {

@@ -1,3 +1,4 @@
+import { captureError } from '../../../test/support/capture-error';
 import { ExecutionContext, ForbiddenException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthModuleOptions } from './auth.module-definition';
@@ -60,15 +61,6 @@ function contextFor(controller: new () => object, method: string, req: Authentic
     getHandler: () => handler,
     getClass: () => controller,
   } as unknown as ExecutionContext;
-}
-
-function captureError(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
 }
 
 function expectForbidden(fn: () => unknown, message?: string): void {

@@ -1,3 +1,4 @@
+import { captureError } from '../../../test/support/capture-error';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,12 +89,3 @@ describe('loadOrCreateJwtSecret', () => {
     expect(loadOrCreateJwtSecret(dir)).toBe('y'.repeat(32));
   });
 });
-
-function captureError(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a throw');
-}

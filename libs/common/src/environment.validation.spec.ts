@@ -1,3 +1,4 @@
+import { captureError } from '../../../test/support/capture-error';
 // @Type reads design metadata; Nest loads this polyfill in the app, a bare spec must do it itself.
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
@@ -21,15 +22,6 @@ class TestEnvironment {
   @IsString()
   @MinLength(32)
   JWT_SECRET: string = 'x'.repeat(32);
-}
-
-function captureError(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a throw');
 }
 
 describe('validateEnvironment', () => {
