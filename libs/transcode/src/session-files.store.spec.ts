@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SessionFilesStore } from './session-files.store';
+import { SESSION_MARKER_FILE, SessionFilesStore } from './session-files.store';
 import { TranscodeModuleOptions } from './transcode.module-definition';
 
 const ID = 'c'.repeat(32);
@@ -124,6 +125,31 @@ describe('SessionFilesStore: only its own folders', () => {
       warn.mockRestore();
     }
     expect(await readFile(join(store.rootDir, other, 'precious.mp4'), 'utf8')).toBe('mine');
+  });
+
+  it('never leaves a folder of a session’s name without its marker, even when the marker cannot be written', async () => {
+    const fsPromises = jest.requireActual<typeof import('node:fs/promises')>('node:fs/promises');
+    const write = jest.spyOn(fsPromises, 'writeFile').mockRejectedValueOnce(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }));
+    try {
+      await expect(store.createSessionDir(ID)).rejects.toThrow(/ENOSPC/);
+    } finally {
+      write.mockRestore();
+    }
+    // Nothing is left to be taken for someone else's folder: the next create of that range works.
+    expect(await readdir(store.rootDir)).toEqual([]);
+    await store.createSessionDir(ID);
+    expect(existsSync(join(store.sessionDir(ID), SESSION_MARKER_FILE))).toBe(true);
+  });
+
+  it('removes at start what a create that died half-way left (marked, or empty), and nothing else', async () => {
+    const marked = join(store.rootDir, `.creating-${ID}-0a1b2c3d`);
+    await mkdir(marked);
+    await writeFile(join(marked, SESSION_MARKER_FILE), '');
+    await mkdir(join(store.rootDir, `.creating-${other}-01234567`));
+    await mkdir(join(store.rootDir, '.creating-notes'));
+    await writeFile(join(store.rootDir, '.creating-notes', 'keep.txt'), 'mine');
+    await store.removeLeftovers();
+    expect(await readdir(store.rootDir)).toEqual(['.creating-notes']);
   });
 
   it('removes a session folder it made, and is quiet about one that is already gone', async () => {

@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import * as fs from 'node:fs';
 import { ReadStream, createReadStream, existsSync, statSync } from 'node:fs';
-import { access, mkdir, readFile, readdir, rm, statfs, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, readdir, rename, rm, rmdir, statfs, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { InvalidSettingError } from '@app/common';
 import type { InputList, InputListFormat } from '@app/ffmpeg';
@@ -17,6 +18,9 @@ const PID_FILE = 'ffmpeg.pid';
  * by mistake to a shared folder loses nothing of anyone else's.
  */
 export const SESSION_MARKER_FILE = '.nvr-transcoder-session';
+/** A session folder being made: `.creating-<session id>-<random>`, renamed to the id once marked. */
+const STAGING_PREFIX = '.creating-';
+const STAGING_NAME_REGEX = /^\.creating-[0-9a-f]{32}-[0-9a-f]{8}$/;
 /** Owner only: segments of someone's cameras are nobody else's to read on this host. */
 const DIR_MODE = 0o700;
 /** The input list of encoder run N: an ffconcat list of recordings, or an HLS playlist of upstream segments. */
@@ -83,13 +87,25 @@ export class SessionFilesStore {
 
   async createSessionDir(sessionId: string): Promise<string> {
     const dir = this.sessionDir(sessionId);
-    // A folder of that name that this service did not make is never removed (nor written into).
-    if (existsSync(dir) && !isOwnSessionDir(dir)) {
-      throw new ForeignSessionDirError(dir);
+    if (existsSync(dir)) {
+      // A folder of that name that this service did not make is never removed (nor written into).
+      if (!isOwnSessionDir(dir)) throw new ForeignSessionDirError(dir);
+      await rm(dir, { recursive: true, force: true });
     }
-    await rm(dir, { recursive: true, force: true });
-    await mkdir(dir, { recursive: true, mode: DIR_MODE });
-    await writeFile(join(dir, SESSION_MARKER_FILE), '', { mode: 0o600 });
+    // Made under a staging name, marked, then renamed into place: a folder with the session's
+    // name always carries the marker, even when writing it fails or the process dies half-way
+    // (an unmarked one would be refused as someone else's, and block its range for good).
+    const staging = join(this.rootDir, `${STAGING_PREFIX}${sessionId}-${randomBytes(4).toString('hex')}`);
+    await mkdir(staging, { mode: DIR_MODE });
+    try {
+      await writeFile(join(staging, SESSION_MARKER_FILE), '', { mode: 0o600 });
+      // Fails if someone made a folder of that name with something in it meanwhile.
+      await rename(staging, dir);
+    } catch (error) {
+      await rm(staging, { recursive: true, force: true });
+      if (existsSync(dir) && !isOwnSessionDir(dir)) throw new ForeignSessionDirError(dir);
+      throw error;
+    }
     return dir;
   }
 
@@ -253,6 +269,12 @@ export class SessionFilesStore {
   async removeLeftovers(): Promise<number> {
     let removed = 0;
     for (const name of await readdir(this.rootDir)) {
+      if (STAGING_NAME_REGEX.test(name)) {
+        // A create that died half-way: marked (ours), or still empty.
+        const staging = join(this.rootDir, name);
+        await (isOwnSessionDir(staging) ? rm(staging, { recursive: true, force: true }) : rmdir(staging).catch(() => undefined));
+        continue;
+      }
       if (!SESSION_ID_REGEX.test(name)) continue;
       const dir = join(this.rootDir, name);
       if (!isOwnSessionDir(dir)) continue;
