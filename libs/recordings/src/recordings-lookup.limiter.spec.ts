@@ -64,6 +64,27 @@ describe('RecordingsLookupLimiter', () => {
     await Promise.all([next, ...greedy, ...others]);
   });
 
+  it('gives the slot back when a lookup throws before its first await', async () => {
+    const throwsAtOnce = (): Promise<string> => {
+      throw new Error('bad window');
+    };
+    for (let i = 0; i <= RECORDINGS_LOOKUPS_IN_FLIGHT; i += 1) {
+      await expect(limiter.run('user:a', `porch/${i}/1`, throwsAtOnce)).rejects.toThrow('bad window');
+    }
+    await expect(limiter.run('user:a', 'porch/ok/1', async () => 'ok')).resolves.toBe('ok');
+  });
+
+  it('caps callers known only by address in all, not one by one (behind a proxy they share its address)', async () => {
+    const scans: (() => void)[] = [];
+    const slowScan = () => new Promise<string>((resolve) => scans.push(() => resolve('done')));
+    const viewers = Array.from({ length: RECORDINGS_LOOKUPS_IN_FLIGHT }, (_, i) => limiter.run('ip:10.0.0.1', `porch/${i}/1`, slowScan));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(scans).toHaveLength(RECORDINGS_LOOKUPS_IN_FLIGHT);
+    await expect(limiter.run('ip:10.0.0.1', 'porch/x/1', slowScan)).rejects.toBeInstanceOf(TooManyRecordingsLookupsException);
+    for (const finish of scans.splice(0)) finish();
+    await Promise.all(viewers);
+  });
+
   it('keeps no failed lookup: the next one tries again', async () => {
     await expect(limiter.run('user:a', 'k', async () => Promise.reject(new Error('disk away')), 1_000)).rejects.toThrow('disk away');
     await new Promise((resolve) => setImmediate(resolve));

@@ -51,7 +51,8 @@ export class RecordingsLookupLimiter implements OnApplicationShutdown {
     if (started && started.expiresAt > now) return started.answer as Promise<T>;
     // From here to the scan's start nothing is awaited: lookups arriving together cannot all take the last slot.
     const release = this.takeSlot(requester);
-    const answer = lookup();
+    // A lookup that throws before its first await still gives its slot back.
+    const answer = new Promise<T>((resolve) => resolve(lookup()));
     answer.then(release, release);
     if (this.answers.size >= ANSWERS_KEPT) {
       for (const [kept, entry] of this.answers) if (entry.expiresAt <= now) this.answers.delete(kept);
@@ -66,7 +67,9 @@ export class RecordingsLookupLimiter implements OnApplicationShutdown {
   /** One of the requester's scans in flight, or a 429 when they (or everyone) have as many as allowed; the returned function gives it back. */
   private takeSlot(requester: string): () => void {
     const mine = this.inFlightBy.get(requester) ?? 0;
-    if (mine >= RECORDINGS_LOOKUPS_IN_FLIGHT_PER_USER) {
+    // Callers known only by address are not capped one by one: behind a reverse proxy they all
+    // share its address, and two lookups at once would be everybody's. The cap in all holds them.
+    if (mine >= RECORDINGS_LOOKUPS_IN_FLIGHT_PER_USER && !requester.startsWith('ip:')) {
       throw new TooManyRecordingsLookupsException(1, `at most ${RECORDINGS_LOOKUPS_IN_FLIGHT_PER_USER} at once per user`);
     }
     if (this.inFlight >= RECORDINGS_LOOKUPS_IN_FLIGHT) throw new TooManyRecordingsLookupsException(1, `at most ${RECORDINGS_LOOKUPS_IN_FLIGHT} at once`);
