@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { link, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { FfmpegProcessSupervisor } from '@app/ffmpeg';
@@ -91,7 +91,17 @@ describe('FilesystemRecordingSource', () => {
     expect((await source.findRecordings('shed', T0, T0 + 10)).map((f) => f.durationSeconds)).toEqual([expect.closeTo(10, 1)]);
   });
 
+  /** Folders last changed an hour ago, as a past hour's are: always the same time, so a kept listing would still match. */
+  const settledAt = new Date(Date.now() - 3_600_000);
+  const settle = async (camera: string, hours: number[]) => {
+    for (const hour of hours) await utimes(dirname(join(root, 'recordings', recordingRelativePath(camera, hour))), settledAt, settledAt);
+  };
+
   it('answers a repeated timeline lookup from its hour listings, looking at no file again, with what playback would find', async () => {
+    await settle(
+      'garage',
+      Array.from({ length: 6 }, (_, i) => T0 + i * 3600),
+    );
     const lookups = jest.spyOn(index, 'durationsOf');
     const periods = await source.findRecordedPeriods('garage', T0 + 5, T0 + SIX_HOURS - 5);
     expect(lookups).toHaveBeenCalledTimes(6); // one per hour folder
@@ -100,6 +110,25 @@ describe('FilesystemRecordingSource', () => {
     lookups.mockClear();
     expect(await source.findRecordedPeriods('garage', T0 + 5, T0 + SIX_HOURS - 5)).toEqual(periods);
     expect(lookups).not.toHaveBeenCalled();
+  });
+
+  it('keeps no listing of a folder changed within the minute, nor of one with a recording still being written', async () => {
+    const hour = T0 + 12 * 3600;
+    const lookups = jest.spyOn(index, 'durationsOf');
+    await place('loft', hour + 10);
+    await source.findRecordedPeriods('loft', hour, hour + 3600);
+    await source.findRecordedPeriods('loft', hour, hour + 3600);
+    expect(lookups).toHaveBeenCalledTimes(2); // a young folder is listed again
+
+    // A recording being written: created (the folder changed then), its header not there yet.
+    const writing = join(root, 'recordings', recordingRelativePath('loft', hour + 20));
+    await writeFile(writing, Buffer.alloc(0));
+    await settle('loft', [hour]);
+    expect((await source.findRecordedPeriods('loft', hour, hour + 3600)).map((p) => p.startTime)).toEqual([hour + 10]);
+    // Frigate finishes it in place: the folder does not change again, and the timeline still shows it.
+    await copyFile(clip, writing);
+    await settle('loft', [hour]);
+    expect((await source.findRecordedPeriods('loft', hour, hour + 3600)).map((p) => p.startTime)).toEqual([hour + 10, hour + 20]);
   });
 
   it('lists a recording moved into an hour folder since its last listing (the folder changed), and no longer one removed', async () => {

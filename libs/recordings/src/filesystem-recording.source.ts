@@ -13,6 +13,8 @@ import { RECORDINGS_MODULE_OPTIONS, RecordingsModuleOptions } from './recordings
 const CAMERA_LIST_TTL_MS = 10_000;
 /** Hour folders whose listing is kept for timeline lookups: three cameras' month. */
 const HOUR_LISTINGS_KEPT = 3 * 31 * 24;
+/** A folder changed more recently than this may hold a recording still being written: not kept. */
+const SETTLED_FOLDER_MS = 60_000;
 
 /** One hour folder of one camera, as a timeline sees it: its files in start order, with their durations. */
 interface HourListing {
@@ -60,9 +62,11 @@ export class FilesystemRecordingSource implements RecordingSource {
    * The files themselves: each covers its start plus its duration. A timeline asks for a week
    * at a time, again and again: an hour folder whose mtime has not changed since it was listed
    * is answered from that listing, so a repeated week is 168 folder stats, not a stat per file
-   * (about 60,000 on the libuv pool that segment serving uses too). Frigate moves each finished
-   * recording into its folder, which changes the folder's mtime. Playback (findRecordings)
-   * still checks every file it plans from.
+   * (about 60,000 on the libuv pool that segment serving uses too). A new recording changes its
+   * folder's mtime when it is created; Frigate then writes it in place (ffmpeg from its cache,
+   * header at the front), so a listing is kept only once its folder has been still for a minute
+   * and every file in it had a duration. Playback (findRecordings) still checks every file it
+   * plans from.
    */
   async findRecordedPeriods(camera: string, after: number, before: number): Promise<RecordedPeriod[]> {
     if (!isValidCameraName(camera)) return [];
@@ -105,7 +109,9 @@ export class FilesystemRecordingSource implements RecordingSource {
       const durationSeconds = durations[index];
       return durationSeconds === null ? [] : [{ startTime, durationSeconds }];
     });
-    this.hourListings.set(dir, { mtimeMs: folder.mtimeMs, files });
+    // A file without a duration may be one being written, which changes no folder when it ends.
+    const settled = Date.now() - folder.mtimeMs > SETTLED_FOLDER_MS && files.length === candidates.length;
+    if (settled) this.hourListings.set(dir, { mtimeMs: folder.mtimeMs, files });
     return files;
   }
 
