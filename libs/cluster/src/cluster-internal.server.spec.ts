@@ -1,28 +1,12 @@
 import type { HttpAdapterHost } from '@nestjs/core';
 import { createServer } from 'node:http';
-import { Socket, connect } from 'node:net';
 import { applyServerLimits } from '@app/common';
 import { freePort } from '../../../test/support/net';
+import { openRawConnection as open, within } from '../../../test/support/raw-connection';
 import { ClusterInternalServer } from './cluster-internal.server';
 import { ClusterModuleOptions } from './cluster.module-definition';
 
-/** A raw connection, with what it received and whether the server closed it. */
-function open(port: number): Promise<{ socket: Socket; received: () => string; closed: Promise<void> }> {
-  return new Promise((resolve, reject) => {
-    let received = '';
-    const socket = connect({ host: '127.0.0.1', port });
-    const closed = new Promise<void>((done) => socket.once('close', () => done()));
-    // A refused connection can be reset while a request is written to it.
-    socket.on('error', () => undefined);
-    socket.on('data', (chunk) => (received += chunk));
-    socket.once('connect', () => resolve({ socket, received: () => received, closed }));
-    socket.once('error', reject);
-  });
-}
-
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const within = <T>(promise: Promise<T>, ms: number) =>
-  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`not within ${ms} ms`)), ms).unref())]);
 
 describe('ClusterInternalServer', () => {
   let internal: ClusterInternalServer;

@@ -1,3 +1,4 @@
+import type { HttpAdapterHost } from '@nestjs/core';
 import { InvalidSettingError } from '@app/common';
 import { readFrontDoorSettings } from './front-door.config';
 import { FrontDoorServer } from './front-door.server';
@@ -32,7 +33,12 @@ describe('front door settings', () => {
   });
 
   it('listens nowhere when FRONT_DOOR_PORT is unset', async () => {
-    const server = new FrontDoorServer({ ...readFrontDoorSettings({ FRIGATE_URL: 'http://frigate:8971' }) }, {} as VodRequestHandler, {} as FrigateProxy);
+    const server = new FrontDoorServer(
+      { ...readFrontDoorSettings({ FRIGATE_URL: 'http://frigate:8971' }) },
+      {} as VodRequestHandler,
+      {} as FrigateProxy,
+      {} as HttpAdapterHost,
+    );
     await server.onApplicationBootstrap();
     expect(server.port).toBeNull();
     await server.beforeApplicationShutdown();

@@ -1,9 +1,10 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { FRONT_DOOR_MODULE_OPTIONS, FrontDoorModuleOptions } from './front-door.module-definition';
 import { FrigateProxy } from './frigate-proxy';
-import { closeHttpServer, sendJson } from '@app/common';
+import { applyServerLimits, closeHttpServer, sendJson, serverLimitsOf } from '@app/common';
 import { VodRequestHandler } from './vod-request.handler';
 
 const VOD_PREFIX = '/vod/';
@@ -25,6 +26,7 @@ export class FrontDoorServer implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(FRONT_DOOR_MODULE_OPTIONS) private readonly options: FrontDoorModuleOptions,
     private readonly vod: VodRequestHandler,
     private readonly frigate: FrigateProxy,
+    private readonly adapterHost: HttpAdapterHost,
   ) {}
 
   /** Where it listens, once it does. */
@@ -41,7 +43,15 @@ export class FrontDoorServer implements OnApplicationBootstrap, BeforeApplicatio
       socket.once('close', () => this.upgraded.delete(socket));
       this.frigate.ws(request, socket, head);
     });
-    server.on('clientError', (_error, socket) => socket.destroy());
+    server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+      // A head that did not come in time is told so, as Node's own handler does; anything else is cut.
+      if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT' && socket.writable) socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n');
+      else socket.destroy();
+    });
+    // The public server's limits (idle and head timeouts, connection cap): the door is as public.
+    // A WebSocket, once upgraded, is the proxy's: it lifts the idle timeout for it.
+    const limits = serverLimitsOf(this.adapterHost.httpAdapter.getHttpServer());
+    if (limits) applyServerLimits(server, limits);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.options.port, this.options.host, () => resolve());
