@@ -133,7 +133,10 @@ class FakeFiles {
   sessionDir(id: string) {
     return `/transcode/${id}`;
   }
+  /** Set by a test: createSessionDir waits for it (a slow disk). */
+  folderDelay: Promise<void> = Promise.resolve();
   async createSessionDir(id: string) {
+    await this.folderDelay;
     this.events.push(`create ${id}`);
     return this.sessionDir(id);
   }
@@ -513,6 +516,21 @@ describe('TranscodeSessionService', () => {
       supervisor.spawned[0].announce(2);
       supervisor.spawned[0].announce(3);
       await expect(waiting).resolves.toBe('r1_00003.ts');
+    });
+
+    it('starts no run before the session’s folder is made, when a segment is asked of a session opened without waiting', async () => {
+      let folderMade: () => void = () => undefined;
+      files.folderDelay = new Promise<void>((resolve) => (folderMade = resolve));
+      const session = await service.open('front', T, T + 100, undefined, { waitForFirstSegment: false });
+      const waiting = service.segmentFile(session, 5);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(supervisor.spawned).toHaveLength(0);
+      expect(files.lists.size).toBe(0);
+      folderMade();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(files.events).toEqual([`create ${session.id}`]);
+      supervisor.spawned.at(-1)!.announce(5);
+      await expect(waiting).resolves.toMatch(/_00005\.ts$/);
     });
 
     it('serves two viewers far apart in one session with a run each, neither restarting the other', async () => {

@@ -244,6 +244,12 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     const entry = this.table.get(session.id);
     if (!session.alive || !entry || entry.session !== session) throw new SessionNotFoundException();
     session.noteRequest(index, this.clock.now(), this.disk.positionMemoryMs);
+    // A session opened without waiting (the front door's playlists) may be asked for a segment
+    // while its folder is still being made: no run starts before it is there.
+    if (!session.hasFolder) {
+      await session.folderMade;
+      if (!session.alive) throw new SessionNotFoundException();
+    }
     return entry.driver.segment(index, signal);
   }
 
@@ -376,6 +382,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     });
     this.table.add({ session, driver });
     this.events.publish({ type: 'session-started', sessionId: id, camera, start, end, durationSeconds: timeline.durationSeconds });
+    session.folderMade = this.makeFolder(session);
     session.ready = this.prepare(session, firstSegment).catch(async (error: unknown) => {
       this.logger.error(sessionLog(session, `could not start: ${(error as Error).message}`));
       await this.table.stop(session, 'failed', error as Error);
@@ -387,8 +394,8 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     return session;
   }
 
-  private async prepare(session: TranscodeSession, firstSegment: boolean): Promise<void> {
-    const askedAt = this.clock.now();
+  /** The session's folder; a failure is the session's (its requests learn it), told without a server path. */
+  private async makeFolder(session: TranscodeSession): Promise<void> {
     await this.files.createSessionDir(session.id).catch((error: Error) => {
       // The path and the system's reason go to the log (and to /health's detail): a client learns no server path.
       this.logger.error(sessionLog(session, `TRANSCODE_DIR: ${error.message}`));
@@ -398,6 +405,12 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
           : 'TRANSCODE_DIR is not writable',
       );
     });
+    session.hasFolder = true;
+  }
+
+  private async prepare(session: TranscodeSession, firstSegment: boolean): Promise<void> {
+    const askedAt = this.clock.now();
+    await session.folderMade;
     if (!firstSegment) {
       session.state = 'active';
       return;

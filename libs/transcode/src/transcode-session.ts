@@ -62,6 +62,10 @@ export class TranscodeSession {
   videoEncoder: string | null = null;
   /** Resolves once the first segment is playable; rejects with the HTTP error to answer. */
   ready!: Promise<void>;
+  /** Settles once the session's folder is made (or could not be): no run is started before it. */
+  folderMade: Promise<void> = Promise.resolve();
+  /** The folder is there (folderMade resolved). */
+  hasFolder = false;
   private runsView: SessionRunsView | null = null;
   private output: SessionOutputFormat | null = null;
   private decidedVariant: SessionVariant | null = null;
