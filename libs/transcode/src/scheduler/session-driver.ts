@@ -324,8 +324,13 @@ export class SessionDriver implements SessionRunsView {
       case 'encoder-failed': {
         const end = this.runEnds.get(failure.run) ?? {};
         if (end.error instanceof HttpException) return end.error;
-        if (end.error) return new TranscoderUnavailableException(`ffmpeg could not be started (${end.error.message})`);
-        if (end.exit?.spawnError) return new TranscoderUnavailableException(`ffmpeg could not be started (${end.exit.spawnError})`);
+        // The reason names server paths (the run's input list, FFMPEG_PATH): logged, and only its code told.
+        const reason = end.error?.message ?? end.exit?.spawnError;
+        if (reason) {
+          this.logger.error(sessionLog(this.session, `ffmpeg could not be started: ${reason}`, { segment: index }));
+          const code = (end.error as NodeJS.ErrnoException | undefined)?.code ?? /\b(E[A-Z]+)\b/.exec(reason)?.[1] ?? 'see the log';
+          return new TranscoderUnavailableException(`ffmpeg could not be started (${code})`);
+        }
         const exit = end.exit ?? { code: 0, signal: null, stderrTail: this.processes.get(failure.run)?.process.stderrTail() ?? [] };
         const piece = this.session.timeline.pieces[pieceIndexAt(this.session.timeline, this.session.segments[index].cutSeconds)];
         return new TranscoderFailedException(describeExit(exit), exit.stderrTail, recordingLabel(piece.path));
