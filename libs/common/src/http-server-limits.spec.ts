@@ -5,7 +5,8 @@ import { createServer } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyServerLimits, serverLimitsOf } from './http-server-limits';
+import { within } from '../../../test/support/raw-connection';
+import { applyServerLimits, endKeepAlive, serverLimitsOf } from './http-server-limits';
 
 describe('applyServerLimits', () => {
   const checkingInterval = (server: ReturnType<typeof createServer>) =>
@@ -78,5 +79,36 @@ describe('applyServerLimits', () => {
       server.close();
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('ends a shutdown without waiting out keep-alive: connections between requests at once, one answering once its answer is sent', async () => {
+    let answerSlow: () => void = () => undefined;
+    const server = createServer((request, response) => {
+      if (request.url === '/slow') answerSlow = () => response.end('slow');
+      else response.end('quick');
+    });
+    applyServerLimits(server, { idleTimeoutMs: 60_000, headersTimeoutMs: 20_000, maxConnections: 10 });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as { port: number }).port;
+    const open = async (path: string) => {
+      const socket = connect({ host: '127.0.0.1', port });
+      const closed = once(socket, 'close');
+      socket.resume(); // reads what comes, the end included
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      return { socket, closed };
+    };
+    const kept = await open('/quick');
+    await new Promise((resolve) => setTimeout(resolve, 100)); // answered, and kept alive for a minute
+    const answering = await open('/slow');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    const closing = new Promise<void>((resolve) => server.close(() => resolve()));
+    endKeepAlive(server);
+    await within(kept.closed, 2000);
+    expect(answering.socket.destroyed).toBe(false);
+    answerSlow();
+    await within(answering.closed, 2000);
+    await within(closing, 2000);
   });
 });

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
 
 /** What no client may hold an HTTP server beyond (HTTP_IDLE_TIMEOUT_SECONDS, HTTP_HEADERS_TIMEOUT_SECONDS, MAX_CONNECTIONS). */
 export interface ServerLimits {
@@ -13,6 +14,8 @@ const MAX_CHECKING_INTERVAL_MS = 30_000;
 
 /** The limits each server was given, so that another server of the app can be given the same. */
 const applied = new WeakMap<Server, ServerLimits>();
+/** Each server's connections with no answer under way (between two requests, or before the first). */
+const betweenRequests = new WeakMap<Server, Set<Socket>>();
 
 /**
  * Limits on an HTTP server, so no client holds it:
@@ -39,6 +42,33 @@ export function applyServerLimits(server: Server, limits: ServerLimits): void {
   );
   server.maxConnections = limits.maxConnections;
   applied.set(server, { ...limits });
+  trackConnectionsBetweenRequests(server);
+}
+
+function trackConnectionsBetweenRequests(server: Server): void {
+  if (betweenRequests.has(server)) return;
+  const idle = new Set<Socket>();
+  betweenRequests.set(server, idle);
+  server.on('connection', (socket: Socket) => {
+    idle.add(socket);
+    socket.once('close', () => idle.delete(socket));
+  });
+  server.on('request', (request, response) => {
+    const socket = request.socket as Socket;
+    idle.delete(socket);
+    response.once('close', () => !socket.destroyed && idle.add(socket));
+  });
+}
+
+/**
+ * For a shutdown: ends the connections that wait for a next request, and makes every answer
+ * still under way end its connection. Keep-alive lasts the idle timeout (minutes), and closing
+ * the server ends only the connections Node counts as idle at that moment, not one kept alive
+ * after an answer it gave, so a close would otherwise wait out their keep-alive.
+ */
+export function endKeepAlive(server: Server): void {
+  server.keepAliveTimeout = 1;
+  for (const socket of betweenRequests.get(server) ?? []) socket.destroy();
 }
 
 /** The limits applyServerLimits gave `server`, or null when it gave none. */

@@ -1,5 +1,8 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { Server } from 'node:http';
+import { endKeepAlive } from '@app/common';
 import { serverConfig } from '../config/server.config';
 
 /**
@@ -12,7 +15,10 @@ export class ShutdownState implements OnModuleDestroy {
   private readonly logger = new Logger(ShutdownState.name);
   private shuttingDown = false;
 
-  constructor(@Inject(serverConfig.KEY) private readonly config: ConfigType<typeof serverConfig>) {}
+  constructor(
+    @Inject(serverConfig.KEY) private readonly config: ConfigType<typeof serverConfig>,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
 
   get isShuttingDown(): boolean {
     return this.shuttingDown;
@@ -25,5 +31,8 @@ export class ShutdownState implements OnModuleDestroy {
       this.logger.log(`shutting down: /health answers 503; draining for ${seconds} s`);
       await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
     }
+    // Keep-alive lasts HTTP_IDLE_TIMEOUT_SECONDS: without this, the server's close would wait it out.
+    const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
+    if (server) endKeepAlive(server);
   }
 }
