@@ -1,10 +1,5 @@
-import {
-  RECORDINGS_LOOKUPS_IN_FLIGHT,
-  RECORDINGS_LOOKUPS_IN_FLIGHT_PER_USER,
-  RECORDINGS_LOOKUP_LIMIT,
-  RecordingsLookupLimiter,
-  TooManyRecordingsLookupsException,
-} from './recordings-lookup.limiter';
+import { TooManyRecordingsLookupsException } from './lookup-slots';
+import { RECORDINGS_LOOKUP_LIMIT, RECORDINGS_LOOKUP_SLOTS, RecordingsLookupLimiter } from './recordings-lookup.limiter';
 
 describe('RecordingsLookupLimiter', () => {
   let limiter: RecordingsLookupLimiter;
@@ -35,54 +30,31 @@ describe('RecordingsLookupLimiter', () => {
     await expect(limiter.run('user:other', 'porch/x/y', async () => 1)).resolves.toBe(1);
   });
 
-  it(`runs at most ${RECORDINGS_LOOKUPS_IN_FLIGHT_PER_USER} different lookups of one user at once and ${RECORDINGS_LOOKUPS_IN_FLIGHT} in all: the rest are 429 at once, and a slot frees when a scan ends`, async () => {
-    const scans: (() => void)[] = [];
-    const slowScan = () => new Promise<string>((resolve) => scans.push(() => resolve('done')));
-    const refused = (promise: Promise<unknown>) => promise.then(() => null).catch((error: unknown) => error as TooManyRecordingsLookupsException);
-
-    const greedy = Array.from({ length: RECORDINGS_LOOKUPS_IN_FLIGHT_PER_USER }, (_, i) => limiter.run('user:greedy', `porch/${i}/1`, slowScan));
-    const tooMany = await refused(limiter.run('user:greedy', 'porch/9/1', slowScan));
-    expect(tooMany).toBeInstanceOf(TooManyRecordingsLookupsException);
-    expect(tooMany!.responseHeaders['Retry-After']).toBe('1');
-    expect(tooMany!.getResponse()).toEqual({ success: false, message: expect.stringContaining('at once per user') });
-    // Someone else's identical lookup joins a running scan: no slot, no 429.
-    const joined = limiter.run('user:other', 'porch/0/1', slowScan);
-
-    const others = Array.from({ length: RECORDINGS_LOOKUPS_IN_FLIGHT - RECORDINGS_LOOKUPS_IN_FLIGHT_PER_USER }, (_, i) =>
-      limiter.run(`user:u${i}`, `yard/${i}/1`, slowScan),
-    );
-    expect(await refused(limiter.run('user:late', 'yard/x/1', slowScan))).toBeInstanceOf(TooManyRecordingsLookupsException);
-    expect(scans).toHaveLength(RECORDINGS_LOOKUPS_IN_FLIGHT);
-
-    scans.shift()!();
-    await greedy[0];
-    await expect(joined).resolves.toBe('done');
-    const next = limiter.run('user:greedy', 'porch/9/1', slowScan);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(scans).toHaveLength(RECORDINGS_LOOKUPS_IN_FLIGHT);
-    for (const finish of scans.splice(0)) finish();
-    await Promise.all([next, ...greedy, ...others]);
-  });
-
   it('gives the slot back when a lookup throws before its first await', async () => {
     const throwsAtOnce = (): Promise<string> => {
       throw new Error('bad window');
     };
-    for (let i = 0; i <= RECORDINGS_LOOKUPS_IN_FLIGHT; i += 1) {
+    for (let i = 0; i <= RECORDINGS_LOOKUP_SLOTS.total; i += 1) {
       await expect(limiter.run('user:a', `porch/${i}/1`, throwsAtOnce)).rejects.toThrow('bad window');
     }
     await expect(limiter.run('user:a', 'porch/ok/1', async () => 'ok')).resolves.toBe('ok');
   });
 
-  it('caps callers known only by address in all, not one by one (behind a proxy they share its address)', async () => {
+  it('lets a lookup that waited for its slot join an identical one that started meanwhile', async () => {
     const scans: (() => void)[] = [];
-    const slowScan = () => new Promise<string>((resolve) => scans.push(() => resolve('done')));
-    const viewers = Array.from({ length: RECORDINGS_LOOKUPS_IN_FLIGHT }, (_, i) => limiter.run('ip:10.0.0.1', `porch/${i}/1`, slowScan));
+    const slowScan = () => new Promise<string>((resolve) => scans.push(() => resolve(`scan ${scans.length}`)));
+    const running = [limiter.run('user:a', 'porch/0/1', slowScan), limiter.run('user:a', 'porch/1/1', slowScan)];
+    const waitingA = limiter.run('user:a', 'porch/2/1', slowScan);
+    const waitingB = limiter.run('user:a', 'porch/2/1', slowScan);
     await new Promise((resolve) => setImmediate(resolve));
-    expect(scans).toHaveLength(RECORDINGS_LOOKUPS_IN_FLIGHT);
-    await expect(limiter.run('ip:10.0.0.1', 'porch/x/1', slowScan)).rejects.toBeInstanceOf(TooManyRecordingsLookupsException);
-    for (const finish of scans.splice(0)) finish();
-    await Promise.all(viewers);
+    expect(scans).toHaveLength(2);
+    scans[0]();
+    scans[1]();
+    await Promise.all(running);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(scans).toHaveLength(3); // one scan for both
+    scans[2]();
+    expect(await Promise.all([waitingA, waitingB])).toEqual(['scan 3', 'scan 3']);
   });
 
   it('keeps no failed lookup: the next one tries again', async () => {
