@@ -27,13 +27,18 @@
     await loadTimeline();
   }
 
+  /** The last timeline asked for: an answer to an earlier pick, arriving later, is dropped. */
+  let timelineAsked = 0;
+
   async function loadTimeline() {
     const camera = $('camera').value;
     const day = $('day').value;
     if (!camera || !day) return;
     const after = Date.parse(`${day}T00:00:00Z`) / 1000;
     const before = after + 86400;
+    const asked = ++timelineAsked;
     const { status: code, body } = await api(`/cameras/${encodeURIComponent(camera)}/recordings?after=${after}&before=${before}`);
+    if (asked !== timelineAsked) return;
     const timeline = $('timeline');
     timeline.replaceChildren();
     if (code !== 200) return status(body.message || `Could not load recordings (${code})`, true);
