@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -41,6 +42,8 @@ describe('docker-compose.yml cluster profile: Redis with a password (e2e, real r
       stdio: 'ignore',
     });
     const url = compose.services['nvr-transcoder-1'].environment!.REDIS_URL.replace('${REDIS_PASSWORD:-}', password).replace('redis:6379', `127.0.0.1:${port}`);
+    // The registries run outside an app (whose logs go to a file): the output is the results.
+    Logger.overrideLogger(false);
     const withPassword = new RedisSessionRegistry(url);
     const without = new RedisSessionRegistry(`redis://127.0.0.1:${port}`);
     try {
