@@ -9,8 +9,12 @@ import { decodeErrors, probeStreams } from './support/ffprobe';
 import { sample, scrapeMetrics } from './support/prometheus';
 import { RedisServer, startRedisServer } from './support/redis-server';
 import { AppProcess, ffmpegProcessesUsing, freePort, getJson, makeScratchDir, rangeUrl, startAppProcess, waitFor } from './support/test-app';
+import { getFromAddress } from './support/net';
 import { segmentName } from './support/media-playlist';
 import { transcodeSessionId } from '../libs/transcode/src/session-id';
+
+/** The nodes' shared secret (32 characters at least, as every node's must be). */
+const CLUSTER_E2E_SECRET = 'cluster-e2e-secret-of-32-characters';
 
 /**
  * Three nodes of the built app on loopback ports share one real Redis: they act as one service,
@@ -32,7 +36,7 @@ describe('cluster on Redis (e2e, 3 built nodes)', () => {
       REDIS_URL: redis.url,
       NODE_ID: name,
       NODE_URL: `http://127.0.0.1:${internalPort}`,
-      CLUSTER_SECRET: 'cluster-e2e-secret',
+      CLUSTER_SECRET: CLUSTER_E2E_SECRET,
       NODE_TIMEOUT_SECONDS: '3',
       LOG_LEVEL: 'warn',
       ...env,
@@ -75,7 +79,7 @@ describe('cluster on Redis (e2e, 3 built nodes)', () => {
   it('keeps the nodes’ own routes off the public port, and takes only signed, fresh requests there, each once, and only for that node', async () => {
     const path = '/internal/cluster/sessions';
     const internal = internalUrls.get(nodes[0].baseUrl)!;
-    const key = readClusterSettings({ REDIS_URL: redis.url, NODE_URL: internal, CLUSTER_SECRET: 'cluster-e2e-secret', PORT: '1' }).clusterKey!;
+    const key = readClusterSettings({ REDIS_URL: redis.url, NODE_URL: internal, CLUSTER_SECRET: CLUSTER_E2E_SECRET, PORT: '1' }).clusterKey!;
     const signed = (nodeUrl = internal, signingKey = key) => signClusterRequest(signingKey, { method: 'GET', path, body: '', node: clusterNodeOf(nodeUrl) });
     // The public port has no such routes, even signed.
     expect((await fetch(`${nodes[0].baseUrl}${path}`, { headers: signed() })).status).toBe(404);
@@ -94,6 +98,36 @@ describe('cluster on Redis (e2e, 3 built nodes)', () => {
     expect(replayed).toMatchObject({ status: 403, body: { success: false, message: expect.stringMatching(/signed for another node/) } });
     // Nothing but the internal routes answers there.
     expect((await fetch(`${internal}/health`)).status).toBe(404);
+  });
+
+  it('slows an address that sends wrong signatures to the internal port: refused unheard for a growing pause, other addresses untouched', async () => {
+    const path = '/internal/cluster/sessions';
+    const internal = internalUrls.get(nodes[2].baseUrl)!;
+    const key = readClusterSettings({ REDIS_URL: redis.url, NODE_URL: internal, CLUSTER_SECRET: CLUSTER_E2E_SECRET, PORT: '1' }).clusterKey!;
+    const signedWith = (signingKey: string) => signClusterRequest(signingKey, { method: 'GET', path, body: '', node: clusterNodeOf(internal) });
+    // A guesser on an address of its own (the nodes talk from 127.0.0.1).
+    const guesser = '127.0.0.3';
+    const heard: number[] = [];
+    let refused = await getFromAddress(`${internal}${path}`, guesser, signedWith('a-guess'));
+    for (let i = 0; refused.status === 403 && i < 20; i += 1) {
+      heard.push(refused.status);
+      refused = await getFromAddress(`${internal}${path}`, guesser, signedWith(`guess-${i}`));
+    }
+    // Five wrong guesses are heard (a misconfigured node's first few), then the address is paused.
+    expect(heard.length).toBeGreaterThanOrEqual(5);
+    expect(refused.status).toBe(429);
+    expect(JSON.parse(refused.body)).toEqual({ success: false, message: expect.stringMatching(/wrong signature/) });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    // While paused, even the right key is not heard from that address: a guess learns nothing.
+    // (Each pause that runs out before the next request doubles: a busy machine gets there too.)
+    let rightKey = await getFromAddress(`${internal}${path}`, guesser, signedWith(key));
+    for (let round = 0; rightKey.status === 200 && round < 6; round += 1) {
+      await getFromAddress(`${internal}${path}`, guesser, signedWith('one-more-guess'));
+      rightKey = await getFromAddress(`${internal}${path}`, guesser, signedWith(key));
+    }
+    expect(rightKey.status).toBe(429);
+    // Another address with the key is served at once.
+    expect((await getFromAddress(`${internal}${path}`, '127.0.0.4', signedWith(key))).status).toBe(200);
   });
 
   it('reports every live node in /health', async () => {

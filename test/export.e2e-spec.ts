@@ -297,7 +297,7 @@ describe('MP4 export (e2e)', () => {
             REDIS_URL: redis.url,
             NODE_ID: name,
             NODE_URL: `http://127.0.0.1:${await freePort()}`,
-            CLUSTER_SECRET: 'export-e2e-cluster-secret',
+            CLUSTER_SECRET: 'export-e2e-cluster-secret-of-32-chars',
             LOG_LEVEL: 'warn',
           }),
         ),

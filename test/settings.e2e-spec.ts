@@ -37,6 +37,17 @@ describe('settings validated at start (e2e, built app)', () => {
       { REDIS_URL: 'redis://127.0.0.1:1', NODE_URL: 'http://127.0.0.1:3000' },
       /Invalid setting CLUSTER_SECRET: required when REDIS_URL is set/,
     ],
+    // A cluster's secret has JWT_SECRET's floor, also where it falls back to JWT_SECRET with auth off (never echoed).
+    [
+      'CLUSTER_SECRET (shorter than 32 characters)',
+      { REDIS_URL: 'redis://127.0.0.1:1', NODE_URL: 'http://127.0.0.1:3001', CLUSTER_SECRET: 'a' },
+      /^nvr-transcoder failed to start: Invalid setting CLUSTER_SECRET: must be at least 32 characters/,
+    ],
+    [
+      'JWT_SECRET (a short one standing in for CLUSTER_SECRET with auth off)',
+      { REDIS_URL: 'redis://127.0.0.1:1', NODE_URL: 'http://127.0.0.1:3001', JWT_SECRET: 'short', AUTH_DISABLED: 'true' },
+      /^nvr-transcoder failed to start: Invalid setting JWT_SECRET: must be at least 32 characters .*stands in for CLUSTER_SECRET/,
+    ],
     // Its value is not echoed: a Redis URL may carry the password.
     ['REDIS_URL', { REDIS_URL: 'http://redis:6379' }, /Invalid setting REDIS_URL: must be a redis:\/\//],
     ['TRANSCODE_DIR (holding the recordings)', { TRANSCODE_DIR: FIXTURES_DIR }, /Invalid setting TRANSCODE_DIR=".*": it overlaps RECORDINGS_DIR=/],

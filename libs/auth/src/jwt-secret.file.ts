@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidSettingError } from '@app/common';
+import { InvalidSettingError, SHARED_SECRET_MIN_LENGTH } from '@app/common';
 
 export const JWT_SECRET_FILE_NAME = 'jwt-secret';
 /**
  * The shortest HS256 secret the service runs with, from JWT_SECRET or from the file alike: any
  * token (they travel in URLs and logs) lets its holder test guesses at the secret offline.
  */
-export const JWT_SECRET_MIN_LENGTH = 32;
+export const JWT_SECRET_MIN_LENGTH = SHARED_SECRET_MIN_LENGTH;
 
 /**
  * The secret used when JWT_SECRET is not set: read from the data dir, or made once (64 hex

@@ -3,7 +3,7 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { createHmac } from 'node:crypto';
 import { hostname } from 'node:os';
-import { InvalidSettingError, validateEnvironment } from '@app/common';
+import { InvalidSettingError, SHARED_SECRET_MIN_LENGTH, validateEnvironment } from '@app/common';
 import type { ClusterModuleOptions } from './cluster.module-definition';
 
 const HTTP_URL = /^https?:\/\/[^\s/?#]+\/?$/;
@@ -39,8 +39,11 @@ export type ClusterSettings = Pick<ClusterModuleOptions, 'redisUrl' | 'nodeId' |
 
 /**
  * The `cluster` settings: REDIS_URL turns clustering on, and then NODE_URL and a shared secret
- * (CLUSTER_SECRET, or else JWT_SECRET) are required. The key the nodes send each other is
- * derived from the secret, never the secret itself.
+ * (CLUSTER_SECRET, or else JWT_SECRET) are required. The key the nodes sign their requests with
+ * is derived from the secret, never the secret itself. The secret is held to the same length as
+ * JWT_SECRET, whichever stands for it: anyone who reaches the internal port and sees one signed
+ * request could otherwise guess a short one offline, and with AUTH_DISABLED nothing else checks
+ * JWT_SECRET.
  */
 export function readClusterSettings(env: NodeJS.ProcessEnv = process.env): ClusterSettings {
   const settings = validateEnvironment(ClusterEnvironment, env);
@@ -51,6 +54,14 @@ export function readClusterSettings(env: NodeJS.ProcessEnv = process.env): Clust
   const secret = settings.CLUSTER_SECRET || env.JWT_SECRET;
   if (!secret) {
     throw new InvalidSettingError('Invalid setting CLUSTER_SECRET: required when REDIS_URL is set (or set JWT_SECRET, shared by every node)');
+  }
+  if (secret.length < SHARED_SECRET_MIN_LENGTH) {
+    // Named, never echoed.
+    const name = settings.CLUSTER_SECRET ? 'CLUSTER_SECRET' : 'JWT_SECRET';
+    const standsIn = settings.CLUSTER_SECRET ? '' : ', as it stands in for CLUSTER_SECRET';
+    throw new InvalidSettingError(
+      `Invalid setting ${name}: must be at least ${SHARED_SECRET_MIN_LENGTH} characters with REDIS_URL${standsIn} (openssl rand -hex 32); the nodes' signatures would let a shorter one be guessed`,
+    );
   }
   const nodeUrl = settings.NODE_URL.replace(/\/+$/, '');
   // The nodes' own routes listen on NODE_URL's port, apart from the public one.

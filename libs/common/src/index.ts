@@ -6,3 +6,4 @@ export * from './configurable-module';
 export * from './close-http-server';
 export * from './send-json';
 export * from './http-server-limits';
+export * from './shared-secret';
