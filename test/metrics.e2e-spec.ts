@@ -1,3 +1,4 @@
+import { sign } from 'jsonwebtoken';
 import { StaleSessionCleanupJob } from '../libs/transcode/src/stale-session-cleanup.job';
 import { BROKEN, FRONT, LONG, T0 } from './support/fixtures';
 import { sample } from './support/prometheus';
@@ -70,6 +71,42 @@ describe('Prometheus metrics (e2e)', () => {
     expect(sample(text, 'nvr_transcoder_sessions_removed_total', 'reason="failed"')).toBe(1);
     expect(sample(text, 'nvr_transcoder_ffmpeg_failures_total', 'encoder="libx264"')).toBe(1);
     expect(sample(text, 'nvr_transcoder_transcode_dir_bytes')).toBe(0);
+  });
+});
+
+describe('/metrics with auth on (e2e)', () => {
+  const SECRET = 'metrics-e2e-jwt-secret-of-32-characters';
+  const METRICS_TOKEN = 'metrics-e2e-scrape-token-of-32-characters';
+  let app: TestApp;
+  const login = (role: string) => sign({ sub: `${role}-user`, role, exp: Math.floor(Date.now() / 1000) + 600 }, SECRET, { algorithm: 'HS256' });
+  const scrape = (authorization?: string) => getJson(`${app.baseUrl}/metrics`, { headers: authorization ? { authorization } : {} });
+
+  beforeAll(async () => {
+    app = await startTestApp({ AUTH_DISABLED: 'false', JWT_SECRET: SECRET, METRICS_TOKEN });
+  });
+
+  afterAll(async () => app.close());
+
+  it.each([
+    ['nobody', 401, undefined],
+    ['a viewer', 403, `Bearer ${login('viewer')}`],
+    ['a bearer that is not the METRICS_TOKEN', 401, `Bearer ${METRICS_TOKEN.slice(0, -1)}x`],
+    ['the METRICS_TOKEN as Basic, not bearer', 401, `Basic ${Buffer.from(`prometheus:${METRICS_TOKEN}`).toString('base64')}`],
+  ])('refuses %s with a JSON %i', async (_who, status, authorization) => {
+    const answer = await scrape(authorization);
+    expect(answer.status).toBe(status);
+    expect(answer.body).toMatchObject({ success: false, message: expect.any(String) });
+    expect(JSON.stringify(answer.body)).not.toContain('nvr_transcoder_');
+  });
+
+  it.each([
+    ['Prometheus with the METRICS_TOKEN', `Bearer ${METRICS_TOKEN}`],
+    ['an admin', `Bearer ${login('admin')}`],
+  ])('serves %s', async (_who, authorization) => {
+    const answer = await scrape(authorization);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(answer.body).toContain('nvr_transcoder_sessions');
   });
 });
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { sign } from 'jsonwebtoken';
 import { FIXTURES_DIR } from './support/fixtures';
-import { getJson, startAppProcess, startTestApp, waitFor } from './support/test-app';
+import { freePort, getJson, startAppProcess, startTestApp, waitFor } from './support/test-app';
+import { startRedisServer } from './support/redis-server';
 
 /** A wrong setting stops the app with one line that names it. */
 describe('settings validated at start (e2e, built app)', () => {
@@ -48,6 +49,16 @@ describe('settings validated at start (e2e, built app)', () => {
       { REDIS_URL: 'redis://127.0.0.1:1', NODE_URL: 'http://127.0.0.1:3001', JWT_SECRET: 'short', AUTH_DISABLED: 'true' },
       /^nvr-transcoder failed to start: Invalid setting JWT_SECRET: must be at least 32 characters .*stands in for CLUSTER_SECRET/,
     ],
+    [
+      'METRICS_TOKEN (shorter than 32 characters, never echoed)',
+      { METRICS_TOKEN: 'prometheus' },
+      /^nvr-transcoder failed to start: Invalid setting METRICS_TOKEN: must be at least 32/,
+    ],
+    [
+      'BIND_ADDRESS',
+      { BIND_ADDRESS: 'localhost' },
+      /^nvr-transcoder failed to start: Invalid setting BIND_ADDRESS="localhost": must be an IPv4 or IPv6 address/,
+    ],
     // Its value is not echoed: a Redis URL may carry the password.
     ['REDIS_URL', { REDIS_URL: 'http://redis:6379' }, /Invalid setting REDIS_URL: must be a redis:\/\//],
     ['TRANSCODE_DIR (holding the recordings)', { TRANSCODE_DIR: FIXTURES_DIR }, /Invalid setting TRANSCODE_DIR=".*": it overlaps RECORDINGS_DIR=/],
@@ -70,6 +81,43 @@ describe('settings validated at start (e2e, built app)', () => {
       expect(server.output()).not.toMatch(/\n\s+at /);
     } finally {
       await server.cleanup();
+    }
+  });
+});
+
+describe('BIND_ADDRESS (e2e, built app)', () => {
+  it('puts every port on that one address: the API, the front door and the nodes’ own routes answer there and nowhere else', async () => {
+    const redis = await startRedisServer();
+    // 127.0.0.2 is this machine too (Linux answers all of 127/8 on loopback), but not 127.0.0.1.
+    const address = '127.0.0.2';
+    const [port, frontDoorPort, internalPort] = [await freePort(), await freePort(), await freePort()];
+    const server = await startAppProcess(
+      {
+        PORT: String(port),
+        BIND_ADDRESS: address,
+        FRONT_DOOR_PORT: String(frontDoorPort),
+        FRIGATE_URL: 'http://127.0.0.1:9',
+        REDIS_URL: redis.url,
+        NODE_URL: `http://${address}:${internalPort}`,
+        CLUSTER_SECRET: 'bind-address-e2e-cluster-secret-32',
+      },
+      false,
+    );
+    try {
+      await waitFor(async () => {
+        if (server.child.exitCode !== null) throw new Error(`app exited during start:\n${server.output()}`);
+        return (await fetch(`http://${address}:${internalPort}/`).catch(() => null)) !== null;
+      }, 20_000);
+      for (const listening of [port, frontDoorPort, internalPort]) {
+        // Any answer at all: the port is open on BIND_ADDRESS…
+        expect((await fetch(`http://${address}:${listening}/health`)).status).toBeGreaterThanOrEqual(200);
+        // …and on no other address.
+        await expect(fetch(`http://127.0.0.1:${listening}/health`)).rejects.toMatchObject({ cause: { code: 'ECONNREFUSED' } });
+      }
+      expect((await getJson(`http://${address}:${port}/health`)).status).toBe(200);
+    } finally {
+      await server.cleanup();
+      await redis.stop();
     }
   });
 });

@@ -5,7 +5,7 @@ import { destination } from 'pino';
 import { AuthModule, authConfig } from '@app/auth';
 import { ClusterModule, clusterConfig } from '@app/cluster';
 import { FrontDoorModule, frontDoorConfig } from '@app/front-door';
-import { MetricsModule } from '@app/metrics';
+import { MetricsModule, metricsConfig } from '@app/metrics';
 import { RecordingsModule, recordingsConfig } from '@app/recordings';
 import { TranscodeModule, transcodeConfig } from '@app/transcode';
 import { directoriesConfig } from './config/directories.config';
@@ -15,7 +15,17 @@ import { loggingConfig } from './logging/logging.config';
 import { pinoHttpOptions } from './logging/pino-http.options';
 
 /** Every settings namespace of the app, each validated when loaded. */
-export const SETTINGS = [serverConfig, loggingConfig, authConfig, recordingsConfig, transcodeConfig, clusterConfig, frontDoorConfig, directoriesConfig];
+export const SETTINGS = [
+  serverConfig,
+  loggingConfig,
+  authConfig,
+  recordingsConfig,
+  transcodeConfig,
+  clusterConfig,
+  frontDoorConfig,
+  metricsConfig,
+  directoriesConfig,
+];
 
 @Module({
   imports: [
@@ -49,9 +59,10 @@ export const SETTINGS = [serverConfig, loggingConfig, authConfig, recordingsConf
     // One node (registry in memory) unless REDIS_URL makes this node part of a cluster.
     ClusterModule.forRootAsync({
       isGlobal: true,
-      inject: [clusterConfig.KEY, transcodeConfig.KEY],
-      useFactory: (cluster: ConfigType<typeof clusterConfig>, transcode: ConfigType<typeof transcodeConfig>) => ({
+      inject: [clusterConfig.KEY, transcodeConfig.KEY, serverConfig.KEY],
+      useFactory: (cluster: ConfigType<typeof clusterConfig>, transcode: ConfigType<typeof transcodeConfig>, server: ConfigType<typeof serverConfig>) => ({
         ...cluster,
+        host: server.host,
         capacity: transcode.maxConcurrentTranscodes,
         sessionTtlSeconds: transcode.ttlSeconds,
         // A proxied request may wait for the owner to make a segment.
@@ -60,11 +71,15 @@ export const SETTINGS = [serverConfig, loggingConfig, authConfig, recordingsConf
     }),
     // Off unless FRONT_DOOR_PORT is set: Frigate's /vod transcoded, everything else passed to Frigate.
     FrontDoorModule.forRootAsync({
-      inject: [frontDoorConfig.KEY],
-      useFactory: (config: ConfigType<typeof frontDoorConfig>) => config,
+      inject: [frontDoorConfig.KEY, serverConfig.KEY],
+      // Every port on the one BIND_ADDRESS.
+      useFactory: (config: ConfigType<typeof frontDoorConfig>, server: ConfigType<typeof serverConfig>) => ({ ...config, host: server.host }),
     }),
     HealthModule,
-    MetricsModule,
+    MetricsModule.forRootAsync({
+      inject: [metricsConfig.KEY],
+      useFactory: (config: ConfigType<typeof metricsConfig>) => config,
+    }),
   ],
 })
 export class AppModule {}

@@ -13,9 +13,10 @@ async function bootstrap(): Promise<void> {
   // Logs written during start-up are held until the JSON logger takes over (configureApp).
   const app = await NestFactory.create<NestExpressApplication>(AppModule, { abortOnError: false, bufferLogs: true });
   configureApp(app);
-  const { port } = app.get<ConfigType<typeof serverConfig>>(serverConfig.KEY);
-  await app.listen(port);
-  new Logger('Bootstrap').log(`listening on http://localhost:${port} (API docs at /docs)`);
+  const { port, host } = app.get<ConfigType<typeof serverConfig>>(serverConfig.KEY);
+  await (host ? app.listen(port, host) : app.listen(port));
+  const shown = !host ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  new Logger('Bootstrap').log(`listening on http://${shown}:${port} (API docs at /docs)`);
 }
 
 bootstrap().catch((error: unknown) => {

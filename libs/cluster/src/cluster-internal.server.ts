@@ -45,7 +45,7 @@ export class ClusterInternalServer implements OnApplicationBootstrap, BeforeAppl
     if (limits) applyServerLimits(server, limits);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, () => resolve());
+      server.listen(port, this.options.host, () => resolve());
     });
     this.server = server;
     this.logger.log(`cluster routes listening on port ${port}`);

@@ -17,6 +17,8 @@ export interface ClusterModuleOptions {
   sessionTtlSeconds: number;
   /** How long a node waits for another to make a segment or start a session (then 504). */
   requestTimeoutSeconds: number;
+  /** The address the nodes' own routes listen on (all by default), as every port of the app (BIND_ADDRESS). */
+  host?: string;
 }
 
 export const { ConfigurableModuleClass: ClusterConfigurableModule, MODULE_OPTIONS_TOKEN: CLUSTER_MODULE_OPTIONS } =

@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsIP, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { ServerLimits, validateEnvironment } from '@app/common';
 
 class ServerEnvironment {
@@ -9,6 +9,14 @@ class ServerEnvironment {
   @Min(0)
   @Max(65535)
   PORT: number = 3000;
+
+  /**
+   * The one interface every port listens on (PORT, FRONT_DOOR_PORT, NODE_URL's): an IP address,
+   * so it cannot resolve to several; all interfaces without it.
+   */
+  @IsOptional()
+  @IsIP(undefined, { message: 'must be an IPv4 or IPv6 address of this host, e.g. 127.0.0.1 or 10.0.0.5 (all interfaces without it)' })
+  BIND_ADDRESS?: string;
 
   @Type(() => Number)
   @IsInt()
@@ -49,6 +57,8 @@ class ServerEnvironment {
 
 export interface ServerConfig {
   port: number;
+  /** The address every port listens on; all interfaces when absent. */
+  host?: string;
   /** After SIGTERM, /health answers 503 and requests are still served for this long. */
   shutdownDrainSeconds: number;
   /** Origins allowed to call the API from a browser (CORS); '*' for any; none by default (same origin only). */
@@ -63,6 +73,7 @@ export const serverConfig = registerAs('server', (): ServerConfig => {
   const origins = env.CORS_ORIGINS?.trim();
   return {
     port: env.PORT,
+    ...(env.BIND_ADDRESS ? { host: env.BIND_ADDRESS } : {}),
     shutdownDrainSeconds: env.SHUTDOWN_DRAIN_SECONDS,
     limits: {
       idleTimeoutMs: env.HTTP_IDLE_TIMEOUT_SECONDS * 1000,
