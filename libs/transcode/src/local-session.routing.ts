@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PLAYLIST_FILE_NAME } from './dto/stream-file.params';
 import { SessionFilesStore, WHOLE_READ_MAX_BYTES } from './session-files.store';
+import { sourceVideoCodecs } from './h264-hand-off';
 import { OpenOptions, RoutedSession, RoutedSessionSummary, SessionRouting, StreamFile } from './session-routing';
 import { SegmentNotFoundException } from './transcode.exceptions';
 import { TranscodeSession } from './transcode-session';
@@ -37,7 +38,14 @@ export class LocalSessionRouting implements SessionRouting {
 }
 
 export function routed(session: TranscodeSession): RoutedSession {
-  return { sessionId: session.id, camera: session.camera, durationSeconds: session.outputDurationSeconds, variant: session.variant() };
+  const codecs = sourceVideoCodecs(session.timeline.pieces);
+  return {
+    sessionId: session.id,
+    camera: session.camera,
+    durationSeconds: session.outputDurationSeconds,
+    variant: session.variant(),
+    ...(codecs ? { sourceVideoCodecs: codecs } : {}),
+  };
 }
 
 /**

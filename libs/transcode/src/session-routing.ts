@@ -10,6 +10,11 @@ export interface RoutedSession {
   durationSeconds: number;
   /** What its segments carry, for a master playlist (known once its recordings were read). */
   variant?: SessionVariant;
+  /**
+   * The video codecs of its recordings (sample-entry tags: hvc1, avc1, …), each once, as its
+   * plan read them from their headers; absent when its source reads none (Frigate's VOD).
+   */
+  sourceVideoCodecs?: string[];
 }
 
 /** The one rendition of a session, as a master playlist describes it. */
@@ -33,6 +38,15 @@ export interface OpenOptions {
   waitForFirstSegment?: boolean;
   /** Playback speed (a session of its own); 1 when absent. */
   speed?: PlaybackSpeed;
+  /**
+   * The caller plays H.264 recordings as they are (the front door: Frigate's own /vod, at no CPU
+   * here). A new session whose plan finds every recording H.264 is then not started: an
+   * H264RangeException, after its admission and its plan (it cost a lookup, so it counts against
+   * SESSION_CREATE_LIMIT like a create). One whose plan cannot tell the codecs (a source that
+   * reads no headers) is started without asking its encoder for a first segment, so the caller
+   * can find them elsewhere and remove it before any process runs. Joining is unaffected.
+   */
+  handOffH264?: boolean;
 }
 
 /** A playlist or segment of a session, ready to send. */
