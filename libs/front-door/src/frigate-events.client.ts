@@ -1,7 +1,6 @@
 import { HttpException, HttpStatus, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import type { IncomingHttpHeaders } from 'node:http';
 import { FRONT_DOOR_MODULE_OPTIONS, FrontDoorModuleOptions } from './front-door.module-definition';
-import { FrigateUnavailableException, frigateGet } from './frigate-http';
+import { FrigateCaller, FrigateUnavailableException, frigateGet } from './frigate-http';
 import type { TimeRange } from './vod-range';
 
 /** How long an event's range is kept: about a session's life. */
@@ -22,17 +21,17 @@ export class FrigateEventsClient {
 
   constructor(@Inject(FRONT_DOOR_MODULE_OPTIONS) private readonly options: FrontDoorModuleOptions) {}
 
-  async eventRange(eventId: string, headers: IncomingHttpHeaders, now = Date.now()): Promise<TimeRange> {
+  async eventRange(eventId: string, caller: FrigateCaller, now = Date.now()): Promise<TimeRange> {
     const kept = this.ranges.get(eventId);
     if (kept && kept.expiresAt > now) return kept.range;
-    const range = await this.fetchRange(eventId, headers, now);
+    const range = await this.fetchRange(eventId, caller, now);
     if (this.ranges.size >= RANGES_KEPT) this.ranges.clear();
     this.ranges.set(eventId, { range, expiresAt: now + RANGE_KEPT_MS });
     return range;
   }
 
-  private async fetchRange(eventId: string, headers: IncomingHttpHeaders, now: number): Promise<TimeRange> {
-    const response = await frigateGet(this.options.frigateUrl ?? '', `/api/events/${encodeURIComponent(eventId)}`, headers);
+  private async fetchRange(eventId: string, caller: FrigateCaller, now: number): Promise<TimeRange> {
+    const response = await frigateGet(this.options.frigateUrl ?? '', `/api/events/${encodeURIComponent(eventId)}`, caller);
     if (response.status === 404) throw new NotFoundException({ success: false, message: 'Event not found.' });
     if (response.status === 401 || response.status === 403) {
       throw new HttpException({ success: false, message: 'Frigate refused the event' }, response.status);

@@ -8,7 +8,7 @@ import { FrigateAuthClient, FrigateUser } from './frigate-auth.client';
 import { FrigateEventsClient } from './frigate-events.client';
 import { FrigateProxy } from './frigate-proxy';
 import { FRONT_DOOR_MODULE_OPTIONS, FrontDoorModuleOptions } from './front-door.module-definition';
-import { frigateGet } from './frigate-http';
+import { FrigateCaller, frigateCallerOf, frigateGet } from './frigate-http';
 import { renderMasterPlaylist } from './vod-master-playlist';
 import { VodHandling, chooseVodHandling, videoCodecTagsOf } from './vod-passthrough';
 import { MASTER_PLAYLIST, MEDIA_PLAYLIST, VodRequest, VodRoute, parseVodPath } from './vod-path';
@@ -71,15 +71,16 @@ export class VodRequestHandler {
       if (query.length > MAX_QUERY_LENGTH) {
         throw new BadRequestException({ success: false, message: `The query string is longer than ${MAX_QUERY_LENGTH} characters` });
       }
-      const answer = await this.auth.authenticate(request.headers);
+      const caller = frigateCallerOf(request);
+      const answer = await this.auth.authenticate(caller);
       if (answer.kind === 'denied') throw new FrigateDeniedException(answer.status);
       if (answer.setCookie.length) response.setHeader('Set-Cookie', answer.setCookie);
-      const range = await this.resolve(parsed.request.route, request);
+      const range = await this.resolve(parsed.request.route, caller);
       assertCameraAllowed(answer.user, range.camera);
       // Before anything reads recordings: a range longer than MAX_RANGE_SECONDS is a 400.
       this.engine.assertRange(range.start, range.end);
       const codecParam = new URLSearchParams(query).get('codec');
-      const handling = await this.handling(parsed.request.route, range, codecParam, () => this.frigateCodecs(vodPath, request));
+      const handling = await this.handling(parsed.request.route, range, codecParam, () => this.frigateCodecs(vodPath, caller));
       if (handling === 'frigate') return this.frigate.web(request, response);
       await this.transcoded(parsed.request, range, answer.user, query, response);
     } catch (error) {
@@ -109,9 +110,9 @@ export class VodRequestHandler {
   }
 
   /** The time range a route names: the range itself, the hour Home Assistant asks for, or an event's. */
-  private async resolve(route: VodRoute, request: IncomingMessage): Promise<TimeRange> {
+  private async resolve(route: VodRoute, caller: FrigateCaller): Promise<TimeRange> {
     if (route.form === 'range') return { camera: route.camera, start: route.start, end: route.end };
-    if (route.form === 'event') return this.events.eventRange(route.eventId, request.headers);
+    if (route.form === 'event') return this.events.eventRange(route.eventId, caller);
     const offset = timeZoneOffsetSeconds(route.timeZone, new Date());
     if (offset === null) throw new BadRequestException({ success: false, message: `Unknown time zone '${route.timeZone}'` });
     return hourRange(route, offset);
@@ -140,9 +141,9 @@ export class VodRequestHandler {
   }
 
   /** The video codecs Frigate's own master playlist of this route announces (none when it does not answer). */
-  private async frigateCodecs(vodPath: string, request: IncomingMessage): Promise<string[]> {
+  private async frigateCodecs(vodPath: string, caller: FrigateCaller): Promise<string[]> {
     const master = `/vod/${vodPath.slice(0, vodPath.lastIndexOf('/') + 1)}${MASTER_PLAYLIST}`;
-    const response = await frigateGet(this.frigateUrl, master, request.headers).catch(() => null);
+    const response = await frigateGet(this.frigateUrl, master, caller).catch(() => null);
     if (!response?.ok) return [];
     return videoCodecTagsOf(await response.text());
   }
