@@ -17,6 +17,8 @@ const FRONT_ONLY = 'front-only-token';
 const REFUSED = 'refused-token';
 /** An event of the front camera that starts and ends inside files, as events do. */
 const EVENT_ID = '1700000003.5-abc123';
+/** An event of the back camera, which the porch viewer may not watch. */
+const BACK_EVENT_ID = '1700000012.5-def456';
 
 /**
  * The front door before a Frigate (a stand-in that answers as Frigate's nginx and API do):
@@ -67,7 +69,10 @@ describe('Frigate front door (e2e, real HTTP and ffmpeg, a stand-in Frigate)', (
         [FRONT_ONLY]: { username: 'porch', role: 'porch_viewer', allowedCameras: [FRONT.camera] },
         [REFUSED]: { username: 'blocked', role: 'viewer', allowedCameras: [FRONT.camera], refused: true },
       },
-      events: { [EVENT_ID]: { camera: FRONT.camera, start_time: T0 + 3.5, end_time: T0 + 17.25 } },
+      events: {
+        [EVENT_ID]: { camera: FRONT.camera, start_time: T0 + 3.5, end_time: T0 + 17.25 },
+        [BACK_EVENT_ID]: { camera: BACK.camera, start_time: T0 + 12.5, end_time: T0 + 24 },
+      },
     });
     ({ app, door } = await startDoor());
   });
@@ -299,5 +304,20 @@ describe('Frigate front door (e2e, real HTTP and ffmpeg, a stand-in Frigate)', (
     const missing = await get('/vod/event/no-such-event/master.m3u8');
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ success: false, message: 'Event not found.' });
+  });
+
+  it('tells a viewer an event of a camera they may not watch is not found, in the same words whether or not someone else played it, and as for no event at all', async () => {
+    const asked = async (eventId: string, token: string) => {
+      const response = await get(`/vod/event/${eventId}/master.m3u8`, token);
+      return { status: response.status, body: await response.json().catch(() => null) };
+    };
+    const notFound = { status: 404, body: { success: false, message: 'Event not found.' } };
+    expect(await asked(BACK_EVENT_ID, FRONT_ONLY)).toEqual(notFound);
+    // The admin plays it: its range is now kept for everyone.
+    await playlist(`/vod/event/${BACK_EVENT_ID}/master.m3u8`, ADMIN);
+    expect(await asked(BACK_EVENT_ID, FRONT_ONLY)).toEqual(notFound);
+    expect(await asked('1700000099.0-nosuch', FRONT_ONLY)).toEqual(notFound);
+    // Their own camera's event plays.
+    await playlist(`/vod/event/${EVENT_ID}/master.m3u8`, FRONT_ONLY);
   });
 });

@@ -11,6 +11,11 @@ export interface FrigateUser {
   allowedCameras: string[] | 'all';
 }
 
+/** Pure: whether `user` may watch `camera`. */
+export function mayWatch(user: FrigateUser, camera: string): boolean {
+  return user.allowedCameras === 'all' || user.allowedCameras.includes(camera);
+}
+
 /**
  * Denied as Frigate's nginx denies on its auth_request: 401 when Frigate does not know the
  * caller (or redirects them to a login), 403 when it knows them and refuses.

@@ -4,7 +4,7 @@ import { errorAnswer, sendJson } from '@app/common';
 import { RECORDING_SOURCE, RecordingSource } from '@app/recordings';
 import { PLAYLIST_FILE_NAME, SESSION_ENGINE, SESSION_ROUTING, SessionEngine, SessionRouting, clientGoneSignal } from '@app/transcode';
 import { pipeline } from 'node:stream/promises';
-import { FrigateAuthClient, FrigateUser } from './frigate-auth.client';
+import { FrigateAuthClient, FrigateUser, mayWatch } from './frigate-auth.client';
 import { FrigateEventsClient } from './frigate-events.client';
 import { FrigateProxy } from './frigate-proxy';
 import { FRONT_DOOR_MODULE_OPTIONS, FrontDoorModuleOptions } from './front-door.module-definition';
@@ -75,7 +75,7 @@ export class VodRequestHandler {
       const answer = await this.auth.authenticate(caller);
       if (answer.kind === 'denied') throw new FrigateDeniedException(answer.status);
       if (answer.setCookie.length) response.setHeader('Set-Cookie', answer.setCookie);
-      const range = await this.resolve(parsed.request.route, caller);
+      const range = await this.resolve(parsed.request.route, caller, answer.user);
       assertCameraAllowed(answer.user, range.camera);
       // Before anything reads recordings: a range longer than MAX_RANGE_SECONDS is a 400.
       this.engine.assertRange(range.start, range.end);
@@ -109,10 +109,10 @@ export class VodRequestHandler {
     await pipeline(file.stream, response).catch(() => undefined);
   }
 
-  /** The time range a route names: the range itself, the hour Home Assistant asks for, or an event's. */
-  private async resolve(route: VodRoute, caller: FrigateCaller): Promise<TimeRange> {
+  /** The time range a route names: the range itself, the hour Home Assistant asks for, or an event's (for this user). */
+  private async resolve(route: VodRoute, caller: FrigateCaller, user: FrigateUser): Promise<TimeRange> {
     if (route.form === 'range') return { camera: route.camera, start: route.start, end: route.end };
-    if (route.form === 'event') return this.events.eventRange(route.eventId, caller);
+    if (route.form === 'event') return this.events.eventRange(route.eventId, caller, user);
     const offset = timeZoneOffsetSeconds(route.timeZone, new Date());
     if (offset === null) throw new BadRequestException({ success: false, message: `Unknown time zone '${route.timeZone}'` });
     return hourRange(route, offset);
@@ -160,9 +160,7 @@ export class VodRequestHandler {
 }
 
 function assertCameraAllowed(user: FrigateUser, camera: string): void {
-  if (user.allowedCameras !== 'all' && !user.allowedCameras.includes(camera)) {
-    throw new ForbiddenException({ success: false, message: `No access to camera '${camera}'` });
-  }
+  if (!mayWatch(user, camera)) throw new ForbiddenException({ success: false, message: `No access to camera '${camera}'` });
 }
 
 function sendText(response: ServerResponse, text: string): void {
