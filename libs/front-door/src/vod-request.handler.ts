@@ -19,10 +19,11 @@ const PLAYLIST_TYPE = 'application/vnd.apple.mpegurl';
 const HANDLING_CACHE_MS = 60_000;
 const HANDLING_CACHE_MAX = 2000;
 /**
- * The longest query string copied onto every URI: Home Assistant's signed `authSig` is a few
- * hundred characters, and a long one times a 6-hour playlist's 10,800 URIs would be megabytes.
+ * The longest query string copied onto every URI of a playlist, as nginx's `secure_token $args`
+ * does: Home Assistant's signed `authSig` (an HS256 JWT of its path, about 280 to 380
+ * characters) fits; a longer one times a 6-hour playlist's 10,800 URIs would be megabytes.
  */
-const MAX_QUERY_LENGTH = 2048;
+export const MAX_QUERY_LENGTH = 512;
 
 /** Frigate said no: 401 for a caller it does not know, 403 for one it knows and refuses. */
 class FrigateDeniedException extends HttpException {
@@ -69,7 +70,7 @@ export class VodRequestHandler {
     try {
       if (parsed.kind === 'invalid') throw new BadRequestException({ success: false, message: parsed.message });
       if (query.length > MAX_QUERY_LENGTH) {
-        throw new BadRequestException({ success: false, message: `The query string is longer than ${MAX_QUERY_LENGTH} characters` });
+        throw new HttpException({ success: false, message: `The query string is longer than ${MAX_QUERY_LENGTH} characters` }, HttpStatus.URI_TOO_LONG);
       }
       const caller = frigateCallerOf(request);
       const answer = await this.auth.authenticate(caller);
