@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parse, types } from 'hls-parser';
 import { sign } from 'jsonwebtoken';
 import WebSocket from 'ws';
+import { transcodeSessionId } from '@app/transcode';
 import { FakeFrigate, FRIGATE_UI_PAGE, SERVED_BY, startFakeFrigate } from './support/fake-frigate';
 import { writeFrigateDb } from './support/frigate-db';
 import { startFrigateVodServer } from './support/frigate-vod-server';
@@ -325,6 +326,26 @@ describe('Frigate front door (e2e, real HTTP and ffmpeg, a stand-in Frigate)', (
       status: 414,
       body: { success: false, message: 'The query string is longer than 512 characters' },
     });
+  });
+
+  it('refuses a page on another site that navigates to a /vod URL with the Frigate cookie (JSON 403, no session), and plays for the same site and for clients without Sec-Fetch-*', async () => {
+    const range = [T0 + 50, T0 + 70] as const;
+    const base = `/vod/${FRONT.camera}/start/${range[0]}/end/${range[1]}`;
+    const sessions = async () =>
+      ((await (await fetch(`${app.baseUrl}/transcode/sessions`)).json()) as { sessions: { sessionId: string }[] }).sessions.map((session) => session.sessionId);
+    const withCookie = (extra: Record<string, string>) => fetch(`${door}${base}/master.m3u8`, { headers: { cookie: `frigate_token=${ADMIN}`, ...extra } });
+    const crossSite = await withCookie({ 'sec-fetch-site': 'cross-site', 'sec-fetch-dest': 'document', 'sec-fetch-mode': 'navigate' });
+    expect({ status: crossSite.status, body: await crossSite.json() }).toEqual({
+      status: 403,
+      body: { success: false, message: expect.stringMatching(/another site/) },
+    });
+    expect(await sessions()).not.toContain(transcodeSessionId(FRONT.camera, ...range));
+    // Frigate's own UI (same origin), a page of the same site, and Home Assistant (no Sec-Fetch-*).
+    for (const headers of [{ 'sec-fetch-site': 'same-origin', 'sec-fetch-dest': 'empty' }, { 'sec-fetch-site': 'same-site' }, {}] as Record<string, string>[]) {
+      const played = await withCookie(headers);
+      expect({ headers, status: played.status }).toEqual({ headers, status: 200 });
+      await played.arrayBuffer();
+    }
   });
 
   it('tells a viewer an event of a camera they may not watch is not found, in the same words whether or not someone else played it, and as for no event at all', async () => {

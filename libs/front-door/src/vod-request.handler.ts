@@ -1,5 +1,6 @@
 import { BadRequestException, ForbiddenException, HttpException, HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CrossSiteWorkException, isCrossSiteCookieLogin } from '@app/auth';
 import { errorAnswer, sendJson } from '@app/common';
 import { RECORDING_SOURCE, RecordingSource } from '@app/recordings';
 import { PLAYLIST_FILE_NAME, SESSION_ENGINE, SESSION_ROUTING, SessionEngine, SessionRouting, clientGoneSignal } from '@app/transcode';
@@ -83,6 +84,8 @@ export class VodRequestHandler {
       const codecParam = new URLSearchParams(query).get('codec');
       const handling = await this.handling(parsed.request.route, range, codecParam, () => this.frigateCodecs(vodPath, caller));
       if (handling === 'frigate') return this.frigate.web(request, response);
+      // The API's rule for requests that start work: not from a page on another site with the cookie alone.
+      if (isCrossSiteCookieLogin(request.headers)) throw new CrossSiteWorkException();
       await this.transcoded(parsed.request, range, answer.user, query, response);
     } catch (error) {
       this.fail(response, error);
