@@ -20,7 +20,7 @@ function fakeEngine(fails = false) {
     open: async (camera: string, start: number, end: number) => {
       if (fails) throw new HttpException('no first segment', 504);
       running.add(transcodeSessionId(camera, start, end));
-      return { id, camera, timeline: { durationSeconds: end - start, pieces: [] }, variant: () => ({ audio: false }) };
+      return { id, camera, timeline: { durationSeconds: end - start }, variant: () => ({ audio: false }) };
     },
     adopt: async (camera: string, start: number, end: number) => {
       if (fails) throw new HttpException('cannot start', 500);

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PLAYLIST_FILE_NAME } from './dto/stream-file.params';
 import { SessionFilesStore, WHOLE_READ_MAX_BYTES } from './session-files.store';
-import { sourceVideoCodecs } from './h264-hand-off';
 import { OpenOptions, RoutedSession, RoutedSessionSummary, SessionRouting, StreamFile } from './session-routing';
 import { SegmentNotFoundException } from './transcode.exceptions';
 import { TranscodeSession } from './transcode-session';
@@ -38,13 +37,12 @@ export class LocalSessionRouting implements SessionRouting {
 }
 
 export function routed(session: TranscodeSession): RoutedSession {
-  const codecs = sourceVideoCodecs(session.timeline.pieces);
   return {
     sessionId: session.id,
     camera: session.camera,
     durationSeconds: session.outputDurationSeconds,
     variant: session.variant(),
-    ...(codecs ? { sourceVideoCodecs: codecs } : {}),
+    ...(session.awaitingHandOff ? { awaitingHandOff: true } : {}),
   };
 }
 

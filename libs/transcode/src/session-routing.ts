@@ -11,10 +11,11 @@ export interface RoutedSession {
   /** What its segments carry, for a master playlist (known once its recordings were read). */
   variant?: SessionVariant;
   /**
-   * The video codecs of its recordings (sample-entry tags: hvc1, avc1, …), each once, as its
-   * plan read them from their headers; absent when its source reads none (Frigate's VOD).
+   * Planned for a caller that hands H.264 off without knowing its codecs (its source reads no
+   * headers) and started without its encoder; true until its first segment is asked, so that
+   * caller removes only a session it has just planned, never one it joined (OpenOptions.handOffH264).
    */
-  sourceVideoCodecs?: string[];
+  awaitingHandOff?: boolean;
 }
 
 /** The one rendition of a session, as a master playlist describes it. */
@@ -43,8 +44,9 @@ export interface OpenOptions {
    * here). A new session whose plan finds every recording H.264 is then not started: an
    * H264RangeException, after its admission and its plan (it cost a lookup, so it counts against
    * SESSION_CREATE_LIMIT like a create). One whose plan cannot tell the codecs (a source that
-   * reads no headers) is started without asking its encoder for a first segment, so the caller
-   * can find them elsewhere and remove it before any process runs. Joining is unaffected.
+   * reads no headers) is started without asking its encoder for a first segment, and says so
+   * (RoutedSession.awaitingHandOff), so the caller can find them elsewhere and remove it before
+   * any process runs. Joining is unaffected.
    */
   handOffH264?: boolean;
 }

@@ -389,23 +389,26 @@ describe('TranscodeSessionService', () => {
       await expect(service.open('side', T, T + 100, 'user:alice')).resolves.toBeDefined();
     });
 
-    it('still transcodes H.265 at once, and says its codecs', async () => {
+    it('still transcodes H.265 at once', async () => {
       withCodecs();
       const session = await service.open('front', T, T + 100, 'user:alice', { waitForFirstSegment: false, handOffH264: true });
-      expect(routed(session).sourceVideoCodecs).toEqual(['hvc1']);
+      expect(routed(session).awaitingHandOff).toBeUndefined();
       await new Promise((resolve) => setTimeout(resolve, 20));
       expect(supervisor.spawned).toHaveLength(1);
     });
 
-    it('starts a plan that cannot tell its codecs without its encoder, so it can still be handed off before any process runs', async () => {
+    it('starts a plan that cannot tell its codecs without its encoder, and says so until its first segment is asked, so it can still be handed off before any process runs', async () => {
       const session = await service.open('front', T, T + 100, 'user:alice', { waitForFirstSegment: false, handOffH264: true });
-      expect(routed(session).sourceVideoCodecs).toBeUndefined();
+      expect(routed(session).awaitingHandOff).toBe(true);
+      // Joined meanwhile (the caller's next playlist), it still says so.
+      expect(routed(await service.open('front', T, T + 100, 'user:bob', { waitForFirstSegment: false, handOffH264: true })).awaitingHandOff).toBe(true);
       await new Promise((resolve) => setTimeout(resolve, 20));
       expect(supervisor.spawned).toHaveLength(0);
-      // The first segment asked starts it.
+      // The first segment asked starts it, and it is a session like any other from then on.
       const first = service.segmentFile(session, 0);
       await waitUntil(() => supervisor.spawned.length === 1);
       await expect(first).resolves.toMatch(/_00000\.ts$/);
+      expect(routed(session).awaitingHandOff).toBeUndefined();
     });
 
     it('gives a caller that does not hand off its session when it shared an admission with one that does', async () => {

@@ -160,7 +160,9 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     // The caps again, synchronously with the insert (launch checks the encoder limit): creates
     // that ran at once all passed the first check before any of them was in the table.
     if (requester) this.assertUnderUserCap(requester);
-    return this.launch(id, camera, start, end, timeline, { owner: requester, speed, firstSegment: codecs !== undefined });
+    const session = this.launch(id, camera, start, end, timeline, { owner: requester, speed, firstSegment: codecs !== undefined });
+    session.awaitingHandOff = codecs === undefined;
+    return session;
   }
 
   /** 429 while MAX_CONCURRENT_TRANSCODES sessions are encoding. */
