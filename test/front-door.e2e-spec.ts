@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parse, types } from 'hls-parser';
 import { sign } from 'jsonwebtoken';
 import WebSocket from 'ws';
+import { RECORDING_SOURCE, RecordingSource } from '@app/recordings';
 import { transcodeSessionId } from '@app/transcode';
 import { FakeFrigate, FRIGATE_UI_PAGE, SERVED_BY, startFakeFrigate } from './support/fake-frigate';
 import { writeFrigateDb } from './support/frigate-db';
@@ -361,5 +362,54 @@ describe('Frigate front door (e2e, real HTTP and ffmpeg, a stand-in Frigate)', (
     expect(await asked('1700000099.0-nosuch', FRONT_ONLY)).toEqual(notFound);
     // Their own camera's event plays.
     await playlist(`/vod/event/${EVENT_ID}/master.m3u8`, FRONT_ONLY);
+  });
+
+  it('admits a range before reading any recording: a user at their cap or rate costs no lookup, joins cost none, and an H.264 range is looked up once', async () => {
+    const capped = await startDoor({ MAX_SESSIONS_PER_USER: '1', SESSION_CREATE_LIMIT: '2', MAX_CONCURRENT_TRANSCODES: '8' });
+    try {
+      const source = capped.app.app.get<RecordingSource>(RECORDING_SOURCE, { strict: false });
+      const lookups = [jest.spyOn(source, 'findRecordings'), jest.spyOn(source, 'withMedia'), jest.spyOn(source, 'listCameras')];
+      const lookupCount = () => lookups.reduce((sum, spy) => sum + spy.mock.calls.length, 0);
+      const at = (camera: string, start: number, file = 'master.m3u8') => `/vod/${camera}/start/${start}/end/${start + 10}/${file}`;
+      const status = async (path: string, token: string) => {
+        const response = await get(path, token, capped.door);
+        await response.arrayBuffer();
+        return response.status;
+      };
+      // The porch viewer's one session.
+      expect(await status(at(FRONT.camera, T0), FRONT_ONLY)).toBe(200);
+      const afterFirst = lookupCount();
+      expect(afterFirst).toBeGreaterThan(0);
+      // At their cap: ten new ranges, each refused before any lookup, as the API refuses them.
+      const refused = [];
+      for (let i = 1; i <= 10; i += 1) refused.push(await status(at(FRONT.camera, T0 + i), FRONT_ONLY));
+      expect({ refused, lookups: lookupCount() - afterFirst }).toEqual({ refused: Array(10).fill(429), lookups: 0 });
+      // Joining the session, theirs or another user's, is always allowed and reads nothing.
+      expect([await status(at(FRONT.camera, T0, 'index.m3u8'), FRONT_ONLY), await status(at(FRONT.camera, T0, 'index.m3u8'), ADMIN)]).toEqual([200, 200]);
+      expect(lookupCount() - afterFirst).toBe(0);
+      // The admin's H.264 ranges: each looked up once, by its admission (a create against
+      // SESSION_CREATE_LIMIT), then handed to Frigate; none is a session.
+      const before = lookupCount();
+      const scansBefore = lookups[0].mock.calls.length;
+      for (const start of [T0, T0 + 10]) {
+        const h264 = await get(at(QUIRKY.h264, start), ADMIN, capped.door);
+        expect({ start, by: h264.headers.get('x-served-by') }).toEqual({ start, by: SERVED_BY });
+        await h264.arrayBuffer();
+      }
+      const h264Lookups = lookupCount() - before;
+      expect(lookups[0].mock.calls.length - scansBefore).toBe(2);
+      // One scan of each range's recordings, its plan's.
+      expect(lookups[0].mock.calls.slice(-2).map(([camera, start]) => [camera, start])).toEqual([
+        [QUIRKY.h264, T0],
+        [QUIRKY.h264, T0 + 10],
+      ]);
+      // Asked again within the minute: straight to Frigate, no lookup.
+      expect((await get(at(QUIRKY.h264, T0), ADMIN, capped.door)).headers.get('x-served-by')).toBe(SERVED_BY);
+      // Past the rate: refused before any lookup.
+      expect(await status(at(BACK.camera, T0), ADMIN)).toBe(429);
+      expect(lookupCount() - before).toBe(h264Lookups);
+    } finally {
+      await capped.app.close();
+    }
   });
 });
