@@ -1,7 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, types } from 'hls-parser';
+import { sign } from 'jsonwebtoken';
 import WebSocket from 'ws';
+import { RECORDING_SOURCE, RecordingSource } from '@app/recordings';
+import { transcodeSessionId } from '@app/transcode';
 import { FakeFrigate, FRIGATE_UI_PAGE, SERVED_BY, startFakeFrigate } from './support/fake-frigate';
 import { writeFrigateDb } from './support/frigate-db';
 import { startFrigateVodServer } from './support/frigate-vod-server';
@@ -17,6 +21,8 @@ const FRONT_ONLY = 'front-only-token';
 const REFUSED = 'refused-token';
 /** An event of the front camera that starts and ends inside files, as events do. */
 const EVENT_ID = '1700000003.5-abc123';
+/** An event of the back camera, which the porch viewer may not watch. */
+const BACK_EVENT_ID = '1700000012.5-def456';
 
 /**
  * The front door before a Frigate (a stand-in that answers as Frigate's nginx and API do):
@@ -67,7 +73,10 @@ describe('Frigate front door (e2e, real HTTP and ffmpeg, a stand-in Frigate)', (
         [FRONT_ONLY]: { username: 'porch', role: 'porch_viewer', allowedCameras: [FRONT.camera] },
         [REFUSED]: { username: 'blocked', role: 'viewer', allowedCameras: [FRONT.camera], refused: true },
       },
-      events: { [EVENT_ID]: { camera: FRONT.camera, start_time: T0 + 3.5, end_time: T0 + 17.25 } },
+      events: {
+        [EVENT_ID]: { camera: FRONT.camera, start_time: T0 + 3.5, end_time: T0 + 17.25 },
+        [BACK_EVENT_ID]: { camera: BACK.camera, start_time: T0 + 12.5, end_time: T0 + 24 },
+      },
     });
     ({ app, door } = await startDoor());
   });
@@ -290,7 +299,6 @@ describe('Frigate front door (e2e, real HTTP and ffmpeg, a stand-in Frigate)', (
       `/vod/2023-11/14/22/${FRONT.camera}/Nowhere,Special/index.m3u8`,
       // Longer than MAX_RANGE_SECONDS: refused before any recording is looked for.
       `/vod/${FRONT.camera}/start/0/end/4000000000/master.m3u8`,
-      `/vod/${FRONT.camera}/start/${T0}/end/${T0 + 30}/index.m3u8?x=${'a'.repeat(3000)}`,
     ]) {
       const response = await get(path);
       expect({ path, status: response.status }).toEqual({ path, status: 400 });
@@ -299,5 +307,109 @@ describe('Frigate front door (e2e, real HTTP and ffmpeg, a stand-in Frigate)', (
     const missing = await get('/vod/event/no-such-event/master.m3u8');
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ success: false, message: 'Event not found.' });
+  });
+
+  it('copies a query of up to 512 characters onto every URI (Home Assistant’s signed authSig fits), and answers a longer one with a JSON 414', async () => {
+    const base = `/vod/${FRONT.camera}/start/${T0}/end/${T0 + 30}`;
+    // Home Assistant's signed path (homeassistant/components/http/auth.py async_sign_path) for
+    // its media browser's hour of a camera, with long names: HS256 over {iss, path, params, iat, exp}.
+    const haPath = `/api/frigate/frigate_instance_01/vod/2023-11/14/22/${'driveway_camera_north'.repeat(2)}/America,Argentina,Buenos_Aires/index.m3u8`;
+    const authSig = sign({ iss: randomBytes(16).toString('hex'), path: haPath, params: {}, iat: T0, exp: T0 + 86400 }, 'secret', { noTimestamp: true });
+    expect(`authSig=${authSig}`.length).toBeLessThan(512);
+    const haMedia = await playlist<types.MediaPlaylist>(`${base}/index.m3u8?authSig=${authSig}`);
+    for (const s of haMedia.segments) expect(s.uri).toBe(`${s.uri.split('?')[0]}?authSig=${authSig}`);
+
+    const longest = `x=${'a'.repeat(510)}`;
+    const media = await playlist<types.MediaPlaylist>(`${base}/index.m3u8?${longest}`);
+    expect(media.segments[0].uri).toBe(`seg_00000.ts?${longest}`);
+    const tooLong = await get(`${base}/index.m3u8?${longest}a`);
+    expect({ status: tooLong.status, body: await tooLong.json() }).toEqual({
+      status: 414,
+      body: { success: false, message: 'The query string is longer than 512 characters' },
+    });
+  });
+
+  it('refuses a page on another site that navigates to a /vod URL with the Frigate cookie (JSON 403, no session), and plays for the same site and for clients without Sec-Fetch-*', async () => {
+    const range = [T0 + 50, T0 + 70] as const;
+    const base = `/vod/${FRONT.camera}/start/${range[0]}/end/${range[1]}`;
+    const sessions = async () =>
+      ((await (await fetch(`${app.baseUrl}/transcode/sessions`)).json()) as { sessions: { sessionId: string }[] }).sessions.map((session) => session.sessionId);
+    const withCookie = (extra: Record<string, string>) => fetch(`${door}${base}/master.m3u8`, { headers: { cookie: `frigate_token=${ADMIN}`, ...extra } });
+    const crossSite = await withCookie({ 'sec-fetch-site': 'cross-site', 'sec-fetch-dest': 'document', 'sec-fetch-mode': 'navigate' });
+    expect({ status: crossSite.status, body: await crossSite.json() }).toEqual({
+      status: 403,
+      body: { success: false, message: expect.stringMatching(/another site/) },
+    });
+    expect(await sessions()).not.toContain(transcodeSessionId(FRONT.camera, ...range));
+    // Frigate's own UI (same origin), a page of the same site, and Home Assistant (no Sec-Fetch-*).
+    for (const headers of [{ 'sec-fetch-site': 'same-origin', 'sec-fetch-dest': 'empty' }, { 'sec-fetch-site': 'same-site' }, {}] as Record<string, string>[]) {
+      const played = await withCookie(headers);
+      expect({ headers, status: played.status }).toEqual({ headers, status: 200 });
+      await played.arrayBuffer();
+    }
+  });
+
+  it('tells a viewer an event of a camera they may not watch is not found, in the same words whether or not someone else played it, and as for no event at all', async () => {
+    const asked = async (eventId: string, token: string) => {
+      const response = await get(`/vod/event/${eventId}/master.m3u8`, token);
+      return { status: response.status, body: await response.json().catch(() => null) };
+    };
+    const notFound = { status: 404, body: { success: false, message: 'Event not found.' } };
+    expect(await asked(BACK_EVENT_ID, FRONT_ONLY)).toEqual(notFound);
+    // The admin plays it: its range is now kept for everyone.
+    await playlist(`/vod/event/${BACK_EVENT_ID}/master.m3u8`, ADMIN);
+    expect(await asked(BACK_EVENT_ID, FRONT_ONLY)).toEqual(notFound);
+    expect(await asked('1700000099.0-nosuch', FRONT_ONLY)).toEqual(notFound);
+    // Their own camera's event plays.
+    await playlist(`/vod/event/${EVENT_ID}/master.m3u8`, FRONT_ONLY);
+  });
+
+  it('admits a range before reading any recording: a user at their cap or rate costs no lookup, joins cost none, and an H.264 range is looked up once', async () => {
+    const capped = await startDoor({ MAX_SESSIONS_PER_USER: '1', SESSION_CREATE_LIMIT: '2', MAX_CONCURRENT_TRANSCODES: '8' });
+    try {
+      const source = capped.app.app.get<RecordingSource>(RECORDING_SOURCE, { strict: false });
+      const lookups = [jest.spyOn(source, 'findRecordings'), jest.spyOn(source, 'withMedia'), jest.spyOn(source, 'listCameras')];
+      const lookupCount = () => lookups.reduce((sum, spy) => sum + spy.mock.calls.length, 0);
+      const at = (camera: string, start: number, file = 'master.m3u8') => `/vod/${camera}/start/${start}/end/${start + 10}/${file}`;
+      const status = async (path: string, token: string) => {
+        const response = await get(path, token, capped.door);
+        await response.arrayBuffer();
+        return response.status;
+      };
+      // The porch viewer's one session.
+      expect(await status(at(FRONT.camera, T0), FRONT_ONLY)).toBe(200);
+      const afterFirst = lookupCount();
+      expect(afterFirst).toBeGreaterThan(0);
+      // At their cap: ten new ranges, each refused before any lookup, as the API refuses them.
+      const refused = [];
+      for (let i = 1; i <= 10; i += 1) refused.push(await status(at(FRONT.camera, T0 + i), FRONT_ONLY));
+      expect({ refused, lookups: lookupCount() - afterFirst }).toEqual({ refused: Array(10).fill(429), lookups: 0 });
+      // Joining the session, theirs or another user's, is always allowed and reads nothing.
+      expect([await status(at(FRONT.camera, T0, 'index.m3u8'), FRONT_ONLY), await status(at(FRONT.camera, T0, 'index.m3u8'), ADMIN)]).toEqual([200, 200]);
+      expect(lookupCount() - afterFirst).toBe(0);
+      // The admin's H.264 ranges: each looked up once, by its admission (a create against
+      // SESSION_CREATE_LIMIT), then handed to Frigate; none is a session.
+      const before = lookupCount();
+      const scansBefore = lookups[0].mock.calls.length;
+      for (const start of [T0, T0 + 10]) {
+        const h264 = await get(at(QUIRKY.h264, start), ADMIN, capped.door);
+        expect({ start, by: h264.headers.get('x-served-by') }).toEqual({ start, by: SERVED_BY });
+        await h264.arrayBuffer();
+      }
+      const h264Lookups = lookupCount() - before;
+      expect(lookups[0].mock.calls.length - scansBefore).toBe(2);
+      // One scan of each range's recordings, its plan's.
+      expect(lookups[0].mock.calls.slice(-2).map(([camera, start]) => [camera, start])).toEqual([
+        [QUIRKY.h264, T0],
+        [QUIRKY.h264, T0 + 10],
+      ]);
+      // Asked again within the minute: straight to Frigate, no lookup.
+      expect((await get(at(QUIRKY.h264, T0), ADMIN, capped.door)).headers.get('x-served-by')).toBe(SERVED_BY);
+      // Past the rate: refused before any lookup.
+      expect(await status(at(BACK.camera, T0), ADMIN)).toBe(429);
+      expect(lookupCount() - before).toBe(h264Lookups);
+    } finally {
+      await capped.app.close();
+    }
   });
 });

@@ -3,8 +3,10 @@
  * routes of frigate-vod-server.ts (nginx-vod's fMP4 from the fixture recordings) plus what the
  * front door and Frigate's clients ask of it, as the real one answers:
  * - /api/auth: 202 with remote-user / remote-role for a known `frigate_token` cookie or bearer
- *   token, else 401 (frigate/api/auth.py);
- * - /api/profile: {username, role, allowed_cameras};
+ *   token, else 401 (frigate/api/auth.py); or, in proxy mode (`proxyAuth`: Frigate's auth off,
+ *   `proxy.header_map`), for whoever the operator's user and role headers name;
+ * - /api/profile: {username, role, allowed_cameras}; with `nginxApiCache`, kept 5 s by path as
+ *   Frigate's nginx kept /api JSON before Frigate #23261, unless asked with X-Cache-Bypass;
  * - /api/events/{id}: the event, or 404 "Event not found";
  * - /vod/<route> without a file name (and /api/vod/<route>): the mapping JSON of vod_ts
  *   (clipFrom on a file that starts before the range, durations trimmed at its end);
@@ -14,9 +16,12 @@
  * - POST /api/login: {user, password} (a user's password is their token and "-password") sets
  *   the frigate_token cookie, else 401;
  * Everything but /api/auth, /api/login and /api/version wants a login. Every answer carries
- * `x-served-by: fake-frigate`, so a test can tell Frigate's answers from the front door's.
+ * `x-served-by: fake-frigate`, so a test can tell Frigate's answers from the front door's. Each
+ * request's client address is worked out as Frigate's get_remote_addr does (X-Forwarded-For,
+ * right to left, the first address not in `auth.trusted_proxies`), for its login rate limit.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BlockList, isIPv4 } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { readMp4Info } from '../../libs/recordings/src/mp4-header.reader';
@@ -39,9 +44,31 @@ export interface FakeFrigateEvent {
   end_time: number | null;
 }
 
+/** Frigate with its auth off behind an auth proxy: `proxy.header_map` and the roles of its config. */
+export interface FakeFrigateProxyAuth {
+  /** proxy.header_map.role: the header the role comes from (Frigate's docs use x-forwarded-role). */
+  roleHeader: string;
+  /** proxy.header_map.user. */
+  userHeader?: string;
+  /** auth.roles: each custom role's cameras; admin and viewer see every camera. */
+  roles: Record<string, string[]>;
+}
+
+/** What Frigate saw of a request's origin. */
+export interface SeenClient {
+  path: string;
+  forwardedFor?: string;
+  /** The address Frigate's get_remote_addr picks: its login rate limit's key. */
+  clientAddress: string;
+}
+
 export interface FakeFrigate extends FrigateVodServer {
   /** How often /api/auth was asked. */
   authCalls(): number;
+  /** Every request's client as Frigate saw it, oldest first. */
+  seenClients(): SeenClient[];
+  /** auth.trusted_proxies (CIDRs). */
+  setTrustedProxies(networks: string[]): void;
 }
 
 export async function startFakeFrigate(options: {
@@ -53,12 +80,26 @@ export async function startFakeFrigate(options: {
   recordingsDir?: string;
   /** Where it listens (a free loopback port by default). */
   port?: number;
+  proxyAuth?: FakeFrigateProxyAuth;
+  /** Keep /api/profile's JSON 5 s by path, as Frigate's nginx did before #23261. */
+  nginxApiCache?: boolean;
 }): Promise<FakeFrigate> {
   let authCalls = 0;
+  let trustedProxies: string[] = [];
+  const seen: SeenClient[] = [];
+  const profiles = new Map<string, { body: unknown; until: number }>();
   const sockets = new WebSocketServer({ noServer: true });
   sockets.on('connection', (socket) => socket.on('message', (data) => socket.send(`echo:${data.toString()}`)));
 
   const userOf = (request: IncomingMessage): FakeFrigateUser | null => {
+    const proxy = options.proxyAuth;
+    if (proxy) {
+      // resolve_role: the header's role when the config has it, else the default (viewer).
+      const claimed = String(request.headers[proxy.roleHeader] ?? '').trim();
+      const role = claimed === 'admin' || claimed in proxy.roles ? claimed : 'viewer';
+      const username = String((proxy.userHeader && request.headers[proxy.userHeader]) || 'viewer');
+      return { username, role, allowedCameras: proxy.roles[role] ?? [...options.cameras] };
+    }
     const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
     const cookie = /(?:^|;\s*)frigate_token=([^;]+)/.exec(request.headers.cookie ?? '')?.[1];
     return options.users[bearer ?? cookie ?? ''] ?? null;
@@ -68,6 +109,8 @@ export async function startFakeFrigate(options: {
     async intercept(request: IncomingMessage, response: ServerResponse, url: URL): Promise<boolean> {
       response.setHeader('x-served-by', SERVED_BY);
       const path = url.pathname;
+      const forwardedFor = request.headers['x-forwarded-for'] as string | undefined;
+      seen.push({ path, forwardedFor, clientAddress: remoteAddress(forwardedFor, request.socket.remoteAddress ?? '', trustedProxies) });
       const user = userOf(request);
       if (path === '/api/auth') {
         authCalls += 1;
@@ -87,7 +130,11 @@ export async function startFakeFrigate(options: {
       if (path === '/') return answer(response, 200, FRIGATE_UI_PAGE, 'text/html');
       if (!user) return answer(response, 401, '<html>401 Authorization Required</html>', 'text/html');
       if (path === '/api/profile') {
-        return json(response, 200, { username: user.username, role: user.role, allowed_cameras: user.allowedCameras });
+        const kept = profiles.get(path);
+        if (options.nginxApiCache && !request.headers['x-cache-bypass'] && kept && kept.until > Date.now()) return json(response, 200, kept.body);
+        const body = { username: user.username, role: user.role, allowed_cameras: user.allowedCameras };
+        if (options.nginxApiCache) profiles.set(path, { body, until: Date.now() + 5000 });
+        return json(response, 200, body);
       }
       const event = /^\/api\/events\/([^/]+)$/.exec(path);
       if (event) {
@@ -118,12 +165,34 @@ export async function startFakeFrigate(options: {
   return {
     ...server,
     authCalls: () => authCalls,
+    seenClients: () => [...seen],
+    setTrustedProxies: (networks: string[]) => void (trustedProxies = networks),
     close: async () => {
       for (const client of sockets.clients) client.terminate();
       sockets.close();
       await server.close();
     },
   };
+}
+
+/**
+ * Frigate's get_remote_addr (frigate/api/auth.py): X-Forwarded-For read right to left, the first
+ * address not in a trusted network; the connection's own address when there is none.
+ */
+function remoteAddress(forwardedFor: string | undefined, socketAddress: string, trusted: string[]): string {
+  const networks = new BlockList();
+  for (const network of trusted) {
+    const [address, bits] = network.split('/');
+    networks.addSubnet(address, Number(bits ?? 32), isIPv4(address) ? 'ipv4' : 'ipv6');
+  }
+  for (const hop of (forwardedFor ?? '').split(',').reverse()) {
+    const address = hop.trim();
+    if (!address) continue;
+    // An IPv4-mapped IPv6 address is checked as IPv4, as Frigate does.
+    const v4 = address.startsWith('::ffff:') && isIPv4(address.slice(7)) ? address.slice(7) : address;
+    if (!networks.check(v4, isIPv4(v4) ? 'ipv4' : 'ipv6')) return address;
+  }
+  return socketAddress;
 }
 
 /** vod_ts of Frigate 0.16 (frigate/api/media.py): one clip per recording, in start order. */

@@ -12,4 +12,5 @@ export * from './guards/admin-role.guard';
 export * from './decorators/roles.decorator';
 export * from './decorators/authenticated.decorator';
 export * from './csrf-header.middleware';
+export * from './cross-site-rule';
 export * from './guards/optional-authentication.guard';

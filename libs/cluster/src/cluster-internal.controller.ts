@@ -49,6 +49,10 @@ class InternalOpenBody {
   @IsOptional()
   @IsIn(PLAYBACK_SPEEDS)
   speed?: PlaybackSpeed;
+
+  @IsOptional()
+  @IsBoolean()
+  handOffH264?: boolean;
 }
 
 class InternalFileQuery {
@@ -82,7 +86,11 @@ export class ClusterInternalController {
   open(@Body() body: InternalOpenBody): Promise<RoutedSession> {
     // Only the owner starts a session: the caller's view of the registry may be out of date.
     const range = { camera: body.camera, start: body.start, end: body.end };
-    return this.ownership.openHere(range, body.requester, { waitForFirstSegment: body.waitForFirstSegment ?? true, speed: body.speed ?? 1 });
+    return this.ownership.openHere(range, body.requester, {
+      waitForFirstSegment: body.waitForFirstSegment ?? true,
+      speed: body.speed ?? 1,
+      handOffH264: body.handOffH264 ?? false,
+    });
   }
 
   @Get('sessions')

@@ -50,7 +50,7 @@ export class PeerNodeClient {
     const response = await this.send(`${url}/${INTERNAL_PREFIX}/sessions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      // (The speed only when there is one: a node not yet upgraded refuses fields it does not know.)
+      // (The speed and the H.264 hand-off only when there is one: a node not yet upgraded refuses fields it does not know.)
       body: JSON.stringify({
         camera,
         start,
@@ -58,6 +58,7 @@ export class PeerNodeClient {
         requester,
         waitForFirstSegment: options?.waitForFirstSegment ?? true,
         ...(options?.speed && options.speed !== 1 ? { speed: options.speed } : {}),
+        ...(options?.handOffH264 ? { handOffH264: true } : {}),
       }),
     });
     return (await response.json()) as RoutedSession;

@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
 import { FRONT_DOOR_MODULE_OPTIONS, FrontDoorModuleOptions } from './front-door.module-definition';
-import { FrigateUnavailableException, credentialHeaders, frigateGet } from './frigate-http';
+import { FrigateCaller, FrigateUnavailableException, forwardedHeaders, frigateGet } from './frigate-http';
 
 /** A Frigate user, as its /api/profile describes them. */
 export interface FrigateUser {
@@ -10,6 +9,11 @@ export interface FrigateUser {
   role: string;
   /** The cameras they may watch: Frigate's list, or 'all' where Frigate lets a role see every camera without one. */
   allowedCameras: string[] | 'all';
+}
+
+/** Pure: whether `user` may watch `camera`. */
+export function mayWatch(user: FrigateUser, camera: string): boolean {
+  return user.allowedCameras === 'all' || user.allowedCameras.includes(camera);
 }
 
 /**
@@ -20,14 +24,17 @@ export type FrigateAuthAnswer = { kind: 'allowed'; user: FrigateUser; setCookie:
 
 /** Frigate's built-in roles, which see every camera (frigate/config/auth.py). */
 const FULL_ACCESS_ROLES = new Set(['admin', 'viewer']);
-/** Entries kept at most: one per set of credentials seen within the cache time. */
+/** Entries kept at most: one per set of request headers seen within the cache time. */
 const MAX_CACHED = 1000;
 
 /**
  * Auth as Frigate decides it, for any of its auth modes (its own login, an auth proxy's
- * headers, auth off), without its secret: the request's credentials are put to Frigate's
+ * headers with the role header its operator chose, auth off), without its secret: the
+ * request's headers (all but hop-by-hop ones, see forwardedHeaders) are put to Frigate's
  * /api/auth (what its nginx's auth_request does), and the user's cameras come from
- * /api/profile. Each answer is reused for FRONT_DOOR_AUTH_CACHE_SECONDS for the same credentials.
+ * /api/profile. Each answer is reused for FRONT_DOOR_AUTH_CACHE_SECONDS for exactly the same
+ * headers: any header may be the one Frigate decides from, so two users behind one proxy who
+ * differ in one header never share an answer.
  */
 @Injectable()
 export class FrigateAuthClient {
@@ -36,14 +43,14 @@ export class FrigateAuthClient {
 
   constructor(@Inject(FRONT_DOOR_MODULE_OPTIONS) private readonly options: FrontDoorModuleOptions) {}
 
-  async authenticate(headers: IncomingHttpHeaders): Promise<FrigateAuthAnswer> {
-    const credentials = credentialHeaders(headers);
-    const key = createHash('sha256').update(JSON.stringify(credentials)).digest('base64url');
+  async authenticate(caller: FrigateCaller): Promise<FrigateAuthAnswer> {
+    const headers = forwardedHeaders(caller);
+    const key = createHash('sha256').update(JSON.stringify(headers)).digest('base64url');
     const now = Date.now();
     const cached = this.cache.get(key);
     // A refreshed cookie is handed on once, with the answer that brought it.
     if (cached && cached.expiresAt > now) return cached.answer.kind === 'allowed' ? { ...cached.answer, setCookie: [] } : cached.answer;
-    const answer = await this.ask(credentials);
+    const answer = await this.ask(headers);
     if (this.options.authCacheSeconds > 0) {
       if (this.cache.size >= MAX_CACHED) this.evictExpired(now);
       if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value as string);
@@ -52,15 +59,15 @@ export class FrigateAuthClient {
     return answer;
   }
 
-  private async ask(credentials: [string, string][]): Promise<FrigateAuthAnswer> {
-    const auth = await this.get('/api/auth', credentials);
+  private async ask(headers: [string, string][]): Promise<FrigateAuthAnswer> {
+    const auth = await this.get('/api/auth', headers);
     // A redirect to a login page (an auth proxy in front of Frigate) is not logged in, as a 401 is.
     if (auth.status === 401 || (auth.status >= 300 && auth.status < 400)) return { kind: 'denied', status: 401 };
     if (auth.status === 403) return { kind: 'denied', status: 403 };
     if (auth.status < 200 || auth.status >= 300) throw new FrigateUnavailableException(`/api/auth answered ${auth.status}`);
     // A cookie Frigate refreshed on the way is handed on, as its nginx does.
     const setCookie = auth.headers.getSetCookie();
-    const cookie = setCookie.length ? refreshedCookie(credentials, setCookie) : credentials;
+    const cookie = setCookie.length ? refreshedCookie(headers, setCookie) : headers;
     const profile = await this.get('/api/profile', cookie);
     if (profile.status === 401 || profile.status === 403) {
       // Frigate with its auth off lets an anonymous caller in (/api/auth) but not read a profile:
@@ -83,8 +90,8 @@ export class FrigateAuthClient {
     };
   }
 
-  private async get(path: string, credentials: [string, string][]): Promise<Response> {
-    const response = await frigateGet(this.options.frigateUrl ?? '', path, credentials).catch((error: Error) => {
+  private async get(path: string, headers: [string, string][]): Promise<Response> {
+    const response = await frigateGet(this.options.frigateUrl ?? '', path, headers).catch((error: Error) => {
       this.logger.warn(error.message);
       throw error;
     });
@@ -97,8 +104,8 @@ export class FrigateAuthClient {
   }
 }
 
-/** The credentials with the cookie Frigate just refreshed in place of the old one. */
-function refreshedCookie(credentials: [string, string][], setCookie: string[]): [string, string][] {
+/** The headers with the cookie Frigate just refreshed in place of the old one. */
+function refreshedCookie(headers: [string, string][], setCookie: string[]): [string, string][] {
   const fresh = new Map(
     setCookie.map((line) => {
       const pair = line.split(';')[0];
@@ -106,7 +113,7 @@ function refreshedCookie(credentials: [string, string][], setCookie: string[]): 
       return [pair.slice(0, at).trim(), pair.slice(at + 1)] as const;
     }),
   );
-  return credentials.map(([name, value]) => {
+  return headers.map(([name, value]) => {
     if (name !== 'cookie') return [name, value];
     const cookies = value.split(/;\s*/).map((pair) => {
       const cookieName = pair.split('=')[0];

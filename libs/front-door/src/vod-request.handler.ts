@@ -1,28 +1,43 @@
 import { BadRequestException, ForbiddenException, HttpException, HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CrossSiteWorkException, isCrossSiteCookieLogin } from '@app/auth';
 import { errorAnswer, sendJson } from '@app/common';
-import { RECORDING_SOURCE, RecordingSource } from '@app/recordings';
-import { PLAYLIST_FILE_NAME, SESSION_ENGINE, SESSION_ROUTING, SessionEngine, SessionRouting, clientGoneSignal } from '@app/transcode';
+import {
+  PLAYLIST_FILE_NAME,
+  RoutedSession,
+  SESSION_ENGINE,
+  SESSION_ROUTING,
+  SessionEngine,
+  SessionRouting,
+  clientGoneSignal,
+  isH264RangeRefusal,
+} from '@app/transcode';
 import { pipeline } from 'node:stream/promises';
-import { FrigateAuthClient, FrigateUser } from './frigate-auth.client';
+import { FrigateAuthClient, FrigateUser, mayWatch } from './frigate-auth.client';
 import { FrigateEventsClient } from './frigate-events.client';
 import { FrigateProxy } from './frigate-proxy';
 import { FRONT_DOOR_MODULE_OPTIONS, FrontDoorModuleOptions } from './front-door.module-definition';
-import { frigateGet } from './frigate-http';
+import { FrigateCaller, frigateCallerOf, frigateGet } from './frigate-http';
 import { renderMasterPlaylist } from './vod-master-playlist';
-import { VodHandling, chooseVodHandling, videoCodecTagsOf } from './vod-passthrough';
+import { chooseVodHandling, videoCodecTagsOf } from './vod-passthrough';
 import { MASTER_PLAYLIST, MEDIA_PLAYLIST, VodRequest, VodRoute, parseVodPath } from './vod-path';
 import { TimeRange, hourRange, timeZoneOffsetSeconds } from './vod-range';
 
 const PLAYLIST_TYPE = 'application/vnd.apple.mpegurl';
-/** How long a range's handling (transcode or Frigate's) is reused: its recordings' codecs do not change. */
-const HANDLING_CACHE_MS = 60_000;
-const HANDLING_CACHE_MAX = 2000;
+/** How long a range found to be all H.264 goes straight to Frigate: its recordings' codecs do not change. */
+const HANDED_OFF_MS = 60_000;
 /**
- * The longest query string copied onto every URI: Home Assistant's signed `authSig` is a few
- * hundred characters, and a long one times a 6-hour playlist's 10,800 URIs would be megabytes.
+ * How long Frigate's word on a just-planned session's codecs is kept: its playlists and first
+ * segment come within it, and from its first segment on it is a session like any other.
  */
-const MAX_QUERY_LENGTH = 2048;
+const FRIGATE_CODECS_KEPT_MS = 60_000;
+const DECISIONS_KEPT = 2000;
+/**
+ * The longest query string copied onto every URI of a playlist, as nginx's `secure_token $args`
+ * does: Home Assistant's signed `authSig` (an HS256 JWT of its path, about 280 to 380
+ * characters) fits; a longer one times a 6-hour playlist's 10,800 URIs would be megabytes.
+ */
+export const MAX_QUERY_LENGTH = 512;
 
 /** Frigate said no: 401 for a caller it does not know, 403 for one it knows and refuses. */
 class FrigateDeniedException extends HttpException {
@@ -42,16 +57,25 @@ class FrigateDeniedException extends HttpException {
  * and the request's query string is on every URI inside, as Frigate's nginx copies it. What is
  * not a playlist or segment of ours, an H.264 range, or a client that plays HEVC (`?codec=hevc`)
  * goes to Frigate's own /vod untouched.
+ *
+ * A range is admitted as the API admits a create, before anything is looked up: the session is
+ * joined if it exists (always allowed, no lookup), otherwise the user's session cap, the
+ * encoder limit and SESSION_CREATE_LIMIT are checked first, and only then does the session's own
+ * plan read the recordings, once. Its codecs decide: a range whose recordings are all H.264 is
+ * not started but handed to Frigate (and remembered a minute). With a source that reads no
+ * headers, Frigate's own master playlist says the codecs, asked once per session.
  */
 @Injectable()
 export class VodRequestHandler {
   private readonly logger = new Logger(VodRequestHandler.name);
-  private readonly handlings = new Map<string, { handling: VodHandling; expiresAt: number }>();
+  /** Ranges found to be all H.264: straight to Frigate for a while. */
+  private readonly handedOff = new Map<string, number>();
+  /** Just-planned sessions whose codecs Frigate's master playlist told (whether all H.264), shared by concurrent requests. */
+  private readonly frigateCodecs = new Map<string, { isH264: Promise<boolean>; expiresAt: number }>();
 
   constructor(
     @Inject(SESSION_ROUTING) private readonly routing: SessionRouting,
     @Inject(SESSION_ENGINE) private readonly engine: SessionEngine,
-    @Inject(RECORDING_SOURCE) private readonly recordings: RecordingSource,
     private readonly auth: FrigateAuthClient,
     private readonly events: FrigateEventsClient,
     private readonly frigate: FrigateProxy,
@@ -69,26 +93,57 @@ export class VodRequestHandler {
     try {
       if (parsed.kind === 'invalid') throw new BadRequestException({ success: false, message: parsed.message });
       if (query.length > MAX_QUERY_LENGTH) {
-        throw new BadRequestException({ success: false, message: `The query string is longer than ${MAX_QUERY_LENGTH} characters` });
+        throw new HttpException({ success: false, message: `The query string is longer than ${MAX_QUERY_LENGTH} characters` }, HttpStatus.URI_TOO_LONG);
       }
-      const answer = await this.auth.authenticate(request.headers);
+      const caller = frigateCallerOf(request);
+      const answer = await this.auth.authenticate(caller);
       if (answer.kind === 'denied') throw new FrigateDeniedException(answer.status);
       if (answer.setCookie.length) response.setHeader('Set-Cookie', answer.setCookie);
-      const range = await this.resolve(parsed.request.route, request);
+      const route = parsed.request.route;
+      const range = await this.resolve(route, caller, answer.user);
       assertCameraAllowed(answer.user, range.camera);
       // Before anything reads recordings: a range longer than MAX_RANGE_SECONDS is a 400.
       this.engine.assertRange(range.start, range.end);
-      const codecParam = new URLSearchParams(query).get('codec');
-      const handling = await this.handling(parsed.request.route, range, codecParam, () => this.frigateCodecs(vodPath, request));
-      if (handling === 'frigate') return this.frigate.web(request, response);
-      await this.transcoded(parsed.request, range, answer.user, query, response);
+      // What the request itself says comes first: a client that plays HEVC, Frigate's sub stream.
+      const stream = route.form === 'range' ? route.stream : undefined;
+      const said = chooseVodHandling({ codecParam: new URLSearchParams(query).get('codec'), stream, videoCodecTags: [] });
+      if (typeof said === 'object') throw new BadRequestException({ success: false, message: said.invalid });
+      const rangeKey = `${range.camera}/${range.start}/${range.end}`;
+      if (said === 'frigate' || this.isHandedOff(rangeKey)) return this.frigate.web(request, response);
+      // The API's rule for requests that start work: not from a page on another site with the cookie alone.
+      if (isCrossSiteCookieLogin(request.headers)) throw new CrossSiteWorkException();
+      const session = await this.open(range, answer.user, vodPath, caller);
+      if (!session) {
+        this.handOff(rangeKey);
+        return this.frigate.web(request, response);
+      }
+      await this.transcoded(parsed.request, session, query, response);
     } catch (error) {
       this.fail(response, error);
     }
   }
 
-  private async transcoded(request: VodRequest, range: TimeRange, user: FrigateUser, query: string, response: ServerResponse): Promise<void> {
-    const session = await this.routing.open(range.camera, range.start, range.end, `user:${user.username}`, { waitForFirstSegment: false });
+  /**
+   * The session of the range (joined, or admitted and planned), or null when its recordings are
+   * all H.264 (none is left running).
+   */
+  private async open(range: TimeRange, user: FrigateUser, vodPath: string, caller: FrigateCaller): Promise<RoutedSession | null> {
+    let session: RoutedSession;
+    try {
+      session = await this.routing.open(range.camera, range.start, range.end, `user:${user.username}`, { waitForFirstSegment: false, handOffH264: true });
+    } catch (error) {
+      if (isH264RangeRefusal(error)) return null;
+      throw error;
+    }
+    // Only a session just planned from codecs its source could not read (frigate-vod), with no
+    // encoder yet: Frigate's own master playlist of the route says them. One joined is played.
+    if (!session.awaitingHandOff) return session;
+    if (!(await this.frigateSaysH264(session.sessionId, vodPath, caller))) return session;
+    await this.routing.remove(session.sessionId).catch(() => undefined);
+    return null;
+  }
+
+  private async transcoded(request: VodRequest, session: RoutedSession, query: string, response: ServerResponse): Promise<void> {
     const suffix = query ? `?${query}` : '';
     response.setHeader('Cache-Control', 'no-store');
     if (request.file === MASTER_PLAYLIST) {
@@ -108,43 +163,43 @@ export class VodRequestHandler {
     await pipeline(file.stream, response).catch(() => undefined);
   }
 
-  /** The time range a route names: the range itself, the hour Home Assistant asks for, or an event's. */
-  private async resolve(route: VodRoute, request: IncomingMessage): Promise<TimeRange> {
+  /** The time range a route names: the range itself, the hour Home Assistant asks for, or an event's (for this user). */
+  private async resolve(route: VodRoute, caller: FrigateCaller, user: FrigateUser): Promise<TimeRange> {
     if (route.form === 'range') return { camera: route.camera, start: route.start, end: route.end };
-    if (route.form === 'event') return this.events.eventRange(route.eventId, request.headers);
+    if (route.form === 'event') return this.events.eventRange(route.eventId, caller, user);
     const offset = timeZoneOffsetSeconds(route.timeZone, new Date());
     if (offset === null) throw new BadRequestException({ success: false, message: `Unknown time zone '${route.timeZone}'` });
     return hourRange(route, offset);
   }
 
-  /**
-   * Transcode or Frigate's, decided from the recordings' codecs once a minute per range: from
-   * their headers, or, where the source does not read them (frigate-vod), from the CODECS of
-   * Frigate's own master playlist of that range.
-   */
-  private async handling(route: VodRoute, range: TimeRange, codecParam: string | null, askFrigate: () => Promise<string[]>): Promise<VodHandling> {
-    const stream = route.form === 'range' ? route.stream : undefined;
-    const key = `${range.camera}/${stream ?? ''}/${range.start}/${range.end}/${codecParam ?? ''}`;
-    const now = Date.now();
-    const cached = this.handlings.get(key);
-    if (cached && cached.expiresAt > now) return cached.handling;
-    const needsCodecs = codecParam === null && stream !== 'sub';
-    const files = needsCodecs ? await this.recordings.withMedia(await this.recordings.findRecordings(range.camera, range.start, range.end)) : [];
-    let videoCodecTags = files.map((file) => file.media?.video?.codecTag);
-    if (videoCodecTags.length > 0 && videoCodecTags.every((tag) => tag === undefined)) videoCodecTags = await askFrigate();
-    const handling = chooseVodHandling({ codecParam, stream, videoCodecTags });
-    if (typeof handling === 'object') throw new BadRequestException({ success: false, message: handling.invalid });
-    if (this.handlings.size >= HANDLING_CACHE_MAX) this.handlings.clear();
-    this.handlings.set(key, { handling, expiresAt: now + HANDLING_CACHE_MS });
-    return handling;
+  private isHandedOff(rangeKey: string, now = Date.now()): boolean {
+    const until = this.handedOff.get(rangeKey);
+    return until !== undefined && until > now;
   }
 
-  /** The video codecs Frigate's own master playlist of this route announces (none when it does not answer). */
-  private async frigateCodecs(vodPath: string, request: IncomingMessage): Promise<string[]> {
+  private handOff(rangeKey: string, now = Date.now()): void {
+    if (this.handedOff.size >= DECISIONS_KEPT) this.handedOff.clear();
+    this.handedOff.set(rangeKey, now + HANDED_OFF_MS);
+  }
+
+  /**
+   * Whether the CODECS of Frigate's own master playlist of this route are all H.264 (not when it
+   * does not answer: then it is transcoded, which plays everywhere). Asked once per session, the
+   * answer shared by its concurrent requests.
+   */
+  private frigateSaysH264(sessionId: string, vodPath: string, caller: FrigateCaller, now = Date.now()): Promise<boolean> {
+    const known = this.frigateCodecs.get(sessionId);
+    if (known && known.expiresAt > now) return known.isH264;
     const master = `/vod/${vodPath.slice(0, vodPath.lastIndexOf('/') + 1)}${MASTER_PLAYLIST}`;
-    const response = await frigateGet(this.frigateUrl, master, request.headers).catch(() => null);
-    if (!response?.ok) return [];
-    return videoCodecTagsOf(await response.text());
+    const isH264 = frigateGet(this.frigateUrl, master, caller)
+      .then(async (response) => response.ok && chooseVodHandling({ codecParam: null, videoCodecTags: videoCodecTagsOf(await response.text()) }) === 'frigate')
+      .catch(() => false);
+    if (this.frigateCodecs.size >= DECISIONS_KEPT) {
+      for (const [id, entry] of this.frigateCodecs) if (entry.expiresAt <= now) this.frigateCodecs.delete(id);
+      if (this.frigateCodecs.size >= DECISIONS_KEPT) this.frigateCodecs.clear();
+    }
+    this.frigateCodecs.set(sessionId, { isH264, expiresAt: now + FRIGATE_CODECS_KEPT_MS });
+    return isH264;
   }
 
   private fail(response: ServerResponse, error: unknown): void {
@@ -159,9 +214,7 @@ export class VodRequestHandler {
 }
 
 function assertCameraAllowed(user: FrigateUser, camera: string): void {
-  if (user.allowedCameras !== 'all' && !user.allowedCameras.includes(camera)) {
-    throw new ForbiddenException({ success: false, message: `No access to camera '${camera}'` });
-  }
+  if (!mayWatch(user, camera)) throw new ForbiddenException({ success: false, message: `No access to camera '${camera}'` });
 }
 
 function sendText(response: ServerResponse, text: string): void {

@@ -26,6 +26,7 @@ export * from './process-slots/ffmpeg-process-slots';
 export * from './client-gone.signal';
 export * from './ready-segment.middleware';
 export * from './session-engine';
+export * from './h264-hand-off';
 export * from './rendition';
 export * from './dto/create-transcode.query';
 export * from './export/export.controller';

@@ -37,7 +37,13 @@ export class LocalSessionRouting implements SessionRouting {
 }
 
 export function routed(session: TranscodeSession): RoutedSession {
-  return { sessionId: session.id, camera: session.camera, durationSeconds: session.outputDurationSeconds, variant: session.variant() };
+  return {
+    sessionId: session.id,
+    camera: session.camera,
+    durationSeconds: session.outputDurationSeconds,
+    variant: session.variant(),
+    ...(session.awaitingHandOff ? { awaitingHandOff: true } : {}),
+  };
 }
 
 /**

@@ -10,6 +10,12 @@ export interface RoutedSession {
   durationSeconds: number;
   /** What its segments carry, for a master playlist (known once its recordings were read). */
   variant?: SessionVariant;
+  /**
+   * Planned for a caller that hands H.264 off without knowing its codecs (its source reads no
+   * headers) and started without its encoder; true until its first segment is asked, so that
+   * caller removes only a session it has just planned, never one it joined (OpenOptions.handOffH264).
+   */
+  awaitingHandOff?: boolean;
 }
 
 /** The one rendition of a session, as a master playlist describes it. */
@@ -33,6 +39,16 @@ export interface OpenOptions {
   waitForFirstSegment?: boolean;
   /** Playback speed (a session of its own); 1 when absent. */
   speed?: PlaybackSpeed;
+  /**
+   * The caller plays H.264 recordings as they are (the front door: Frigate's own /vod, at no CPU
+   * here). A new session whose plan finds every recording H.264 is then not started: an
+   * H264RangeException, after its admission and its plan (it cost a lookup, so it counts against
+   * SESSION_CREATE_LIMIT like a create). One whose plan cannot tell the codecs (a source that
+   * reads no headers) is started without asking its encoder for a first segment, and says so
+   * (RoutedSession.awaitingHandOff), so the caller can find them elsewhere and remove it before
+   * any process runs. Joining is unaffected.
+   */
+  handOffH264?: boolean;
 }
 
 /** A playlist or segment of a session, ready to send. */

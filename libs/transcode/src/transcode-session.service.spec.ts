@@ -16,6 +16,8 @@ import { FfmpegProcessSlots } from './process-slots/ffmpeg-process-slots';
 import { SessionFilesStore } from './session-files.store';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from './transcode.module-definition';
 import { TranscodeSessionService } from './transcode-session.service';
+import { isH264RangeRefusal } from './h264-hand-off';
+import { routed } from './local-session.routing';
 import type { TranscodeSession } from './transcode-session';
 import {
   RequestWithdrawnException,
@@ -209,6 +211,14 @@ const baseOptions: TranscodeModuleOptions = {
 };
 
 const flush = () => new Promise((resolve) => setTimeout(resolve, 15));
+/** Polls a condition the fakes will meet (no fixed sleep). */
+async function waitUntil(check: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 
 describe('TranscodeSessionService', () => {
   let service: TranscodeSessionService;
@@ -352,6 +362,63 @@ describe('TranscodeSessionService', () => {
       await new Promise((resolve) => setTimeout(resolve, 120));
       expect(supervisor.spawned.every((p) => p.stopped)).toBe(true);
       await expect(service.open('side', T, T + 100)).resolves.toBeDefined();
+    });
+  });
+
+  describe('handing H.264 off (OpenOptions.handOffH264, the front door)', () => {
+    /** The source reads headers: `side` is H.264, the others H.265. */
+    const withCodecs = () =>
+      jest
+        .spyOn(source, 'withMedia')
+        .mockImplementation(async (found: readonly RecordingFile[]) =>
+          found.map((file) => ({ ...file, media: { video: { kind: 'video', codecTag: file.camera === 'side' ? 'avc1' : 'hvc1' } } }) as RecordingFile),
+        );
+    afterEach(() => jest.restoreAllMocks());
+
+    it('starts nothing for a range whose recordings are all H.264, after the admission and one lookup', async () => {
+      withCodecs();
+      const lookups = jest.spyOn(source, 'findRecordings');
+      const refusal = await service.open('side', T, T + 100, 'user:alice', { waitForFirstSegment: false, handOffH264: true }).catch((error: unknown) => error);
+      expect(isH264RangeRefusal(refusal)).toBe(true);
+      expect({ lookups: lookups.mock.calls.length, sessions: service.list().length, spawned: supervisor.spawned.length }).toEqual({
+        lookups: 1,
+        sessions: 0,
+        spawned: 0,
+      });
+      // Without the hand-off (the API), the same range is a session.
+      await expect(service.open('side', T, T + 100, 'user:alice')).resolves.toBeDefined();
+    });
+
+    it('still transcodes H.265 at once', async () => {
+      withCodecs();
+      const session = await service.open('front', T, T + 100, 'user:alice', { waitForFirstSegment: false, handOffH264: true });
+      expect(routed(session).awaitingHandOff).toBeUndefined();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(supervisor.spawned).toHaveLength(1);
+    });
+
+    it('starts a plan that cannot tell its codecs without its encoder, and says so until its first segment is asked, so it can still be handed off before any process runs', async () => {
+      const session = await service.open('front', T, T + 100, 'user:alice', { waitForFirstSegment: false, handOffH264: true });
+      expect(routed(session).awaitingHandOff).toBe(true);
+      // Joined meanwhile (the caller's next playlist), it still says so.
+      expect(routed(await service.open('front', T, T + 100, 'user:bob', { waitForFirstSegment: false, handOffH264: true })).awaitingHandOff).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(supervisor.spawned).toHaveLength(0);
+      // The first segment asked starts it, and it is a session like any other from then on.
+      const first = service.segmentFile(session, 0);
+      await waitUntil(() => supervisor.spawned.length === 1);
+      await expect(first).resolves.toMatch(/_00000\.ts$/);
+      expect(routed(session).awaitingHandOff).toBeUndefined();
+    });
+
+    it('gives a caller that does not hand off its session when it shared an admission with one that does', async () => {
+      withCodecs();
+      const [door, api] = await Promise.allSettled([
+        service.open('side', T, T + 100, 'user:alice', { waitForFirstSegment: false, handOffH264: true }),
+        service.open('side', T, T + 100, 'user:bob'),
+      ]);
+      expect(door.status === 'rejected' && isH264RangeRefusal(door.reason)).toBe(true);
+      expect(api.status).toBe('fulfilled');
     });
   });
 

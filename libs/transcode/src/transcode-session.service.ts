@@ -20,6 +20,7 @@ import { TranscodeEvents } from './transcode-events';
 import { SessionCreationRateLimiter } from './session-creation.rate-limiter';
 import { transcodeSessionId } from './session-id';
 import { findStaleSessions } from './stale-sessions';
+import { H264RangeException, isAllH264, isH264RangeRefusal, sourceVideoCodecs } from './h264-hand-off';
 import {
   InvalidRangeException,
   NoRecordingsException,
@@ -98,7 +99,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     start: number,
     end: number,
     requester?: string,
-    { waitForFirstSegment = true, speed = 1 }: OpenOptions = {},
+    { waitForFirstSegment = true, speed = 1, handOffH264 = false }: OpenOptions = {},
   ): Promise<TranscodeSession> {
     this.assertRange(start, end);
     const id = transcodeSessionId(camera, start, end, speed);
@@ -109,10 +110,14 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
       // admission: one plan, one count against the rate limit, one answer.
       let admitting = this.admitting.get(id);
       if (!admitting) {
-        admitting = this.admit(id, camera, start, end, speed, requester).finally(() => this.admitting.delete(id));
+        admitting = this.admit(id, camera, start, end, speed, requester, handOffH264).finally(() => this.admitting.delete(id));
         this.admitting.set(id, admitting);
       }
-      session = await admitting;
+      session = await admitting.catch((error: unknown) => {
+        // An admission shared with a caller that hands H.264 off (the front door): this one transcodes it.
+        if (handOffH264 || !isH264RangeRefusal(error)) throw error;
+        return this.admit(id, camera, start, end, speed, requester);
+      });
     }
     session.touch(this.clock.now());
     // Not waiting: the first segment's request waits instead (and sees the failure, if any).
@@ -129,7 +134,15 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
    * client hammering creates makes no disk work). Then the disk budget. Everything from the
    * last registry lookup to the insert is synchronous.
    */
-  private async admit(id: string, camera: string, start: number, end: number, speed: PlaybackSpeed, requester?: string): Promise<TranscodeSession> {
+  private async admit(
+    id: string,
+    camera: string,
+    start: number,
+    end: number,
+    speed: PlaybackSpeed,
+    requester?: string,
+    handOffH264 = false,
+  ): Promise<TranscodeSession> {
     if (!this.table.has(id) && requester) {
       this.assertUnderUserCap(requester);
       // A create refused for the encoder limit must not count against the rate limit too.
@@ -137,6 +150,9 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
       await this.creationLimiter.consume(requester);
     }
     const timeline = await this.planRange(camera, start, end);
+    // See OpenOptions.handOffH264: H.264 the caller plays as it is starts nothing here.
+    const codecs = handOffH264 ? sourceVideoCodecs(timeline.pieces) : [];
+    if (isAllH264(codecs) && !this.table.has(id)) throw new H264RangeException();
     if (!this.table.has(id)) await this.disk.assertRoomForNewSession();
     await this.table.stopped(id);
     const existing = this.table.get(id)?.session;
@@ -144,7 +160,9 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     // The caps again, synchronously with the insert (launch checks the encoder limit): creates
     // that ran at once all passed the first check before any of them was in the table.
     if (requester) this.assertUnderUserCap(requester);
-    return this.launch(id, camera, start, end, timeline, { owner: requester, speed });
+    const session = this.launch(id, camera, start, end, timeline, { owner: requester, speed, firstSegment: codecs !== undefined });
+    session.awaitingHandOff = codecs === undefined;
+    return session;
   }
 
   /** 429 while MAX_CONCURRENT_TRANSCODES sessions are encoding. */

@@ -66,6 +66,12 @@ export class TranscodeSession {
   folderMade: Promise<void> = Promise.resolve();
   /** The folder is there (folderMade resolved). */
   hasFolder = false;
+  /**
+   * Planned for a caller that hands H.264 off, from recordings whose codecs its source could not
+   * read, and started without its encoder (OpenOptions.handOffH264): until its first segment is
+   * asked, that caller may still find it H.264 and remove it.
+   */
+  awaitingHandOff = false;
   private runsView: SessionRunsView | null = null;
   private output: SessionOutputFormat | null = null;
   private decidedVariant: SessionVariant | null = null;
@@ -220,6 +226,7 @@ export class TranscodeSession {
 
   /** Remembers that segment `index` was asked for now. */
   noteRequest(index: number, now: number, memoryMs: number): void {
+    this.awaitingHandOff = false;
     this.recentRequests.set(index, now);
     // Bounded: entries older than the memory are dropped as new ones come.
     if (this.recentRequests.size > 64) {

@@ -1,9 +1,10 @@
-import { ExecutionContext, ForbiddenException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { ExecutionContext, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { parse as parseCookies } from 'cookie';
 import { AUTH_MODULE_OPTIONS, AuthModuleOptions } from '../auth.module-definition';
 import { AuthRequirementMetadata } from '../decorators/auth-requirement.decorator';
+import { CrossSiteWorkException, isCrossSiteCookieLogin } from '../cross-site-rule';
 import { AuthenticatedRequest, Principal } from '../principal';
 import { StreamTokenService } from '../stream-token.service';
 import { JWT_STRATEGY } from '../strategies/jwt.strategy';
@@ -51,12 +52,7 @@ export class AuthenticationGuard extends AuthGuard(JWT_STRATEGY) {
       if (!this.carriesLoginToken(request)) throw unauthorized('Invalid or expired stream token');
     }
     const authenticated = (await super.canActivate(context)) as boolean;
-    if (requirement?.startsWork && isCrossSiteCookieLogin(request.headers, this.options.trustedOrigins)) {
-      throw new ForbiddenException({
-        success: false,
-        message: 'A page on another site cannot start a transcode with your login cookie; send the token in an Authorization header',
-      });
-    }
+    if (requirement?.startsWork && isCrossSiteCookieLogin(request.headers, this.options.trustedOrigins)) throw new CrossSiteWorkException();
     return authenticated;
   }
 
@@ -74,17 +70,6 @@ export class AuthenticationGuard extends AuthGuard(JWT_STRATEGY) {
       (typeof cookie === 'string' && parseCookies(cookie)[this.options.cookieName] !== undefined)
     );
   }
-}
-
-/**
- * Pure: a request a browser sent from a page on another site (Sec-Fetch-Site, which pages
- * cannot set) that is logged in by its cookie alone, from an origin not trusted with it: a
- * bearer header is never sent by a page on its own, so a request carrying one was made on
- * purpose; a page of an origin in CORS_ORIGINS is one the operator let use the cookie.
- */
-export function isCrossSiteCookieLogin(headers: Record<string, string | string[] | undefined>, trustedOrigins: readonly string[] = []): boolean {
-  if (headers['sec-fetch-site'] !== 'cross-site' || /^Bearer /i.test(String(headers.authorization ?? ''))) return false;
-  return !(typeof headers.origin === 'string' && trustedOrigins.includes(headers.origin));
 }
 
 function unauthorized(message: string): UnauthorizedException {
