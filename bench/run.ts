@@ -642,7 +642,13 @@ async function proxiedSegment(spanStart: number): Promise<void> {
   const node = async (id: string) => {
     const port = await freePort();
     return startService(
-      { REDIS_URL: redis.url, NODE_ID: id, NODE_URL: `http://127.0.0.1:${await freePort()}`, CLUSTER_SECRET: 'bench-cluster-secret-of-32-characters', LOG_LEVEL: 'warn' },
+      {
+        REDIS_URL: redis.url,
+        NODE_ID: id,
+        NODE_URL: `http://127.0.0.1:${await freePort()}`,
+        CLUSTER_SECRET: 'bench-cluster-secret-of-32-characters',
+        LOG_LEVEL: 'warn',
+      },
       port,
     );
   };
