@@ -138,9 +138,31 @@ export class FrigateVodRecordingSource implements RecordingSource {
       await response.body?.cancel();
       throw new RecordingsUpstreamException(`its ${what} is too large`);
     }
-    const body = Buffer.from(await response.arrayBuffer());
-    if (body.length > MAX_RESPONSE_BYTES) throw new RecordingsUpstreamException(`its ${what} is too large`);
+    const body = await readAtMost(response, MAX_RESPONSE_BYTES);
+    if (body === null) throw new RecordingsUpstreamException(`its ${what} is too large`);
     return body.toString('utf8');
+  }
+}
+
+/**
+ * The body of `response`, read as it arrives and given up (cancelled) once past `maxBytes`:
+ * an answer without a Content-Length (chunked) is never held whole before it is measured.
+ * Null when it is larger.
+ */
+async function readAtMost(response: Response, maxBytes: number): Promise<Buffer | null> {
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  const reader = response.body?.getReader();
+  if (!reader) return Buffer.alloc(0);
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return Buffer.concat(chunks, length);
+    length += value.length;
+    if (length > maxBytes) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
   }
 }
 
