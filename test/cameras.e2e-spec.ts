@@ -41,6 +41,7 @@ describe('cameras and recordings API (e2e)', () => {
         { start: T0 + 60, end: T0 + 90 },
         { start: T0 + 120, end: T0 + 150 },
       ],
+      unreadable: [],
     });
   });
 

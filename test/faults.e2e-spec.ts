@@ -4,24 +4,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { execFileSync } from 'node:child_process';
 import { recordingRelativePath } from '../libs/recordings/src/frigate-recordings-layout';
-import { CLIPS_DIR, CLIP_SECONDS, LONG, T0 } from './support/fixtures';
+import { CLIPS_DIR, LONG, T0 } from './support/fixtures';
 import { decodeErrors } from './support/ffprobe';
 import { TestApp, ffmpegProcessesUsing, getJson, makeScratchDir, rangeUrl, startAppProcess, startTestApp, waitFor } from './support/test-app';
 import { segmentName } from './support/media-playlist';
+import { layCamera } from './support/recordings-folder';
 
 const run = promisify(execFile);
-
-/** A camera of `clips` (10 s each, from T0) in a recordings folder of the test's own. */
-async function layCamera(recordingsDir: string, camera: string, clips: string[]): Promise<string[]> {
-  const paths: string[] = [];
-  for (const [slot, clip] of clips.entries()) {
-    const path = join(recordingsDir, recordingRelativePath(camera, T0 + slot * CLIP_SECONDS));
-    await mkdir(join(path, '..'), { recursive: true });
-    await copyFile(clip, path);
-    paths.push(path);
-  }
-  return paths;
-}
 
 async function fetchStatus(app: TestApp, sessionId: string, index: number): Promise<{ status: number; body: Buffer }> {
   const response = await fetch(`${app.baseUrl}/stream/transcode/${sessionId}/${segmentName(index)}`);

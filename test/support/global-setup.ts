@@ -37,7 +37,8 @@ export default async function globalSetup(): Promise<void> {
   }
 }
 
-async function makeFixtures(): Promise<void> {
+/** Makes the fixture recordings (clips, layouts, the camera zoo) unless this version is there already. */
+export async function makeFixtures(): Promise<void> {
   const stamp = join(FIXTURES_DIR, 'version');
   if ((await readFile(stamp, 'utf8').catch(() => '')) === FIXTURES_VERSION) return;
   await rm(FIXTURES_DIR, { recursive: true, force: true });

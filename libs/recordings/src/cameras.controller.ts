@@ -61,8 +61,15 @@ export class CamerasController {
       if (!(await this.recordings.listCameras()).includes(params.camera)) {
         throw new NotFoundException({ success: false, message: `Unknown camera '${params.camera}'` });
       }
-      const periods = await this.recordings.findRecordedPeriods(params.camera, after, before);
-      return { success: true as const, camera: params.camera, after, before, ...coverageOf(periods, after, before) };
+      const { periods, unreadable } = await this.recordings.findRecordedPeriods(params.camera, after, before);
+      return {
+        success: true as const,
+        camera: params.camera,
+        after,
+        before,
+        ...coverageOf(periods, after, before),
+        unreadable: unreadable.map(({ file, startTime, reason, message }) => ({ file, start: startTime, reason, message })),
+      };
     });
   }
 }

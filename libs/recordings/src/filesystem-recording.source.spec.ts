@@ -79,12 +79,16 @@ describe('FilesystemRecordingSource', () => {
     expect(await source.findRecordings('porch', T0 + 3600, T0 + 7200)).toEqual([]);
   });
 
-  it('reads a file again when it changes, and skips one whose header cannot be read', async () => {
+  it('reads a file again when it changes, and skips one whose header cannot be read, naming it in the timeline', async () => {
     const broken = join(root, 'broken.mp4');
     await writeFile(broken, Buffer.alloc(100));
     await place('shed', T0, broken);
     expect(await source.findRecordings('shed', T0, T0 + 10)).toEqual([]);
-    expect(runs).toBe(1); // the ffprobe fallback was asked, and it could not read it either
+    expect(await source.findRecordedPeriods('shed', T0, T0 + 10)).toEqual({
+      periods: [],
+      unreadable: [{ file: recordingRelativePath('shed', T0), startTime: T0, reason: 'no-moov', message: expect.stringMatching(/no moov/) }],
+    });
+    expect(runs).toBe(0); // without a moov, ffprobe cannot read it either: not asked
     // The same path becomes a real recording (new size and mtime): the cached "unreadable" is not reused.
     await rm(join(root, 'recordings', recordingRelativePath('shed', T0)));
     await place('shed', T0);
@@ -102,11 +106,11 @@ describe('FilesystemRecordingSource', () => {
       'garage',
       Array.from({ length: 6 }, (_, i) => T0 + i * 3600),
     );
-    const lookups = jest.spyOn(index, 'durationsOf');
+    const lookups = jest.spyOn(index, 'verdictsOf');
     const periods = await source.findRecordedPeriods('garage', T0 + 5, T0 + SIX_HOURS - 5);
     expect(lookups).toHaveBeenCalledTimes(6); // one per hour folder
     const fromFiles = await source.findRecordings('garage', T0 + 5, T0 + SIX_HOURS - 5);
-    expect(periods).toEqual(fromFiles.map(({ startTime, durationSeconds }) => ({ startTime, durationSeconds })));
+    expect(periods).toEqual({ periods: fromFiles.map(({ startTime, durationSeconds }) => ({ startTime, durationSeconds })), unreadable: [] });
     lookups.mockClear();
     expect(await source.findRecordedPeriods('garage', T0 + 5, T0 + SIX_HOURS - 5)).toEqual(periods);
     expect(lookups).not.toHaveBeenCalled();
@@ -114,7 +118,7 @@ describe('FilesystemRecordingSource', () => {
 
   it('keeps no listing of a folder changed within the minute, nor of one with a recording still being written', async () => {
     const hour = T0 + 12 * 3600;
-    const lookups = jest.spyOn(index, 'durationsOf');
+    const lookups = jest.spyOn(index, 'verdictsOf');
     await place('loft', hour + 10);
     await source.findRecordedPeriods('loft', hour, hour + 3600);
     await source.findRecordedPeriods('loft', hour, hour + 3600);
@@ -124,21 +128,21 @@ describe('FilesystemRecordingSource', () => {
     const writing = join(root, 'recordings', recordingRelativePath('loft', hour + 20));
     await writeFile(writing, Buffer.alloc(0));
     await settle('loft', [hour]);
-    expect((await source.findRecordedPeriods('loft', hour, hour + 3600)).map((p) => p.startTime)).toEqual([hour + 10]);
+    expect((await source.findRecordedPeriods('loft', hour, hour + 3600)).periods.map((p) => p.startTime)).toEqual([hour + 10]);
     // Frigate finishes it in place: the folder does not change again, and the timeline still shows it.
     await copyFile(clip, writing);
     await settle('loft', [hour]);
-    expect((await source.findRecordedPeriods('loft', hour, hour + 3600)).map((p) => p.startTime)).toEqual([hour + 10, hour + 20]);
+    expect((await source.findRecordedPeriods('loft', hour, hour + 3600)).periods.map((p) => p.startTime)).toEqual([hour + 10, hour + 20]);
   });
 
   it('lists a recording moved into an hour folder since its last listing (the folder changed), and no longer one removed', async () => {
     const hour = T0 + 10 * 3600;
     await place('attic', hour + 10);
-    expect((await source.findRecordedPeriods('attic', hour, hour + 3600)).map((p) => p.startTime)).toEqual([hour + 10]);
+    expect((await source.findRecordedPeriods('attic', hour, hour + 3600)).periods.map((p) => p.startTime)).toEqual([hour + 10]);
     const added = await place('attic', hour + 20);
-    expect((await source.findRecordedPeriods('attic', hour, hour + 3600)).map((p) => p.startTime)).toEqual([hour + 10, hour + 20]);
+    expect((await source.findRecordedPeriods('attic', hour, hour + 3600)).periods.map((p) => p.startTime)).toEqual([hour + 10, hour + 20]);
     await rm(added);
-    expect((await source.findRecordedPeriods('attic', hour, hour + 3600)).map((p) => p.startTime)).toEqual([hour + 10]);
+    expect((await source.findRecordedPeriods('attic', hour, hour + 3600)).periods.map((p) => p.startTime)).toEqual([hour + 10]);
   });
 
   it('lists the cameras found in the layout, and rejects an invalid camera name without touching the disk', async () => {

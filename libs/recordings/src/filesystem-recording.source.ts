@@ -3,10 +3,10 @@ import { constants } from 'node:fs';
 import { access, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { isValidCameraName } from './camera-name';
-import { DATE_DIR_REGEX, HOUR_DIR_REGEX, hourFolder, recordingStartTime } from './frigate-recordings-layout';
+import { DATE_DIR_REGEX, HOUR_DIR_REGEX, hourFolder, recordingLabel, recordingStartTime } from './frigate-recordings-layout';
 import { LeastRecentlyUsedMap } from './least-recently-used.map';
 import { RecordingHeaderIndex, attachMedia } from './recording-header.index';
-import { RecordedPeriod, RecordingFile, RecordingSource } from './recording-source.interface';
+import { RecordedPeriod, RecordedPeriods, RecordingFile, RecordingSource, UnreadableRecordingFile } from './recording-source.interface';
 import { RECORDINGS_MODULE_OPTIONS, RecordingsModuleOptions } from './recordings.module-definition';
 
 /** A camera list older than this is read again. */
@@ -21,6 +21,8 @@ interface HourListing {
   /** The folder's mtime when it was listed: a file added, removed or renamed in it changes it. */
   mtimeMs: number;
   files: RecordedPeriod[];
+  /** Its files that cannot be read (a listing with any is not kept: such a file may yet be finished or replaced). */
+  unreadable: UnreadableRecordingFile[];
 }
 
 /** Reads Frigate's recordings folder: `<dir>/YYYY-MM-DD/HH/<camera>/MM.SS.mp4` (UTC). */
@@ -50,11 +52,12 @@ export class FilesystemRecordingSource implements RecordingSource {
       for (const candidate of await this.filesOfHour(camera, hour)) if (candidate.startTime < end) candidates.push(candidate);
     }
     candidates.sort((a, b) => a.startTime - b.startTime);
-    const durations = await this.headers.durationsOf(candidates.map((c) => c.path));
+    // A file that cannot be read is left out, as a missing one is: no ffmpeg run reads it.
+    const verdicts = await this.headers.verdictsOf(candidates.map((c) => c.path));
     return candidates.flatMap((candidate, index) => {
-      const durationSeconds = durations[index];
-      if (durationSeconds === null || candidate.startTime + durationSeconds <= start) return [];
-      return [{ camera, path: candidate.path, startTime: candidate.startTime, durationSeconds }];
+      const verdict = verdicts[index];
+      if (!verdict || 'unreadable' in verdict || candidate.startTime + verdict.durationSeconds <= start) return [];
+      return [{ camera, path: candidate.path, startTime: candidate.startTime, durationSeconds: verdict.durationSeconds }];
     });
   }
 
@@ -66,18 +69,21 @@ export class FilesystemRecordingSource implements RecordingSource {
    * folder's mtime when it is created; Frigate then writes it in place (ffmpeg from its cache,
    * header at the front), so a listing is kept only once its folder has been still for a minute
    * and every file in it had a duration. Playback (findRecordings) still checks every file it
-   * plans from.
+   * plans from. Files that cannot be read are named, by `day/hour/camera/file`, when they start
+   * in the window.
    */
-  async findRecordedPeriods(camera: string, after: number, before: number): Promise<RecordedPeriod[]> {
-    if (!isValidCameraName(camera)) return [];
-    const periods: RecordedPeriod[] = [];
+  async findRecordedPeriods(camera: string, after: number, before: number): Promise<RecordedPeriods> {
+    const found: RecordedPeriods = { periods: [], unreadable: [] };
+    if (!isValidCameraName(camera)) return found;
     // A file that starts in the hour before `after` can still reach into the range.
     for (let hour = Math.floor(after / 3600) - 1; hour <= Math.floor(before / 3600); hour += 1) {
-      for (const file of await this.hourListing(camera, hour)) {
-        if (file.startTime < before && file.startTime + file.durationSeconds > after) periods.push(file);
+      const listing = await this.hourListing(camera, hour);
+      for (const file of listing.files) {
+        if (file.startTime < before && file.startTime + file.durationSeconds > after) found.periods.push(file);
       }
+      for (const file of listing.unreadable) if (file.startTime >= after && file.startTime < before) found.unreadable.push(file);
     }
-    return periods;
+    return found;
   }
 
   private hourDir(camera: string, hour: number): { dir: string; date: string; hh: string } {
@@ -97,22 +103,24 @@ export class FilesystemRecordingSource implements RecordingSource {
   }
 
   /** One hour folder's recordings with their durations, kept while the folder's mtime stays. */
-  private async hourListing(camera: string, hour: number): Promise<RecordedPeriod[]> {
+  private async hourListing(camera: string, hour: number): Promise<Omit<HourListing, 'mtimeMs'>> {
     const { dir } = this.hourDir(camera, hour);
     const folder = await stat(dir).catch(() => null);
-    if (!folder?.isDirectory()) return [];
+    if (!folder?.isDirectory()) return { files: [], unreadable: [] };
     const kept = this.hourListings.get(dir);
-    if (kept && kept.mtimeMs === folder.mtimeMs) return kept.files;
+    if (kept && kept.mtimeMs === folder.mtimeMs) return kept;
     const candidates = await this.filesOfHour(camera, hour);
-    const durations = await this.headers.durationsOf(candidates.map((c) => c.path));
-    const files = candidates.flatMap(({ startTime }, index) => {
-      const durationSeconds = durations[index];
-      return durationSeconds === null ? [] : [{ startTime, durationSeconds }];
+    const verdicts = await this.headers.verdictsOf(candidates.map((c) => c.path));
+    const listing: HourListing = { mtimeMs: folder.mtimeMs, files: [], unreadable: [] };
+    candidates.forEach(({ path, startTime }, index) => {
+      const verdict = verdicts[index];
+      if (verdict && 'unreadable' in verdict) listing.unreadable.push({ file: recordingLabel(path), startTime, ...verdict.unreadable });
+      else if (verdict) listing.files.push({ startTime, durationSeconds: verdict.durationSeconds });
     });
     // A file without a duration may be one being written, which changes no folder when it ends.
-    const settled = Date.now() - folder.mtimeMs > SETTLED_FOLDER_MS && files.length === candidates.length;
-    if (settled) this.hourListings.set(dir, { mtimeMs: folder.mtimeMs, files });
-    return files;
+    const settled = Date.now() - folder.mtimeMs > SETTLED_FOLDER_MS && listing.files.length === candidates.length;
+    if (settled) this.hourListings.set(dir, listing);
+    return listing;
   }
 
   withMedia(files: readonly RecordingFile[]): Promise<RecordingFile[]> {

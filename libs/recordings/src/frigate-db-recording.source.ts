@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { InvalidSettingError } from '@app/common';
 import { isValidCameraName } from './camera-name';
-import { RecordedPeriod, RecordingFile, RecordingSource } from './recording-source.interface';
+import { RecordedPeriod, RecordedPeriods, RecordingFile, RecordingSource } from './recording-source.interface';
 import type { RecordingsModuleOptions } from './recordings.module-definition';
 import { RecordingHeaderIndex, attachMedia } from './recording-header.index';
 
@@ -93,12 +93,20 @@ export class FrigateDbRecordingSource implements RecordingSource, OnModuleInit {
       });
   }
 
-  /** The rows themselves: each covers its start plus its duration. */
-  findRecordedPeriods(camera: string, after: number, before: number): Promise<RecordedPeriod[]> {
-    return this.findRecordings(camera, after, before);
+  /**
+   * The rows themselves: each covers its start plus its duration. Frigate's database is the
+   * timeline here, as in Frigate's own UI: no file is read, so none is named unreadable (one
+   * that is is still left out of playback, by withMedia, and logged).
+   */
+  async findRecordedPeriods(camera: string, after: number, before: number): Promise<RecordedPeriods> {
+    const periods: RecordedPeriod[] = (await this.findRecordings(camera, after, before)).map(({ startTime, durationSeconds }) => ({
+      startTime,
+      durationSeconds,
+    }));
+    return { periods, unreadable: [] };
   }
 
-  /** Frigate's database has no frame times: they come from the files' headers, as for the folder source. */
+  /** Frigate's database has no frame times: they come from the files' headers, as for the folder source (and a file whose header is unreadable is left out). */
   async withMedia(files: readonly RecordingFile[]): Promise<RecordingFile[]> {
     return this.headers ? attachMedia(this.headers, files) : [...files];
   }

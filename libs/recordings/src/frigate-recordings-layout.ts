@@ -32,3 +32,13 @@ export function recordingRelativePath(camera: string, epochSeconds: number): str
   const iso = new Date(Math.floor(epochSeconds) * 1000).toISOString();
   return `${hourFolder(epochSeconds)}/${camera}/${iso.slice(14, 16)}.${iso.slice(17, 19)}.mp4`;
 }
+
+/**
+ * A recording as messages and logs name it: its last four path parts (Frigate's
+ * `day/hour/camera/file`, e.g. `2023-11-15/00/front/00.10.mp4`), never the folder it lives in
+ * on this server or an upstream's address.
+ */
+export function recordingLabel(path: string): string {
+  const parts = (/^[a-z][a-z0-9+.-]*:\/\//i.test(path) ? new URL(path).pathname : path).split('/').filter(Boolean);
+  return parts.slice(-4).join('/');
+}

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { isValidCameraName } from './camera-name';
 import { UnusableUpstreamPlaylistError, parseUpstreamPlaylist, upstreamSegmentsAsRecordings, vodUrlFor } from './frigate-vod-playlist';
 import { RecordingsUpstreamException } from './recordings.exceptions';
-import { RecordedPeriod, RecordingFile, RecordingSource } from './recording-source.interface';
+import { RecordedPeriods, RecordingFile, RecordingSource } from './recording-source.interface';
 import type { RecordingsModuleOptions } from './recordings.module-definition';
 
 /** Frigate's internal (unauthenticated) port: its nginx serves /vod and /api there. */
@@ -61,16 +61,18 @@ export class FrigateVodRecordingSource implements RecordingSource {
     throw new RecordingsUpstreamException('its master playlist points at another master playlist');
   }
 
-  async findRecordedPeriods(camera: string, after: number, before: number): Promise<RecordedPeriod[]> {
-    if (!isValidCameraName(camera)) return [];
+  /** Frigate's own list of the window's recordings (Frigate reads the files: none is named unreadable here). */
+  async findRecordedPeriods(camera: string, after: number, before: number): Promise<RecordedPeriods> {
+    if (!isValidCameraName(camera)) return { periods: [], unreadable: [] };
     const url = `${this.apiUrl}/${encodeURIComponent(camera)}/recordings?after=${after}&before=${before}`;
     const rows = this.parseJson(await this.fetchText(url, 'recordings list'), 'recordings list');
-    if (!Array.isArray(rows)) return [];
-    return rows
+    if (!Array.isArray(rows)) return { periods: [], unreadable: [] };
+    const periods = rows
       .map((row) => ({ startTime: Number(row?.start_time), endTime: Number(row?.end_time) }))
       .filter((row) => Number.isFinite(row.startTime) && row.endTime > row.startTime)
       .map((row) => ({ startTime: row.startTime, durationSeconds: row.endTime - row.startTime }))
       .sort((a, b) => a.startTime - b.startTime);
+    return { periods, unreadable: [] };
   }
 
   /** Upstream segments are not read ahead: their frame times stay unknown, and the plan nominal. */
@@ -136,9 +138,31 @@ export class FrigateVodRecordingSource implements RecordingSource {
       await response.body?.cancel();
       throw new RecordingsUpstreamException(`its ${what} is too large`);
     }
-    const body = Buffer.from(await response.arrayBuffer());
-    if (body.length > MAX_RESPONSE_BYTES) throw new RecordingsUpstreamException(`its ${what} is too large`);
+    const body = await readAtMost(response, MAX_RESPONSE_BYTES);
+    if (body === null) throw new RecordingsUpstreamException(`its ${what} is too large`);
     return body.toString('utf8');
+  }
+}
+
+/**
+ * The body of `response`, read as it arrives and given up (cancelled) once past `maxBytes`:
+ * an answer without a Content-Length (chunked) is never held whole before it is measured.
+ * Null when it is larger.
+ */
+async function readAtMost(response: Response, maxBytes: number): Promise<Buffer | null> {
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  const reader = response.body?.getReader();
+  if (!reader) return Buffer.alloc(0);
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return Buffer.concat(chunks, length);
+    length += value.length;
+    if (length > maxBytes) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
   }
 }
 

@@ -2,7 +2,14 @@
  * Pure: what one `trak` box of an MP4 says about its track: the codec, the picture or sound
  * format, and (for video) the time of every frame as ffmpeg's MP4 demuxer presents it. The
  * segment plan is built on those frame times, so its boundaries are frames that exist.
+ *
+ * The bytes are a file's: any count, size or offset in them may be wrong (power loss, a failing
+ * disk, a recorder killed mid-write). Every one is checked against the box that holds it and
+ * against MAX_SAMPLES_PER_FILE before it sizes a loop or an allocation, and a file that breaks
+ * them throws UnreadableRecordingError: never another exception, never more than a few MB.
  */
+import { MAX_SAMPLES_PER_FILE } from './mp4-limits';
+import { UnreadableRecordingError } from './unreadable-recording.error';
 
 /** A track's media as read from its sample description and sample tables. */
 export interface Mp4Track {
@@ -89,9 +96,10 @@ interface Edit {
 
 /**
  * Pure: reads a `trak`. `movieTimescale` is mvhd's (edit durations use it); `fileSize` bounds
- * the samples that really are in the file.
+ * the samples that really are in the file. `frames: false` skips the frame tables (a track
+ * ffmpeg does not map needs none). Throws UnreadableRecordingError on tables that break their bounds.
  */
-export function parseTrack(trak: Buffer, movieTimescale: number, fileSize: number): Mp4Track | null {
+export function parseTrack(trak: Buffer, movieTimescale: number, fileSize: number, { frames = true }: { frames?: boolean } = {}): Mp4Track | null {
   const mdia = child(trak, 'mdia');
   if (!mdia) return null;
   const handler = child(mdia, 'hdlr');
@@ -106,7 +114,7 @@ export function parseTrack(trak: Buffer, movieTimescale: number, fileSize: numbe
     track.width = entry.body.readUInt16BE(24);
     track.height = entry.body.readUInt16BE(26);
     const mediaTimescale = mediaTimescaleOf(mdia);
-    if (mediaTimescale > 0) {
+    if (frames && mediaTimescale > 0) {
       const edits = parseEditList(child(child(trak, 'edts') ?? Buffer.alloc(0), 'elst'));
       const presented = presentedFrameTimes(stbl, mediaTimescale, movieTimescale, edits, fileSize);
       track.frameTimes = presented.frameTimes;
@@ -130,7 +138,10 @@ export function parseTrack(trak: Buffer, movieTimescale: number, fileSize: numbe
 
 const AAC_SAMPLE_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
 
-/** Pure: sample rate and channel count from an `esds` box's AudioSpecificConfig, when it has one. */
+/**
+ * Pure: sample rate and channel count from an `esds` box's AudioSpecificConfig, when it has one.
+ * Every read is at an index checked against the box (a missing byte reads as absent, never past it).
+ */
 function aacConfig(esds: Buffer): { sampleRate?: number; channels?: number } | null {
   let at = 4;
   // Descriptors: tag, then a length of 1-4 bytes (7 bits each, high bit = more follows).
@@ -147,7 +158,7 @@ function aacConfig(esds: Buffer): { sampleRate?: number; channels?: number } | n
   };
   const es = descriptor();
   if (!es || es.tag !== 0x03) return null;
-  const flags = esds[at + 2];
+  const flags = esds[at + 2] ?? 0;
   at += 3;
   if (flags & 0x80) at += 2;
   if (flags & 0x40) at += 1 + (esds[at] ?? 0);
@@ -176,16 +187,36 @@ function sampleEntry(stbl: Buffer): Mp4Box | null {
 function mediaTimescaleOf(mdia: Buffer): number {
   const mdhd = child(mdia, 'mdhd');
   if (!mdhd || mdhd.length < 24) return 0;
-  return mdhd.readUInt8(0) === 1 ? (mdhd.length >= 24 ? mdhd.readUInt32BE(20) : 0) : mdhd.readUInt32BE(12);
+  return mdhd.readUInt8(0) === 1 ? mdhd.readUInt32BE(20) : mdhd.readUInt32BE(12);
+}
+
+/**
+ * Pure: the entry count of a table box (version and flags, then the count at `countAt`),
+ * checked against the entries of `entryBytes` its bytes can hold: a count that does not fit is
+ * a corrupt table, and the file is unreadable.
+ */
+function entryCount(table: Buffer, type: string, countAt: number, entryBytes: number): number {
+  const headerBytes = countAt + 4;
+  if (table.length < headerBytes) throw new UnreadableRecordingError('sample-table', `its ${type} box is ${table.length} bytes, shorter than its header`);
+  const count = table.readUInt32BE(countAt);
+  const room = Math.floor((table.length - headerBytes) / entryBytes);
+  if (count > room) {
+    throw new UnreadableRecordingError('sample-table', `its ${type} box says ${count} entries, but its ${table.length - headerBytes} bytes hold ${room}`);
+  }
+  return count;
+}
+
+function tooManySamples(what: string): UnreadableRecordingError {
+  return new UnreadableRecordingError('too-many-samples', `${what} more than the ${MAX_SAMPLES_PER_FILE} samples a recording may have`);
 }
 
 function parseEditList(elst: Buffer | null): Edit[] {
-  if (!elst || elst.length < 8) return [];
-  const version = elst.readUInt8(0);
-  const count = elst.readUInt32BE(4);
+  if (!elst) return [];
+  const version = elst.length > 0 ? elst.readUInt8(0) : 0;
   const size = version === 1 ? 20 : 12;
+  const count = entryCount(elst, 'elst', 4, size);
   const edits: Edit[] = [];
-  for (let i = 0, at = 8; i < count && at + size <= elst.length; i += 1, at += size) {
+  for (let i = 0, at = 8; i < count; i += 1, at += size) {
     edits.push(
       version === 1
         ? { segmentDuration: Number(elst.readBigUInt64BE(at)), mediaTime: Number(elst.readBigInt64BE(at + 8)) }
@@ -195,16 +226,26 @@ function parseEditList(elst: Buffer | null): Edit[] {
   return edits;
 }
 
-/** Decode times of the samples (stts), in the media timescale. */
-function decodeTimes(stts: Buffer): number[] {
-  const times: number[] = [];
-  const count = stts.length >= 8 ? stts.readUInt32BE(4) : 0;
+/**
+ * Decode times of the samples (stts), in the media timescale. The samples are counted before
+ * any is stored, so a corrupt count (one 4-byte change once took the whole process out of
+ * memory) stops at MAX_SAMPLES_PER_FILE; below it, the times stay exact (under 2^53).
+ */
+function decodeTimes(stts: Buffer): Float64Array {
+  const entries = entryCount(stts, 'stts', 4, 8);
+  let total = 0;
+  for (let i = 0; i < entries; i += 1) {
+    total += stts.readUInt32BE(8 + i * 8);
+    if (total > MAX_SAMPLES_PER_FILE) throw tooManySamples('its stts box describes');
+  }
+  const times = new Float64Array(total);
   let time = 0;
-  for (let i = 0, at = 8; i < count && at + 8 <= stts.length; i += 1, at += 8) {
-    const samples = stts.readUInt32BE(at);
-    const delta = stts.readUInt32BE(at + 4);
+  let sample = 0;
+  for (let i = 0; i < entries; i += 1) {
+    const samples = stts.readUInt32BE(8 + i * 8);
+    const delta = stts.readUInt32BE(12 + i * 8);
     for (let s = 0; s < samples; s += 1) {
-      times.push(time);
+      times[sample++] = time;
       time += delta;
     }
   }
@@ -214,10 +255,10 @@ function decodeTimes(stts: Buffer): number[] {
 /** Composition offsets (ctts), one per sample; zeros without the box. */
 function compositionOffsets(ctts: Buffer | null, sampleCount: number): Int32Array {
   const offsets = new Int32Array(sampleCount);
-  if (!ctts || ctts.length < 8) return offsets;
-  const count = ctts.readUInt32BE(4);
+  if (!ctts) return offsets;
+  const count = entryCount(ctts, 'ctts', 4, 8);
   let sample = 0;
-  for (let i = 0, at = 8; i < count && at + 8 <= ctts.length && sample < sampleCount; i += 1, at += 8) {
+  for (let i = 0, at = 8; i < count && sample < sampleCount; i += 1, at += 8) {
     const samples = ctts.readUInt32BE(at);
     // Version 0 is unsigned by the spec, yet writers put negative values in it; ffmpeg reads both as signed.
     const offset = ctts.readInt32BE(at + 4);
@@ -228,29 +269,36 @@ function compositionOffsets(ctts: Buffer | null, sampleCount: number): Int32Arra
 
 /**
  * How many of the samples lie wholly inside the first `fileSize` bytes (stsz, stsc, stco/co64):
- * a recording cut short keeps its header but loses the samples at its end.
+ * a recording cut short keeps its header but loses the samples at its end. Each chunk is
+ * visited at most once, in order, so the work is bounded by the tables' own sizes.
  */
 function samplesInFile(stbl: Buffer, sampleCount: number, fileSize: number): number {
   const stsz = child(stbl, 'stsz');
   const stsc = child(stbl, 'stsc');
   const stco = child(stbl, 'stco');
   const co64 = child(stbl, 'co64');
-  if (!stsz || !stsc || (!stco && !co64) || stsz.length < 12) return sampleCount;
+  if (!stsz || !stsc || (!stco && !co64)) return sampleCount;
+  // stsz: version and flags, the size every sample has (0: each has its own), the count, then the sizes.
+  if (stsz.length < 12) throw new UnreadableRecordingError('sample-table', `its stsz box is ${stsz.length} bytes, shorter than its header`);
   const fixedSize = stsz.readUInt32BE(4);
-  if (fixedSize === 0 && stsz.length < 12 + sampleCount * 4) return 0;
+  const sized = fixedSize === 0 ? entryCount(stsz, 'stsz', 8, 4) : stsz.readUInt32BE(8);
+  if (sized > MAX_SAMPLES_PER_FILE) throw tooManySamples('its stsz box describes');
   const sizeOf = (sample: number) => (fixedSize !== 0 ? fixedSize : stsz.readUInt32BE(12 + sample * 4));
-  const table = (stco ?? co64)!;
-  const chunkCount = Math.min(table.readUInt32BE(4), Math.floor((table.length - 8) / (co64 ? 8 : 4)));
-  const chunkOffset = (chunk: number) => (co64 ? Number(co64.readBigUInt64BE(8 + chunk * 8)) : stco!.readUInt32BE(8 + chunk * 4));
-  const runs = Math.min(stsc.readUInt32BE(4), Math.floor((stsc.length - 8) / 12));
+  const chunkCount = co64 && !stco ? entryCount(co64, 'co64', 4, 8) : entryCount(stco!, 'stco', 4, 4);
+  const chunkOffset = (chunk: number) => (stco ? stco.readUInt32BE(8 + chunk * 4) : Number(co64!.readBigUInt64BE(8 + chunk * 8)));
+  const runs = entryCount(stsc, 'stsc', 4, 12);
+  // Samples past stsz's count have no size, so no place in the file.
+  const limit = Math.min(sampleCount, sized);
   let sample = 0;
-  for (let run = 0; run < runs; run += 1) {
-    const firstChunk = stsc.readUInt32BE(8 + run * 12) - 1;
+  let chunk = 0;
+  for (let run = 0; run < runs && sample < limit; run += 1) {
+    // A run that claims to start before the previous one ended (a corrupt table) starts where it ended.
+    chunk = Math.max(chunk, stsc.readUInt32BE(8 + run * 12) - 1);
     const perChunk = stsc.readUInt32BE(12 + run * 12);
-    const lastChunk = run + 1 < runs ? stsc.readUInt32BE(8 + (run + 1) * 12) - 1 : chunkCount;
-    for (let chunk = firstChunk; chunk < lastChunk && chunk < chunkCount; chunk += 1) {
+    const end = run + 1 < runs ? Math.min(chunkCount, stsc.readUInt32BE(8 + (run + 1) * 12) - 1) : chunkCount;
+    for (; chunk < end && sample < limit; chunk += 1) {
       let offset = chunkOffset(chunk);
-      for (let s = 0; s < perChunk && sample < sampleCount; s += 1, sample += 1) {
+      for (let s = 0; s < perChunk && sample < limit; s += 1, sample += 1) {
         offset += sizeOf(sample);
         if (offset > fileSize) return sample;
       }
@@ -276,11 +324,13 @@ function presentedFrameTimes(
   if (!stts) return { frameTimes: new Float64Array(0), keyframeTimes: new Float64Array(0) };
   const dts = decodeTimes(stts);
   const present = samplesInFile(stbl, dts.length, fileSize);
-  const ctts = compositionOffsets(child(stbl, 'ctts'), dts.length);
-  const pts = dts.slice(0, present).map((time, i) => time + ctts[i]);
+  const ctts = compositionOffsets(child(stbl, 'ctts'), present);
+  const pts = new Float64Array(present);
+  for (let i = 0; i < present; i += 1) pts[i] = dts[i] + ctts[i];
   const sync = syncSamples(child(stbl, 'stss'), present);
+  const frameTimes = presentationTimes(pts, mediaTimescale, movieTimescale, edits);
   return {
-    frameTimes: presentationTimes(pts, mediaTimescale, movieTimescale, edits),
+    frameTimes,
     keyframeTimes: sync
       ? presentationTimes(
           sync.map((sample) => pts[sample]),
@@ -288,40 +338,62 @@ function presentedFrameTimes(
           movieTimescale,
           edits,
         )
-      : presentationTimes(pts, mediaTimescale, movieTimescale, edits),
+      : frameTimes.slice(),
   };
 }
 
-/** The (0-based) sync samples below `sampleCount` from an `stss`, or null without one (every sample is a sync sample). */
-function syncSamples(stss: Buffer | null, sampleCount: number): number[] | null {
-  if (!stss || stss.length < 8) return null;
-  const count = Math.min(stss.readUInt32BE(4), Math.floor((stss.length - 8) / 4));
-  const samples: number[] = [];
+/**
+ * The (0-based) sync samples below `sampleCount` from an `stss`, in order and each once (a
+ * corrupt table may repeat them), or null without one (every sample is a sync sample).
+ */
+function syncSamples(stss: Buffer | null, sampleCount: number): Float64Array | null {
+  if (!stss) return null;
+  const count = entryCount(stss, 'stss', 4, 4);
+  const isSync = new Uint8Array(sampleCount);
   for (let i = 0; i < count; i += 1) {
     const sample = stss.readUInt32BE(8 + i * 4) - 1;
-    if (sample >= 0 && sample < sampleCount) samples.push(sample);
+    if (sample >= 0 && sample < sampleCount) isSync[sample] = 1;
   }
-  return samples;
+  const samples: number[] = [];
+  for (let sample = 0; sample < sampleCount; sample += 1) if (isSync[sample]) samples.push(sample);
+  return Float64Array.from(samples);
 }
 
-/** Media times to presentation times (seconds, ascending) through the edit list, as ffmpeg maps them. */
-function presentationTimes(mediaTimes: readonly number[], mediaTimescale: number, movieTimescale: number, edits: readonly Edit[]): Float64Array {
-  const times: number[] = [];
-  if (edits.length === 0 || movieTimescale <= 0) {
-    for (const time of mediaTimes) times.push(time / mediaTimescale);
-  } else {
-    let editStart = 0;
-    for (const edit of edits) {
-      const length = edit.segmentDuration / movieTimescale;
-      if (edit.mediaTime >= 0) {
-        const from = edit.mediaTime;
-        // A zero-length edit (fragmented files) covers the whole media.
-        const to = edit.segmentDuration > 0 ? from + length * mediaTimescale : Infinity;
-        for (const time of mediaTimes) if (time >= from && time < to) times.push(editStart + (time - from) / mediaTimescale);
-      }
-      editStart += length;
-    }
+/** The index of the first of the ascending `times` at or after `time`. */
+function lowerBound(times: Float64Array, time: number): number {
+  let low = 0;
+  let high = times.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (times[middle] < time) low = middle + 1;
+    else high = middle;
   }
-  times.sort((a, b) => a - b);
-  return Float64Array.from(times);
+  return low;
+}
+
+/**
+ * Media times to presentation times (seconds, ascending) through the edit list, as ffmpeg maps
+ * them. Each edit finds its frames by binary search in the sorted media times, and all edits
+ * together may present at most MAX_SAMPLES_PER_FILE frames: a corrupt list of many edits over
+ * many frames costs what its output costs, never edits × frames.
+ */
+function presentationTimes(mediaTimes: Float64Array, mediaTimescale: number, movieTimescale: number, edits: readonly Edit[]): Float64Array {
+  if (edits.length === 0 || movieTimescale <= 0) return mediaTimes.map((time) => time / mediaTimescale).sort();
+  const sorted = mediaTimes.slice().sort();
+  const times: number[] = [];
+  let editStart = 0;
+  for (const edit of edits) {
+    const length = edit.segmentDuration / movieTimescale;
+    if (edit.mediaTime >= 0) {
+      const from = edit.mediaTime;
+      // A zero-length edit (fragmented files) covers the whole media.
+      const to = edit.segmentDuration > 0 ? from + length * mediaTimescale : Infinity;
+      const first = lowerBound(sorted, from);
+      const last = lowerBound(sorted, to);
+      if (times.length + (last - first) > MAX_SAMPLES_PER_FILE) throw tooManySamples('its edit list presents');
+      for (let i = first; i < last; i += 1) times.push(editStart + (sorted[i] - from) / mediaTimescale);
+    }
+    editStart += length;
+  }
+  return Float64Array.from(times).sort();
 }

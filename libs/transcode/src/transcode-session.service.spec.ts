@@ -191,7 +191,7 @@ const recordingsOf = (camera: string): RecordingFile[] =>
 const source: RecordingSource = {
   listCameras: async () => ['front', 'back', 'side', 'empty'],
   findRecordings: async (camera) => (['front', 'back', 'side'].includes(camera) ? recordingsOf(camera) : []),
-  findRecordedPeriods: async () => [],
+  findRecordedPeriods: async () => ({ periods: [], unreadable: [] }),
   withMedia: async (files: RecordingFile[]) => files,
   checkReadable: async () => undefined,
 };
