@@ -1,10 +1,11 @@
 import { registerAs } from '@nestjs/config';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsNumber, IsOptional, IsPositive, IsString, Max, Min } from 'class-validator';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InvalidSettingError, validateEnvironment } from '@app/common';
 import { FRIGATE_PRESET_ALIASES, HARDWARE_ACCELERATORS, parseHardwareAccelerator, resolveHardwareDevice } from '@app/ffmpeg';
+import { DEFAULT_MAX_USER_SHARE } from './process-slots/fair-share';
 import { TranscodeModuleOptions } from './transcode.module-definition';
 
 export const X264_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'] as const;
@@ -26,6 +27,13 @@ class TranscodeEnvironment {
   @Min(1)
   @Max(1024)
   MAX_FFMPEG_PROCESSES?: number;
+
+  /** The share of the encoder and process slots one user may hold while others wait (1: no share). */
+  @Type(() => Number)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @IsPositive()
+  @Max(1)
+  MAX_USER_SHARE: number = DEFAULT_MAX_USER_SHARE;
 
   @Type(() => Number)
   @IsInt()
@@ -126,6 +134,7 @@ export const transcodeConfig = registerAs('transcode', (): TranscodeModuleOption
     transcodeDir: resolve(env.TRANSCODE_DIR),
     maxConcurrentTranscodes: env.MAX_CONCURRENT_TRANSCODES,
     maxFfmpegProcesses,
+    maxUserShare: env.MAX_USER_SHARE,
     maxSessionsPerUser: env.MAX_SESSIONS_PER_USER,
     ttlSeconds: env.TRANSCODE_TTL_SECONDS,
     segmentWaitTimeoutSeconds: env.SEGMENT_WAIT_TIMEOUT_SECONDS,
