@@ -1,13 +1,12 @@
 import { Mp4ExportOptions, buildMp4ExportArgs } from './ffmpeg-mp4-export';
 
 const BASE: Mp4ExportOptions = {
-  inputPath: '/tmp/t/0123456789abcdef0123456789abcdef/segments.ts',
   outputPath: '/tmp/t/0123456789abcdef0123456789abcdef/export.mp4',
   creationTime: new Date(Date.UTC(2023, 10, 14, 22, 13, 23, 400)),
   audio: true,
 };
 
-const INPUT = ['-hide_banner', '-nostdin', '-loglevel', 'warning', '-nostats', '-protocol_whitelist', 'file', '-format_whitelist', 'mpegts', '-f', 'mpegts'];
+const INPUT = ['-hide_banner', '-nostdin', '-loglevel', 'warning', '-nostats', '-protocol_whitelist', 'pipe', '-format_whitelist', 'mpegts', '-f', 'mpegts', '-i', 'pipe:0'];
 
 describe('buildMp4ExportArgs', () => {
   it.each<[string, Partial<Mp4ExportOptions>, string[]]>([
@@ -16,8 +15,6 @@ describe('buildMp4ExportArgs', () => {
       {},
       [
         ...INPUT,
-        '-i',
-        BASE.inputPath,
         '-map',
         '0:v:0',
         '-map',
@@ -40,8 +37,6 @@ describe('buildMp4ExportArgs', () => {
       { audio: false, creationTime: new Date(Date.UTC(2024, 0, 2, 3, 4, 5)) },
       [
         ...INPUT,
-        '-i',
-        BASE.inputPath,
         '-map',
         '0:v:0',
         '-c',

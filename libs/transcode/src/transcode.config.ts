@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InvalidSettingError, validateEnvironment } from '@app/common';
 import { FRIGATE_PRESET_ALIASES, HARDWARE_ACCELERATORS, parseHardwareAccelerator, resolveHardwareDevice } from '@app/ffmpeg';
+import { DEFAULT_EXPORT_MAX_SECONDS } from './export/export-admission';
 import { DEFAULT_MAX_USER_SHARE } from './process-slots/fair-share';
 import { TranscodeModuleOptions } from './transcode.module-definition';
 
@@ -107,6 +108,11 @@ class TranscodeEnvironment {
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  EXPORT_MAX_SECONDS: number = DEFAULT_EXPORT_MAX_SECONDS;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   SESSION_CREATE_LIMIT: number = 30;
 
   @Type(() => Number)
@@ -147,6 +153,7 @@ export const transcodeConfig = registerAs('transcode', (): TranscodeModuleOption
     lookaheadSeconds: env.LOOKAHEAD_SECONDS,
     idleTimeoutSeconds: env.IDLE_TIMEOUT_SECONDS,
     maxDiskBytes: env.TRANSCODE_MAX_DISK_MB * 1024 * 1024,
+    exportMaxSeconds: env.EXPORT_MAX_SECONDS,
     sessionCreateLimit: env.SESSION_CREATE_LIMIT,
     sessionCreateWindowSeconds: env.SESSION_CREATE_WINDOW_SECONDS,
     hwaccel,

@@ -48,6 +48,8 @@ export interface TranscodeModuleOptions {
    * Unset: no budget (the free-space floor still applies).
    */
   maxDiskBytes?: number;
+  /** Longest range one MP4 export may cover (default 1800 s); beyond, 400. */
+  exportMaxSeconds?: number;
   /** New sessions one user may ask for per window (default 30 per 60 s); beyond, 429. */
   sessionCreateLimit?: number;
   sessionCreateWindowSeconds?: number;
