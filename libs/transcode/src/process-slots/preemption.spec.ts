@@ -41,7 +41,12 @@ describe('chooseRunToPreempt', () => {
     ['a user counts the slots promised to them: at their share, nothing needed', [a('a1'), a('a2'), a('a3'), b('b1')], share('user:b', ['user:b']), null],
     ['nobody is over their share: a newcomer takes nothing needed', [a('a1'), a('a2'), b('b1'), b('b2')], share('user:c'), null],
     ['a request of nobody known takes nothing needed', [a('a1'), a('a2'), a('a3'), a('a4')], share(undefined), null],
-    ['a run of nobody known is never taken while needed', [holder('x1', { needed: true }), holder('x2', { needed: true }), holder('x3', { needed: true })], share('user:b'), null],
+    [
+      'a run of nobody known is never taken while needed',
+      [holder('x1', { needed: true }), holder('x2', { needed: true }), holder('x3', { needed: true })],
+      share('user:b'),
+      null,
+    ],
     [
       'the largest holder’s unneeded run first, even before a smaller holder’s paused one',
       [a('a1'), a('a2'), a('a3', { needed: false, aheadSegments: 5 }), b('b1', { needed: false, paused: true })],
@@ -54,6 +59,25 @@ describe('chooseRunToPreempt', () => {
       share('user:b'),
       'b1',
     ],
+    [
+      'a user over their share does not take the unneeded run of a user who holds fewer',
+      [a('a1'), a('a2'), a('a3'), b('b1', { needed: false, aheadSegments: 5 })],
+      share('user:a'),
+      null,
+    ],
+    [
+      'a user over their share takes their own paused run first',
+      [a('a1', { needed: false, paused: true }), a('a2'), a('a3'), b('b1', { needed: false, aheadSegments: 5 })],
+      share('user:a'),
+      'a1',
+    ],
+    [
+      'a user at their share may take from a user who holds as many',
+      [a('a1'), a('a2'), b('b1'), b('b2', { needed: false, paused: true })],
+      share('user:a'),
+      'b2',
+    ],
+    ['an idle run, anyone’s, even a user’s who holds fewer', [a('a1'), a('a2'), a('a3'), b('b1', { needed: false, wantedAt: 10_000 })], share('user:a'), 'b1'],
     [
       'an idle run, anyone’s, before the largest holder’s',
       [a('a1', { needed: false, paused: true }), a('a2'), a('a3'), b('b1', { needed: false, wantedAt: 10_000 })],

@@ -37,7 +37,9 @@ export const PREEMPTIBLE_AHEAD_SEGMENTS = 3;
  *    first: it costs nobody anything.
  * 2. A run nobody needs now, from the largest holder first: its paused runs, then its runs
  *    encoding at least PREEMPTIBLE_AHEAD_SEGMENTS ahead of their viewer, the one furthest ahead
- *    first (its viewer has the most footage in hand before it needs that run again).
+ *    first (its viewer has the most footage in hand before it needs that run again). A
+ *    requester at or over their share takes only from users who hold as many slots as they do
+ *    (their own runs first): never from a user who holds fewer.
  * 3. Only for a requester under their share: a run of a user over theirs, even one needed now,
  *    from the largest holder first, the one furthest ahead of its viewer, then the one wanted
  *    longest ago. A user over their share never takes a run someone needs, and a run of nobody
@@ -50,11 +52,14 @@ export function chooseRunToPreempt(holders: readonly SlotHolderView[], now: numb
   const idle = candidates.filter((holder) => now - holder.wantedAt >= idleAfterMs).sort((a, b) => a.wantedAt - b.wantedAt);
   if (idle.length) return idle[0];
   const pausedFirst = (holder: SlotHolderView) => (holder.paused ? 0 : 1);
+  const mine = share?.requester === undefined ? undefined : (held.get(share.requester) ?? 0);
+  const overShare = share !== undefined && mine !== undefined && mine >= share.slots;
   const unneeded = candidates
     .filter((holder) => holder.paused || holder.aheadSegments >= PREEMPTIBLE_AHEAD_SEGMENTS)
+    .filter((holder) => !overShare || holder.owner === share.requester || holding(holder) >= mine)
     .sort((a, b) => holding(b) - holding(a) || pausedFirst(a) - pausedFirst(b) || b.aheadSegments - a.aheadSegments);
   if (unneeded.length) return unneeded[0];
-  if (!share || share.requester === undefined || (held.get(share.requester) ?? 0) >= share.slots) return null;
-  const overShare = holders.filter((holder) => holder.owner !== undefined && holder.owner !== share.requester && holding(holder) > share.slots);
-  return overShare.sort((a, b) => holding(b) - holding(a) || b.aheadSegments - a.aheadSegments || a.wantedAt - b.wantedAt)[0] ?? null;
+  if (!share || mine === undefined || overShare) return null;
+  const overTheirs = holders.filter((holder) => holder.owner !== undefined && holder.owner !== share.requester && holding(holder) > share.slots);
+  return overTheirs.sort((a, b) => holding(b) - holding(a) || b.aheadSegments - a.aheadSegments || a.wantedAt - b.wantedAt)[0] ?? null;
 }
