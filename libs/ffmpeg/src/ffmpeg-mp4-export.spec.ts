@@ -6,7 +6,21 @@ const BASE: Mp4ExportOptions = {
   audio: true,
 };
 
-const INPUT = ['-hide_banner', '-nostdin', '-loglevel', 'warning', '-nostats', '-protocol_whitelist', 'pipe', '-format_whitelist', 'mpegts', '-f', 'mpegts', '-i', 'pipe:0'];
+const INPUT = [
+  '-hide_banner',
+  '-nostdin',
+  '-loglevel',
+  'warning',
+  '-nostats',
+  '-protocol_whitelist',
+  'pipe',
+  '-format_whitelist',
+  'mpegts',
+  '-f',
+  'mpegts',
+  '-i',
+  'pipe:0',
+];
 
 describe('buildMp4ExportArgs', () => {
   it.each<[string, Partial<Mp4ExportOptions>, string[]]>([
@@ -35,20 +49,7 @@ describe('buildMp4ExportArgs', () => {
     [
       'without audio: video only, no audio filter',
       { audio: false, creationTime: new Date(Date.UTC(2024, 0, 2, 3, 4, 5)) },
-      [
-        ...INPUT,
-        '-map',
-        '0:v:0',
-        '-c',
-        'copy',
-        '-movflags',
-        '+faststart',
-        '-metadata',
-        'creation_time=2024-01-02T03:04:05.000Z',
-        '-f',
-        'mp4',
-        BASE.outputPath,
-      ],
+      [...INPUT, '-map', '0:v:0', '-c', 'copy', '-movflags', '+faststart', '-metadata', 'creation_time=2024-01-02T03:04:05.000Z', '-f', 'mp4', BASE.outputPath],
     ],
   ])('%s', (_name, overrides, expected) => {
     expect(buildMp4ExportArgs({ ...BASE, ...overrides })).toEqual(expected);

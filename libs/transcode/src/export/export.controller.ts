@@ -55,7 +55,8 @@ export class ExportController {
   })
   @ApiBadGatewayResponse({ description: 'ffmpeg failed (making a segment, or writing the MP4); the message has its last stderr lines', type: ErrorResponseDto })
   @ApiServiceUnavailableResponse({
-    description: 'ffmpeg cannot be started, TRANSCODE_DIR is not writable, or no process slot (MAX_FFMPEG_PROCESSES) is free for its mux; see the Retry-After header',
+    description:
+      'ffmpeg cannot be started, TRANSCODE_DIR is not writable, or no process slot (MAX_FFMPEG_PROCESSES) is free for its mux; see the Retry-After header',
     type: ErrorResponseDto,
   })
   @ApiGatewayTimeoutResponse({ description: 'A segment did not come in time', type: ErrorResponseDto })
