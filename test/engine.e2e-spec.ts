@@ -1,8 +1,13 @@
-import { join } from 'node:path';
-import { LONG, T0 } from './support/fixtures';
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { recordingRelativePath } from '../libs/recordings/src/frigate-recordings-layout';
+import { processCounts, writeCountingWrapper } from './support/counting-wrapper';
+import { CLIPS_DIR, CLIP_SECONDS, LONG, RECORDINGS_DIR, T0 } from './support/fixtures';
 import { sample, scrapeMetrics } from './support/prometheus';
 import { playInRealTime } from './support/real-time-player';
-import { TestApp, ffmpegProcessesUsing, ffmpegProcessesUsingSync, getJson, rangeUrl, startTestApp, waitFor } from './support/test-app';
+import { TestApp, ffmpegProcessesUsing, ffmpegProcessesUsingSync, getJson, makeScratchDir, rangeUrl, startTestApp, waitFor } from './support/test-app';
 
 const STARTS = 'nvr_transcoder_ffmpeg_starts_total';
 const starts = async (app: TestApp) => sample(await scrapeMetrics(app.baseUrl), STARTS, 'encoder="libx264"');
@@ -128,5 +133,101 @@ describe('the playback engine (e2e)', () => {
       expect(most).toBeLessThanOrEqual(CAP);
       await Promise.all(answers.map((answer) => answer.arrayBuffer().catch(() => undefined)));
     }, 240_000);
+  });
+
+  describe('every child process counted', () => {
+    // The processes are counted by a stand-in ffmpeg and ffprobe that note, at each start, how
+    // many of their kind are alive: never a sample that could miss a peak.
+    // Room for the watched session's run, the export's run and its mux: a seek in the watched
+    // session is one process more, and must take the slot of a run nobody needs.
+    const CAP = 3;
+    const FRAG_T0 = T0 + 3600;
+    const FRAG_FILES = 40;
+    let scratch: string;
+    let app: TestApp;
+
+    beforeAll(async () => {
+      scratch = await makeScratchDir();
+      const recordings = join(scratch, 'recordings');
+      // Four minutes of the long camera, and a camera of fragmented MP4s without a duration in
+      // their header (no mehd): each one is read by the ffprobe fallback.
+      for (let i = 0; i < 24; i += 1) {
+        const relative = recordingRelativePath(LONG.camera, T0 + i * CLIP_SECONDS);
+        await mkdir(dirname(join(recordings, relative)), { recursive: true });
+        await copyFile(join(RECORDINGS_DIR, relative), join(recordings, relative));
+      }
+      const fragmented = join(scratch, 'fragmented.mp4');
+      await promisify(execFile)('ffmpeg', [
+        '-v',
+        'error',
+        '-i',
+        join(CLIPS_DIR, 'hevc-audio-0.mp4'),
+        '-c',
+        'copy',
+        '-movflags',
+        'frag_keyframe+empty_moov',
+        '-f',
+        'mp4',
+        fragmented,
+      ]);
+      for (let i = 0; i < FRAG_FILES; i += 1) {
+        const relative = recordingRelativePath('frag', FRAG_T0 + i * CLIP_SECONDS);
+        await mkdir(dirname(join(recordings, relative)), { recursive: true });
+        await copyFile(fragmented, join(recordings, relative));
+      }
+      app = await startTestApp({
+        RECORDINGS_DIR: recordings,
+        FFMPEG_PATH: await writeCountingWrapper(scratch, 'ffmpeg'),
+        FFPROBE_PATH: await writeCountingWrapper(scratch, 'ffprobe'),
+        MAX_CONCURRENT_TRANSCODES: '2',
+        MAX_FFMPEG_PROCESSES: String(CAP),
+        LOOKAHEAD_SECONDS: '4',
+      });
+    });
+
+    afterAll(async () => {
+      await app?.close();
+      await rm(scratch, { recursive: true, force: true });
+    });
+
+    it(`runs and export muxes never exceed MAX_FFMPEG_PROCESSES=${CAP}, and ffprobes with health probes never exceed the pool of 2`, async () => {
+      const watched = await getJson(`${app.baseUrl}${rangeUrl(LONG.camera, T0, T0 + 120)}`);
+      expect(watched.status).toBe(200);
+      // An export of two minutes nobody watched: its session's run and its mux beside the watched session's run.
+      const exported = fetch(`${app.baseUrl}/export/${LONG.camera}/start/${T0 + 120}/end/${T0 + 240}.mp4`).then(async (response) => ({
+        status: response.status,
+        bytes: (await response.arrayBuffer()).byteLength,
+      }));
+      // Once its mux is being fed, meanwhile: a viewer seeking in the watched session, a cold
+      // timeline of the fragmented camera, and health checks.
+      const progress = `${app.baseUrl}/export/${LONG.camera}/start/${T0 + 120}/end/${T0 + 240}/progress`;
+      await waitFor(async () => (await getJson(progress)).body.segmentsDone > 0, 30_000);
+      const viewer = (async () => {
+        const statuses: number[] = [];
+        for (const index of [30, 31, 50, 51]) statuses.push((await fetch(segmentUrl(app, watched.body.sessionId, index))).status);
+        return statuses;
+      })();
+      const timeline = getJson(`${app.baseUrl}/cameras/frag/recordings?after=${FRAG_T0 - 60}&before=${FRAG_T0 + FRAG_FILES * CLIP_SECONDS + 60}`);
+      const health = Promise.all(Array.from({ length: 5 }, () => fetch(`${app.baseUrl}/health`).then((response) => response.status)));
+
+      expect(await exported).toEqual({ status: 200, bytes: expect.any(Number) });
+      // A seek the cap leaves no slot for is a 503 its player retries.
+      expect((await viewer).every((status) => status === 200 || status === 503)).toBe(true);
+      const { status, body } = await timeline;
+      expect(status).toBe(200);
+      // Every duration came from ffprobe (none was refused by the pool): one span over all the files.
+      expect(body.spans).toEqual([{ start: FRAG_T0, end: expect.any(Number) }]);
+      expect(body.spans[0].end).toBeGreaterThanOrEqual(FRAG_T0 + FRAG_FILES * CLIP_SECONDS);
+      expect(await health).toEqual([200, 200, 200, 200, 200]);
+
+      const slots = await processCounts(scratch, 'slots');
+      const pool = await processCounts(scratch, 'pool');
+      // Runs of both sessions and the export's mux were started...
+      expect(slots.started).toBeGreaterThanOrEqual(3);
+      expect(slots.most).toBeLessThanOrEqual(CAP);
+      // ...and every fragmented file was probed, two at a time at most.
+      expect(pool.started).toBeGreaterThanOrEqual(FRAG_FILES);
+      expect(pool.most).toBeLessThanOrEqual(2);
+    }, 180_000);
   });
 });

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -183,6 +184,7 @@ describe('MP4 export (e2e)', () => {
       ['a camera name with a dot', `/export/front.door/start/${T0}/end/${T0 + 10}.mp4`, /camera/],
       ['end before start', exportUrl(FRONT.camera, T0 + 10, T0), /end must be after start/],
       ['a malformed time on the progress route', `/export/${FRONT.camera}/start/x/end/${T0 + 10}/progress`, /start/],
+      ['a range longer than EXPORT_MAX_SECONDS', exportUrl(LONG.camera, T0, T0 + 1801), /longer than EXPORT_MAX_SECONDS \(1800 s\)/],
     ])('answers 400 JSON for %s', async (_name, path, message) => {
       const { status, body } = await getJson(`${app.baseUrl}${path}`);
       expect(status).toBe(400);
@@ -204,6 +206,118 @@ describe('MP4 export (e2e)', () => {
       expect(body).toEqual({ success: false, message: expect.stringMatching(/No recordings/) });
       await waitFor(async () => (await exportFolders(app)).length === 0, 10_000);
     });
+  });
+
+  describe('inside the disk budget', () => {
+    /** Bytes of each folder in TRANSCODE_DIR and the names of its files, read now (synchronously: a sampler). */
+    function foldersNow(dir: string): Map<string, { bytes: number; names: string[] }> {
+      const folders = new Map<string, { bytes: number; names: string[] }>();
+      for (const folder of readdirSync(dir)) {
+        try {
+          const names = readdirSync(join(dir, folder));
+          const bytes = names.reduce((sum, name) => sum + (statSync(join(dir, folder, name), { throwIfNoEntry: false })?.size ?? 0), 0);
+          folders.set(folder, { bytes, names });
+        } catch {
+          // Gone meanwhile.
+        }
+      }
+      return folders;
+    }
+
+    /** Samples TRANSCODE_DIR every 10 ms: each folder's peak bytes and every file name it held. */
+    function watchFolders(dir: string) {
+      const seen = new Map<string, { peak: number; names: Set<string> }>();
+      const sample = () => {
+        for (const [folder, { bytes, names }] of foldersNow(dir)) {
+          const entry = seen.get(folder) ?? { peak: 0, names: new Set<string>() };
+          entry.peak = Math.max(entry.peak, bytes);
+          for (const name of names) entry.names.add(name);
+          seen.set(folder, entry);
+        }
+      };
+      const timer = setInterval(sample, 10);
+      return {
+        seen,
+        stop: () => {
+          clearInterval(timer);
+          sample();
+        },
+      };
+    }
+
+    /** A session's or an export's folder (not one being made: it is renamed into place). */
+    const isFolderName = (name: string) => /^[0-9a-f]{32}$/.test(name);
+    const dirBytes = async (app: TestApp) => sample(await scrapeMetrics(app.baseUrl), 'nvr_transcoder_transcode_dir_bytes');
+    const sessionIds = async (app: TestApp): Promise<string[]> =>
+      (await getJson(`${app.baseUrl}/transcode/sessions`)).body.sessions.map((s: { sessionId: string }) => s.sessionId);
+    /** Bytes of a folder's segment files now. */
+    const segmentBytesIn = (app: TestApp, folder: string) =>
+      [...(foldersNow(app.transcodeDir).get(folder)?.names ?? [])]
+        .filter((name) => name.endsWith('.ts'))
+        .reduce((sum, name) => sum + (statSync(join(app.transcodeDir, folder, name), { throwIfNoEntry: false })?.size ?? 0), 0);
+
+    it('answers 507 JSON, having written nothing, for an export that would not fit in TRANSCODE_MAX_DISK_MB', async () => {
+      const app = await startTestApp({ TRANSCODE_MAX_DISK_MB: '1', LOOKAHEAD_SECONDS: '4' });
+      try {
+        const watch = watchFolders(app.transcodeDir);
+        // Five minutes: tens of MiB, in a budget of one.
+        const { status, body } = await getJson(`${app.baseUrl}${exportUrl(LONG.camera, T0 + 600, T0 + 900)}`);
+        watch.stop();
+        expect(status).toBe(507);
+        expect(body).toEqual({ success: false, message: expect.stringMatching(/^No room for this export: .*TRANSCODE_MAX_DISK_MB=1\b/) });
+        // Only the range's session ever had a folder (its segments are within the budget): no scratch folder, no MP4.
+        const sessions = await sessionIds(app);
+        expect([...watch.seen.keys()].filter((folder) => isFolderName(folder) && !sessions.includes(folder))).toEqual([]);
+        expect([...watch.seen.values()].some(({ names }) => [...names].some((name) => name.endsWith('.mp4')))).toBe(false);
+      } finally {
+        await app.close();
+      }
+    });
+
+    it('counts an export in the disk usage while it lives, and writes the range once: no joined .ts, the folder never more than its MP4', async () => {
+      const app = await startTestApp({ TRANSCODE_MAX_DISK_MB: '64' });
+      try {
+        const [from, to] = [T0 + 1000, T0 + 1120];
+        const watch = watchFolders(app.transcodeDir);
+        const pending = fetch(`${app.baseUrl}${exportUrl(LONG.camera, from, to)}`);
+        // The counter, not a snapshot: the metric holds more than the session's segments by at
+        // least what the export has written (its reservation covers it from before its first byte).
+        let exportFolder = '';
+        await waitFor(async () => {
+          const sessions = await sessionIds(app);
+          const metric = await dirBytes(app);
+          const folders = foldersNow(app.transcodeDir);
+          exportFolder = [...folders.keys()].find((folder) => isFolderName(folder) && !sessions.includes(folder)) ?? '';
+          const exported = folders.get(exportFolder)?.bytes ?? 0;
+          const segments = sessions.reduce((sum, id) => sum + segmentBytesIn(app, id), 0);
+          return exported > 0 && metric - segments >= exported;
+        }, 60_000);
+        const response = await pending;
+        expect(response.status).toBe(200);
+        const mp4 = Buffer.from(await response.arrayBuffer());
+        await waitFor(async () => (await exportFolders(app)).length === 0, 10_000);
+        watch.stop();
+
+        const scratch = watch.seen.get(exportFolder)!;
+        expect([...scratch.names].filter((name) => name.endsWith('.ts'))).toEqual([]);
+        expect(scratch.names).toContain('export.mp4');
+        // Its MP4 and a pid file: never a second copy of the range beside it.
+        expect(scratch.peak).toBeLessThanOrEqual(mp4.length + 4096);
+        // Released with its folder: what is left counted is the session's segments.
+        const [session] = await sessionIds(app);
+        await waitFor(async () => (await dirBytes(app)) <= segmentBytesIn(app, session), 10_000);
+        expect(Math.abs(Number((await probe(await saved(mp4))).format.duration) - (to - from))).toBeLessThanOrEqual(FRAME);
+      } finally {
+        await app.close();
+      }
+    });
+
+    /** Writes an MP4 to the suite's scratch folder, for ffprobe. */
+    async function saved(bytes: Buffer): Promise<string> {
+      const path = join(scratch, `budget-${bytes.length}.mp4`);
+      await writeFile(path, bytes);
+      return path;
+    }
   });
 
   describe('with auth', () => {

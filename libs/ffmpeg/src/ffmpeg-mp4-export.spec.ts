@@ -1,13 +1,26 @@
 import { Mp4ExportOptions, buildMp4ExportArgs } from './ffmpeg-mp4-export';
 
 const BASE: Mp4ExportOptions = {
-  inputPath: '/tmp/t/0123456789abcdef0123456789abcdef/segments.ts',
   outputPath: '/tmp/t/0123456789abcdef0123456789abcdef/export.mp4',
   creationTime: new Date(Date.UTC(2023, 10, 14, 22, 13, 23, 400)),
   audio: true,
 };
 
-const INPUT = ['-hide_banner', '-nostdin', '-loglevel', 'warning', '-nostats', '-protocol_whitelist', 'file', '-format_whitelist', 'mpegts', '-f', 'mpegts'];
+const INPUT = [
+  '-hide_banner',
+  '-nostdin',
+  '-loglevel',
+  'warning',
+  '-nostats',
+  '-protocol_whitelist',
+  'pipe',
+  '-format_whitelist',
+  'mpegts',
+  '-f',
+  'mpegts',
+  '-i',
+  'pipe:0',
+];
 
 describe('buildMp4ExportArgs', () => {
   it.each<[string, Partial<Mp4ExportOptions>, string[]]>([
@@ -16,8 +29,6 @@ describe('buildMp4ExportArgs', () => {
       {},
       [
         ...INPUT,
-        '-i',
-        BASE.inputPath,
         '-map',
         '0:v:0',
         '-map',
@@ -38,22 +49,7 @@ describe('buildMp4ExportArgs', () => {
     [
       'without audio: video only, no audio filter',
       { audio: false, creationTime: new Date(Date.UTC(2024, 0, 2, 3, 4, 5)) },
-      [
-        ...INPUT,
-        '-i',
-        BASE.inputPath,
-        '-map',
-        '0:v:0',
-        '-c',
-        'copy',
-        '-movflags',
-        '+faststart',
-        '-metadata',
-        'creation_time=2024-01-02T03:04:05.000Z',
-        '-f',
-        'mp4',
-        BASE.outputPath,
-      ],
+      [...INPUT, '-map', '0:v:0', '-c', 'copy', '-movflags', '+faststart', '-metadata', 'creation_time=2024-01-02T03:04:05.000Z', '-f', 'mp4', BASE.outputPath],
     ],
   ])('%s', (_name, overrides, expected) => {
     expect(buildMp4ExportArgs({ ...BASE, ...overrides })).toEqual(expected);

@@ -1,8 +1,6 @@
 import { FFMPEG_GLOBAL_OPTIONS } from './ffmpeg-command.builder';
-/** What one MP4 export muxes: an MPEG-TS file of H.264 (and AAC) made of a session's segments. */
+/** What one MP4 export muxes: a session's segments, H.264 (and AAC) MPEG-TS, written in order to ffmpeg's stdin. */
 export interface Mp4ExportOptions {
-  /** The session's segments, appended in order into one MPEG-TS file. */
-  inputPath: string;
   outputPath: string;
   /** Wall-clock time of the first frame; the MP4 keeps whole seconds (mvhd). */
   creationTime: Date;
@@ -17,16 +15,17 @@ export interface Mp4ExportOptions {
 export function buildMp4ExportArgs(options: Mp4ExportOptions): string[] {
   return [
     ...FFMPEG_GLOBAL_OPTIONS,
-    // The input is a file this service wrote, and only ever MPEG-TS: nothing else may be opened
+    // The input is the segments' bytes on stdin (consecutive parts of one timestamp line, so one
+    // MPEG-TS stream), never a copy of them on disk; only MPEG-TS, and nothing else may be opened
     // or demuxed, whatever its bytes say.
     '-protocol_whitelist',
-    'file',
+    'pipe',
     '-format_whitelist',
     'mpegts',
     '-f',
     'mpegts',
     '-i',
-    options.inputPath,
+    'pipe:0',
     // The segments' one video and audio track, nothing else the TS may carry. The audio map is
     // optional ("?"): a session whose format was not known yet is exported with its audio if any.
     '-map',
@@ -35,7 +34,8 @@ export function buildMp4ExportArgs(options: Mp4ExportOptions): string[] {
     '-c',
     'copy',
     ...(options.audio ? ['-bsf:a', 'aac_adtstoasc'] : []),
-    // The index (moov) before the media: the file plays while it downloads, and anywhere.
+    // The index (moov) before the media: the file plays while it downloads, and anywhere. ffmpeg
+    // moves it there in place (shifting the media up), so the file never takes more than its size.
     '-movflags',
     '+faststart',
     '-metadata',

@@ -127,4 +127,24 @@ describe('FfmpegProcessSupervisor', () => {
     const slow = await supervisor.run('sleep', ['60'], 100);
     expect(slow.signal).toBe('SIGTERM');
   });
+
+  it('run() takes turns in the auxiliary pool: never more than two of its commands at once', async () => {
+    let most = 0;
+    const sampler = setInterval(() => (most = Math.max(most, supervisor.liveProcesses().length)), 5);
+    const exits = await Promise.all(Array.from({ length: 5 }, () => supervisor.run('sleep', ['0.2'], 5000)));
+    clearInterval(sampler);
+    expect(exits.map((exit) => exit.code)).toEqual([0, 0, 0, 0, 0]);
+    expect(most).toBe(2);
+  });
+
+  it('gives a child spawned with stdin a pipe to write to, and a write after its exit does not throw', async () => {
+    const child = supervisor.spawn('sh', ['-c', 'wc -c'], { outputFds: [1], stdin: true });
+    const count = firstValueFrom(child.lines(1));
+    child.stdin!.end(Buffer.alloc(1000));
+    expect((await count).trim()).toBe('1000');
+    await child.exited;
+    const gone = supervisor.spawn('true', [], { stdin: true });
+    await gone.exited;
+    await new Promise<void>((resolve) => gone.stdin!.write(Buffer.alloc(1 << 20), () => resolve()));
+  });
 });

@@ -1,11 +1,14 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { spawn } from 'node:child_process';
+import { AuxiliaryPoolBusyError, AuxiliaryProcessPool } from './auxiliary-process.pool';
 import { childEnvironment, withParentDeathSignal } from './child-environment';
 import { ProcessExit, SupervisedProcess } from './supervised-process';
 
 export interface SpawnOptions {
   /** Output fds to read as lines: 1 is stdout, 3 and up are extra pipes. */
   outputFds?: number[];
+  /** Give the child a standard input to write to (SupervisedProcess.stdin); otherwise it reads nothing. */
+  stdin?: boolean;
   /** Working directory of the child. */
   cwd?: string;
   /** Niceness; media work yields the CPU to the HTTP server. */
@@ -30,11 +33,13 @@ export const RELAXED_ENCODER_NICENESS = 19;
 export class FfmpegProcessSupervisor implements OnApplicationShutdown {
   private readonly logger = new Logger(FfmpegProcessSupervisor.name);
   private readonly live = new Set<SupervisedProcess>();
+  /** Short auxiliary processes (run()): a few at once, apart from the encoder runs' slots. */
+  private readonly auxiliary = new AuxiliaryProcessPool();
 
   spawn(command: string, args: readonly string[], options: SpawnOptions = {}): SupervisedProcess {
     const outputFds = options.outputFds ?? [1];
     const maxFd = Math.max(2, ...outputFds);
-    const stdio: ('ignore' | 'pipe')[] = ['ignore'];
+    const stdio: ('ignore' | 'pipe')[] = [options.stdin ? 'pipe' : 'ignore'];
     for (let fd = 1; fd <= maxFd; fd += 1) {
       stdio.push(fd === 2 || outputFds.includes(fd) ? 'pipe' : 'ignore');
     }
@@ -54,8 +59,21 @@ export class FfmpegProcessSupervisor implements OnApplicationShutdown {
     return handle;
   }
 
-  /** Runs a short command to completion (or until the timeout) and returns how it ended and its stdout. */
+  /**
+   * Runs a short command to completion (or until the timeout) and returns how it ended and its
+   * stdout. Such commands (the ffprobe fallback, the health probe) take turns in a small pool of
+   * their own (AUXILIARY_POOL_LIMITS); one that gets no turn is not started and ends `busy`.
+   */
   async run(command: string, args: readonly string[], timeoutMs: number): Promise<ProcessExit & { stdout: string[] }> {
+    try {
+      return await this.auxiliary.run(() => this.runNow(command, args, timeoutMs));
+    } catch (error) {
+      if (!(error instanceof AuxiliaryPoolBusyError)) throw error;
+      return { code: null, signal: null, spawnError: error.message, busy: true, stderrTail: [], stdout: [] };
+    }
+  }
+
+  private async runNow(command: string, args: readonly string[], timeoutMs: number): Promise<ProcessExit & { stdout: string[] }> {
     const handle = this.spawn(command, args, { outputFds: [1], niceness: 0, label: command });
     const stdout: string[] = [];
     handle.lines(1).subscribe((line) => stdout.push(line));

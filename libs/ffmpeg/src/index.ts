@@ -4,6 +4,7 @@ export * from './ffmpeg-concat-list';
 export * from './ffmpeg-mp4-export';
 export * from './ffmpeg-output.parsers';
 export * from './ffmpeg-process.supervisor';
+export * from './auxiliary-process.pool';
 export * from './supervised-process';
 export * from './ffmpeg-input-list';
 export * from './accelerators/hardware-accelerator';

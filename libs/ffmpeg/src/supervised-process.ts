@@ -2,7 +2,7 @@ import { ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { Observable, Subject } from 'rxjs';
 
 /** How a supervised process ended. */
@@ -11,6 +11,8 @@ export interface ProcessExit {
   signal: NodeJS.Signals | null;
   /** Set when the process could not be started at all (e.g. ENOENT). */
   spawnError?: string;
+  /** Set when run() got no turn in the auxiliary process pool: nothing was started (spawnError says why). */
+  busy?: boolean;
   /** The last lines it wrote to stderr. */
   stderrTail: string[];
 }
@@ -50,6 +52,9 @@ export class SupervisedProcess {
       reader.on('line', (line) => subject.next(line));
       reader.on('close', () => subject.complete());
     }
+    // A child that exits while it is being written to breaks the pipe (EPIPE): its exit says
+    // why, and the error must not go unhandled.
+    child.stdin?.on('error', () => undefined);
     if (child.stderr) {
       createInterface({ input: child.stderr, crlfDelay: Infinity }).on('line', (line) => this.recordStderr(line));
     }
@@ -65,6 +70,11 @@ export class SupervisedProcess {
       child.once('close', (code, signal) => finish({ code, signal }));
       child.once('error', (error) => finish({ code: null, signal: null, spawnError: error.message }));
     });
+  }
+
+  /** Its standard input, when it was spawned with one (`stdin: true`); null otherwise. */
+  get stdin(): Writable | null {
+    return this.child.stdin;
   }
 
   get pid(): number | undefined {

@@ -1,4 +1,4 @@
-import { SessionDiskView, planDiskReclaim, viewerPositionsFrom } from './disk-budget';
+import { ReservationCheck, SessionDiskView, checkReservation, planDiskReclaim, viewerPositionsFrom } from './disk-budget';
 
 /** n segments of 100 bytes from index `from`. */
 const segments = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ index: from + i, bytes: 100 }));
@@ -108,5 +108,30 @@ describe('planDiskReclaim as a ceiling', () => {
     const plan = planDiskReclaim([watched('a', [5], segments(4, 4))], 0, 5, { keepAheadSegments: 10, toTheViewers: true });
     expect(plan.deleteSegments.get('a')).toEqual([7]);
     expect(plan.bytesAfter).toBe(300);
+  });
+});
+
+describe('checkReservation', () => {
+  const MiB = 1024 * 1024;
+  const base: ReservationCheck = {
+    usedBytes: 10 * MiB,
+    requestBytes: 20 * MiB,
+    limitBytes: 90 * MiB,
+    freeBytes: 1000 * MiB,
+    outstandingBytes: 0,
+    minFreeBytes: 256 * MiB,
+  };
+  it.each<[string, Partial<ReservationCheck>, string]>([
+    ['fits within the limit and above the floor', {}, 'fits'],
+    ['fits exactly at the limit', { requestBytes: 80 * MiB }, 'fits'],
+    ['refused past the limit', { requestBytes: 80 * MiB + 1 }, 'budget'],
+    ['refused when what is counted already fills the limit', { usedBytes: 85 * MiB }, 'budget'],
+    ['no budget: only the floor', { limitBytes: null, requestBytes: 700 * MiB }, 'fits'],
+    ['refused when it would leave less than the floor free', { limitBytes: null, requestBytes: 745 * MiB }, 'free-space'],
+    ['room other reservations have not written yet is not free', { outstandingBytes: 730 * MiB }, 'free-space'],
+    ['free space unknown: only the limit', { freeBytes: null }, 'fits'],
+  ])('%s', (_name, fields, expected) => {
+    const verdict = checkReservation({ ...base, ...fields });
+    expect(verdict.fits ? 'fits' : verdict.reason).toBe(expected);
   });
 });

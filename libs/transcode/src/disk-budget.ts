@@ -118,3 +118,33 @@ export function viewerPositionsFrom(requested: readonly number[], gap: number): 
   }
   return positions;
 }
+
+/** What a reservation of room in TRANSCODE_DIR (an export's file) is checked against. */
+export interface ReservationCheck {
+  /** Bytes counted now: finished segments and the room reservations hold. */
+  usedBytes: number;
+  /** Bytes asked for (the growth, for a reservation that grows). */
+  requestBytes: number;
+  /** What the counted bytes may reach with it (a share of TRANSCODE_MAX_DISK_MB); null: no budget. */
+  limitBytes: number | null;
+  /** Free bytes on TRANSCODE_DIR's filesystem; null when they cannot be read. */
+  freeBytes: number | null;
+  /** Room reservations hold and have not written yet: free now, but taken. */
+  outstandingBytes: number;
+  /** The free-space floor. */
+  minFreeBytes: number;
+}
+
+export type ReservationVerdict = { fits: true } | { fits: false; reason: 'budget' | 'free-space' };
+
+/**
+ * Pure: whether a reservation fits: within the limit with everything counted, and leaving the
+ * free-space floor once every reservation has written what it holds.
+ */
+export function checkReservation(check: ReservationCheck): ReservationVerdict {
+  if (check.limitBytes !== null && check.usedBytes + check.requestBytes > check.limitBytes) return { fits: false, reason: 'budget' };
+  if (check.freeBytes !== null && check.freeBytes - check.outstandingBytes - check.requestBytes < check.minFreeBytes) {
+    return { fits: false, reason: 'free-space' };
+  }
+  return { fits: true };
+}

@@ -11,6 +11,8 @@ const FFMPEG_PROBE_CACHE_MS = 5000;
 @Injectable()
 export class FfmpegHealth {
   private probe: { at: number; result: Promise<void> } | null = null;
+  /** How the last probe that ran ended: a probe the auxiliary pool had no turn for keeps it. */
+  private lastProbeWorked = false;
 
   constructor(
     @Inject(TRANSCODE_MODULE_OPTIONS) private readonly options: TranscodeModuleOptions,
@@ -34,6 +36,9 @@ export class FfmpegHealth {
 
   async check(): Promise<void> {
     const exit = await this.supervisor.run(this.options.ffmpegPath, this.commands.buildVersionProbe(), 5000);
+    // Busy is not broken: ffprobes of recordings had the pool's turns, and the last answer stands.
+    if (exit.busy && this.lastProbeWorked) return;
+    this.lastProbeWorked = exit.code === 0;
     if (exit.code !== 0) {
       throw new Error(exit.spawnError ?? `ffmpeg -version exited with code ${exit.code}`);
     }

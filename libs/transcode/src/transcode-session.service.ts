@@ -8,6 +8,7 @@ import { EncoderSelector, EncoderStatus } from './encoder-selector.service';
 import { FfmpegHealth } from './ffmpeg-health.service';
 import { renderVodPlaylist, segmentUri } from './media-playlist';
 import { FfmpegProcessSlots } from './process-slots/ffmpeg-process-slots';
+import { DEFAULT_MAX_USER_SHARE, fairShareSlots, mayTakeEncoderSlot } from './process-slots/fair-share';
 import { SessionDriver } from './scheduler/session-driver';
 import { SchedulerConfig } from './scheduler/session-scheduler';
 import { PlaybackSpeed, chooseRendition, planRenditionSegments } from './rendition';
@@ -146,7 +147,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     if (!this.table.has(id) && requester) {
       this.assertUnderUserCap(requester);
       // A create refused for the encoder limit must not count against the rate limit too.
-      this.assertEncoderRoom();
+      this.assertEncoderRoom(requester);
       await this.creationLimiter.consume(requester);
     }
     const timeline = await this.planRange(camera, start, end);
@@ -165,9 +166,11 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     return session;
   }
 
-  /** 429 while MAX_CONCURRENT_TRANSCODES sessions are encoding. */
-  private assertEncoderRoom(): void {
-    if (this.encodingCount() < this.options.maxConcurrentTranscodes) return;
+  /** 429 while MAX_CONCURRENT_TRANSCODES sessions are encoding, unless others hold more than their share (mayTakeEncoderSlot). */
+  private assertEncoderRoom(requester?: string): void {
+    const holders = this.table.sessions().flatMap((session) => (session.isEncoding ? [session.owner] : []));
+    const share = fairShareSlots(this.options.maxConcurrentTranscodes, this.options.maxUserShare ?? DEFAULT_MAX_USER_SHARE);
+    if (mayTakeEncoderSlot(holders, requester, this.options.maxConcurrentTranscodes, share)) return;
     this.events.publish({ type: 'session-rejected', reason: 'concurrency_limit' });
     throw new TooManyTranscodesException(this.options.maxConcurrentTranscodes);
   }
@@ -289,13 +292,6 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     return this.table.sessions();
   }
 
-  /** Sessions with a run encoding right now (paused and stopped ones do not count). */
-  encodingCount(): number {
-    let count = 0;
-    for (const session of this.table.sessions()) if (session.isEncoding) count += 1;
-    return count;
-  }
-
   /**
    * A stream token for the session's files. It lasts the session TTL plus the range's length
    * (unless STREAM_TOKEN_TTL_SECONDS says otherwise), so a viewer who plays the whole range in
@@ -383,7 +379,7 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     timeline: RecordingTimeline,
     { firstSegment = true, admit = true, owner, speed = 1 }: { firstSegment?: boolean; admit?: boolean; owner?: string; speed?: PlaybackSpeed } = {},
   ): TranscodeSession {
-    if (admit) this.assertEncoderRoom();
+    if (admit) this.assertEncoderRoom(owner);
     const rendition = chooseRendition(timeline.pieces, speed, { allowCopy: this.options.remuxH264 ?? true });
     const segments = planRenditionSegments(timeline, this.options.segmentDurationSeconds, rendition);
     const session = new TranscodeSession(id, camera, start, end, timeline, segments, this.clock.now(), owner, rendition);

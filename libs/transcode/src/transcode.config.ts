@@ -1,10 +1,12 @@
 import { registerAs } from '@nestjs/config';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsNumber, IsOptional, IsPositive, IsString, Max, Min } from 'class-validator';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InvalidSettingError, validateEnvironment } from '@app/common';
 import { FRIGATE_PRESET_ALIASES, HARDWARE_ACCELERATORS, parseHardwareAccelerator, resolveHardwareDevice } from '@app/ffmpeg';
+import { DEFAULT_EXPORT_MAX_SECONDS } from './export/export-admission';
+import { DEFAULT_MAX_USER_SHARE } from './process-slots/fair-share';
 import { TranscodeModuleOptions } from './transcode.module-definition';
 
 export const X264_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'] as const;
@@ -26,6 +28,13 @@ class TranscodeEnvironment {
   @Min(1)
   @Max(1024)
   MAX_FFMPEG_PROCESSES?: number;
+
+  /** The share of the encoder and process slots one user may hold while others wait (1: no share). */
+  @Type(() => Number)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @IsPositive()
+  @Max(1)
+  MAX_USER_SHARE: number = DEFAULT_MAX_USER_SHARE;
 
   @Type(() => Number)
   @IsInt()
@@ -99,6 +108,11 @@ class TranscodeEnvironment {
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  EXPORT_MAX_SECONDS: number = DEFAULT_EXPORT_MAX_SECONDS;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   SESSION_CREATE_LIMIT: number = 30;
 
   @Type(() => Number)
@@ -126,6 +140,7 @@ export const transcodeConfig = registerAs('transcode', (): TranscodeModuleOption
     transcodeDir: resolve(env.TRANSCODE_DIR),
     maxConcurrentTranscodes: env.MAX_CONCURRENT_TRANSCODES,
     maxFfmpegProcesses,
+    maxUserShare: env.MAX_USER_SHARE,
     maxSessionsPerUser: env.MAX_SESSIONS_PER_USER,
     ttlSeconds: env.TRANSCODE_TTL_SECONDS,
     segmentWaitTimeoutSeconds: env.SEGMENT_WAIT_TIMEOUT_SECONDS,
@@ -138,6 +153,7 @@ export const transcodeConfig = registerAs('transcode', (): TranscodeModuleOption
     lookaheadSeconds: env.LOOKAHEAD_SECONDS,
     idleTimeoutSeconds: env.IDLE_TIMEOUT_SECONDS,
     maxDiskBytes: env.TRANSCODE_MAX_DISK_MB * 1024 * 1024,
+    exportMaxSeconds: env.EXPORT_MAX_SECONDS,
     sessionCreateLimit: env.SESSION_CREATE_LIMIT,
     sessionCreateWindowSeconds: env.SESSION_CREATE_WINDOW_SECONDS,
     hwaccel,

@@ -79,8 +79,9 @@ function formatTail(lines: readonly string[]): string {
 }
 
 export class InsufficientStorageException extends TranscodeHttpException {
-  constructor(reason: string) {
-    super(`No room for another transcode: ${reason}; retry when a viewer has left`, HttpStatus.INSUFFICIENT_STORAGE);
+  /** `what`: what there is no room for (another transcode, this export). */
+  constructor(reason: string, what = 'another transcode') {
+    super(`No room for ${what}: ${reason}; retry when a viewer has left`, HttpStatus.INSUFFICIENT_STORAGE);
   }
 }
 

@@ -11,6 +11,11 @@ export interface TranscodeModuleOptions {
    * maxConcurrentTranscodes). A run beyond it preempts the least valuable one, or gets 503.
    */
   maxFfmpegProcesses?: number;
+  /**
+   * The share (0 < share ≤ 1, default 0.5) of the encoder slots and of the process slots one
+   * user may hold while others wait; alone, a user may use them all.
+   */
+  maxUserShare?: number;
   /** Live sessions one user (or address) may have created; beyond, 429. Unset: no cap. */
   maxSessionsPerUser?: number;
   /** Runs one session may have at once, one per viewer position (default 3). */
@@ -43,6 +48,8 @@ export interface TranscodeModuleOptions {
    * Unset: no budget (the free-space floor still applies).
    */
   maxDiskBytes?: number;
+  /** Longest range one MP4 export may cover (default 1800 s); beyond, 400. */
+  exportMaxSeconds?: number;
   /** New sessions one user may ask for per window (default 30 per 60 s); beyond, 429. */
   sessionCreateLimit?: number;
   sessionCreateWindowSeconds?: number;

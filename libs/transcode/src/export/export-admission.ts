@@ -1,6 +1,14 @@
 import { canonicalSeconds } from '../session-id';
 
-/** Exports running at once: each holds a scratch copy of its range and one remux. */
+/**
+ * Longest range one export may cover: half an hour. At the 720p H.264 the reference makes
+ * (about 25 MB a minute) that is some 750 MB, under half the default TRANSCODE_MAX_DISK_MB and
+ * the shipped compose's budget, so the node's two exports fit beside the viewers' segments; a
+ * longer stretch is exported in parts.
+ */
+export const DEFAULT_EXPORT_MAX_SECONDS = 1800;
+
+/** Exports running at once: each holds room for its MP4 and one mux process. */
 export interface ExportLimits {
   /** Per requester (user, or address when anonymous). */
   perRequester: number;

@@ -37,25 +37,30 @@ export class ExportController {
   @ApiOperation({
     summary: 'Download a range as one progressive H.264 MP4',
     description:
-      'Uses the segments the range’s playback session already made and makes only the missing ones, then remuxes them ' +
-      '(no second encode) with the index first (+faststart) and the first frame’s wall clock as creation_time. Answers ' +
-      'once the file is written; GET …/progress tells how far it is. One export at a time per user; the same request again joins it.',
+      'Uses the segments the range’s playback session already made and makes only the missing ones, and muxes them as ' +
+      'they come (no second encode, no second copy on disk) with the index first (+faststart) and the first frame’s wall ' +
+      'clock as creation_time. The room its MP4 takes is reserved in TRANSCODE_MAX_DISK_MB first. Answers once the file ' +
+      'is written; GET …/progress tells how far it is. One export at a time per user; the same request again joins it.',
   })
   @ApiProduces(MP4_CONTENT_TYPE)
   @ApiOkResponse({
     description: 'The MP4, as an attachment named <camera>-<YYYYMMDD-HHMMSS>Z.mp4 (UTC range start)',
     schema: { type: 'string', format: 'binary' },
   })
-  @ApiBadRequestResponse({ description: 'Invalid camera name, timestamp or range', type: ErrorResponseDto })
+  @ApiBadRequestResponse({ description: 'Invalid camera name, timestamp or range, or a range longer than EXPORT_MAX_SECONDS', type: ErrorResponseDto })
   @ApiNotFoundResponse({ description: 'Unknown camera, or no recordings in the range', type: ErrorResponseDto })
   @ApiTooManyRequestsResponse({
     description: 'This user already has an export running, too many exports run at once, or the session limits refused its session; see the Retry-After header',
     type: ErrorResponseDto,
   })
   @ApiBadGatewayResponse({ description: 'ffmpeg failed (making a segment, or writing the MP4); the message has its last stderr lines', type: ErrorResponseDto })
-  @ApiServiceUnavailableResponse({ description: 'ffmpeg cannot be started or TRANSCODE_DIR is not writable', type: ErrorResponseDto })
+  @ApiServiceUnavailableResponse({
+    description:
+      'ffmpeg cannot be started, TRANSCODE_DIR is not writable, or no process slot (MAX_FFMPEG_PROCESSES) is free for its mux; see the Retry-After header',
+    type: ErrorResponseDto,
+  })
   @ApiGatewayTimeoutResponse({ description: 'A segment did not come in time', type: ErrorResponseDto })
-  @ApiResponse({ status: 507, description: 'No room in TRANSCODE_MAX_DISK_MB or on the disk for the range’s session', type: ErrorResponseDto })
+  @ApiResponse({ status: 507, description: 'No room in TRANSCODE_MAX_DISK_MB or on the disk for the range’s session or its MP4', type: ErrorResponseDto })
   async download(
     @Param() params: CreateTranscodeParams,
     @Req() request: Request & { user?: Principal },

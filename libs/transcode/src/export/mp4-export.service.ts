@@ -1,15 +1,21 @@
 import { HttpException, Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { FileHandle, open, rm, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FfmpegProcessSupervisor, buildMp4ExportArgs } from '@app/ffmpeg';
+import type { Writable } from 'node:stream';
+import { FfmpegProcessSupervisor, SupervisedProcess, buildMp4ExportArgs } from '@app/ffmpeg';
+import { Clock } from '../clock';
+import { DiskBudgetService, DiskReservation } from '../disk-budget.service';
 import { PLAYLIST_FILE_NAME } from '../dto/stream-file.params';
+import { FfmpegProcessSlots } from '../process-slots/ffmpeg-process-slots';
 import { SessionFilesStore } from '../session-files.store';
 import { SESSION_ROUTING, SessionRouting, StreamFile } from '../session-routing';
+import { InvalidRangeException, NoFfmpegSlotException } from '../transcode.exceptions';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from '../transcode.module-definition';
-import { DEFAULT_EXPORT_LIMITS, decideExportAdmission, exportKey } from './export-admission';
-import { exportPlanFromPlaylist } from './export-playlist';
+import { DEFAULT_EXPORT_LIMITS, DEFAULT_EXPORT_MAX_SECONDS, decideExportAdmission, exportKey } from './export-admission';
+import { ExportPlan, exportPlanFromPlaylist } from './export-playlist';
 import { ExportProgress, ExportState } from './export-progress.response';
+import { SIZE_SAMPLE_SECONDS, estimateExportBytes, mp4IndexAllowance } from './export-size';
 import { ExportFailedException, TooManyExportsException } from './export.exceptions';
 
 /** What is exported: a requester's range of a camera. */
@@ -51,6 +57,10 @@ class ExportJob {
   segmentsTotal = 0;
   holders = 0;
   file!: Promise<ExportFile>;
+  /** Room held for its MP4 in the disk budget, from before its first byte until its folder goes. */
+  reservation: DiskReservation | null = null;
+  /** Aborted when the process limit takes its mux's slot for a user under their share. */
+  readonly preempted = new AbortController();
 
   constructor(
     readonly key: string,
@@ -65,8 +75,11 @@ class ExportJob {
 /**
  * MP4 exports of a range. The range's 1× session makes the segments (those already made are
  * reused, the missing ones are made as for a viewer), through the session routing so that a
- * session on another node works too; their bytes are appended into one MPEG-TS file (they are
- * consecutive parts of one timestamp line) and remuxed once into a progressive MP4.
+ * session on another node works too; their bytes are written in order into one ffmpeg's stdin
+ * (they are consecutive parts of one timestamp line, so one MPEG-TS stream), which writes the
+ * progressive MP4: the range is on disk once, as the MP4. Before anything is written, the
+ * export reserves the room it will take in the disk budget (507 without), and its ffmpeg takes
+ * a process slot as a run does (503 without).
  */
 @Injectable()
 export class Mp4ExportService implements OnApplicationShutdown {
@@ -79,6 +92,9 @@ export class Mp4ExportService implements OnApplicationShutdown {
     @Inject(SESSION_ROUTING) private readonly routing: SessionRouting,
     private readonly files: SessionFilesStore,
     private readonly supervisor: FfmpegProcessSupervisor,
+    private readonly disk: DiskBudgetService,
+    private readonly slots: FfmpegProcessSlots,
+    private readonly clock: Clock,
     @Inject(TRANSCODE_MODULE_OPTIONS) private readonly options: TranscodeModuleOptions,
   ) {}
 
@@ -88,6 +104,12 @@ export class Mp4ExportService implements OnApplicationShutdown {
    * insert, so requests at once cannot both pass the limits.
    */
   acquire(request: ExportRequest): ExportLease {
+    const maxSeconds = this.options.exportMaxSeconds ?? DEFAULT_EXPORT_MAX_SECONDS;
+    if (request.end - request.start > maxSeconds) {
+      throw new InvalidRangeException(
+        `range of ${Math.round(request.end - request.start)} s is longer than EXPORT_MAX_SECONDS (${maxSeconds} s): export it in parts`,
+      );
+    }
     const key = exportKey(request.requester, request.camera, request.start, request.end);
     const inFlight = [...this.inFlight.values()].map((job) => ({ key: job.key, requester: job.request.requester }));
     const admission = decideExportAdmission(inFlight, { key, requester: request.requester });
@@ -128,7 +150,14 @@ export class Mp4ExportService implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     const jobs = [...this.inFlight.values()];
     for (const job of jobs) job.abandoned.abort();
-    await Promise.all(jobs.map((job) => job.file.catch(() => undefined).then(() => this.files.removeSessionDir(job.id))));
+    await Promise.all(
+      jobs.map((job) =>
+        job.file
+          .catch(() => undefined)
+          .then(() => this.files.removeSessionDir(job.id))
+          .finally(() => job.reservation?.release()),
+      ),
+    );
   }
 
   private release(job: ExportJob): void {
@@ -143,7 +172,9 @@ export class Mp4ExportService implements OnApplicationShutdown {
         () => job.state === 'failed' && this.remember(job),
       )
       .finally(() => this.files.removeSessionDir(job.id))
-      .catch((error: Error) => this.logger.warn({ msg: `could not remove export folder ${job.id}: ${error.message}`, exportId: job.id }));
+      .catch((error: Error) => this.logger.warn({ msg: `could not remove export folder ${job.id}: ${error.message}`, exportId: job.id }))
+      // Its room is counted until its folder is gone.
+      .finally(() => job.reservation?.release());
   }
 
   private remember(job: ExportJob): void {
@@ -154,7 +185,8 @@ export class Mp4ExportService implements OnApplicationShutdown {
 
   private async run(job: ExportJob): Promise<ExportFile> {
     const { camera, start, end, requester } = job.request;
-    const signal = job.abandoned.signal;
+    // Segment waits end when the client goes, or when the mux's slot is taken.
+    const signal = AbortSignal.any([job.abandoned.signal, job.preempted.signal]);
     try {
       // The session's own limits (its creator's cap, the encoder slots, the rate limit) apply here.
       const session = await this.routing.open(camera, start, end, requester, { waitForFirstSegment: false });
@@ -163,82 +195,157 @@ export class Mp4ExportService implements OnApplicationShutdown {
       const plan = exportPlanFromPlaylist(playlist.text);
       job.segmentsTotal = plan.segments.length;
 
-      signal.throwIfAborted();
-      const dir = await this.files.createSessionDir(job.id);
-      const segmentsPath = join(dir, 'segments.ts');
-      const output = await open(segmentsPath, 'w', 0o600);
+      // What the range will weigh, from its first seconds read into memory: nothing is written before the room is held.
+      const sample = await this.readSample(session.sessionId, plan, signal);
+      const sampleSeconds = plan.segments.slice(0, sample.length).reduce((sum, segment) => sum + segment.durationSeconds, 0);
+      const sampleBytes = sample.reduce((sum, bytes) => sum + bytes.length, 0);
+      job.reservation = await this.disk.reserve(estimateExportBytes(plan.durationSeconds, sampleBytes, sampleSeconds), 'this export');
+
+      // Known by now (its first segments were made); a session that does not say is muxed with its audio if any.
+      const audio = (await this.routing.describe(session.sessionId))?.variant?.audio ?? true;
+      const path = join(this.files.sessionDir(job.id), 'export.mp4');
+      const mux = await this.startMux(job, buildMp4ExportArgs({ outputPath: path, creationTime: plan.firstFrameTime, audio }), session.sessionId, signal);
+      const stop = () => void mux.stop(MUX_STOP_GRACE_MS);
+      signal.addEventListener('abort', stop, { once: true });
       try {
-        for (const segment of plan.segments) {
-          // Waits until the engine made it: a segment already made is read as it is.
-          await appendSegment(output, await this.routing.streamFile(session.sessionId, segment.fileName, undefined, signal), signal);
-          job.segmentsDone += 1;
+        await this.feed(job, mux, session.sessionId, plan, sample, signal);
+        job.state = 'muxing';
+      } catch (error) {
+        // A write that failed because ffmpeg is gone: its exit says why. Anything else (a
+        // segment that failed, the client gone) stops it.
+        if (!(error instanceof MuxInputClosedError)) {
+          await mux.stop(MUX_STOP_GRACE_MS);
+          throw error;
         }
       } finally {
-        await output.close();
+        signal.removeEventListener('abort', stop);
       }
-
-      job.state = 'muxing';
-      // Known by now (its segments were made); a session that does not say is remuxed with its audio if any.
-      const audio = (await this.routing.describe(session.sessionId))?.variant?.audio ?? true;
-      const path = join(dir, 'export.mp4');
-      await this.mux(job, buildMp4ExportArgs({ inputPath: segmentsPath, outputPath: path, creationTime: plan.firstFrameTime, audio }), session.sessionId);
-      // Only the MP4 is needed from here: the copy of the segments goes before the download starts.
-      await rm(segmentsPath, { force: true });
+      const exit = await mux.exited;
+      signal.throwIfAborted();
+      if (exit.spawnError) throw new ExportFailedException(`ffmpeg could not be started (${exit.spawnError})`);
+      if (exit.code !== 0) throw new ExportFailedException(`ffmpeg exited with ${exit.signal ?? `code ${exit.code}`}`, exit.stderrTail);
       const { size } = await stat(path);
       job.state = 'done';
       return { path, size };
     } catch (error) {
       // An abandoned export did not fail: nobody is told, nothing is remembered.
-      if (signal.aborted) throw error;
+      if (job.abandoned.signal.aborted) throw error;
       job.state = 'failed';
+      const failure = job.preempted.signal.aborted ? new NoFfmpegSlotException(this.slots.limit) : error;
       // A client's error (no recordings, a limit) is its answer; the log is for what went wrong here.
-      if (!(error instanceof HttpException) || error.getStatus() >= 500) {
-        this.logger.warn({ msg: `export of ${camera} ${start}-${end} failed: ${(error as Error).message}`, exportId: job.id, camera });
+      if (!(failure instanceof HttpException) || failure.getStatus() >= 500) {
+        this.logger.warn({ msg: `export of ${camera} ${start}-${end} failed: ${(failure as Error).message}`, exportId: job.id, camera });
       }
-      throw error;
+      throw failure;
     }
   }
 
-  private async mux(job: ExportJob, args: string[], sessionId: string): Promise<void> {
-    const signal = job.abandoned.signal;
-    signal.throwIfAborted();
-    const process = this.supervisor.spawn(this.options.ffmpegPath, args, {
-      outputFds: [],
-      label: 'ffmpeg (mp4 export)',
-      logFields: { exportId: job.id, sessionId },
-    });
-    const stop = () => void process.stop(MUX_STOP_GRACE_MS);
-    signal.addEventListener('abort', stop, { once: true });
-    try {
-      // A restart after a crash stops an ffmpeg still writing here, as it does a session's.
-      if (process.pid !== undefined) await this.files.writePid(job.id, process.pid);
-      const exit = await process.exited;
-      signal.throwIfAborted();
-      if (exit.spawnError) throw new ExportFailedException(`ffmpeg could not be started (${exit.spawnError})`);
-      if (exit.code !== 0) throw new ExportFailedException(`ffmpeg exited with ${exit.signal ?? `code ${exit.code}`}`, exit.stderrTail);
-    } finally {
-      signal.removeEventListener('abort', stop);
+  /** The first segments of the plan, up to SIZE_SAMPLE_SECONDS, read whole into memory. */
+  private async readSample(sessionId: string, plan: ExportPlan, signal: AbortSignal): Promise<Buffer[]> {
+    const sample: Buffer[] = [];
+    let seconds = 0;
+    while (sample.length < plan.segments.length && seconds < SIZE_SAMPLE_SECONDS) {
+      const segment = plan.segments[sample.length];
+      // Waits until the engine made it: a segment already made is read as it is.
+      const chunks: Buffer[] = [];
+      await forEachChunk(await this.routing.streamFile(sessionId, segment.fileName, undefined, signal), signal, async (chunk) => void chunks.push(chunk));
+      sample.push(Buffer.concat(chunks));
+      seconds += segment.durationSeconds;
     }
+    return sample;
+  }
+
+  /**
+   * The mux's ffmpeg, once it has a process slot (as a run takes one: it is counted to the
+   * export's requester and needed while it lives) and its scratch folder; 503 when no slot can
+   * be had. The slot goes back when the process has exited.
+   */
+  private async startMux(job: ExportJob, args: string[], sessionId: string, signal: AbortSignal): Promise<SupervisedProcess> {
+    const slotKey = `export:${job.id}`;
+    let mux: SupervisedProcess | null = null;
+    const granted = await this.slots.acquire(slotKey, {
+      view: () => ({ needed: true, paused: false, wantedAt: this.clock.now(), aheadSegments: 0, owner: job.request.requester }),
+      preempt: () => {
+        job.preempted.abort();
+        void mux?.stop(MUX_STOP_GRACE_MS);
+      },
+    });
+    if (!granted) throw new NoFfmpegSlotException(this.slots.limit);
+    try {
+      signal.throwIfAborted();
+      await this.files.createSessionDir(job.id);
+      signal.throwIfAborted();
+      mux = this.supervisor.spawn(this.options.ffmpegPath, args, {
+        outputFds: [],
+        stdin: true,
+        label: 'ffmpeg (mp4 export)',
+        logFields: { exportId: job.id, sessionId },
+      });
+    } catch (error) {
+      this.slots.release(slotKey);
+      throw error;
+    }
+    void mux.exited.then(() => this.slots.release(slotKey));
+    // A restart after a crash stops an ffmpeg still writing here, as it does a session's.
+    if (mux.pid !== undefined) await this.files.writePid(job.id, mux.pid);
+    return mux;
+  }
+
+  /**
+   * Writes the plan's segments, in order, into the mux's stdin (the sample first, from memory;
+   * the rest as the session makes them). The reservation covers what ffmpeg may have written
+   * before each write: the bytes fed so far and the next ones, and the index to come.
+   */
+  private async feed(job: ExportJob, mux: SupervisedProcess, sessionId: string, plan: ExportPlan, sample: Buffer[], signal: AbortSignal): Promise<void> {
+    const input = mux.stdin!;
+    const index = mp4IndexAllowance(plan.durationSeconds);
+    let fed = 0;
+    const write = async (bytes: Buffer) => {
+      await job.reservation!.cover(fed + bytes.length + index, fed);
+      await writeTo(input, bytes);
+      fed += bytes.length;
+    };
+    for (let i = 0; i < plan.segments.length; i += 1) {
+      if (i < sample.length) {
+        await write(sample[i]);
+        sample[i] = EMPTY;
+      } else {
+        await forEachChunk(await this.routing.streamFile(sessionId, plan.segments[i].fileName, undefined, signal), signal, write);
+      }
+      job.segmentsDone += 1;
+    }
+    input.end();
   }
 }
 
-/** Appends one segment (read whole, or streamed) to the export's MPEG-TS file. */
-async function appendSegment(output: FileHandle, file: StreamFile, signal: AbortSignal): Promise<void> {
+const EMPTY = Buffer.alloc(0);
+
+/** The mux's stdin closed under a write: ffmpeg has exited (its exit says why). */
+class MuxInputClosedError extends Error {
+  constructor() {
+    super('ffmpeg stopped reading the segments');
+  }
+}
+
+/** One segment (read whole, or streamed), chunk by chunk. */
+async function forEachChunk(file: StreamFile, signal: AbortSignal, each: (chunk: Buffer) => Promise<void>): Promise<void> {
   if (file.kind === 'playlist') throw new Error('the session answered a segment with a playlist');
-  if (file.kind === 'segment-bytes') return writeAll(output, file.bytes);
+  if (file.kind === 'segment-bytes') return each(file.bytes);
   try {
     for await (const chunk of file.stream) {
       signal.throwIfAborted();
-      await writeAll(output, chunk as Buffer);
+      await each(chunk as Buffer);
     }
   } finally {
     file.stream.destroy();
   }
 }
 
-async function writeAll(output: FileHandle, bytes: Buffer): Promise<void> {
-  for (let offset = 0; offset < bytes.length;) {
-    const { bytesWritten } = await output.write(bytes, offset);
-    offset += bytesWritten;
-  }
+/** Writes to a child's stdin and waits until the pipe has taken it (its backpressure). */
+function writeTo(input: Writable, bytes: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (input.destroyed || input.writableEnded) return reject(new MuxInputClosedError());
+    // The callback reports a broken pipe (EPIPE) once ffmpeg is gone.
+    input.write(bytes, (error) => (error ? reject(new MuxInputClosedError()) : resolve()));
+  });
 }

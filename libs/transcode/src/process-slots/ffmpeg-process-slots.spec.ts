@@ -6,10 +6,10 @@ const clock = { now: () => 100_000 } as Clock;
 const slotsOf = (limit: number) => new FfmpegProcessSlots({ maxConcurrentTranscodes: 1, maxFfmpegProcesses: limit } as TranscodeModuleOptions, clock);
 
 /** A holder whose run is needed (never preempted) or paused (preempted first); it records a preemption. */
-function holder(fields: { needed?: boolean; paused?: boolean } = {}): SlotHolder & { wasPreempted: boolean } {
+function holder(fields: { needed?: boolean; paused?: boolean; owner?: string } = {}): SlotHolder & { wasPreempted: boolean } {
   const value = {
     wasPreempted: false,
-    view: () => ({ needed: fields.needed ?? true, paused: fields.paused ?? false, wantedAt: 99_000, aheadSegments: 10 }),
+    view: () => ({ needed: fields.needed ?? true, paused: fields.paused ?? false, wantedAt: 99_000, aheadSegments: 10, owner: fields.owner }),
     preempt: () => {
       value.wasPreempted = true;
     },
@@ -54,5 +54,21 @@ describe('FfmpegProcessSlots', () => {
     const slots = slotsOf(1);
     slots.release('nobody');
     expect(slots.inUse).toBe(0);
+  });
+
+  it('gives a user under their share the slot of a needed run of the user over theirs, and that user nothing more', async () => {
+    const slots = slotsOf(4);
+    const runs = [1, 2, 3, 4].map(() => holder({ owner: 'user:a' }));
+    for (const [i, run] of runs.entries()) await slots.acquire(`a${i}`, run);
+    // One user alone used every slot.
+    expect(slots.inUse).toBe(4);
+    const granted = slots.acquire('b0', holder({ owner: 'user:b' }));
+    await Promise.resolve();
+    expect(runs.filter((run) => run.wasPreempted)).toHaveLength(1);
+    slots.release(`a${runs.findIndex((run) => run.wasPreempted)}`);
+    await expect(granted).resolves.toBe(true);
+    // Three of four: still over the share of two, so nothing someone needs is theirs to take.
+    await expect(slots.acquire('a9', holder({ owner: 'user:a' }))).resolves.toBe(false);
+    expect(runs.filter((run) => run.wasPreempted)).toHaveLength(1);
   });
 });

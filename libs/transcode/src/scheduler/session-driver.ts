@@ -209,6 +209,8 @@ export class SessionDriver implements SessionRunsView {
           paused: run?.phase === 'paused',
           wantedAt: run?.wantedAt ?? 0,
           aheadSegments: run ? run.nextIndex - 1 - run.viewerHead : 0,
+          // A stream token names a session, not a user: a run counts to its session's creator.
+          owner: this.session.owner,
         };
       },
       preempt: () => this.dispatch({ type: 'preempt', run: runId }),
