@@ -44,7 +44,7 @@ export class TranscodeMetrics implements OnModuleDestroy {
     });
     new Gauge({
       name: `${METRICS_PREFIX}transcode_dir_bytes`,
-      help: 'Bytes of finished segments in TRANSCODE_DIR',
+      help: 'Bytes of finished segments in TRANSCODE_DIR, and the room reserved for exports',
       registers,
       collect() {
         this.set(sessions.diskUsageBytes());

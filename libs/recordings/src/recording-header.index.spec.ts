@@ -137,6 +137,17 @@ describe('RecordingHeaderIndex', () => {
     expect(run).toHaveBeenCalledTimes(1);
   });
 
+  it('keeps no verdict when the helper processes had no turn for ffprobe: the next lookup asks again', async () => {
+    const path = await fileNamed('a.mp4');
+    read.mockResolvedValue(null);
+    run.mockResolvedValueOnce({ code: null, signal: null, spawnError: 'pool busy', busy: true, stderrTail: [], stdout: [] });
+    expect(await index.verdictsOf([path])).toEqual([{ unreadable: { reason: 'cannot-read', message: expect.stringMatching(/read again/) } }]);
+    expect(warnings).not.toHaveBeenCalled();
+    run.mockResolvedValueOnce({ code: 0, signal: null, stderrTail: [], stdout: ['12.5'] });
+    expect(await index.verdictsOf([path])).toEqual([{ durationSeconds: 12.5 }]);
+    expect(run).toHaveBeenCalledTimes(2);
+  });
+
   it('attaches media to the files it can read, and leaves out the ones it cannot (no ffmpeg run reads them)', async () => {
     const [good, bad] = [await fileNamed('a.mp4'), await fileNamed('b.mp4')];
     read.mockImplementation(async (path) => {

@@ -169,6 +169,15 @@ export class RecordingHeaderIndex {
       ],
       10_000,
     );
+    if (exit.busy) {
+      // The helper processes' pool had no turn for it: skipped this time, not judged (nor kept).
+      return {
+        unreadable: {
+          reason: 'cannot-read',
+          message: 'its duration could not be probed now (too many helper processes waiting); it is read again at the next lookup',
+        },
+      };
+    }
     const verdict = probedVerdict(exit.code, Number.parseFloat(exit.stdout[0] ?? ''));
     this.remember(path, version, verdict);
     return verdict;

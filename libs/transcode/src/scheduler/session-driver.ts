@@ -1,5 +1,6 @@
 import { HttpException, Logger } from '@nestjs/common';
 import type { ProcessExit } from '@app/ffmpeg';
+import { recordingLabel } from '@app/recordings';
 import { Clock } from '../clock';
 import { EncoderSelector } from '../encoder-selector.service';
 import { pieceIndexAt } from '../encoder-input';
@@ -351,15 +352,6 @@ function nextDriverSerial(): number {
 function formatStderr(lines: readonly string[]): string {
   const tail = lines.slice(-3);
   return tail.length ? `: ${tail.join(' | ')}` : '';
-}
-
-/**
- * A recording as a message names it: its last four path parts (Frigate's day/hour/camera/file),
- * never the directory it lives in or an upstream's address.
- */
-function recordingLabel(path: string): string {
-  const parts = (/^[a-z][a-z0-9+.-]*:\/\//i.test(path) ? new URL(path).pathname : path).split('/').filter(Boolean);
-  return parts.slice(-4).join('/');
 }
 
 function describeExit(exit: ProcessExit): string {
