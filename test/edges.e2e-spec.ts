@@ -41,7 +41,7 @@ describe('edges (e2e)', () => {
       expect(refused.status).toBe(429);
       expect(refused.body).toEqual({ success: false, message: expect.stringMatching(/at most 3 every 60 s per user; retry in \d+ s/) });
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
-      const metrics = await (await fetch(`${app.baseUrl}/metrics`)).text();
+      const metrics = await (await fetch(`${app.baseUrl}/metrics`, { headers: { authorization: `Bearer ${token('ops', 'admin')}` } })).text();
       expect(metrics).toContain('nvr_transcoder_rejected_sessions_total{reason="rate_limit"} 1');
     });
 
