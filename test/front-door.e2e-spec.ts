@@ -12,7 +12,7 @@ import { FakeFrigate, FRIGATE_UI_PAGE, SERVED_BY, startFakeFrigate } from './sup
 import { writeFrigateDb } from './support/frigate-db';
 import { startFrigateVodServer } from './support/frigate-vod-server';
 import { BACK, FIXTURES_DIR, FRONT, QUIRKY, RECORDINGS_DIR, T0 } from './support/fixtures';
-import { probeStreams } from './support/ffprobe';
+import { probeStreams, spsCodecOf } from './support/ffprobe';
 import { parsePlaylist, segmentName } from './support/media-playlist';
 import { freePort } from './support/net';
 import { probeSource } from './support/source-frames';
@@ -110,6 +110,10 @@ describe('Frigate front door (e2e, real HTTP and ffmpeg, a stand-in Frigate)', (
 
     const first = await segment(`${base}/${media.segments[0].uri}`);
     expect((await probeStreams(first)).find((s) => s.codec_type === 'video')?.codec_name).toBe('h264');
+    // CODECS names the stream's own SPS (nginx-vod reads it from the stream): libx264 at
+    // ultrafast writes Constrained Baseline 4.1, and AAC-LC beside it.
+    const sps = await spsCodecOf(first);
+    expect({ codecs: master.variants[0].codecs, sps }).toEqual({ codecs: `${sps},mp4a.40.2`, sps: 'avc1.42c029' });
   });
 
   it.each(JUMPING_CAMERAS)(
