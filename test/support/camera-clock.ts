@@ -109,8 +109,9 @@ function frameRateOf(sources: SourceFile[]): number {
  * The promise, segment by segment: its first frame is at its PROGRAM-DATE-TIME (an encoded
  * session's first segment, which starts at the range's start, within a frame after it); every
  * frame at PROGRAM-DATE-TIME plus its offset within half a frame (half an output frame at N×:
- * N/15 s of recordings apart); the next segment starts where its EXTINF ends (EXTINF has
- * milliseconds) with the frame after its last; every frame is one the camera recorded.
+ * N/15 s of recordings apart); the next segment starts where its EXTINF ends (within a
+ * millisecond of output: EXTINF is the difference of two times rounded to the millisecond) with
+ * the frame after its last; every frame is one the camera recorded.
  */
 export function expectOnTheCameraClock(clocks: SegmentClock[], sources: SourceFile[], speed = 1): void {
   const sourceRate = frameRateOf(sources);
@@ -126,7 +127,7 @@ export function expectOnTheCameraClock(clocks: SegmentClock[], sources: SourceFi
     return (
       !firstFrame ||
       clock.worstError > halfOutputFrame + written ||
-      Math.abs(clock.lengthError) > 0.0006 * speed + 1e-4 ||
+      Math.abs(clock.lengthError) > 0.001 * speed + 1e-4 ||
       !clock.endsWhereExtinfSays ||
       clock.unknownFrames > 0
     );
