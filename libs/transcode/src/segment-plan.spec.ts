@@ -397,6 +397,17 @@ describe('planSegments at a change of format', () => {
     expect(change[0].wallClockStartMs).toBe((T + 20) * 1000 + 80);
   });
 
+  it('keeps the change when the new recordings hold no frame in the range (no run reads into them)', () => {
+    // The H.265 file's frames begin past the range's end: none to start a segment at.
+    const late = {
+      ...hevc('/rec/c.mp4', T + 20),
+      media: { video: { kind: 'video' as const, codecTag: 'hvc1', width: 320, height: 240, frameTimes: Float64Array.from([5, 6]) } },
+    };
+    const short = planTimeline([h264('/rec/a.mp4', T), h264('/rec/b.mp4', T + 10), late], T, T + 24);
+    const planned = planSegments(short, 2);
+    expect(planned.filter((s) => s.startsNewFormat)).toEqual([expect.objectContaining({ timelineStartSeconds: 20, cutSeconds: 20 })]);
+  });
+
   it("ends a run at the change and keeps the other codec's files out of its input", () => {
     const change = segments.findIndex((s) => s.startsNewFormat);
     const span = planRunSpan(segments, timeline.durationSeconds, 2);

@@ -143,6 +143,8 @@ export function planSegments(timeline: RecordingTimeline, segmentSeconds: number
       previousFrame = frame;
     }
   }
+  // A change of format into recordings with no frame to start at still ends the run before it.
+  placeFixedUpTo(Infinity);
   return boundaries.map((boundary, index) => {
     const end = index + 1 < boundaries.length ? boundaries[index + 1].start : total;
     return {
