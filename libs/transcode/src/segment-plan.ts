@@ -78,9 +78,9 @@ interface Boundary {
  * a recording's frame times are unknown (an upstream VOD segment), boundaries stay nominal and
  * the cut lands on the next frame, at most a frame later.
  *
- * Some boundaries come before the grid: where the format changes
- * and where the camera's clock jumps (a gap, an overlap, a file shorter or longer than the next
- * one's name says), so that no segment spans a jump and every frame of a segment is at its
+ * Some boundaries come before the grid (fixedBoundaries): where the format changes, and where the
+ * camera's clock jumps (a gap, an overlap, a file shorter or longer than the next one's name
+ * says), so that no segment spans a jump and every frame of a segment is at its
  * PROGRAM-DATE-TIME plus its offset. The grid starts again from each; a grid boundary that would
  * leave a sliver before one (under half a segment, 0.5 s at most) is left out, and the segment
  * before runs on to it.
