@@ -7,6 +7,7 @@ import { readMp4Info } from '../libs/recordings/src/mp4-header.reader';
 import { ZOO, ZOO_T0, zooRecordings } from './support/camera-zoo';
 import { RECORDINGS_DIR } from './support/fixtures';
 import { firstFramePsnr, meanVolume, packetTimes, probeStreams } from './support/ffprobe';
+import { expectOnTheCameraClock, segmentClocks } from './support/camera-clock';
 import { frigatePieces, probeSource } from './support/source-frames';
 import { TestApp, getJson, rangeUrl, startTestApp } from './support/test-app';
 
@@ -14,6 +15,9 @@ const run = promisify(execFile);
 
 /** MPEG-TS output starts its clock 1.4 s in (the mpegts muxer's default delay). */
 const TS_START = 1.4;
+
+/** A number at most `seconds` from `expected` (a tie of rounding to the millisecond included). */
+const within = (expected: number, seconds: number) => expect.closeTo(expected, -Math.log10(2 * (seconds + 1e-6)));
 
 describe('the camera zoo: every stream a camera records plays from start to end, with exact timing (e2e)', () => {
   let app: TestApp;
@@ -38,14 +42,14 @@ describe('the camera zoo: every stream a camera records plays from start to end,
     }
   });
 
-  /** A session over the camera's recordings from `startOffset` s after ZOO_T0 to 1.61 s before their end. */
-  async function openSession(camera: string, startOffset: number) {
+  /** A session over the camera's recordings from `startOffset` s after ZOO_T0 to 1.61 s before their end (at `speed`). */
+  async function openSession(camera: string, startOffset: number, speed = 1) {
     const sources = await Promise.all((await zooRecordings(RECORDINGS_DIR, camera)).map((file) => probeSource(file.path, file.startTime)));
     const last = sources.at(-1)!;
     // A range that starts and ends at fractional times, inside files.
     const start = ZOO_T0 + startOffset;
     const end = Math.round((last.startTime + last.duration - 1.61) * 1000) / 1000;
-    const created = await getJson(`${app.baseUrl}${rangeUrl(camera, start, end)}`);
+    const created = await getJson(`${app.baseUrl}${rangeUrl(camera, start, end)}${speed > 1 ? `?speed=${speed}` : ''}`);
     expect(created.status).toBe(200);
     const playlist = await (await fetch(`${app.baseUrl}${created.body.playlist}`)).text();
     const entries = [...playlist.matchAll(/#EXT-X-PROGRAM-DATE-TIME:(\S+)\n#EXTINF:([\d.]+),\n(seg_\d{5}\.ts)/g)].map((m) => ({
@@ -57,11 +61,11 @@ describe('the camera zoo: every stream a camera records plays from start to end,
     const fetchSegment = async (index: number) => {
       const response = await fetch(`${app.baseUrl}/stream/transcode/${created.body.sessionId}/${entries[index].uri}`);
       expect({ index, status: response.status }).toEqual({ index, status: 200 });
-      const path = join(scratch, `${camera}-${startOffset}-${index}.ts`);
+      const path = join(scratch, `${camera}-${startOffset}-${speed}-${index}.ts`);
       await writeFile(path, Buffer.from(await response.arrayBuffer()));
       return path;
     };
-    return { sources, start, end, entries, starts, fetchSegment };
+    return { sources, start, end, entries, starts, fetchSegment, video: created.body.video as string | undefined };
   }
 
   /**
@@ -76,13 +80,14 @@ describe('the camera zoo: every stream a camera records plays from start to end,
     for (let i = 0; i < n; i += 1) {
       const first = Math.min(...times[i]) - TS_START;
       const frames = [...times[i]].sort((a, b) => a - b);
-      // Each segment starts at its planned frame (the first may start a moment into the range) …
-      if (i > 0) expect({ segment: i, start: first }).toEqual({ segment: i, start: expect.closeTo(starts[i], 3) });
+      // Each segment starts at its planned frame (the first may start a moment into the range),
+      // where the EXTINFs before it add up to (they are written so, to the millisecond) …
+      if (i > 0) expect({ segment: i, start: first }).toEqual({ segment: i, start: within(starts[i], 0.0005) });
       else expect(first).toBeLessThan(0.25);
-      // … and lasts its EXTINF: until the next one starts, across runs and across file switches.
+      // … and lasts its EXTINF (the difference of two such times): until the next one starts, across runs and across file switches.
       if (i + 1 < n) {
         const next = Math.min(...times[i + 1]) - TS_START;
-        expect({ segment: i, length: next - (i === 0 ? 0 : first) }).toEqual({ segment: i, length: expect.closeTo(entries[i].duration, 3) });
+        expect({ segment: i, length: next - (i === 0 ? 0 : first) }).toEqual({ segment: i, length: within(entries[i].duration, 0.001) });
         expect(frames.at(-1)! - TS_START).toBeLessThan(next);
       }
     }
@@ -181,6 +186,31 @@ describe('the camera zoo: every stream a camera records plays from start to end,
         const volume = await meanVolume(path);
         expect({ segment: i, audible: volume > -60 }).toEqual({ segment: i, audible: !!piece.file.audio });
       }
+    },
+  );
+
+  it.each([
+    // camera, speed, what its files do
+    ['zoo_gap', 1, 'a 9.9 s gap, a truncated file'],
+    ['zoo_restart', 1, 'a restart: 3 s of overlap, and files 0.11 s longer than their names say'],
+    ['zoo_gop4', 1, '25 fps, files up to 0.16 s longer than their names say'],
+    ['zoo_drift20', 1, 'B-frames, 0.91 s ahead, 9 ms steps adding up, 0.99 s back'],
+    ['zoo_h264', 1, 'copied H.264, 1.6 s GOP at 29.97 fps: whole-second names up to 0.6 s off'],
+    ['zoo_restart', 4, 'a 4× rendition across the restart'],
+    ['zoo_drift20', 8, 'an 8× rendition: the 9 ms steps stay inside an output frame'],
+  ])(
+    '%s at %p× (%s): every frame of every segment is at its PROGRAM-DATE-TIME plus its offset, within half a frame, and each ends where its EXTINF says',
+    async (camera, speed) => {
+      const session = await openSession(camera as string, 1.37, speed as number);
+      const paths: string[] = [];
+      for (let i = 0; i < session.entries.length; i += 1) paths.push(await session.fetchSegment(i));
+      const segments = session.entries.map((entry, i) => ({ wallClock: entry.wall, durationSeconds: entry.duration, path: paths[i] }));
+      const copied = (await getJson(`${app.baseUrl}/transcode/sessions`)).body.sessions.some(
+        (listed: { camera: string; video: string; speed: number }) => listed.camera === camera && listed.video === 'copy' && listed.speed === speed,
+      );
+      expect(copied).toBe(camera === 'zoo_h264');
+      const clocks = await segmentClocks(session.sources, session, segments, { speed: speed as number, startsAtFirstFrame: copied || (speed as number) > 1 });
+      expectOnTheCameraClock(clocks, session.sources, speed as number);
     },
   );
 });

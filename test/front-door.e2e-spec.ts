@@ -6,12 +6,16 @@ import { sign } from 'jsonwebtoken';
 import WebSocket from 'ws';
 import { RECORDING_SOURCE, RecordingSource } from '@app/recordings';
 import { transcodeSessionId } from '@app/transcode';
+import { expectOnTheCameraClock, segmentClocks } from './support/camera-clock';
+import { ZOO_T0, zooRecordings } from './support/camera-zoo';
 import { FakeFrigate, FRIGATE_UI_PAGE, SERVED_BY, startFakeFrigate } from './support/fake-frigate';
 import { writeFrigateDb } from './support/frigate-db';
 import { startFrigateVodServer } from './support/frigate-vod-server';
-import { BACK, FIXTURES_DIR, FRONT, QUIRKY, T0 } from './support/fixtures';
-import { probeStreams } from './support/ffprobe';
+import { BACK, FIXTURES_DIR, FRONT, QUIRKY, RECORDINGS_DIR, T0 } from './support/fixtures';
+import { probeStreams, spsCodecOf } from './support/ffprobe';
+import { parsePlaylist, segmentName } from './support/media-playlist';
 import { freePort } from './support/net';
+import { probeSource } from './support/source-frames';
 import { TestApp, makeScratchDir, startTestApp } from './support/test-app';
 
 const STALLING_FFMPEG = join(__dirname, 'support', 'stalling-ffmpeg.sh');
@@ -21,6 +25,8 @@ const FRONT_ONLY = 'front-only-token';
 const REFUSED = 'refused-token';
 /** An event of the front camera that starts and ends inside files, as events do. */
 const EVENT_ID = '1700000003.5-abc123';
+/** Zoo cameras whose clock jumps between files: a gap, a restart, B-frames with whole-second names off their files' lengths. */
+const JUMPING_CAMERAS = ['zoo_gap', 'zoo_restart', 'zoo_drift20'];
 /** An event of the back camera, which the porch viewer may not watch. */
 const BACK_EVENT_ID = '1700000012.5-def456';
 
@@ -67,9 +73,9 @@ describe('Frigate front door (e2e, real HTTP and ffmpeg, a stand-in Frigate)', (
   beforeAll(async () => {
     scratch = await makeScratchDir();
     frigate = await startFakeFrigate({
-      cameras: [FRONT.camera, BACK.camera, QUIRKY.h264],
+      cameras: [FRONT.camera, BACK.camera, QUIRKY.h264, ...JUMPING_CAMERAS],
       users: {
-        [ADMIN]: { username: 'admin', role: 'admin', allowedCameras: [FRONT.camera, BACK.camera, QUIRKY.h264] },
+        [ADMIN]: { username: 'admin', role: 'admin', allowedCameras: [FRONT.camera, BACK.camera, QUIRKY.h264, ...JUMPING_CAMERAS] },
         [FRONT_ONLY]: { username: 'porch', role: 'porch_viewer', allowedCameras: [FRONT.camera] },
         [REFUSED]: { username: 'blocked', role: 'viewer', allowedCameras: [FRONT.camera], refused: true },
       },
@@ -104,7 +110,28 @@ describe('Frigate front door (e2e, real HTTP and ffmpeg, a stand-in Frigate)', (
 
     const first = await segment(`${base}/${media.segments[0].uri}`);
     expect((await probeStreams(first)).find((s) => s.codec_type === 'video')?.codec_name).toBe('h264');
+    // CODECS names the stream's own SPS (nginx-vod reads it from the stream): libx264 at
+    // ultrafast writes Constrained Baseline 4.1, and AAC-LC beside it.
+    const sps = await spsCodecOf(first);
+    expect({ codecs: master.variants[0].codecs, sps }).toEqual({ codecs: `${sps},mp4a.40.2`, sps: 'avc1.42c029' });
   });
+
+  it.each(JUMPING_CAMERAS)(
+    'plays a History range of %s with every frame at its segment’s PROGRAM-DATE-TIME plus its offset, within half a frame, each segment ending where its EXTINF says',
+    async (camera) => {
+      const sources = await Promise.all((await zooRecordings(RECORDINGS_DIR, camera)).map((file) => probeSource(file.path, file.startTime)));
+      const last = sources.at(-1)!;
+      const range = { start: ZOO_T0 + 1.37, end: Math.round((last.startTime + last.duration - 1.61) * 1000) / 1000 };
+      const base = `/vod/${camera}/start/${range.start}/end/${range.end}`;
+      const media = await get(`${base}/index.m3u8`);
+      expect(media.status).toBe(200);
+      const segments = [];
+      for (const [index, entry] of parsePlaylist(await media.text()).entries()) {
+        segments.push({ ...entry, path: await segment(`${base}/${segmentName(index)}`) });
+      }
+      expectOnTheCameraClock(await segmentClocks(sources, range, segments), sources);
+    },
+  );
 
   it('copies the query string onto every URI, in Home Assistant’s hour form and event form, and serves the segments they name', async () => {
     const query = 'authSig=eyJhbGciOi.signed&extra=1';
@@ -166,6 +193,10 @@ describe('Frigate front door (e2e, real HTTP and ffmpeg, a stand-in Frigate)', (
     const authCalls = frigate.authCalls();
     const unknown = await get(`${base}/master.m3u8`, 'expired-token');
     expect({ status: unknown.status, asked: frigate.authCalls() - authCalls }).toEqual({ status: 401, asked: 1 });
+    // As Frigate's nginx: its auth_request.conf's `add_header Location` (no `always`) is not added
+    // to a 401, so the /auth answer's `location: /login` never reaches the client (nginx 1.22, its
+    // directives: docs/frigate-vod-contract.md).
+    expect([anonymous.headers.get('location'), unknown.headers.get('location')]).toEqual([null, null]);
     const refusedLogin = await get(`${base}/index.m3u8`, REFUSED);
     expect({ status: refusedLogin.status, body: await refusedLogin.json() }).toEqual({
       status: 403,

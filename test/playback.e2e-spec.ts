@@ -38,16 +38,17 @@ describe('playback engine (e2e)', () => {
         duration: Number(m[2]),
         uri: m[3],
       }));
-      // A 1 s first segment, then 2 s ones: boundaries at 0, 1, 3, 5, …
+      // A 1 s first segment, then 2 s ones: boundaries at 0, 1, 3, 5, …, and at the gap.
       expect(entries).toHaveLength(46);
       expect(entries.map((e) => e.uri)).toEqual(Array.from({ length: 46 }, (_, i) => segmentName(i)));
       expect(entries.reduce((sum, e) => sum + e.duration, 0)).toBeCloseTo(90, 6);
       expect(entries[0].wall).toBe(T0);
       expect(entries[1].wall).toBe(T0 + 1);
-      // Segment 30 starts 59 s in, one second before the gap; segment 31 starts after it.
-      expect(entries[30].wall).toBe(T0 + 59);
-      expect(entries[31].wall).toBe(T0 + 91);
-      expect(entries[45].wall).toBe(T0 + 119);
+      // Segment 30 starts 59 s in and ends at the gap (60 s in); segment 31 starts with the first
+      // frame after it, so no segment shows both sides under one PROGRAM-DATE-TIME.
+      expect(entries[30]).toMatchObject({ wall: T0 + 59, duration: 1 });
+      expect(entries[31].wall).toBe(T0 + 90);
+      expect(entries[45].wall).toBe(T0 + 118);
     });
 
     it('keeps PTS continuous across a seek: the segments either side of a restart play as one stream', async () => {

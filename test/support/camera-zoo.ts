@@ -82,6 +82,20 @@ export const ZOO: ZooCamera[] = [
     ],
   },
   {
+    camera: 'zoo_gop4',
+    what: '25 fps, 4 s GOP (12 s and 8 s files), AAC 8 kHz mono: files up to 0.16 s longer than their names say',
+    streams: [{ fps: '25', gopFrames: 100, seconds: 60, audio: { sampleRate: 8000, channels: 1 } }],
+  },
+  {
+    camera: 'zoo_drift20',
+    what: '20 fps on a camera clock 0.1% fast, B-frames, 10 s GOP: 9.99 s files, named by the second they start in',
+    // Frigate stamps frames with its own clock (-use_wallclock_as_timestamps), by which a camera
+    // that thinks it sends 20 fps sends 20.02. Its files start 0.945 s past a second, then a
+    // hundredth earlier each: names 0, 11, 21, 31, 41, then 50 (the clock 0.91 s ahead, 9 ms
+    // steps, then 0.99 s back).
+    streams: [{ fps: '1001/50', gopFrames: 200, seconds: 60, bFrames: 3, startsAt: 0.945 }],
+  },
+  {
     camera: 'zoo_gap',
     what: 'a gap (a file missing) and a truncated file',
     streams: [{ fps: '20', gopFrames: 40, seconds: 50, audio: { sampleRate: 16000, channels: 1 } }],

@@ -97,3 +97,19 @@ export async function packetSums(path: string, stream: 'v' | 'a'): Promise<Packe
     .map((line) => line.split(',').map((field) => field.trim()))
     .map(([, , pts, , size, md5]) => ({ seconds: (Number(pts) * num) / den, size: Number(size), md5 }));
 }
+
+/**
+ * The RFC 6381 codec (avc1.PPCCLL) an H.264 file's first SPS says: profile_idc, the
+ * constraint_set0..5 flags as one byte, level_idc, as ffmpeg's trace_headers reads them.
+ */
+export async function spsCodecOf(path: string): Promise<string> {
+  const { stderr } = await run('ffmpeg', ['-hide_banner', '-i', path, '-map', '0:v:0', '-c', 'copy', '-bsf:v', 'trace_headers', '-f', 'null', '-']);
+  const field = (name: string) => {
+    const match = new RegExp(`\\b${name}\\s+\\S+\\s+=\\s+(\\d+)`).exec(stderr);
+    if (!match) throw new Error(`no ${name} in the SPS of ${path}`);
+    return Number(match[1]);
+  };
+  const constraints = [0, 1, 2, 3, 4, 5].reduce((byte, n) => byte | (field(`constraint_set${n}_flag`) << (7 - n)), 0);
+  const hex = (byte: number) => byte.toString(16).padStart(2, '0');
+  return `avc1.${hex(field('profile_idc'))}${hex(constraints)}${hex(field('level_idc'))}`;
+}

@@ -8,7 +8,7 @@ export const FIXTURES_DIR = join(__dirname, '..', '.fixtures');
 export const RECORDINGS_DIR = join(FIXTURES_DIR, 'recordings');
 export const CLIPS_DIR = join(FIXTURES_DIR, 'clips');
 /** Bump to make global-setup regenerate fixtures after a change to what they contain. */
-export const FIXTURES_VERSION = '9';
+export const FIXTURES_VERSION = '10';
 
 /** 2023-11-14T22:13:20Z: every fixture range starts here. */
 export const T0 = 1_700_000_000;

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CrossSiteWorkException, isCrossSiteCookieLogin } from '@app/auth';
 import { errorAnswer, sendJson } from '@app/common';
 import {
+  EncoderSelector,
   PLAYLIST_FILE_NAME,
   RoutedSession,
   SESSION_ENGINE,
@@ -80,6 +81,7 @@ export class VodRequestHandler {
     private readonly events: FrigateEventsClient,
     private readonly frigate: FrigateProxy,
     @Inject(FRONT_DOOR_MODULE_OPTIONS) private readonly options: FrontDoorModuleOptions,
+    private readonly encoders: EncoderSelector,
   ) {}
 
   private get frigateUrl(): string {
@@ -147,7 +149,7 @@ export class VodRequestHandler {
     const suffix = query ? `?${query}` : '';
     response.setHeader('Cache-Control', 'no-store');
     if (request.file === MASTER_PLAYLIST) {
-      return sendText(response, renderMasterPlaylist(session.variant, `${MEDIA_PLAYLIST}${suffix}`));
+      return sendText(response, renderMasterPlaylist(session.variant, `${MEDIA_PLAYLIST}${suffix}`, this.encoders.videoCodec()));
     }
     // The media playlist is the session's own, with this request's query on every segment URI.
     const fileName = request.file === MEDIA_PLAYLIST ? PLAYLIST_FILE_NAME : request.file;

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { FfmpegCommandBuilder, commandBuilderFor } from '@app/ffmpeg';
 import { Clock } from './clock';
 import { chooseEncoderKind } from './encoder-decisions';
+import { coveringVideoCodec, encodedVideoCodec } from './output-format';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from './transcode.module-definition';
 
 /** After a hardware failure, new sessions use software for this long before trying the GPU again. */
@@ -30,6 +31,7 @@ export class EncoderSelector {
   private readonly logger = new Logger(EncoderSelector.name);
   private readonly hardware: FfmpegCommandBuilder | null;
   private failure: { at: number; reason: string } | null = null;
+  private readonly preset: string;
 
   constructor(
     @Inject(TRANSCODE_MODULE_OPTIONS) options: TranscodeModuleOptions,
@@ -38,6 +40,18 @@ export class EncoderSelector {
   ) {
     const accelerator = options.hwaccel ?? 'none';
     this.hardware = accelerator === 'none' ? null : commandBuilderFor(accelerator, options.hwaccelDevice);
+    this.preset = options.ffmpegPreset;
+  }
+
+  /**
+   * The codec (RFC 6381) a master playlist names for an encoded session of this node: what
+   * libx264 writes at FFMPEG_PRESET, or, with a hardware encoder configured, a codec that covers
+   * it and libx264 both, as any run of a session may be made by either (the hardware one, or
+   * libx264 after it fails), and the playlist is answered before the first.
+   */
+  videoCodec(): string {
+    const software = encodedVideoCodec(this.software.videoEncoder, this.preset);
+    return this.hardware ? coveringVideoCodec([encodedVideoCodec(this.hardware.videoEncoder, this.preset), software]) : software;
   }
 
   /**

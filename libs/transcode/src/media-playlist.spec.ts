@@ -70,6 +70,20 @@ describe('renderVodPlaylist', () => {
     expect(text.match(/^#EXTINF:.*$/gm)).toEqual(['#EXTINF:2.000,', '#EXTINF:1.500,', '#EXTINF:0.123,', '#EXTINF:2.001,']);
   });
 
+  it('writes EXTINFs that add up to every segment’s start, to the millisecond, however many come before (rounded lengths would drift)', () => {
+    // 20.02 fps frames: every length ends in half a millisecond or so.
+    const lengths = Array.from({ length: 60 }, (_, i) => (i % 2 ? 1.9985 : 2.0485));
+    const segments = segmentsOf(lengths);
+    for (const speed of [1, 4]) {
+      const extinfs = (renderVodPlaylist(segments, { speed }).match(/^#EXTINF:([\d.]+),$/gm) ?? []).map((line) => Number(line.slice(8, -1)));
+      let sum = 0;
+      segments.forEach((segment, i) => {
+        expect(Math.abs(sum - segment.timelineStartSeconds / speed)).toBeLessThanOrEqual(0.0005 + 1e-9);
+        sum += extinfs[i];
+      });
+    }
+  });
+
   it('ends with ENDLIST as its last line, and says VOD', () => {
     const text = renderVodPlaylist(threeSegments);
     expect(text.endsWith('\n#EXT-X-ENDLIST\n')).toBe(true);

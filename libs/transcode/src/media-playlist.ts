@@ -13,7 +13,15 @@ export function segmentUri(index: number): string {
 export function renderVodPlaylist(segments: readonly PlannedSegment[], options: { query?: string; speed?: number } = {}): string {
   // A fast rendition plays `speed` seconds of recordings a second; its segments' first frames keep their camera times.
   const speed = options.speed ?? 1;
-  const longest = segments.reduce((max, s) => Math.max(max, s.durationSeconds / speed), 0);
+  // Where each segment starts and the last ends, in whole milliseconds of output: each EXTINF is
+  // the difference, so a player that adds them up finds every segment where it starts (to the
+  // millisecond), however many come before; rounding each length alone would drift.
+  const origin = segments[0]?.timelineStartSeconds ?? 0;
+  const edges = segments.map((s) => Math.round(((s.timelineStartSeconds - origin) / speed) * 1000));
+  const last = segments[segments.length - 1];
+  if (last) edges.push(Math.round(((last.timelineStartSeconds + last.durationSeconds - origin) / speed) * 1000));
+  const extinfs = segments.map((_, i) => (edges[i + 1] - edges[i]) / 1000);
+  const longest = extinfs.reduce((max, extinf) => Math.max(max, extinf), 0);
   const suffix = options.query ? `?${options.query}` : '';
   const lines = [
     '#EXTM3U',
@@ -23,10 +31,10 @@ export function renderVodPlaylist(segments: readonly PlannedSegment[], options: 
     '#EXT-X-MEDIA-SEQUENCE:0',
     '#EXT-X-PLAYLIST-TYPE:VOD',
   ];
-  for (const segment of segments) {
+  for (const [i, segment] of segments.entries()) {
     lines.push(
       `#EXT-X-PROGRAM-DATE-TIME:${new Date(segment.wallClockStartMs).toISOString()}`,
-      `#EXTINF:${(segment.durationSeconds / speed).toFixed(3)},`,
+      `#EXTINF:${extinfs[i].toFixed(3)},`,
       `${segmentUri(segment.index)}${suffix}`,
     );
   }

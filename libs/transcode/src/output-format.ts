@@ -72,3 +72,37 @@ function codecFamily(tag: string): string {
   if (tag === 'avc1' || tag === 'avc3') return 'h264';
   return tag;
 }
+
+/**
+ * Pure: the RFC 6381 codec (avc1.PPCCLL: profile_idc, the constraint-flag byte, level_idc of the
+ * SPS) of the H.264 an encoder writes with this service's settings: every builder asks for
+ * `-profile:v high -level:v 4.1`, which each encoder takes its own way (output-format.spec.ts
+ * holds the table, and how each value was read).
+ * - libx264 takes High as a ceiling and writes the profile of the tools its preset uses:
+ *   ultrafast (no CABAC, no 8x8 transform, no B-frames) is Constrained Baseline (66, with
+ *   constraint_set0 and set1) at the level asked; every other preset uses them, so High.
+ * - h264_vaapi writes High with constraint_set4 (frame_mbs_only) and set5 (no B-frames: -bf 0),
+ *   as ffmpeg's vaapi_encode_h264.c fills the SPS.
+ * - The others (NVENC, QSV, AMF, Rockchip MPP, V4L2) hand the profile and level to the driver,
+ *   which writes the SPS: High at 4.1 at most, as asked.
+ */
+export function encodedVideoCodec(encoder: string, preset: string): string {
+  if (encoder === 'libx264') return preset === 'ultrafast' ? 'avc1.42c029' : 'avc1.640029';
+  if (encoder === 'h264_vaapi') return 'avc1.640c29';
+  return 'avc1.640029';
+}
+
+/**
+ * Pure: one codec that covers streams of all `codecs` (each avc1.PPCCLL), for a session that may
+ * be made by either of two encoders (a hardware one, then libx264 after it fails): the highest
+ * profile (Constrained Baseline and Main streams play on a High decoder), the constraints all of
+ * them keep, and the highest level.
+ */
+export function coveringVideoCodec(codecs: readonly string[]): string {
+  const parts = codecs.map((codec) => [0, 1, 2].map((byte) => Number.parseInt(codec.slice(5 + byte * 2, 7 + byte * 2), 16)));
+  const profile = Math.max(...parts.map(([idc]) => idc));
+  const constraints = parts.reduce((flags, [, compatibility]) => flags & compatibility, 0xff);
+  const level = Math.max(...parts.map(([, , idc]) => idc));
+  const hex = (byte: number) => byte.toString(16).padStart(2, '0');
+  return `avc1.${hex(profile)}${hex(constraints)}${hex(level)}`;
+}

@@ -205,6 +205,26 @@ describe('avcCodecString', () => {
   ])('%j → %s', (avc, codec) => {
     expect(avcCodecString(avc)).toBe(codec);
   });
+
+  // A copied stream's CODECS is its avcC's, which the SPS repeats. Read once from real files: the
+  // avcC with readMp4Info, the SPS with `ffmpeg -i f.mp4 -c copy -bsf:v trace_headers -f null -`.
+  it.each([
+    [
+      'the zoo’s H.264 camera (libx264 ultrafast, 320x240 at 29.97)',
+      { profile: 66, compatibility: 0xc0, level: 13 },
+      'profile_idc 66, constraint_set0 and set1, level_idc 13',
+      'avc1.42c00d',
+    ],
+    ['libx264 veryfast, 1280x720 at 25', { profile: 100, compatibility: 0, level: 31 }, 'profile_idc 100, no constraint flags, level_idc 31', 'avc1.64001f'],
+    [
+      'libx264 veryfast -profile:v main, 640x360 at 25',
+      { profile: 77, compatibility: 0x40, level: 30 },
+      'profile_idc 77, constraint_set1, level_idc 30',
+      'avc1.4d401e',
+    ],
+  ])('a copied stream: %s, avcC %j (SPS: %s) → %s', (_, avc, _sps, codec) => {
+    expect(avcCodecString(avc)).toBe(codec);
+  });
 });
 
 describe('planRenditionSegments at the edges of files', () => {

@@ -149,14 +149,22 @@ export function selectedFrames(decoded: readonly number[], select: { stepSeconds
  * Pure: the segments of a session in its rendition. Encoded: about `segmentSeconds` of output
  * each, cut at any frame. Copied: cut only at the source's keyframes. Fast: about
  * `segmentSeconds` of output, so `segmentSeconds × speed` of recordings, cut at frames it keeps.
- * Times stay the recordings' (the playlist divides them by the speed).
+ * Times stay the recordings' (the playlist divides them by the speed). In every rendition a
+ * segment also starts where the camera's clock jumps (planSegments), at its first frame at or
+ * after the jump: the source's at 1×, a keyframe when copied, an output frame when fast.
  */
 export function planRenditionSegments(timeline: RecordingTimeline, segmentSeconds: number, rendition: SessionRendition): PlannedSegment[] {
   const video = rendition.video;
   if (video.mode === 'encode') return planSegments(timeline, segmentSeconds);
   if (video.mode === 'copy') return planSegments(timeline, segmentSeconds, { boundaryCandidates: keyframesOnTimeline, startAtFirstCandidate: true });
   const decodedOf = video.decode === 'keyframes' ? keyframesOnTimeline : framesOnTimeline;
-  const fast = { firstSegmentSeconds: FIRST_SEGMENT_SECONDS * video.speed, startAtFirstCandidate: true };
+  // Its frames are at least speed/frameRate s of recordings apart: the camera's clock may wander
+  // half that inside a segment (a whole-second file name's hundredths do not cut a timelapse).
+  const fast = {
+    firstSegmentSeconds: FIRST_SEGMENT_SECONDS * video.speed,
+    startAtFirstCandidate: true,
+    clockToleranceSeconds: video.speed / video.frameRate / 2,
+  };
   const length = segmentSeconds * video.speed;
   const select = video.select;
   if (!select) return planSegments(timeline, length, { ...fast, boundaryCandidates: decodedOf });

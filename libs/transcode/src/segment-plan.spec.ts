@@ -1,6 +1,16 @@
-import { RecordingFile, RecordingTimeline, planTimeline } from '@app/recordings';
+import { RecordingFile, RecordingTimeline, TimelinePiece, planTimeline } from '@app/recordings';
 import { planEncoderInput } from './encoder-input';
-import { FIRST_SEGMENT_SECONDS, MAX_SEGMENTS_PER_RUN, PlannedSegment, planRunSpan, planSegments, segmentStartingAt, wallClockAt } from './segment-plan';
+import { chooseRendition, planRenditionSegments, selectedFrames } from './rendition';
+import {
+  FIRST_SEGMENT_SECONDS,
+  MAX_SEGMENTS_PER_RUN,
+  PlannedSegment,
+  framesOnTimeline,
+  planRunSpan,
+  planSegments,
+  segmentStartingAt,
+  wallClockAt,
+} from './segment-plan';
 
 // 2023-11-14T22:13:20Z, epoch seconds.
 const T = 1_700_000_000;
@@ -301,15 +311,16 @@ describe('planSegments on the source frames', () => {
     expect(sum(segments.map((s) => s.durationSeconds))).toBeCloseTo(timeline.durationSeconds, 9);
   });
 
-  it('plays overlapping files whole, one after the other, as Frigate does (no moment cut out)', () => {
+  it('plays overlapping files whole, one after the other, as Frigate does (no moment cut out), a segment starting at the second', () => {
     // The recorder restarted: the second file begins 3 s before the first one ends.
     const files = [fileWithFrames('/rec/a.mp4', T, 10, grid(10, 10)), fileWithFrames('/rec/b.mp4', T + 7, 10, grid(10, 10))];
     const timeline = planTimeline(files, T, T + 17);
     expect(timeline.durationSeconds).toBe(20);
     const segments = planSegments(timeline, 2);
     const second = segments.find((s) => s.timelineStartSeconds >= 10)!;
-    expect(second.timelineStartSeconds).toBe(11);
-    expect(second.wallClockStartMs).toBe((T + 8) * 1000);
+    expect(second.timelineStartSeconds).toBe(10);
+    expect(second.wallClockStartMs).toBe((T + 7) * 1000);
+    expect(segments[second.index + 1]).toMatchObject({ timelineStartSeconds: 12, wallClockStartMs: (T + 9) * 1000 });
   });
 
   it('folds a tail shorter than 0.5 s into the last segment', () => {
@@ -386,6 +397,17 @@ describe('planSegments at a change of format', () => {
     expect(change[0].wallClockStartMs).toBe((T + 20) * 1000 + 80);
   });
 
+  it('keeps the change when the new recordings hold no frame in the range (no run reads into them)', () => {
+    // The H.265 file's frames begin past the range's end: none to start a segment at.
+    const late = {
+      ...hevc('/rec/c.mp4', T + 20),
+      media: { video: { kind: 'video' as const, codecTag: 'hvc1', width: 320, height: 240, frameTimes: Float64Array.from([5, 6]) } },
+    };
+    const short = planTimeline([h264('/rec/a.mp4', T), h264('/rec/b.mp4', T + 10), late], T, T + 24);
+    const planned = planSegments(short, 2);
+    expect(planned.filter((s) => s.startsNewFormat)).toEqual([expect.objectContaining({ timelineStartSeconds: 20, cutSeconds: 20 })]);
+  });
+
   it("ends a run at the change and keeps the other codec's files out of its input", () => {
     const change = segments.findIndex((s) => s.startsNewFormat);
     const span = planRunSpan(segments, timeline.durationSeconds, 2);
@@ -397,5 +419,210 @@ describe('planSegments at a change of format', () => {
     expect(after.entries[0].path).toBe('/rec/c.mp4');
     expect(after.inputOffsetSeconds).toBe(0);
     expect(after.firstPiece.media?.video?.codecTag).toBe('hvc1');
+  });
+});
+
+/**
+ * The largest distance, over the frames a session shows, between a frame's camera time (its
+ * file's name plus its time in the file) and where its segment puts it (PROGRAM-DATE-TIME plus
+ * its offset in the segment). `shown`: the frames on the timeline a rendition outputs.
+ */
+function worstClockError(
+  timeline: RecordingTimeline,
+  segments: readonly PlannedSegment[],
+  shown: (piece: TimelinePiece) => number[] = (piece) => framesOnTimeline(piece) ?? [],
+): number {
+  let worst = 0;
+  for (const piece of timeline.pieces) {
+    for (const time of shown(piece)) {
+      if (time < segments[0].timelineStartSeconds - 1e-6) continue;
+      const segment = segments.filter((s) => s.timelineStartSeconds <= time + 1e-6).at(-1)!;
+      const cameraTime = piece.fileStartTime + piece.inpointSeconds + (time - piece.timelineOffsetSeconds);
+      worst = Math.max(worst, Math.abs(cameraTime - (segment.wallClockStartMs / 1000 + time - segment.timelineStartSeconds)));
+    }
+  }
+  return worst;
+}
+
+/** Files named `names` seconds after T, each `durations[i]` long with frames at `fps` from 0. */
+function camera(fps: number, names: number[], durations: number[]): RecordingFile[] {
+  return names.map((name, i) => fileWithFrames(`/rec/${i}.mp4`, T + name, durations[i], grid(fps, durations[i])));
+}
+
+describe('planSegments where the camera’s clock jumps: a segment starts at the first frame after it', () => {
+  it.each([
+    // what, files, range (s after T), segment length → segment starts (timeline), PDT of the jump's segment (s after T)
+    [
+      'a 60 s gap: the grid boundary 0.4 s before it is left out (no sliver), the grid counts on from the jump',
+      camera(10, [0, 70], [10, 10]),
+      [0.6, 80],
+      2,
+      [0, 1, 3, 5, 7, 9.4, 11.4, 13.4, 15.4, 17.4],
+      [9.4, 70],
+    ],
+    [
+      'a recorder restart: the new file overlaps the last by 1.5 s',
+      camera(10, [0, 8.5], [10, 10]),
+      [0, 18.5],
+      2,
+      [0, 1, 3, 5, 7, 9, 10, 12, 14, 16, 18],
+      [10, 8.5],
+    ],
+    [
+      'files a frame shorter than their whole-second names (12.5 fps, 4 s GOP: 12 s and 8 s apart)',
+      camera(12.5, [0, 12, 20], [11.92, 7.92, 11.92]),
+      [0, 31.76],
+      2,
+      [0, 1.04, 3.04, 5.04, 7.04, 9.04, 11.04, 11.92, 13.92, 15.92, 17.92, 19.84, 21.84, 23.84, 25.84, 27.84, 29.84],
+      [11.92, 12],
+    ],
+    [
+      'files longer than their names say (audio past the video: 12.16 s, named 12 s apart)',
+      camera(25, [0, 12], [12.16, 8]),
+      [0, 20],
+      2,
+      [0, 1, 3, 5, 7, 9, 11, 12.16, 14.16, 16.16, 18.16],
+      [12.16, 12],
+    ],
+    [
+      'half-second segments: a sliver is under a quarter second',
+      camera(10, [0, 70], [2.6, 3]),
+      [0, 73],
+      0.5,
+      [0, 0.5, 1, 1.5, 2, 2.6, 3.1, 3.6, 4.1, 4.6, 5.1],
+      [2.6, 70],
+    ],
+  ])('%s', (_, files, [from, to], length, starts, [jumpStart, jumpWallClock]) => {
+    const timeline = planTimeline(files, T + from, T + to);
+    const segments = planSegments(timeline, length);
+    expect(segments.map((s) => Math.round(s.timelineStartSeconds * 1000) / 1000)).toEqual(starts);
+    const atJump = segments.find((s) => Math.abs(s.timelineStartSeconds - jumpStart) < 1e-6)!;
+    expect(atJump.wallClockStartMs).toBe(Math.round((T + jumpWallClock) * 1000));
+    // Every frame is at its segment's PROGRAM-DATE-TIME plus its offset (to the millisecond PDT is written in).
+    expect(worstClockError(timeline, segments)).toBeLessThan(0.0006);
+    // Back to back, none longer than a segment and a sliver.
+    segments.slice(1).forEach((s, i) => expect(s.timelineStartSeconds).toBeCloseTo(segments[i].timelineStartSeconds + segments[i].durationSeconds, 9));
+    for (const s of segments) expect(s.durationSeconds).toBeLessThan(length + Math.min(0.5, length / 2) + 1e-6);
+  });
+
+  it('cuts a jump as any boundary: 5 ms before the frame, a run reads across it with a keyframe forced there, and the segment listed there is the one after it', () => {
+    const timeline = planTimeline(camera(10, [0, 70], [10, 10]), T, T + 80);
+    const segments = planSegments(timeline, 2);
+    const jump = segments.findIndex((s) => s.timelineStartSeconds === 10);
+    expect(segments[jump]).toEqual({ index: jump, timelineStartSeconds: 10, durationSeconds: 2, wallClockStartMs: (T + 70) * 1000, cutSeconds: 9.995 });
+    expect(segments[jump - 1]).toMatchObject({ timelineStartSeconds: 9, durationSeconds: 1 });
+    const span = planRunSpan(segments, timeline.durationSeconds, 2);
+    expect(span.durationSeconds).toBeCloseTo(20 - segments[2].cutSeconds, 9);
+    expect(span.keyframeTimes.map((time) => Math.round((time + segments[2].cutSeconds) * 1000) / 1000)).toContain(9.995);
+    expect(segmentStartingAt(segments, 10)).toBe(jump);
+    expect(segmentStartingAt(segments, 9.9)).toBe(jump - 1);
+  });
+
+  it('lets the clock wander less than half a frame (25 fps: 20 ms), and adds such small jumps up until they pass it', () => {
+    // Files 10.015 s long named 10 s apart: the clock steps back 15 ms at each.
+    const timeline = planTimeline(camera(25, [0, 10, 20, 30], [10.015, 10.015, 10.015, 10.015]), T, T + 40.06);
+    const segments = planSegments(timeline, 2);
+    // 15 ms at the second file: no segment starts there; 30 ms by the third: one does; 15 ms at the fourth: none.
+    const atFiles = timeline.pieces.slice(1).map((piece) => segments.some((s) => Math.abs(s.timelineStartSeconds - piece.timelineOffsetSeconds) < 1e-6));
+    expect(atFiles).toEqual([false, true, false]);
+    expect(worstClockError(timeline, segments)).toBeLessThan(0.02 + 0.0006);
+    // Without the rule the error would have grown to 45 ms by the fourth file: one PROGRAM-DATE-TIME for 2 s hides it no more.
+  });
+
+  it('starts a segment at the file where frame times are unknown (nominal: ffmpeg cuts at the first frame after)', () => {
+    const timeline = planTimeline([file('/rec/a.mp4', T, 10), file('/rec/b.mp4', T + 40, 10)], T, T + 50);
+    const segments = planSegments(timeline, 2);
+    expect(segments.find((s) => s.timelineStartSeconds === 10)).toMatchObject({ cutSeconds: 10, wallClockStartMs: (T + 40) * 1000 });
+  });
+
+  it('keeps a segment that a jump 0.3 s before the range’s end leaves (the frames after it are the other side of a gap)', () => {
+    const timeline = planTimeline(camera(10, [0, 70], [10, 10]), T + 0.7, T + 70.3);
+    const segments = planSegments(timeline, 2);
+    expect(segments.at(-1)!.timelineStartSeconds).toBeCloseTo(9.3, 6);
+    expect(segments.at(-1)!.wallClockStartMs).toBe((T + 70) * 1000);
+    expect(segments.at(-1)!.durationSeconds).toBeCloseTo(0.3, 6);
+  });
+});
+
+describe('planRenditionSegments where the camera’s clock jumps', () => {
+  /** H.264 files of 10 fps with a keyframe every `gop` s from `firstKeyframe`. */
+  function h264(path: string, start: number, seconds: number, firstKeyframe = 0, gop = 2): RecordingFile {
+    const frames = grid(10, seconds);
+    const keyframes = frames.filter((t) => t >= firstKeyframe - 1e-9 && Math.abs(((t - firstKeyframe) / gop) % 1) < 1e-6);
+    return {
+      ...file(path, start, seconds),
+      media: {
+        video: {
+          kind: 'video',
+          codecTag: 'avc1',
+          width: 320,
+          height: 240,
+          avc: { profile: 66, compatibility: 0xc0, level: 30 },
+          frameTimes: Float64Array.from(frames),
+          keyframeTimes: Float64Array.from(keyframes),
+        },
+      },
+    };
+  }
+
+  it('copied H.264: a file after a gap starts on a keyframe (Frigate cuts there), so a segment starts at it and every frame is exact', () => {
+    // A 3 s GOP: keyframes at 0, 3, 6, 9 of each file; the grid alone would pass over the second file's start.
+    const timeline = planTimeline([h264('/rec/a.mp4', T, 10, 0, 3), h264('/rec/b.mp4', T + 70, 10, 0, 3)], T, T + 80);
+    const rendition = chooseRendition(timeline.pieces, 1);
+    expect(rendition.video.mode).toBe('copy');
+    const segments = planRenditionSegments(timeline, 2, rendition);
+    expect(segments.map((s) => s.timelineStartSeconds)).toEqual([0, 3, 6, 9, 10, 13, 16, 19]);
+    expect(segments[4]).toMatchObject({ wallClockStartMs: (T + 70) * 1000, cutSeconds: 9.995 });
+    expect(worstClockError(timeline, segments)).toBeLessThan(0.0006);
+  });
+
+  it('copied H.264 whose file after a jump starts between keyframes: the segment starts at its first keyframe, and the frames before it keep the clock of the segment before (a copy can cut nowhere else)', () => {
+    const timeline = planTimeline([h264('/rec/a.mp4', T, 10, 0, 3), h264('/rec/b.mp4', T + 70, 10, 0.5, 3)], T, T + 80);
+    const segments = planRenditionSegments(timeline, 2, chooseRendition(timeline.pieces, 1));
+    const atKeyframe = segments.find((s) => s.timelineStartSeconds > 10 - 1e-9)!;
+    expect(atKeyframe.timelineStartSeconds).toBeCloseTo(10.5, 9);
+    expect(atKeyframe.wallClockStartMs).toBe((T + 70.5) * 1000);
+    expect(atKeyframe.cutSeconds).toBeCloseTo(10.495, 9);
+    // Off by the gap: the five frames between the file's start and its keyframe, and no other.
+    const second = timeline.pieces[1];
+    expect(
+      worstClockError(timeline, segments, (piece) => (piece === second ? framesOnTimeline(piece)!.filter((t) => t >= 10.5 - 1e-9) : framesOnTimeline(piece)!)),
+    ).toBeLessThan(0.0006);
+    expect(worstClockError(timeline, segments)).toBeCloseTo(60, 3);
+  });
+
+  it('a fast rendition: a segment starts at the first frame it keeps after a gap; jumps under half an output frame do not cut', () => {
+    // 25 fps files 10.04 s long, named 10 s apart (40 ms back at each), then a 60 s gap.
+    const files = camera(25, [0, 10, 20, 90], [10.04, 10.04, 10.04, 10.04]);
+    const timeline = planTimeline(files, T, T + 100.04);
+    const rendition = chooseRendition(timeline.pieces, 4);
+    if (rendition.video.mode !== 'fast' || !rendition.video.select) throw new Error('expected a selecting fast rendition');
+    const select = rendition.video.select;
+    // 4× at 15 frames a second: 4/15 s of recordings between output frames, 133 ms of wander allowed.
+    expect(select.stepSeconds).toBeCloseTo(4 / 15, 9);
+    const segments = planRenditionSegments(timeline, 2, rendition);
+    const kept = new Set(
+      selectedFrames(
+        timeline.pieces.flatMap((piece) => framesOnTimeline(piece)!),
+        select,
+      ),
+    );
+    const shown = (piece: TimelinePiece) => framesOnTimeline(piece)!.filter((time) => kept.has(time));
+    const gapStart = timeline.pieces[3].timelineOffsetSeconds;
+    const firstKept = shown(timeline.pieces[3])[0];
+    const atGap = segments.find((s) => s.timelineStartSeconds >= gapStart - 1e-9)!;
+    expect(atGap.timelineStartSeconds).toBe(firstKept);
+    expect(atGap.wallClockStartMs).toBe(Math.round((T + 90 + firstKept - gapStart) * 1000));
+    // The 40 ms steps (80 ms by the third file) stay inside one output frame: no cut at them.
+    const grid4 = (s: PlannedSegment) =>
+      s.index === 0 ||
+      s.timelineStartSeconds >= gapStart - 1e-9 ||
+      Math.abs(((s.timelineStartSeconds - 4) / 8) % 1) < 0.05 ||
+      ((s.timelineStartSeconds - 4) / 8) % 1 > 0.95;
+    expect(segments.every(grid4)).toBe(true);
+    expect(worstClockError(timeline, segments, shown)).toBeLessThan(4 / 15 / 2);
+    // At 1× each 40 ms step is a frame: every file starts a segment.
+    const normal = planSegments(timeline, 2);
+    for (const piece of timeline.pieces.slice(1)) expect(normal.some((s) => Math.abs(s.timelineStartSeconds - piece.timelineOffsetSeconds) < 1e-9)).toBe(true);
   });
 });

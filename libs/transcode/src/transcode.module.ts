@@ -70,7 +70,17 @@ import { Mp4ExportService } from './export/mp4-export.service';
       }),
     },
   ],
-  exports: [TranscodeSessionService, SESSION_ENGINE, ReadySegmentMiddleware, TranscodeEvents, SessionFilesStore, LocalSessionRouting, SESSION_ROUTING],
+  exports: [
+    TranscodeSessionService,
+    SESSION_ENGINE,
+    ReadySegmentMiddleware,
+    TranscodeEvents,
+    SessionFilesStore,
+    LocalSessionRouting,
+    SESSION_ROUTING,
+    // The front door's master playlist names the codec its encoders write.
+    EncoderSelector,
+  ],
 })
 export class TranscodeModule extends TranscodeConfigurableModule implements NestModule {
   /** Ready segments take the fast path before the stream controller's guards and pipes. */
