@@ -26,7 +26,9 @@ import { launchChromium } from '../test/support/browser';
 import { startRedisServer } from '../test/support/redis-server';
 import { startFakeFrigate } from '../test/support/fake-frigate';
 import { fixtureFiles } from '../test/support/frigate-vod-server';
-import { cpuSeconds, cpuSecondsWithChildren } from './lib/proc';
+import { segmentUri } from '../libs/transcode/src/media-playlist';
+import { sample, scrapeMetrics } from '../test/support/prometheus';
+import { childPids, cpuSeconds, cpuSecondsWithChildren } from './lib/proc';
 import { startReference, stopReference, waitReferenceReady } from './lib/reference';
 
 const ROOT = resolve(__dirname, '..');
@@ -51,13 +53,18 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const fmt = (seconds: number) => `${seconds.toFixed(2)} s`;
 const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 
+/** Every measure, by the name BENCH_ONLY selects it with. */
+const MEASURES = ['ttfs', 'cpu', 'seek', 'browser-seek', 'viewers', 'throughput', 'proxy', 'frontdoor', 'history-cpu', 'speed', 'remux', 'export'];
+
 async function main(): Promise<void> {
-  const span = await prepareRecordings();
+  // BENCH_ONLY=ttfs,cpu,… (names in MEASURES) runs a subset.
+  const only = new Set(process.env.BENCH_ONLY?.split(',') ?? MEASURES);
+  const unknown = [...only].filter((name) => !MEASURES.includes(name));
+  if (unknown.length) throw new Error(`BENCH_ONLY names no measure ${unknown.join(', ')}: choose among ${MEASURES.join(', ')}`);
+  const span = await prepareRecordings(only);
   log(`recordings ${RECORDINGS_DIR}: ${CAMERA} ${span.start}..${span.end}`);
   execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'ignore' });
 
-  // BENCH_ONLY=ttfs,cpu,seek,browser-seek,viewers,throughput,proxy,frontdoor,speed,remux,export runs a subset.
-  const only = new Set((process.env.BENCH_ONLY ?? 'ttfs,cpu,seek,browser-seek,viewers,throughput,proxy,frontdoor,speed,remux,export').split(','));
   if (only.has('ttfs')) await timeToFirstSegment(span.start);
   if (only.has('cpu')) await abandonedViewCpu(span.start);
   if (only.has('seek')) await seek(span.start);
@@ -66,21 +73,27 @@ async function main(): Promise<void> {
   if (only.has('throughput')) await throughput(span.start);
   if (only.has('proxy')) await proxiedSegment(span.start);
   if (only.has('frontdoor')) await frontDoorFirstFrame(span.start);
+  if (only.has('history-cpu')) await historyViewCpu(span);
   if (only.has('speed')) await speedCpu(span.start);
   if (only.has('remux')) await remuxCpu(span.start);
   if (only.has('export')) await exportTenMinutes(span.start);
   await report();
 }
 
-/** The demo recordings (made if missing) and a copy of them whose only keyframe is at each file's start. */
-async function prepareRecordings(): Promise<{ start: number; end: number }> {
+/**
+ * The demo recordings (made if missing), and the bench's other cameras that the selected
+ * measures use (each made once): a copy whose only keyframe is at each file's start, a real
+ * camera, an H.264 camera.
+ */
+async function prepareRecordings(only: Set<string>): Promise<{ start: number; end: number }> {
+  const uses = (...measures: string[]) => measures.some((measure) => only.has(measure));
   if (!existsSync(join(RECORDINGS_DIR))) {
     execFileSync('npm', ['run', '-s', 'demo:recordings'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, RECORDINGS_DIR } });
   }
   const starts = await cameraStarts(CAMERA);
   if (starts.length === 0) throw new Error(`no recordings of ${CAMERA} in ${RECORDINGS_DIR}: run npm run demo:recordings`);
   const span = { start: starts[0], end: starts.at(-1)! + 10 };
-  if ((await cameraStarts(SPARSE_CAMERA)).length === 0) {
+  if (uses('seek', 'speed') && (await cameraStarts(SPARSE_CAMERA)).length === 0) {
     log('making recordings with one keyframe per 10 s file (once)');
     const clipsDir = join(RECORDINGS_DIR, '..', 'bench-clips');
     const clips: string[] = [];
@@ -102,13 +115,13 @@ async function prepareRecordings(): Promise<{ start: number; end: number }> {
     }
     await layoutRecordings({ recordingsDir: RECORDINGS_DIR, camera: SPARSE_CAMERA, clips, start: span.start, slotSeconds: 10, slots: starts.length });
   }
-  if ((await cameraStarts(REAL_CAMERA)).length === 0) {
+  if (uses('ttfs', 'seek') && (await cameraStarts(REAL_CAMERA)).length === 0) {
     // 1080p25 with a 4 s GOP and B-frames, 8 kHz audio: files of 12 and 8 s.
     log('making a real-camera recording (25 fps, 4 s GOP, AAC 8 kHz) once');
     const stream = { fps: '25', gopFrames: 100, seconds: 40, width: 1920, height: 1080, bFrames: 3, audio: { sampleRate: 8000, channels: 1 } };
     await recordCameraOverSpan(REAL_CAMERA, stream, span);
   }
-  if ((await cameraStarts(H264_CAMERA)).length === 0) {
+  if (uses('remux') && (await cameraStarts(H264_CAMERA)).length === 0) {
     log('making an H.264 camera recording (1080p15, 2 s GOP, AAC 48 kHz) once');
     const stream: CameraStream = { fps: '15', gopFrames: 30, seconds: 60, width: 1920, height: 1080, codec: 'h264', audio: { sampleRate: 48000, channels: 1 } };
     await recordCameraOverSpan(H264_CAMERA, stream, span);
@@ -474,8 +487,30 @@ async function ffmpegCount(service: Service): Promise<number> {
  */
 async function playRealTime(service: Service, sessionId: string, seconds: number): Promise<number> {
   const playlist = await (await fetch(`${service.base}/stream/transcode/${sessionId}/master.m3u8`)).text();
-  const durations = [...playlist.matchAll(/^#EXTINF:([\d.]+),$/gm)].map((m) => Number(m[1]) * 1000);
-  // startsAt[i]: where segment i begins on the playback clock.
+  // Keep at most 30 s buffered, as hls.js does by default.
+  return playSegmentsRealTime(extinfSeconds(playlist), 0, seconds, 30, (index) => fetchSegment(service, sessionId, index));
+}
+
+/** The EXTINF durations of a media playlist, in seconds. */
+function extinfSeconds(playlist: string): number[] {
+  return [...playlist.matchAll(/^#EXTINF:([\d.]+),$/gm)].map((m) => Number(m[1]));
+}
+
+/**
+ * A player from segment `from` on: buffers 3 segments, then plays in real time (the playlist's
+ * durations) for `seconds`, fetching the next segment as soon as there is room (at most
+ * `maxBufferSeconds` buffered). Returns the number of stalls (a segment that was not there
+ * when playback reached it).
+ */
+async function playSegmentsRealTime(
+  durationsSeconds: number[],
+  from: number,
+  seconds: number,
+  maxBufferSeconds: number,
+  fetchIndex: (index: number) => Promise<unknown>,
+): Promise<number> {
+  const durations = durationsSeconds.slice(from).map((duration) => duration * 1000);
+  // startsAt[i]: where segment from+i begins on the playback clock.
   const startsAt = durations.map((_, i) => durations.slice(0, i).reduce((a, b) => a + b, 0));
   const lastIndex = startsAt.findIndex((start) => start >= seconds * 1000);
   const segments = lastIndex === -1 ? durations.length : lastIndex;
@@ -484,11 +519,10 @@ async function playRealTime(service: Service, sessionId: string, seconds: number
   let delay = 0;
   for (let index = 0; index < segments; index += 1) {
     if (playStart) {
-      // Keep at most 30 s buffered, as hls.js does by default.
-      const roomAt = playStart + delay + startsAt[index] - 30_000;
+      const roomAt = playStart + delay + startsAt[index] - maxBufferSeconds * 1000;
       if (performance.now() < roomAt) await sleep(roomAt - performance.now());
     }
-    await fetchSegment(service, sessionId, index);
+    await fetchIndex(from + index);
     const now = performance.now();
     if (index === 2) playStart = now;
     if (playStart && index > 2) {
@@ -800,6 +834,105 @@ async function frontDoorFirstFrame(spanStart: number): Promise<void> {
     ratio: `${(o / f).toFixed(2)}×`,
     target: '≤ 0.5 s',
     note: "Frigate's path: its mapping request plus a stream-copy remux of the first 10 s into fMP4 (nginx-vod's first segment)",
+  });
+}
+
+/** Seconds a History viewer plays in the CPU measure. */
+const HISTORY_PLAY_SECONDS = 20;
+/** What Frigate's HlsVideoPlayer keeps buffered (its hls.js maxBufferLength). */
+const FRIGATE_MAX_BUFFER_SECONDS = 10;
+
+/**
+ * CPU of Frigate's History view opened at a deep link mid-hour and played 20 s, against those
+ * 20 s played alone, each counted until the work it caused has run out (every run paused at
+ * LOOKAHEAD_SECONDS past its viewer, or stopped). Both through the front door with a Frigate login, each on a fresh service
+ * (no header cached, no session or segment left from the other), alternating which goes first:
+ * - the History view: the hour's master.m3u8, its index.m3u8, then the segments from the deep
+ *   link on, played in real time with at most 10 s buffered (Frigate's hls.js setting);
+ * - alone: the very same segment requests, paced the same way, and no playlist.
+ * CPU is the service's and its children's: utime+stime+cutime+cstime of the service process
+ * from before its first request until its session was deleted and every child reaped. The
+ * kernel adds a child's whole CPU to cutime when it is reaped, so nothing is sampled or missed
+ * (a run that lived 300 ms between two samples counts too), and a cgroup would also count the
+ * other work of this shared machine.
+ */
+async function historyViewCpu(span: { start: number; end: number }): Promise<void> {
+  log(`CPU of a History view at a deep link mid-hour, played ${HISTORY_PLAY_SECONDS} s, against those ${HISTORY_PLAY_SECONDS} s alone`);
+  const frigate = await startFakeFrigate({
+    cameras: [CAMERA],
+    users: { bench: { username: 'bench', role: 'admin', allowedCameras: [CAMERA] } },
+    recordingsDir: RECORDINGS_DIR,
+  });
+  const headers = { cookie: 'frigate_token=bench' };
+  // An hour of History that starts inside a file, as the UI asks it.
+  const [after, before] = [span.start + 3.37, span.start + 3.37 + 3600];
+  let durations: number[] = [];
+  let deepLink = 0;
+  const measure = async (view: 'history' | 'alone') => {
+    const doorPort = await freePort();
+    const service = await startService({ FRONT_DOOR_PORT: String(doorPort), FRIGATE_URL: frigate.origin, LOG_LEVEL: 'warn' });
+    const get = async (file: string) => {
+      const response = await fetch(`http://127.0.0.1:${doorPort}/vod/${CAMERA}/start/${after}/end/${before}/${file}`, { headers });
+      if (!response.ok) throw new Error(`${file} answered ${response.status}`);
+      return response;
+    };
+    try {
+      const pid = service.child.pid!;
+      const [cpuBefore, ownBefore] = [cpuSecondsWithChildren(pid), cpuSeconds(pid) ?? 0];
+      if (view === 'history') {
+        const master = await (await get('master.m3u8')).text();
+        durations = extinfSeconds(await (await get(master.split('\n').find((line) => line && !line.startsWith('#'))!)).text());
+        deepLink = Math.floor(durations.length / 2);
+      }
+      const stalls = await playSegmentsRealTime(durations, deepLink, HISTORY_PLAY_SECONDS, FRIGATE_MAX_BUFFER_SECONDS, async (index) =>
+        (await get(segmentUri(index))).arrayBuffer(),
+      );
+      // Then the work the view has caused runs out: every run paused at its lookahead (or
+      // stopped), so what is counted does not depend on how fast this shared machine was.
+      let sessions: { readySegments: number; encoder: string }[] = [];
+      for (let i = 0; i < 1200; i += 1) {
+        ({ sessions } = (await (await fetch(`${service.base}/transcode/sessions`)).json()) as { sessions: typeof sessions });
+        if (sessions.every((session) => session.encoder !== 'encoding')) break;
+        await sleep(250);
+      }
+      const starts = sample(await scrapeMetrics(service.base), 'nvr_transcoder_ffmpeg_starts_total', 'encoder="libx264"');
+      await remove(service, transcodeSessionId(CAMERA, after, before));
+      for (let i = 0; i < 100 && childPids(pid).length > 0; i += 1) await sleep(100);
+      const [cpu, own] = [cpuSecondsWithChildren(pid) - cpuBefore, (cpuSeconds(pid) ?? 0) - ownBefore];
+      // The service's own share (requests, plans, headers) and its ffmpeg's, and the segments made: what a difference comes from.
+      return { cpu, own, children: cpu - own, segmentsMade: sessions[0]?.readySegments ?? 0, starts, stalls };
+    } finally {
+      await service.stop();
+    }
+  };
+  const history: Awaited<ReturnType<typeof measure>>[] = [];
+  const alone: Awaited<ReturnType<typeof measure>>[] = [];
+  try {
+    for (let run = 0; run < RUNS; run += 1) {
+      // The History view first on even runs (the first run learns the playlist from it).
+      if (run % 2 === 0) history.push(await measure('history'));
+      alone.push(await measure('alone'));
+      if (run % 2 === 1) history.push(await measure('history'));
+      const line = (m: (typeof history)[number]) => `${m.cpu.toFixed(2)} CPU-s (service ${m.own.toFixed(2)}, ${m.segmentsMade} segments)`;
+      log(`run ${run + 1}: History ${line(history[run])}, alone ${line(alone[run])}`);
+    }
+  } finally {
+    await frigate.close();
+  }
+  raw.historyViewCpu = { after, before, deepLink, history, alone };
+  const [h, a] = [median(history.map((m) => m.cpu)), median(alone.map((m) => m.cpu))];
+  const pairs = history.map((m, run) => (m.cpu / alone[run].cpu - 1) * 100);
+  const signed = (percent: number) => `${percent >= 0 ? '+' : '−'}${Math.abs(percent).toFixed(1)}%`;
+  const distinct = (measures: { starts: number }[]) => [...new Set(measures.map((m) => m.starts))].join(' or ');
+  rows.push({
+    measure: `CPU of a History view at a deep link mid-hour (segment ${deepLink} of ${durations.length}), played ${HISTORY_PLAY_SECONDS} s (median of ${RUNS})`,
+    ours: `${h.toFixed(2)} CPU-s`,
+    reference: `${a.toFixed(2)} CPU-s (those ${HISTORY_PLAY_SECONDS} s alone)`,
+    ratio: signed((h / a - 1) * 100),
+    target: '≤ +5%',
+    note:
+      `ffmpeg runs started: History ${distinct(history)}, alone ${distinct(alone)}; per run (History against alone): ${pairs.map(signed).join(', ')}; ` +
+      `stalls: History ${history.reduce((sum, m) => sum + m.stalls, 0)}, alone ${alone.reduce((sum, m) => sum + m.stalls, 0)}`,
   });
 }
 

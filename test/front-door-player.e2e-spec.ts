@@ -2,12 +2,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { transcodeSessionId } from '@app/transcode';
 import { ZOO_T0, zooRecordings } from './support/camera-zoo';
 import { ARTIFACTS_DIR, launchChromium } from './support/browser';
 import { FakeFrigate, startFakeFrigate } from './support/fake-frigate';
 import { firstFramePsnr } from './support/ffprobe';
 import { RECORDINGS_DIR } from './support/fixtures';
 import { freePort } from './support/net';
+import { sample, scrapeMetrics } from './support/prometheus';
+import { runsOfSession } from './support/session-runs';
 import { SourceFile, probeSource } from './support/source-frames';
 import { TestApp, makeScratchDir, startTestApp } from './support/test-app';
 
@@ -105,8 +108,34 @@ describe('Frigate’s History view through the front door (e2e, Chromium, hls.js
     return best.frame;
   }
 
+  /** ffmpeg runs the app has started so far. */
+  const encoderStarts = async () => sample(await scrapeMetrics(app.baseUrl), 'nvr_transcoder_ffmpeg_starts_total', 'encoder="libx264"');
+
+  /**
+   * The camera time (epoch seconds) hls.js gives player time `mediaTime`, as a player that shows
+   * wall-clock time reads it: the PROGRAM-DATE-TIME of the fragment that holds it, plus the
+   * offset into that fragment.
+   */
+  async function cameraTimeAt(mediaTime: number): Promise<number | null> {
+    return page.evaluate((time) => {
+      const hls = (window as any).hls;
+      const fragments: { start: number; programDateTime: number | null }[] = hls.levels[Math.max(0, hls.currentLevel)]?.details?.fragments ?? [];
+      const fragment = fragments.filter((candidate) => candidate.start <= time + 1e-6).at(-1);
+      return fragment?.programDateTime == null ? null : fragment.programDateTime / 1000 + (time - fragment.start);
+    }, mediaTime);
+  }
+
+  /** The fragment hls.js plays at player time `position`: its sequence number (our segment index). */
+  async function fragmentAt(position: number): Promise<number> {
+    return page.evaluate((time) => {
+      const hls = (window as any).hls;
+      const fragments: { start: number; duration: number; sn: number }[] = hls.levels[Math.max(0, hls.currentLevel)].details.fragments;
+      return fragments.find((fragment) => fragment.start <= time && time < fragment.start + fragment.duration)!.sn;
+    }, position);
+  }
+
   /** Camera time of a player time, by Frigate's rule; then the source file and frame index it names. */
-  function sourceFrameAt(playerTime: number, recordings: FrigateRecording[], inpointOffset: number): { source: SourceFile; frame: number } {
+  function sourceFrameAt(playerTime: number, recordings: FrigateRecording[], inpointOffset: number): { timestamp: number; source: SourceFile; frame: number } {
     // DynamicVideoController.getProgress(currentTime + inpointOffset).
     let total = 0;
     let timestamp = 0;
@@ -123,7 +152,7 @@ describe('Frigate’s History view through the front door (e2e, Chromium, hls.js
     // The frame on screen at that time: the last one that started by then.
     let frame = 0;
     while (frame + 1 < source.frames.length && source.frames[frame + 1] <= intoFile + 1e-3) frame += 1;
-    return { source, frame };
+    return { timestamp, source, frame };
   }
 
   it.each(CAMERAS)(
@@ -152,6 +181,7 @@ describe('Frigate’s History view through the front door (e2e, Chromium, hls.js
       };
 
       const startPosition = seekPosition(after + 4.2);
+      const startsBefore = await encoderStarts();
       await page.evaluate(
         ({ playlist, startPosition: start }) => {
           document.body.insertAdjacentHTML('beforeend', '<video muted playsinline></video>');
@@ -170,15 +200,29 @@ describe('Frigate’s History view through the front door (e2e, Chromium, hls.js
       );
       await page.waitForFunction((start) => document.querySelector('video')!.currentTime >= start + 1, startPosition, { timeout: 60_000 });
       expect(await page.evaluate(() => (window as any).fatal)).toEqual([]);
+      // Opening the chunk's playlists started nothing: one run, from the deep link's segment.
+      const deepLink = await fragmentAt(startPosition);
+      expect(deepLink).toBeGreaterThan(0);
+      expect({
+        starts: (await encoderStarts()) - startsBefore,
+        runs: await runsOfSession(app.transcodeDir, transcodeSessionId(CAMERA, after, before)),
+      }).toEqual({
+        starts: 1,
+        runs: [{ run: 1, firstSegment: deepLink }],
+      });
 
+      /** The frame on screen against Frigate's mapping; its camera time, and the one hls.js gives it from PROGRAM-DATE-TIME. */
       const check = async (name: string) => {
         const shown = await frameOnScreen(`${CAMERA}-${name}`);
-        const { source, frame } = sourceFrameAt(shown.mediaTime, recordings, inpointOffset);
+        const { timestamp, source, frame } = sourceFrameAt(shown.mediaTime, recordings, inpointOffset);
         expect({ name, frame: Math.abs((await matchingFrame(shown.png, source, frame)) - frame) <= 1 }).toEqual({ name, frame: true });
-        return shown.mediaTime;
+        const frameSeconds = (source.frames.at(-1)! - source.frames[0]) / (source.frames.length - 1);
+        return { mediaTime: shown.mediaTime, cameraTime: timestamp, programDateTime: await cameraTimeAt(shown.mediaTime), frameSeconds };
       };
-      const playedAt = await check('played');
-      expect(playedAt).toBeGreaterThan(startPosition);
+      const played = await check('played');
+      expect(played.mediaTime).toBeGreaterThan(startPosition);
+      // Before the range's first jump in camera time, PROGRAM-DATE-TIME names the frame on screen (within a frame).
+      expect(Math.abs(played.programDateTime! - played.cameraTime)).toBeLessThan(played.frameSeconds);
 
       // History's seekToTimestamp: to a camera time 30.2 s past the range start, then play on.
       const target = after + 30.2;
@@ -188,8 +232,8 @@ describe('Frigate’s History view through the front door (e2e, Chromium, hls.js
         video.currentTime = position;
       }, seekPosition(target));
       await page.waitForFunction((position) => document.querySelector('video')!.currentTime >= position + 1, seekPosition(target), { timeout: 60_000 });
-      const seekedAt = await check('seeked');
-      expect(seekedAt).toBeGreaterThan(seekPosition(target));
+      const seeked = await check('seeked');
+      expect(seeked.mediaTime).toBeGreaterThan(seekPosition(target));
       expect(await page.evaluate(() => (window as any).fatal)).toEqual([]);
       await page.screenshot({ path: join(ARTIFACTS_DIR, `front-door-history-${CAMERA}.png`) });
     },

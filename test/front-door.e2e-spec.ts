@@ -16,7 +16,9 @@ import { probeStreams, spsCodecOf } from './support/ffprobe';
 import { parsePlaylist, segmentName } from './support/media-playlist';
 import { freePort } from './support/net';
 import { probeSource } from './support/source-frames';
-import { TestApp, makeScratchDir, startTestApp } from './support/test-app';
+import { sample, scrapeMetrics } from './support/prometheus';
+import { runsOfSession } from './support/session-runs';
+import { TestApp, ffmpegProcessesUsing, makeScratchDir, startTestApp } from './support/test-app';
 
 const STALLING_FFMPEG = join(__dirname, 'support', 'stalling-ffmpeg.sh');
 const ADMIN = 'admin-token';
@@ -62,8 +64,8 @@ describe('Frigate front door (e2e, real HTTP and ffmpeg, a stand-in Frigate)', (
   }
 
   /** A segment through the front door, saved for ffprobe. */
-  async function segment(path: string, token: string | null = ADMIN): Promise<string> {
-    const response = await get(path, token);
+  async function segment(path: string, token: string | null = ADMIN, base = door): Promise<string> {
+    const response = await get(path, token, base);
     expect({ path, status: response.status }).toEqual({ path, status: 200 });
     const file = join(scratch, `${Math.random().toString(36).slice(2)}.ts`);
     await writeFile(file, Buffer.from(await response.arrayBuffer()));
@@ -181,6 +183,40 @@ describe('Frigate front door (e2e, real HTTP and ffmpeg, a stand-in Frigate)', (
       expect(await first.json()).toEqual({ success: false, message: expect.any(String) });
     } finally {
       await stalled.app.close();
+    }
+  });
+
+  it('starts nothing for the History view’s playlists: the first segment it asks (its deep link, mid-range) starts exactly one run, there', async () => {
+    const fresh = await startDoor();
+    try {
+      const starts = async () => sample(await scrapeMetrics(fresh.app.baseUrl), 'nvr_transcoder_ffmpeg_starts_total', 'encoder="libx264"');
+      const range = [T0 + 0.5, T0 + 120] as const;
+      const id = transcodeSessionId(FRONT.camera, ...range);
+      const base = `/vod/${FRONT.camera}/start/${range[0]}/end/${range[1]}`;
+      const text = async (path: string) => {
+        const response = await get(path, ADMIN, fresh.door);
+        expect({ path, status: response.status }).toEqual({ path, status: 200 });
+        return response.text();
+      };
+      await text(`${base}/master.m3u8`);
+      const media = parse(await text(`${base}/index.m3u8`)) as types.MediaPlaylist;
+      // Asked after both playlists were answered: the session is there, opened, with nothing running.
+      const listed = (await (await fetch(`${fresh.app.baseUrl}/transcode/sessions`)).json()) as {
+        sessions: { sessionId: string; state: string; pid: number | null }[];
+      };
+      expect(listed.sessions.map(({ sessionId, state, pid }) => ({ sessionId, state, pid }))).toEqual([{ sessionId: id, state: 'opened', pid: null }]);
+      expect({ starts: await starts(), processes: await ffmpegProcessesUsing(fresh.app.transcodeDir) }).toEqual({ starts: 0, processes: [] });
+
+      // The deep link: a segment mid-range, past what a run from the top would be waited for.
+      const deepLink = Math.floor(media.segments.length / 2);
+      expect(deepLink).toBeGreaterThan(12);
+      await segment(`${base}/${media.segments[deepLink].uri}`, ADMIN, fresh.door);
+      expect({ starts: await starts(), runs: await runsOfSession(fresh.app.transcodeDir, id) }).toEqual({
+        starts: 1,
+        runs: [{ run: 1, firstSegment: deepLink }],
+      });
+    } finally {
+      await fresh.app.close();
     }
   });
 

@@ -54,7 +54,8 @@ class FrigateDeniedException extends HttpException {
  * Frigate's /vod URLs, answered for H.265 recordings with H.264 HLS, for any client that asks
  * Frigate (its web UI, Home Assistant): every request is authorised by Frigate for its camera,
  * the range is the one Frigate's route names, both playlists are answered at once (the session
- * is planned, its encoder asked for the first segment; only a segment waits for the encoder),
+ * is planned and nothing runs: the first segment request, the History view's deep link, decides
+ * where its run starts, so opening an hour to play its middle encodes nothing of its top),
  * and the request's query string is on every URI inside, as Frigate's nginx copies it. What is
  * not a playlist or segment of ours, an H.264 range, or a client that plays HEVC (`?codec=hevc`)
  * goes to Frigate's own /vod untouched.

@@ -5,7 +5,7 @@ import { TranscodeEvent, TranscodeEvents, TranscodeSessionService } from '@app/t
 import { METRICS_PREFIX, MetricsRegistry } from './metrics.registry';
 
 /** What a session is doing, as the sessions gauge labels it. */
-export type SessionActivity = 'starting' | 'encoding' | 'paused' | 'idle';
+export type SessionActivity = 'opened' | 'starting' | 'encoding' | 'paused' | 'idle';
 
 /**
  * The transcoding metrics: counters and histograms fed by TranscodeEvents as things happen,
@@ -28,15 +28,16 @@ export class TranscodeMetrics implements OnModuleDestroy {
     const registers = [registry];
     new Gauge({
       name: `${METRICS_PREFIX}sessions`,
-      help: 'Transcode sessions by what they are doing (idle: no encoder running)',
+      help: 'Transcode sessions by what they are doing (opened: no segment asked yet, nothing running; idle: no encoder running)',
       labelNames: ['state'],
       registers,
       collect() {
-        const counts: Record<SessionActivity, number> = { starting: 0, encoding: 0, paused: 0, idle: 0 };
+        const counts: Record<SessionActivity, number> = { opened: 0, starting: 0, encoding: 0, paused: 0, idle: 0 };
         for (const session of sessions.list()) {
           if (!session.alive) continue;
           const activity = session.encoderActivity;
-          const state: SessionActivity = session.state === 'starting' ? 'starting' : activity === 'stopped' ? 'idle' : activity;
+          const state: SessionActivity =
+            session.state === 'opened' || session.state === 'starting' ? session.state : activity === 'stopped' ? 'idle' : activity;
           counts[state] += 1;
         }
         for (const [state, count] of Object.entries(counts)) this.set({ state }, count);
@@ -70,7 +71,7 @@ export class TranscodeMetrics implements OnModuleDestroy {
     });
     this.firstSegment = new Histogram({
       name: `${METRICS_PREFIX}time_to_first_segment_seconds`,
-      help: 'From a new session being asked for to its first segment being playable',
+      help: "From a session's first segment request (the create's own, for the API) to that segment being playable",
       buckets: [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30],
       registers,
     });

@@ -13,7 +13,7 @@ export interface SessionEngine {
   assertRange(start: number, end: number): void;
   /** Starts (or joins) the session of a range; resolves once its first segment is playable (see OpenOptions). */
   open(camera: string, start: number, end: number, requester?: string, options?: OpenOptions): Promise<TranscodeSession>;
-  /** Takes over the session of a range whose node died, without waiting for a first segment. */
+  /** Takes over the session of a range whose node died, asking for no segment (the takeover's request does). */
   adopt(camera: string, start: number, end: number, speed?: PlaybackSpeed): Promise<TranscodeSession>;
   /** A live session of this node, or undefined. */
   localSession(sessionId: string): TranscodeSession | undefined;

@@ -33,8 +33,10 @@ export interface SessionVariant {
 export interface OpenOptions {
   /**
    * Resolve once its first segment is playable (the default: the API's answer promises a
-   * playlist that plays at once), or as soon as it is planned and its encoder asked for the
-   * first segment (a playlist answered at once; the segment request waits instead).
+   * playlist that plays at once), or as soon as it is planned (a playlist answered at once). Not
+   * waiting asks nothing of its encoder: no run starts until a segment is asked, and the first
+   * segment request decides where its first run starts (a player's deep link, an export's
+   * segment 0, a takeover's request). Carried to the node that runs the session in a cluster.
    */
   waitForFirstSegment?: boolean;
   /** Playback speed (a session of its own); 1 when absent. */

@@ -14,7 +14,7 @@ export type TranscodeEvent =
   | { type: 'encoder-started'; sessionId: string; encoder: string; restart: boolean }
   /** An ffmpeg run ended with an error it was not asked to stop for. */
   | { type: 'encoder-failed'; sessionId: string; encoder: string }
-  /** A new session's first segment became playable this long after it was asked for. */
+  /** A session's first segment became playable this long after its first segment request (the create's own, for the API). */
   | { type: 'first-segment'; sessionId: string; seconds: number }
   /** How fast a running encoder works, relative to real time (between two progress reports). */
   | { type: 'encode-speed'; sessionId: string; speed: number }

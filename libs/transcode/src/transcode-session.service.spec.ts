@@ -252,7 +252,10 @@ describe('TranscodeSessionService', () => {
       ],
     }).compile();
     service = moduleRef.get(TranscodeSessionService);
+    events = moduleRef.get(TranscodeEvents);
   }
+  let events: TranscodeEvents;
+  const moduleEvents = () => events;
 
   beforeEach(() => build());
   afterEach(() => service.beforeApplicationShutdown());
@@ -351,7 +354,7 @@ describe('TranscodeSessionService', () => {
       // 10 s lookahead = 5 segments ahead of the viewer (at 0): the encoder pauses after #5.
       for (let i = 1; i <= 5; i += 1) supervisor.spawned[0].announce(i);
       expect(supervisor.spawned[0].isPaused).toBe(true);
-      expect(front.isEncoding).toBe(false);
+      expect(front.holdsEncoderSlot(clock.now(), 30_000)).toBe(false);
       await expect(service.open('side', T, T + 100)).resolves.toBeDefined();
     });
 
@@ -389,12 +392,12 @@ describe('TranscodeSessionService', () => {
       await expect(service.open('side', T, T + 100, 'user:alice')).resolves.toBeDefined();
     });
 
-    it('still transcodes H.265 at once', async () => {
+    it('keeps H.265 to transcode, and starts its run where the first segment is asked', async () => {
       withCodecs();
       const session = await service.open('front', T, T + 100, 'user:alice', { waitForFirstSegment: false, handOffH264: true });
       expect(routed(session).awaitingHandOff).toBeUndefined();
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(supervisor.spawned).toHaveLength(1);
+      await expect(service.segmentFile(session, 10)).resolves.toBe('r1_00010.ts');
+      expect(supervisor.spawned.map((process) => process.startIndex)).toEqual([10]);
     });
 
     it('starts a plan that cannot tell its codecs without its encoder, and says so until its first segment is asked, so it can still be handed off before any process runs', async () => {
@@ -419,6 +422,92 @@ describe('TranscodeSessionService', () => {
       ]);
       expect(door.status === 'rejected' && isH264RangeRefusal(door.reason)).toBe(true);
       expect(api.status).toBe('fulfilled');
+    });
+  });
+
+  describe('opening without waiting (the front door’s playlists, an export, a takeover)', () => {
+    /** The first-segment events published from now on. */
+    const firstSegmentEvents = () => {
+      const seen: number[] = [];
+      const subscription = moduleEvents().events$.subscribe((event) => event.type === 'first-segment' && seen.push(event.seconds));
+      return { seen, stop: () => subscription.unsubscribe() };
+    };
+
+    it('starts nothing: the first segment request decides where the one run starts, and the time to first segment counts from it', async () => {
+      const events = firstSegmentEvents();
+      try {
+        const session = await service.open('front', T, T + 100, 'user:alice', { waitForFirstSegment: false });
+        // Its playlist, asked again (the media playlist after the master): still nothing.
+        await service.open('front', T, T + 100, 'user:alice', { waitForFirstSegment: false });
+        service.playlist(service.access(session.id));
+        await flush();
+        expect({ spawned: supervisor.spawned.length, state: session.state }).toEqual({ spawned: 0, state: 'opened' });
+        // The viewer asks for a segment mid-range a minute later.
+        clock.value += 60_000;
+        await expect(service.segmentFile(session, 30)).resolves.toBe('r1_00030.ts');
+        expect({ starts: supervisor.spawned.map((process) => process.startIndex), state: session.state, firstSegment: events.seen }).toEqual({
+          starts: [30],
+          state: 'active',
+          firstSegment: [0],
+        });
+      } finally {
+        events.stop();
+      }
+    });
+
+    it('holds an encoder slot for IDLE_TIMEOUT_SECONDS after its last request while no segment is asked, then lets it go', async () => {
+      await service.open('front', T, T + 100, 'user:alice', { waitForFirstSegment: false });
+      await service.open('back', T, T + 100, 'user:bob', { waitForFirstSegment: false });
+      await expect(service.open('side', T, T + 100, 'user:carol')).rejects.toBeInstanceOf(TooManyTranscodesException);
+      expect(service.encodingSessionIds()).toHaveLength(2);
+      clock.value += 30_001;
+      expect(service.encodingSessionIds()).toHaveLength(0);
+      await expect(service.open('side', T, T + 100, 'user:carol')).resolves.toBeDefined();
+      expect(supervisor.spawned.map((process) => process.startIndex)).toEqual([0]);
+    });
+
+    it('answers a create that joins it once segment 0 is playable', async () => {
+      const session = await service.open('front', T, T + 100, 'user:alice', { waitForFirstSegment: false });
+      await flush();
+      expect(supervisor.spawned).toHaveLength(0);
+      await expect(service.open('front', T, T + 100, 'user:bob')).resolves.toBe(session);
+      expect({ ready: session.readyFile(0), starts: supervisor.spawned.map((process) => process.startIndex), state: session.state }).toEqual({
+        ready: 'r1_00000.ts',
+        starts: [0],
+        state: 'active',
+      });
+    });
+
+    it('is opened again when its first request is withdrawn before any segment is made: the next request is its first', async () => {
+      const events = firstSegmentEvents();
+      try {
+        const session = await service.open('front', T, T + 100, undefined, { waitForFirstSegment: false });
+        supervisor.onSpawn = () => undefined;
+        const client = new AbortController();
+        const withdrawn = service.segmentFile(session, 20, client.signal);
+        await waitUntil(() => supervisor.spawned.length === 1);
+        expect(session.state).toBe('starting');
+        client.abort();
+        await expect(withdrawn).rejects.toBeInstanceOf(RequestWithdrawnException);
+        expect(session.state).toBe('opened');
+        clock.value += 5_000;
+        const next = service.segmentFile(session, 20);
+        await flush();
+        clock.value += 1_500;
+        supervisor.spawned[0].announce(20);
+        await expect(next).resolves.toBe('r1_00020.ts');
+        expect({ state: session.state, firstSegment: events.seen }).toEqual({ state: 'active', firstSegment: [1.5] });
+      } finally {
+        events.stop();
+      }
+    });
+
+    it('takes a session over without asking for any segment: the takeover’s request starts its run', async () => {
+      const session = await service.adopt('front', T, T + 100);
+      await flush();
+      expect({ spawned: supervisor.spawned.length, state: session.state }).toEqual({ spawned: 0, state: 'opened' });
+      await expect(service.segmentFile(session, 25)).resolves.toBe('r1_00025.ts');
+      expect(supervisor.spawned.map((process) => process.startIndex)).toEqual([25]);
     });
   });
 

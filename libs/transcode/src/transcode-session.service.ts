@@ -58,6 +58,8 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
   private readonly logger = new Logger(TranscodeSessionService.name);
   /** New sessions being admitted (planned, counted, given room), by id. */
   private readonly admitting = new Map<string, Promise<TranscodeSession>>();
+  /** The first segment requests of sessions not yet active: when the first came, and how many wait. */
+  private readonly firstRequests = new WeakMap<TranscodeSession, { askedAt: number; waiting: number }>();
   /** Each session's playlist, rendered once, split where the segment query goes. */
   private readonly playlists = new WeakMap<TranscodeSession, { parts: string[]; last: { query: string; text: string } | null }>();
 
@@ -92,8 +94,10 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
 
   /**
    * Starts a session for the range, or joins the one that exists, and resolves once its first
-   * segment is playable. Everything between the registry lookup and the insert is synchronous,
-   * so any number of identical concurrent requests share one session and one ffmpeg.
+   * segment is playable (or, not waiting, once it is planned: then nothing runs until a segment
+   * is asked, and the first segment request decides where its first run starts). Everything
+   * between the registry lookup and the insert is synchronous, so any number of identical
+   * concurrent requests share one session and one ffmpeg.
    */
   async open(
     camera: string,
@@ -111,21 +115,26 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
       // admission: one plan, one count against the rate limit, one answer.
       let admitting = this.admitting.get(id);
       if (!admitting) {
-        admitting = this.admit(id, camera, start, end, speed, requester, handOffH264).finally(() => this.admitting.delete(id));
+        admitting = this.admit(id, camera, start, end, speed, requester, { handOffH264, firstSegment: waitForFirstSegment }).finally(() =>
+          this.admitting.delete(id),
+        );
         this.admitting.set(id, admitting);
       }
       session = await admitting.catch((error: unknown) => {
         // An admission shared with a caller that hands H.264 off (the front door): this one transcodes it.
         if (handOffH264 || !isH264RangeRefusal(error)) throw error;
-        return this.admit(id, camera, start, end, speed, requester);
+        return this.admit(id, camera, start, end, speed, requester, { firstSegment: waitForFirstSegment });
       });
     }
     session.touch(this.clock.now());
-    // Not waiting: the first segment's request waits instead (and sees the failure, if any).
+    // Not waiting: nothing is asked of it; its first segment request waits instead (and sees the failure, if any).
     if (!waitForFirstSegment) return session;
     await session.ready;
     // Deleted while it was starting: the playlist would not be there.
     if (!session.alive) throw new SessionNotFoundException();
+    // Joined a session opened without waiting (the front door's) whose segment 0 nobody asked
+    // for: this answer promises a playlist that plays at once.
+    if (!session.readyFile(0)) await this.segmentFile(session, 0);
     return session;
   }
 
@@ -141,8 +150,8 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     start: number,
     end: number,
     speed: PlaybackSpeed,
-    requester?: string,
-    handOffH264 = false,
+    requester: string | undefined,
+    { handOffH264 = false, firstSegment }: { handOffH264?: boolean; firstSegment: boolean },
   ): Promise<TranscodeSession> {
     if (!this.table.has(id) && requester) {
       this.assertUnderUserCap(requester);
@@ -161,14 +170,15 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     // The caps again, synchronously with the insert (launch checks the encoder limit): creates
     // that ran at once all passed the first check before any of them was in the table.
     if (requester) this.assertUnderUserCap(requester);
-    const session = this.launch(id, camera, start, end, timeline, { owner: requester, speed, firstSegment: codecs !== undefined });
+    const session = this.launch(id, camera, start, end, timeline, { owner: requester, speed, firstSegment: firstSegment && codecs !== undefined });
     session.awaitingHandOff = codecs === undefined;
     return session;
   }
 
   /** 429 while MAX_CONCURRENT_TRANSCODES sessions are encoding, unless others hold more than their share (mayTakeEncoderSlot). */
   private assertEncoderRoom(requester?: string): void {
-    const holders = this.table.sessions().flatMap((session) => (session.isEncoding ? [session.owner] : []));
+    const now = this.clock.now();
+    const holders = this.table.sessions().flatMap((session) => (session.holdsEncoderSlot(now, this.openedHoldMs) ? [session.owner] : []));
     const share = fairShareSlots(this.options.maxConcurrentTranscodes, this.options.maxUserShare ?? DEFAULT_MAX_USER_SHARE);
     if (mayTakeEncoderSlot(holders, requester, this.options.maxConcurrentTranscodes, share)) return;
     this.events.publish({ type: 'session-rejected', reason: 'concurrency_limit' });
@@ -184,8 +194,9 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
   }
 
   /**
-   * Takes over the session of a range whose node died: registered here at once, without waiting
-   * for its first segment (the request that comes with the takeover asks for the segment it needs).
+   * Takes over the session of a range whose node died: registered here at once, without asking
+   * for any segment (the request that comes with the takeover asks for the one it needs, and
+   * its first run starts there).
    */
   async adopt(camera: string, start: number, end: number, speed: PlaybackSpeed = 1): Promise<TranscodeSession> {
     this.assertRange(start, end);
@@ -219,9 +230,10 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
    * what this node's encoder slots hold.
    */
   encodingSessionIds(): string[] {
+    const now = this.clock.now();
     const encoding = this.table
       .sessions()
-      .filter((session) => session.isEncoding)
+      .filter((session) => session.holdsEncoderSlot(now, this.openedHoldMs))
       .map((session) => session.id);
     return [...new Set([...encoding, ...this.admitting.keys()])];
   }
@@ -264,14 +276,43 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     }
     const entry = this.table.get(session.id);
     if (!session.alive || !entry || entry.session !== session) throw new SessionNotFoundException();
-    session.noteRequest(index, this.clock.now(), this.disk.positionMemoryMs);
+    const askedAt = this.clock.now();
+    session.noteRequest(index, askedAt, this.disk.positionMemoryMs);
     // A session opened without waiting (the front door's playlists) may be asked for a segment
     // while its folder is still being made: no run starts before it is there.
     if (!session.hasFolder) {
       await session.folderMade;
       if (!session.alive) throw new SessionNotFoundException();
     }
-    return entry.driver.segment(index, signal);
+    if (session.state !== 'opened' && session.state !== 'starting') return entry.driver.segment(index, signal);
+    return this.firstSegment(session, askedAt, () => entry.driver.segment(index, signal));
+  }
+
+  /**
+   * A segment request of a session that has served none yet: the first makes it 'starting' (its
+   * run starts where that request asks), the first answered makes it 'active' and is its time to
+   * first segment, counted from the first request. When every one of them has failed or been
+   * withdrawn with no segment made, it is 'opened' again: the next request is its first.
+   */
+  private async firstSegment(session: TranscodeSession, askedAt: number, request: () => string | Promise<string>): Promise<string> {
+    let first = this.firstRequests.get(session);
+    if (session.state === 'opened' || !first) {
+      first = { askedAt, waiting: 0 };
+      this.firstRequests.set(session, first);
+      session.state = 'starting';
+    }
+    first.waiting += 1;
+    try {
+      const file = await request();
+      if (session.state === 'starting') {
+        session.state = 'active';
+        this.events.publish({ type: 'first-segment', sessionId: session.id, seconds: (this.clock.now() - first.askedAt) / 1000 });
+      }
+      return file;
+    } finally {
+      first.waiting -= 1;
+      if (first.waiting === 0 && session.state === 'starting') session.state = 'opened';
+    }
   }
 
   /**
@@ -355,6 +396,14 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     throw new NoRecordingsException(camera, start, end);
   }
 
+  /**
+   * How long a session opened without waiting holds an encoder slot, from its last request,
+   * before a segment is asked: as long as a run nobody asks of would hold one (IDLE_TIMEOUT_SECONDS).
+   */
+  private get openedHoldMs(): number {
+    return this.options.idleTimeoutSeconds * 1000;
+  }
+
   /** The scheduler's settings, from the module's. */
   private get schedulerConfig(): Omit<SchedulerConfig, 'hardwareAllowed'> {
     const segment = this.options.segmentDurationSeconds;
@@ -422,16 +471,13 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
     session.hasFolder = true;
   }
 
+  /**
+   * Its folder, then (for the API's create) its first segment. A session opened without waiting
+   * asks for nothing: it stays 'opened', with no run, until a segment is asked of it.
+   */
   private async prepare(session: TranscodeSession, firstSegment: boolean): Promise<void> {
-    const askedAt = this.clock.now();
     await session.folderMade;
-    if (!firstSegment) {
-      session.state = 'active';
-      return;
-    }
-    await this.segmentFile(session, 0);
-    if (session.state === 'starting') session.state = 'active';
-    this.events.publish({ type: 'first-segment', sessionId: session.id, seconds: (this.clock.now() - askedAt) / 1000 });
+    if (firstSegment) await this.segmentFile(session, 0);
   }
 }
 

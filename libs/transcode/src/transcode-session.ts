@@ -33,10 +33,13 @@ export interface EncoderRun {
 }
 
 /**
- * starting: the first run is on its way to segment 0; active: serving (its runs may be
- * encoding, paused or stopped); stopped: deleted or expired.
+ * opened: planned (its playlists answer), no segment asked yet, nothing running: the first
+ * segment request decides where its first run starts; starting: a run is on its way to the first
+ * segment asked of it (segment 0 for the API's create); active: it has served a segment (its runs
+ * may be encoding, paused or stopped); stopped: deleted or expired. A first request that fails or
+ * is withdrawn before any segment is made leaves it opened again.
  */
-export type TranscodeSessionState = 'starting' | 'active' | 'stopped';
+export type TranscodeSessionState = 'opened' | 'starting' | 'active' | 'stopped';
 
 /** How a session's runs are doing, for the limits, the listing and the metrics. */
 export interface SessionRunsView {
@@ -54,13 +57,16 @@ export interface SessionRunsView {
  * viewers asked lately. Its runs belong to its SessionDriver.
  */
 export class TranscodeSession {
-  state: TranscodeSessionState = 'starting';
+  state: TranscodeSessionState = 'opened';
   lastAccessAt: number;
   /** Why the hardware encoder failed to start for this session (it then runs in software), or null. */
   hardwareFailure: string | null = null;
   /** The ffmpeg video encoder of its latest run (libx264, h264_vaapi, …), or null before the first. */
   videoEncoder: string | null = null;
-  /** Resolves once the first segment is playable; rejects with the HTTP error to answer. */
+  /**
+   * Resolves once it can be served: its folder made and, for a session the API's create started,
+   * its first segment playable; rejects with the HTTP error to answer.
+   */
   ready!: Promise<void>;
   /** Settles once the session's folder is made (or could not be): no run is started before it. */
   folderMade: Promise<void> = Promise.resolve();
@@ -150,9 +156,15 @@ export class TranscodeSession {
     return this.state !== 'stopped';
   }
 
-  /** Whether it holds an encoder slot in the sense of MAX_CONCURRENT_TRANSCODES: starting, or a run encoding. */
-  get isEncoding(): boolean {
-    return this.state === 'starting' || (this.runsView?.encodingCount() ?? 0) > 0;
+  /**
+   * Whether it holds an encoder slot in the sense of MAX_CONCURRENT_TRANSCODES: a run encoding,
+   * its first run on its way, or opened and asked for within the last `openedHoldMs` (its viewer
+   * is about to ask a segment; one who never does lets the slot go after as long as a run nobody
+   * asks of would have held it).
+   */
+  holdsEncoderSlot(now: number, openedHoldMs: number): boolean {
+    if (this.state === 'starting' || (this.runsView?.encodingCount() ?? 0) > 0) return true;
+    return this.state === 'opened' && now - this.lastAccessAt < openedHoldMs;
   }
 
   /** Its live runs (processes running or paused). */

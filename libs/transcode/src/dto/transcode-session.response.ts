@@ -31,7 +31,7 @@ export class TranscodeSessionSummary {
   @ApiProperty() camera!: string;
   @ApiProperty() start!: number;
   @ApiProperty() end!: number;
-  @ApiProperty({ enum: ['starting', 'active', 'stopped'] }) state!: TranscodeSessionState;
+  @ApiProperty({ enum: ['opened', 'starting', 'active', 'stopped'] }) state!: TranscodeSessionState;
   @ApiProperty({ description: 'Segments in the playlist' }) segments!: number;
   @ApiProperty({ description: 'Segments finished so far' }) readySegments!: number;
   @ApiProperty({ enum: ['encoding', 'paused', 'stopped'], description: 'What its ffmpeg is doing' })
