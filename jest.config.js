@@ -9,6 +9,31 @@ const transform = {
 };
 const common = { rootDir: __dirname, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'], moduleNameMapper, transform };
 
+/**
+ * The quick tier (`npm run test:quick`, TEST_TIER=quick): every unit spec, and the e2e specs that
+ * run the app in this process (no build needed) in a few seconds each. The rest (the built app,
+ * Chromium, the cluster, the camera zoo, the limits under load) run in `npm test`.
+ */
+const QUICK_E2E = [
+  'auth',
+  'cameras',
+  'edges',
+  'frigate-db-source',
+  'frigate-vod-source',
+  'front-door-auth',
+  'hardware-fallback',
+  'hostile-recordings',
+  'metrics',
+  'mp4-fuzz',
+  'remux',
+  'transcode',
+  'transcode-cleanup',
+  'transcode-failures',
+  'transcode-module',
+  'transcode-sources',
+];
+const e2eMatch = process.env.TEST_TIER === 'quick' ? QUICK_E2E.map((name) => `<rootDir>/test/${name}.e2e-spec.ts`) : ['<rootDir>/test/**/*.e2e-spec.ts'];
+
 module.exports = {
   // e2e tests wait on real ffmpeg; their own deadlines (waitFor) fail them long before this.
   testTimeout: 90000,
@@ -24,7 +49,7 @@ module.exports = {
     {
       ...common,
       displayName: 'e2e',
-      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      testMatch: e2eMatch,
       globalSetup: '<rootDir>/test/support/global-setup.ts',
     },
   ],
