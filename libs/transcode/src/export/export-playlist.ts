@@ -1,5 +1,5 @@
 import { parse, setOptions, types } from 'hls-parser';
-import { PLAYLIST_FILE_NAME, STREAM_FILE_NAME_REGEX } from '../dto/stream-file.params';
+import { PLAYLIST_FILE_NAME, STREAM_FILE_NAME_REGEX } from '../http/dto/stream-file.params';
 
 // hls-parser reports spec deviations on the console; an unusable playlist is reported here instead.
 setOptions({ silent: true });

@@ -2,12 +2,12 @@ import { HttpException, Logger } from '@nestjs/common';
 import type { ProcessExit } from '@app/ffmpeg';
 import { recordingLabel } from '@app/recordings';
 import { Clock } from '../clock';
-import { EncoderSelector } from '../encoder-selector.service';
-import { pieceIndexAt } from '../encoder-input';
-import { FfmpegProcessSlots } from '../process-slots/ffmpeg-process-slots';
-import { SessionEncoderService } from '../session-encoder.service';
-import { SessionFilesStore } from '../session-files.store';
-import { sessionLog } from '../session-log';
+import { EncoderSelector } from '../policy/encoder-selector.service';
+import { pieceIndexAt } from '../plan/encoder-input';
+import { FfmpegProcessSlots } from './ffmpeg-process-slots';
+import { SessionEncoderService } from './session-encoder.service';
+import { SessionFilesStore } from '../storage/session-files.store';
+import { sessionLog } from '../model/session-log';
 import {
   FirstSegmentTimeoutException,
   NoFfmpegSlotException,
@@ -16,7 +16,7 @@ import {
   TranscoderFailedException,
   TranscoderUnavailableException,
 } from '../transcode.exceptions';
-import { EncoderRun, SessionRunsView, TranscodeSession } from '../transcode-session';
+import { EncoderRun, SessionRunsView, TranscodeSession } from '../sessions/transcode-session';
 import {
   INITIAL_SCHEDULER_STATE,
   SchedulerCommand,

@@ -1,0 +1,66 @@
+import { Inject, Injectable, NestMiddleware } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import { AUTH_MODULE_OPTIONS, AuthModuleOptions, StreamTokenService } from '@app/auth';
+import { SessionFilesStore, WHOLE_READ_MAX_BYTES } from '../storage/session-files.store';
+import { TranscodeSessionService } from '../sessions/transcode-session.service';
+
+/** Marks a request the fast path has looked at: when mounted twice (app and module), it looks once. */
+const HANDLED = Symbol('readySegmentChecked');
+const READY_SEGMENT_PATH = /^\/stream\/transcode\/([0-9a-f]{32})\/seg_(\d{5})\.ts$/;
+
+/**
+ * The fast path of a ready segment of a session of this node, with a stream token (or auth
+ * off): the token is checked (this session, its camera), the file is read in one piece and
+ * sent, with nothing else in between. Anything else (a login token, a segment not made yet, a
+ * session of another node, an error) goes on to the stream controller, which answers it
+ * exactly as before. The same checks, in the same order, as the guards and the controller.
+ */
+@Injectable()
+export class ReadySegmentMiddleware implements NestMiddleware {
+  constructor(
+    @Inject(AUTH_MODULE_OPTIONS) private readonly auth: AuthModuleOptions,
+    private readonly streamTokens: StreamTokenService,
+    private readonly sessions: TranscodeSessionService,
+    private readonly files: SessionFilesStore,
+  ) {}
+
+  use(request: Request, response: Response, next: NextFunction): void {
+    if (HANDLED in request) return next();
+    (request as unknown as Record<symbol, boolean>)[HANDLED] = true;
+    const match = request.method === 'GET' ? READY_SEGMENT_PATH.exec(request.path) : null;
+    if (!match) return next();
+    const [, sessionId, number] = match;
+    const session = this.sessions.localSession(sessionId);
+    if (!session || !this.authorized(request, sessionId, session.camera)) return next();
+    const index = Number(number);
+    const name = this.sessions.readySegment(session, index);
+    const size = name ? session.readySize(index) : 0;
+    if (!name || size <= 0 || size > WHOLE_READ_MAX_BYTES) return next();
+    this.files.readWhole(session.id, name, size).then(
+      (bytes) => {
+        // Replaced or deleted meanwhile: the controller makes or finds it again.
+        if (!bytes) return next();
+        response.writeHead(200, { 'Content-Type': 'video/mp2t', 'Content-Length': bytes.length, 'Cache-Control': 'private, no-cache' });
+        response.end(bytes);
+      },
+      () => next(),
+    );
+  }
+
+  /** Auth off, or a valid stream token of this very session and camera (a login token takes the guarded route). */
+  private authorized(request: Request, sessionId: string, camera: string): boolean {
+    if (this.auth.disabled) return true;
+    const token = request.query.token;
+    if (typeof token !== 'string') return false;
+    const claims = this.streamTokens.verify(token);
+    return !!claims && claims.sessionId === sessionId && claims.camera === camera;
+  }
+}
+
+/**
+ * The fast path as a plain express middleware, for an app to mount ahead of its request log and
+ * router (TranscodeModule mounts it on the stream routes as well, for apps that do not).
+ */
+export function readySegmentFastPath(middleware: ReadySegmentMiddleware) {
+  return (request: Request, response: Response, next: NextFunction) => middleware.use(request, response, next);
+}
