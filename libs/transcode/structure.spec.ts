@@ -1,4 +1,5 @@
-import { importCircles, importDepth } from '../../scripts/lib/source-structure';
+import { join } from 'node:path';
+import { importCircles, importDepth, readSourceLiterals } from '../../scripts/lib/source-structure';
 
 /** An import graph from `a>b,c` entries (a imports b and c). */
 const graph = (...entries: string[]) =>
@@ -27,5 +28,18 @@ describe('the structure tools (scripts/lib/source-structure.ts)', () => {
     ['a circle counts as one floor', graph('a>b', 'b>c', 'c>b,d', 'd'), 3],
   ])('measures how many floors deep the imports go: %s', (_name, imports, depth) => {
     expect(importDepth(imports).depth).toBe(depth);
+  });
+});
+
+describe('libs/transcode and the libs that use it', () => {
+  it('write the HLS names (segment names, playlist names, the stream route) in hls/hls-names.ts alone', () => {
+    // libs/ffmpeg imports no transcode code: its command builder keeps the default prefix of a
+    // caller that names none. libs/recordings reads Frigate's own /vod URL, upstream of us.
+    const allowed = new Set(['transcode/src/hls/hls-names.ts', 'ffmpeg/src/ffmpeg-command.builder.ts', 'recordings/src/frigate-vod-recording.source.ts']);
+    const written = readSourceLiterals(join(__dirname, '..'))
+      .filter(({ file }) => file.split('/')[1] === 'src')
+      .filter(({ text }) => /seg_|stream\\?\/transcode|master\\?\.m3u8|index\\?\.m3u8/.test(text));
+    expect(written.filter(({ file }) => file.startsWith('transcode/src/hls/')).length).toBeGreaterThan(0);
+    expect(written.filter(({ file }) => !allowed.has(file)).map(({ file, line, text }) => `${file}:${line} ${text}`)).toEqual([]);
   });
 });

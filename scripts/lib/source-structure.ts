@@ -88,6 +88,32 @@ export function importDepth(imports: ReadonlyMap<string, readonly string[]>): { 
   return { depth: longest.length, chain: longest };
 }
 
+/** A piece of text written in a source file's code: a string, a template's text or a regular expression (comments are not code). */
+export interface SourceLiteral {
+  /** Its file, relative to the root. */
+  file: string;
+  line: number;
+  text: string;
+}
+
+/** Every literal under `root` (specs left out): strings, the text of templates, regular expressions. */
+export function readSourceLiterals(root: string): SourceLiteral[] {
+  const absoluteRoot = resolve(root);
+  const literals: SourceLiteral[] = [];
+  for (const path of listSources(absoluteRoot)) {
+    const file = relative(absoluteRoot, path);
+    const source = ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.ES2022, true);
+    const visit = (node: ts.Node): void => {
+      if (ts.isStringLiteralLike(node) || ts.isTemplateLiteralToken(node) || ts.isRegularExpressionLiteral(node)) {
+        literals.push({ file, line: source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1, text: node.getText(source) });
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
+  }
+  return literals;
+}
+
 /** Tarjan's algorithm over the files that appear in `imports`, each component sorted. */
 function stronglyConnected(imports: ReadonlyMap<string, readonly string[]>): string[][] {
   const index = new Map<string, number>();

@@ -22,6 +22,7 @@ import { TranscodeSessionService } from './sessions/transcode-session.service';
 import { SESSION_ENGINE } from './routing/session-engine';
 import { TranscodeStreamController } from './http/transcode-stream.controller';
 import { ReadySegmentMiddleware } from './http/ready-segment.middleware';
+import { STREAM_ROUTES } from './hls/hls-names';
 import { ExportController } from './export/export.controller';
 import { Mp4ExportService } from './export/mp4-export.service';
 
@@ -85,6 +86,6 @@ import { Mp4ExportService } from './export/mp4-export.service';
 export class TranscodeModule extends TranscodeConfigurableModule implements NestModule {
   /** Ready segments take the fast path before the stream controller's guards and pipes. */
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(ReadySegmentMiddleware).forRoutes({ path: 'stream/transcode/*path', method: RequestMethod.GET });
+    consumer.apply(ReadySegmentMiddleware).forRoutes({ path: STREAM_ROUTES, method: RequestMethod.GET });
   }
 }

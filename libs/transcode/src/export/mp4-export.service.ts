@@ -6,7 +6,7 @@ import type { Writable } from 'node:stream';
 import { FfmpegProcessSupervisor, SupervisedProcess, buildMp4ExportArgs } from '@app/ffmpeg';
 import { Clock } from '../clock';
 import { DiskBudgetService, DiskReservation } from '../storage/disk-budget.service';
-import { PLAYLIST_FILE_NAME } from '../http/dto/stream-file.params';
+import { PLAYLIST_FILE_NAME } from '../hls/hls-names';
 import { FfmpegProcessSlots } from '../scheduler/ffmpeg-process-slots';
 import { SessionFilesStore } from '../storage/session-files.store';
 import { SESSION_ROUTING, SessionRouting, StreamFile } from '../routing/session-routing';

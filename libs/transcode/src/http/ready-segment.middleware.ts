@@ -1,12 +1,12 @@
 import { Inject, Injectable, NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { AUTH_MODULE_OPTIONS, AuthModuleOptions, StreamTokenService } from '@app/auth';
+import { parseSegmentPath } from '../hls/hls-names';
 import { SessionFilesStore, WHOLE_READ_MAX_BYTES } from '../storage/session-files.store';
 import { TranscodeSessionService } from '../sessions/transcode-session.service';
 
 /** Marks a request the fast path has looked at: when mounted twice (app and module), it looks once. */
 const HANDLED = Symbol('readySegmentChecked');
-const READY_SEGMENT_PATH = /^\/stream\/transcode\/([0-9a-f]{32})\/seg_(\d{5})\.ts$/;
 
 /**
  * The fast path of a ready segment of a session of this node, with a stream token (or auth
@@ -27,12 +27,11 @@ export class ReadySegmentMiddleware implements NestMiddleware {
   use(request: Request, response: Response, next: NextFunction): void {
     if (HANDLED in request) return next();
     (request as unknown as Record<symbol, boolean>)[HANDLED] = true;
-    const match = request.method === 'GET' ? READY_SEGMENT_PATH.exec(request.path) : null;
-    if (!match) return next();
-    const [, sessionId, number] = match;
+    const segment = request.method === 'GET' ? parseSegmentPath(request.path) : null;
+    if (!segment) return next();
+    const { sessionId, index } = segment;
     const session = this.sessions.localSession(sessionId);
     if (!session || !this.authorized(request, sessionId, session.camera)) return next();
-    const index = Number(number);
     const name = this.sessions.readySegment(session, index);
     const size = name ? session.readySize(index) : 0;
     if (!name || size <= 0 || size > WHOLE_READ_MAX_BYTES) return next();

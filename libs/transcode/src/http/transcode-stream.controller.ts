@@ -3,10 +3,10 @@ import { ApiBadRequestResponse, ApiGoneResponse, ApiNotFoundResponse, ApiOkRespo
 import type { Request, Response } from 'express';
 import { Authenticated, Principal, StreamTokenService } from '@app/auth';
 import { ErrorResponseDto, JsonExceptionFilter, createJsonValidationPipe } from '@app/common';
-import { PLAYLIST_FILE_NAME, StreamFileParams } from './dto/stream-file.params';
+import { StreamFileParams } from './dto/stream-file.params';
+import { PLAYLIST_FILE_NAME, STREAM_ROUTE_PREFIX, isPlaylistFileName } from '../hls/hls-names';
 import { clientGoneSignal } from './client-gone.signal';
 import { SessionNotFoundException } from '../transcode.exceptions';
-import { STREAM_ROUTE_PREFIX } from './transcode.controller';
 import { RoutedSession, SESSION_ROUTING, SessionRouting } from '../routing/session-routing';
 import { TranscodeSessionService } from '../sessions/transcode-session.service';
 
@@ -27,7 +27,7 @@ export class TranscodeStreamController {
   @Get(':sessionId/:fileName')
   @Authenticated({ camera: 'session' })
   @Header('Cache-Control', 'private, no-cache')
-  @ApiOperation({ summary: 'The HLS playlist (master.m3u8) or one of its segments' })
+  @ApiOperation({ summary: `The HLS playlist (${PLAYLIST_FILE_NAME}) or one of its segments` })
   @ApiProduces(PLAYLIST_CONTENT_TYPE, SEGMENT_CONTENT_TYPE)
   @ApiOkResponse({ description: 'Playlist text or MPEG-TS segment bytes' })
   @ApiBadRequestResponse({ description: 'Malformed session id or file name', type: ErrorResponseDto })
@@ -38,7 +38,7 @@ export class TranscodeStreamController {
     @Req() request: Request & { user?: Principal },
     @Res({ passthrough: true }) response: Response,
   ): Promise<string | StreamableFile> {
-    const isPlaylist = params.fileName === PLAYLIST_FILE_NAME;
+    const isPlaylist = isPlaylistFileName(params.fileName);
     let query: string | undefined;
     if (isPlaylist && this.streamTokens.enabled) {
       const session = await this.routing.describe(params.sessionId);

@@ -17,13 +17,10 @@ import { CreateTranscodeParams } from './dto/create-transcode.params';
 import { CreateTranscodeQuery } from './dto/create-transcode.query';
 import type { PlaybackSpeed } from '../plan/rendition';
 import { SessionIdParams } from './dto/session-id.params';
-import { PLAYLIST_FILE_NAME } from './dto/stream-file.params';
+import { streamPlaylistPath } from '../hls/hls-names';
 import { TranscodeSessionListResponse, TranscodeStartedResponse, TranscodeStoppedResponse } from './dto/transcode-session.response';
 import { TranscodeSessionService } from '../sessions/transcode-session.service';
 import { SESSION_ROUTING, SessionRouting } from '../routing/session-routing';
-
-/** Path prefix under which playlists and segments are served. */
-export const STREAM_ROUTE_PREFIX = 'stream/transcode';
 
 @ApiTags('transcode')
 @Controller('transcode')
@@ -68,7 +65,7 @@ export class TranscodeController {
     const token = this.streamTokens.enabled ? `?token=${this.sessions.issueStreamToken(session, request.user?.expiresAt)}` : '';
     return {
       success: true,
-      playlist: `/${STREAM_ROUTE_PREFIX}/${session.sessionId}/${PLAYLIST_FILE_NAME}${token}`,
+      playlist: `${streamPlaylistPath(session.sessionId)}${token}`,
       sessionId: session.sessionId,
       durationSeconds: Math.round(session.durationSeconds * 1000) / 1000,
       speed,

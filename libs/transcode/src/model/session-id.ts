@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 
 /** Session ids are 32 lowercase hex characters; anything else never reaches the disk. */
-export const SESSION_ID_REGEX = /^[0-9a-f]{32}$/;
+export const SESSION_ID_PATTERN = '[0-9a-f]{32}';
+export const SESSION_ID_REGEX = new RegExp(`^${SESSION_ID_PATTERN}$`);
 
 /** Times are keyed to the millisecond, so 10 and 10.0001 name the same session. */
 export function canonicalSeconds(seconds: number): string {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PLAYLIST_FILE_NAME } from '../http/dto/stream-file.params';
+import { isPlaylistFileName, segmentIndexOf } from '../hls/hls-names';
 import { SessionFilesStore, WHOLE_READ_MAX_BYTES } from '../storage/session-files.store';
 import { OpenOptions, RoutedSession, RoutedSessionSummary, SessionRouting, StreamFile } from './session-routing';
 import { SegmentNotFoundException } from '../transcode.exceptions';
@@ -59,8 +59,8 @@ export async function serveLocalFile(
   signal?: AbortSignal,
 ): Promise<StreamFile> {
   const session = sessions.access(sessionId);
-  if (fileName === PLAYLIST_FILE_NAME) return { kind: 'playlist', text: sessions.playlist(session, segmentQuery) };
-  const index = Number(fileName.slice(4, 9));
+  if (isPlaylistFileName(fileName)) return { kind: 'playlist', text: sessions.playlist(session, segmentQuery) };
+  const index = segmentIndexOf(fileName) ?? NaN;
   // A later run may replace (and unlink) the file between the lookup and the read: look again once.
   for (let attempt = 0; attempt < 2; attempt += 1) {
     const name = await sessions.segmentFile(session, index, signal);

@@ -12,7 +12,8 @@ import {
 import { PROGRESS_FD, SEGMENT_LIST_FD, runInput, runTranscodeOptions } from '../plan/encoder-input';
 import { Clock } from '../clock';
 import { EncoderSelector } from '../policy/encoder-selector.service';
-import { SessionFilesStore, inputListFileName } from '../storage/session-files.store';
+import { SessionFilesStore } from '../storage/session-files.store';
+import { isRunInputList, runFilePrefix, runOfFile } from '../storage/run-files';
 import { sessionLog } from '../model/session-log';
 import { TranscodeEvents } from '../transcode-events';
 import { RecordingPresence } from '../storage/recording-presence';
@@ -21,16 +22,8 @@ import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from '../transcode.m
 import { EncoderRun, TranscodeSession } from '../sessions/transcode-session';
 import { segmentStartingAt } from '../plan/segment-plan';
 
-/** Files of run 7 are r7_00012.ts, …: runs never overwrite each other's segments. */
-const RUN_FILE_REGEX = /^r(\d+)_(\d{5})\.ts$/;
-
 /** How many recordings of a run's list are checked for before it starts (a few minutes of files). */
 const RECORDINGS_CHECKED_AHEAD = 32;
-
-/** Whether `name` is the input list of run `runId` (whatever its format). */
-function isRunInputList(name: string, runId: number): boolean {
-  return name === inputListFileName(runId, 'concat') || name === inputListFileName(runId, 'hls');
-}
 
 /** What a run reports to the session that started it. */
 export interface RunHandlers {
@@ -79,7 +72,7 @@ export class SessionEncoderService {
     const args = builder.buildHlsTranscode(
       runTranscodeOptions(session, index, input, list, listPath, {
         outputDir: dir,
-        segmentFilePrefix: `r${runId}_`,
+        segmentFilePrefix: runFilePrefix(runId),
         outputMaxHeight: this.options.outputMaxHeight,
         preset: this.options.ffmpegPreset,
       }),
@@ -130,8 +123,7 @@ export class SessionEncoderService {
     const served = session.servedFiles();
     await this.files.removeFilesWhere(session.id, (name) => {
       if (isRunInputList(name, run.id)) return true;
-      const match = RUN_FILE_REGEX.exec(name);
-      return !!match && Number(match[1]) === run.id && !served.has(name);
+      return runOfFile(name) === run.id && !served.has(name);
     });
   }
 
@@ -160,9 +152,8 @@ export class SessionEncoderService {
 
   private onSegmentListed(session: TranscodeSession, run: EncoderRun, line: string, handlers: RunHandlers): void {
     const listed = parseSegmentListLine(line);
-    const match = listed && RUN_FILE_REGEX.exec(listed.fileName);
     // An empty segment (no frame in it) is what ffmpeg announces when the input has no data.
-    if (!listed || !match || run.stopping || Number(match[1]) !== run.id || listed.endSeconds <= listed.startSeconds) return;
+    if (!listed || run.stopping || runOfFile(listed.fileName) !== run.id || listed.endSeconds <= listed.startSeconds) return;
     // Which planned segment this is: a run's first is the one it started at (ffmpeg lists its
     // start as 0); the others by where they start on the timeline (ffmpeg's own count can drift
     // from the plan where a cut finds no frame, in a hole of the input).

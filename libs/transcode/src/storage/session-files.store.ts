@@ -6,8 +6,9 @@ import { ReadStream, createReadStream, existsSync, statSync } from 'node:fs';
 import { access, mkdir, readFile, readdir, rename, rm, rmdir, statfs, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { InvalidSettingError } from '@app/common';
-import type { InputList, InputListFormat } from '@app/ffmpeg';
+import type { InputList } from '@app/ffmpeg';
 import { SESSION_ID_REGEX } from '../model/session-id';
+import { inputListFileName } from './run-files';
 import { OutOfFileDescriptorsException, isOutOfFileDescriptors } from '../transcode.exceptions';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from '../transcode.module-definition';
 
@@ -23,10 +24,6 @@ const STAGING_PREFIX = '.creating-';
 const STAGING_NAME_REGEX = /^\.creating-[0-9a-f]{32}-[0-9a-f]{8}$/;
 /** Owner only: segments of someone's cameras are nobody else's to read on this host. */
 const DIR_MODE = 0o700;
-/** The input list of encoder run N: an ffconcat list of recordings, or an HLS playlist of upstream segments. */
-export function inputListFileName(runId: number, format: InputListFormat): string {
-  return `run-${runId}.${format === 'concat' ? 'ffconcat' : 'm3u8'}`;
-}
 /** Segments up to this size are read in one piece (readWhole); larger ones (4K, long segments) are streamed. */
 export const WHOLE_READ_MAX_BYTES = 16 * 1024 * 1024;
 /** Segment files kept open at most (descriptors are cheap; the default limit is 1,024 or more). */

@@ -1,11 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { streamPlaylistPath } from '../../hls/hls-names';
 import type { TranscodeSessionState } from '../../sessions/transcode-session';
 
 export class TranscodeStartedResponse {
   @ApiProperty({ example: true, enum: [true] })
   success!: true;
 
-  @ApiProperty({ description: 'URL of the HLS playlist', example: '/stream/transcode/0f1e2d3c4b5a69788796a5b4c3d2e1f0/master.m3u8' })
+  @ApiProperty({ description: 'URL of the HLS playlist', example: streamPlaylistPath('0f1e2d3c4b5a69788796a5b4c3d2e1f0') })
   playlist!: string;
 
   @ApiProperty({ description: 'Session id (deterministic for a camera and range)' })
