@@ -5,6 +5,8 @@ export * from './sessions/transcode-session.service';
 export * from './sessions/transcode-session';
 export * from './transcode.exceptions';
 export * from './model/session-id';
+export * from './model/session-views';
+export * from './model/playback-speed';
 export * from './hls/hls-names';
 export * from './hls/media-playlist';
 export * from './policy/stale-sessions';

@@ -9,7 +9,8 @@ import { DiskBudgetService, DiskReservation } from '../storage/disk-budget.servi
 import { PLAYLIST_FILE_NAME } from '../hls/hls-names';
 import { FfmpegProcessSlots } from '../scheduler/ffmpeg-process-slots';
 import { SessionFilesStore } from '../storage/session-files.store';
-import { SESSION_ROUTING, SessionRouting, StreamFile } from '../routing/session-routing';
+import type { StreamFile } from '../model/session-views';
+import { SESSION_ROUTING, SessionRouting } from '../routing/session-routing';
 import { InvalidRangeException, NoFfmpegSlotException } from '../transcode.exceptions';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from '../transcode.module-definition';
 import { DEFAULT_EXPORT_LIMITS, DEFAULT_EXPORT_MAX_SECONDS, decideExportAdmission, exportKey } from './export-admission';

@@ -7,7 +7,8 @@ import { StreamFileParams } from './dto/stream-file.params';
 import { PLAYLIST_FILE_NAME, STREAM_ROUTE_PREFIX, isPlaylistFileName } from '../hls/hls-names';
 import { clientGoneSignal } from './client-gone.signal';
 import { SessionNotFoundException } from '../transcode.exceptions';
-import { RoutedSession, SESSION_ROUTING, SessionRouting } from '../routing/session-routing';
+import type { RoutedSession } from '../model/session-views';
+import { SESSION_ROUTING, SessionRouting } from '../routing/session-routing';
 import { TranscodeSessionService } from '../sessions/transcode-session.service';
 
 const PLAYLIST_CONTENT_TYPE = 'application/vnd.apple.mpegurl';

@@ -15,7 +15,7 @@ import { Authenticated, Principal, requesterOf, StreamTokenService } from '@app/
 import { ErrorResponseDto, JsonExceptionFilter, createJsonValidationPipe } from '@app/common';
 import { CreateTranscodeParams } from './dto/create-transcode.params';
 import { CreateTranscodeQuery } from './dto/create-transcode.query';
-import type { PlaybackSpeed } from '../plan/rendition';
+import type { PlaybackSpeed } from '../model/playback-speed';
 import { SessionIdParams } from './dto/session-id.params';
 import { streamPlaylistPath } from '../hls/hls-names';
 import { TranscodeSessionListResponse, TranscodeStartedResponse, TranscodeStoppedResponse } from './dto/transcode-session.response';

@@ -1,14 +1,6 @@
 import { RecordingFile, RecordingMedia, planTimeline } from '@app/recordings';
-import {
-  FAST_MAX_FRAME_RATE,
-  PlaybackSpeed,
-  asPlaybackSpeed,
-  canCopyVideo,
-  chooseRendition,
-  planRenditionSegments,
-  selectedFrames,
-  slotPhase,
-} from './rendition';
+import { PlaybackSpeed, asPlaybackSpeed } from '../model/playback-speed';
+import { FAST_MAX_FRAME_RATE, canCopyVideo, chooseRendition, planRenditionSegments, selectedFrames, slotPhase } from './rendition';
 import { avcCodecString } from '../sessions/transcode-session';
 
 const T = 1_700_000_000;

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { isPlaylistFileName, segmentIndexOf } from '../hls/hls-names';
 import { SessionFilesStore, WHOLE_READ_MAX_BYTES } from '../storage/session-files.store';
-import { OpenOptions, RoutedSession, RoutedSessionSummary, SessionRouting, StreamFile } from './session-routing';
+import type { OpenOptions, RoutedSession, RoutedSessionSummary, StreamFile } from '../model/session-views';
+import { SessionRouting } from './session-routing';
 import { SegmentNotFoundException } from '../transcode.exceptions';
 import { TranscodeSession } from '../sessions/transcode-session';
 import { TranscodeSessionService } from '../sessions/transcode-session.service';

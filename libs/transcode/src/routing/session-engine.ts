@@ -1,5 +1,5 @@
-import type { OpenOptions } from './session-routing';
-import type { PlaybackSpeed } from '../plan/rendition';
+import type { OpenOptions } from '../model/session-views';
+import type { PlaybackSpeed } from '../model/playback-speed';
 import type { TranscodeSession } from '../sessions/transcode-session';
 
 /**

@@ -12,7 +12,8 @@ import { FfmpegProcessSlots } from '../scheduler/ffmpeg-process-slots';
 import { DEFAULT_MAX_USER_SHARE, fairShareSlots, mayTakeEncoderSlot } from '../policy/fair-share';
 import { SessionDriver } from '../scheduler/session-driver';
 import { SchedulerConfig } from '../scheduler/session-scheduler';
-import { PlaybackSpeed, chooseRendition, planRenditionSegments } from '../plan/rendition';
+import type { PlaybackSpeed } from '../model/playback-speed';
+import { chooseRendition, planRenditionSegments } from '../plan/rendition';
 import { SessionEncoderService } from '../scheduler/session-encoder.service';
 import { ForeignSessionDirError, SessionFilesStore } from '../storage/session-files.store';
 import { sessionLog } from '../model/session-log';
@@ -34,7 +35,7 @@ import {
   UnknownCameraException,
 } from '../transcode.exceptions';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from '../transcode.module-definition';
-import type { OpenOptions } from '../routing/session-routing';
+import type { OpenOptions } from '../model/session-views';
 import { TranscodeSession } from './transcode-session';
 
 /**

@@ -2,7 +2,7 @@ import type { EncoderKind, FfmpegProgress, ProcessExit, SupervisedProcess } from
 import type { RecordingTimeline } from '@app/recordings';
 import type { PlannedSegment } from '../plan/segment-plan';
 import { SessionOutputFormat, chooseOutputFormat } from '../plan/output-format';
-import type { SessionVariant } from '../routing/session-routing';
+import type { EncoderActivity, SessionVariant, TranscodeSessionState } from '../model/session-views';
 import { ENCODED_RENDITION, SessionRendition, sourceFrameRate } from '../plan/rendition';
 
 /** One ffmpeg process of a session, from the segment it started at. */
@@ -31,15 +31,6 @@ export interface EncoderRun {
   progressAt: number | null;
   progressPauseCount: number;
 }
-
-/**
- * opened: planned (its playlists answer), no segment asked yet, nothing running: the first
- * segment request decides where its first run starts; starting: a run is on its way to the first
- * segment asked of it (segment 0 for the API's create); active: it has served a segment (its runs
- * may be encoding, paused or stopped); stopped: deleted or expired. A first request that fails or
- * is withdrawn before any segment is made leaves it opened again.
- */
-export type TranscodeSessionState = 'opened' | 'starting' | 'active' | 'stopped';
 
 /** How a session's runs are doing, for the limits, the listing and the metrics. */
 export interface SessionRunsView {
@@ -173,7 +164,7 @@ export class TranscodeSession {
   }
 
   /** What its runs are doing: encoding when one is, paused when all are, stopped when there are none. */
-  get encoderActivity(): 'encoding' | 'paused' | 'stopped' {
+  get encoderActivity(): EncoderActivity {
     const runs = this.runs;
     if (runs.length === 0) return 'stopped';
     return runs.some((run) => !run.process.isPaused) ? 'encoding' : 'paused';

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
-import { PLAYBACK_SPEEDS } from '../../plan/rendition';
+import { PLAYBACK_SPEEDS } from '../../model/playback-speed';
 
 const SPEED_VALUES = PLAYBACK_SPEEDS.map(String);
 

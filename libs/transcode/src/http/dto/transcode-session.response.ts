@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { streamPlaylistPath } from '../../hls/hls-names';
-import type { TranscodeSessionState } from '../../sessions/transcode-session';
+import type { EncoderActivity, SessionSummary, TranscodeSessionState } from '../../model/session-views';
 
 export class TranscodeStartedResponse {
   @ApiProperty({ example: true, enum: [true] })
@@ -27,7 +27,7 @@ export class TranscodeStoppedResponse {
   message!: string;
 }
 
-export class TranscodeSessionSummary {
+export class TranscodeSessionSummary implements SessionSummary {
   @ApiProperty() sessionId!: string;
   @ApiProperty() camera!: string;
   @ApiProperty() start!: number;
@@ -36,7 +36,7 @@ export class TranscodeSessionSummary {
   @ApiProperty({ description: 'Segments in the playlist' }) segments!: number;
   @ApiProperty({ description: 'Segments finished so far' }) readySegments!: number;
   @ApiProperty({ enum: ['encoding', 'paused', 'stopped'], description: 'What its ffmpeg is doing' })
-  encoder!: 'encoding' | 'paused' | 'stopped';
+  encoder!: EncoderActivity;
   @ApiProperty({ description: 'Epoch ms of the last request' }) lastAccessAt!: number;
   @ApiProperty({ description: 'pid of the running ffmpeg, if any', nullable: true, type: Number }) pid!: number | null;
   @ApiProperty({
