@@ -11,6 +11,7 @@ export * from './hls/hls-names';
 export * from './hls/media-playlist';
 export * from './policy/stale-sessions';
 export * from './clock';
+export * from './policy/encoder-choice';
 export * from './policy/encoder-selector.service';
 export * from './transcode-events';
 export * from './sessions/session-creation.rate-limiter';

@@ -1,30 +1,18 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { FfmpegCommandBuilder, commandBuilderFor } from '@app/ffmpeg';
 import { Clock } from '../clock';
-import { chooseEncoderKind } from './encoder-choice';
+import { EncoderStatus, encoderStatusOf, isHardwareAllowed, runVideoEncoder } from './encoder-choice';
 import { coveringVideoCodec, encodedVideoCodec } from '../plan/output-format';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from '../transcode.module-definition';
 
 /** After a hardware failure, new sessions use software for this long before trying the GPU again. */
 export const HARDWARE_RETRY_AFTER_MS = 5 * 60_000;
 
-/** What /health says about the encoder. */
-export interface EncoderStatus {
-  /** FFMPEG_HWACCEL, resolved (`none` for software). */
-  hwaccel: string;
-  /** The ffmpeg encoder new sessions get now. */
-  encoder: string;
-  /** The hardware encoder failed to start and sessions fell back to software. */
-  degraded: boolean;
-  reason?: string;
-  /** When it last failed (ISO time). */
-  since?: string;
-}
-
 /**
- * Picks the command builder (hardware or software) of each encoder run and remembers how the
- * hardware fared: a hardware run that ends before its first segment is retried in software by
- * the session scheduler, and once that software run works the hardware is reported as degraded.
+ * The node's side of the encoder choice: its command builders and how the hardware fared lately
+ * (a session's scheduler reports a hardware run's first segment, and a fallen-back session's
+ * software one). Every decision is the policy's (encoder-choice.ts): whether new runs may use
+ * the hardware, which builder a run gets, what /health says.
  */
 @Injectable()
 export class EncoderSelector {
@@ -59,18 +47,18 @@ export class EncoderSelector {
    * lately (a session whose hardware run failed stays in software: the scheduler knows that).
    */
   hardwareAllowed(): boolean {
-    const kind = chooseEncoderKind({
+    return isHardwareAllowed({
       hardwareConfigured: this.hardware !== null,
-      sessionFellBack: false,
       lastHardwareFailureAt: this.failure?.at ?? null,
       now: this.clock.now(),
       retryAfterMs: HARDWARE_RETRY_AFTER_MS,
     });
-    return kind === 'hardware';
   }
 
-  builderFor(kind: 'hardware' | 'software'): FfmpegCommandBuilder {
-    return kind === 'hardware' && this.hardware ? this.hardware : this.software;
+  /** The command builder of a run the scheduler gave the hardware or not, and the name of its video encoder. */
+  encoderFor(hardware: boolean, videoMode: 'encode' | 'copy' | 'fast'): { builder: FfmpegCommandBuilder; videoEncoder: string } {
+    const builder = hardware && this.hardware ? this.hardware : this.software;
+    return { builder, videoEncoder: runVideoEncoder(videoMode, builder.videoEncoder) };
   }
 
   /** A hardware run made a segment: the GPU works. */
@@ -85,17 +73,15 @@ export class EncoderSelector {
     this.failure = { at: this.clock.now(), reason };
   }
 
+  /** What /health says of the encoder: which one new sessions get, and whether the hardware one is degraded. */
   status(): EncoderStatus {
-    const hwaccel = this.hardware?.accelerator ?? 'none';
-    if (!this.hardware) return { hwaccel, encoder: this.software.videoEncoder, degraded: false };
-    if (!this.failure) return { hwaccel, encoder: this.hardware.videoEncoder, degraded: false };
-    const retrying = this.clock.now() - this.failure.at >= HARDWARE_RETRY_AFTER_MS;
-    return {
-      hwaccel,
-      encoder: retrying ? this.hardware.videoEncoder : this.software.videoEncoder,
-      degraded: true,
-      reason: this.failure.reason,
-      since: new Date(this.failure.at).toISOString(),
-    };
+    return encoderStatusOf({
+      hwaccel: this.hardware?.accelerator ?? 'none',
+      hardwareEncoder: this.hardware?.videoEncoder ?? null,
+      softwareEncoder: this.software.videoEncoder,
+      failure: this.failure,
+      now: this.clock.now(),
+      retryAfterMs: HARDWARE_RETRY_AFTER_MS,
+    });
   }
 }

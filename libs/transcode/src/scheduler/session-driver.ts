@@ -191,6 +191,13 @@ export class SessionDriver implements SessionRunsView {
         waiter.reject(this.errorFor(command.failure, command.index));
         return;
       }
+      case 'fell-back':
+        this.logger.warn(sessionLog(this.session, `hardware encoder failed (${command.reason}); retrying in software`));
+        return;
+      case 'hardware-works':
+        return this.deps.selector.hardwareWorked();
+      case 'hardware-failed':
+        return this.deps.selector.hardwareFailed(command.reason);
       case 'wake':
         return this.wakeUpAt(command.at);
     }
@@ -268,7 +275,6 @@ export class SessionDriver implements SessionRunsView {
 
   private onListed(run: EncoderRun, index: number, fileName: string, bytes: number): void {
     if (this.closed) return;
-    if (index === run.startIndex) this.noteFirstSegment(run);
     const replaced = this.session.markReady(index, fileName, bytes);
     // A reader of the replaced file keeps its open descriptor; unlinking is safe.
     if (replaced) this.deps.files.removeFile(this.session.id, replaced).catch(() => undefined);
@@ -280,19 +286,7 @@ export class SessionDriver implements SessionRunsView {
     this.processes.delete(run.id);
     this.deps.slots.release(this.slotKey(run.id));
     this.remember(run.id, { exit });
-    if (!run.stopping && run.encoderKind === 'hardware' && run.nextIndex === run.startIndex && this.session.hardwareFailure === null) {
-      // The GPU encoder did not start (no device, unsupported profile, session limit): the
-      // session goes on in software; the viewer waits one more start-up, not a 502.
-      this.session.hardwareFailure = `${describeExit(exit)}${formatStderr(exit.stderrTail)}`;
-      this.logger.warn(sessionLog(this.session, `hardware encoder failed (${this.session.hardwareFailure}); retrying in software`));
-    }
-    if (!this.closed) this.dispatch({ type: 'exited', run: run.id });
-  }
-
-  /** The first segment of a run proves its encoder: the hardware works, or the fallback did. */
-  private noteFirstSegment(run: EncoderRun): void {
-    if (run.encoderKind === 'hardware') this.deps.selector.hardwareWorked();
-    else if (this.session.hardwareFailure !== null) this.deps.selector.hardwareFailed(this.session.hardwareFailure);
+    if (!this.closed) this.dispatch({ type: 'exited', run: run.id, reason: `${describeExit(exit)}${formatStderr(exit.stderrTail)}` });
   }
 
   private remember(runId: number, end: RunEnd): void {

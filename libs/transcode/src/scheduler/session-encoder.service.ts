@@ -66,9 +66,8 @@ export class SessionEncoderService {
     const entries = firstMissing > 0 ? input.entries.slice(0, firstMissing) : input.entries;
     const list = buildInputList(entries, input.inputOffsetSeconds);
     const listPath = await this.files.writeInputList(session.id, runId, list);
-    const builder = this.selector.builderFor(hardware ? 'hardware' : 'software');
     // A copied stream has no encoder: its runs say so (in the listing, the logs and the metrics).
-    const videoEncoder = session.rendition.video.mode === 'copy' ? 'copy' : builder.videoEncoder;
+    const { builder, videoEncoder } = this.selector.encoderFor(hardware, session.rendition.video.mode);
     const args = builder.buildHlsTranscode(
       runTranscodeOptions(session, index, input, list, listPath, {
         outputDir: dir,
@@ -92,7 +91,6 @@ export class SessionEncoderService {
       exit: null,
       progressAt: null,
       progressPauseCount: 0,
-      encoderKind: builder.kind,
       videoEncoder,
       progress: null,
       stopping: false,

@@ -56,6 +56,8 @@ function brief(commands: SchedulerCommand[]): string[] {
         return `answer ${command.index}`;
       case 'fail':
         return `fail ${command.index} ${command.failure.kind}`;
+      case 'fell-back':
+        return `fell-back ${command.run}: ${command.reason}`;
       default:
         return command.type;
     }
@@ -156,13 +158,44 @@ describe('the session scheduler', () => {
       ['start 1@0', 'answer 0', 'start 2@4'],
     ],
     [
-      'goes on in software when a hardware run ends before its first segment',
+      'goes on in software when a hardware run ends before its first segment, and reports the hardware at fault once software made a segment',
       [
         [0, ask(0)],
-        [10, { type: 'exited', run: 1 }],
+        [10, { type: 'exited', run: 1, reason: 'exit code 1' }],
         [20, listed(2, 0)],
       ],
-      ['start 1@0 hw', 'start 2@0', 'answer 0'],
+      ['start 1@0 hw', 'fell-back 1: exit code 1', 'start 2@0', 'hardware-failed', 'answer 0'],
+    ],
+    [
+      'falls back once when two hardware runs fail to start, and keeps the first reason',
+      [
+        [0, ask(0)],
+        [0, ask(100)],
+        [10, { type: 'exited', run: 1, reason: 'no device' }],
+        [11, { type: 'exited', run: 2, reason: 'session limit' }],
+        [20, listed(3, 0)],
+        [20, listed(3, 1)],
+      ],
+      ['start 1@0 hw', 'start 2@100 hw', 'fell-back 1: no device', 'start 3@0', 'start 4@100', 'hardware-failed', 'answer 0'],
+    ],
+    [
+      'reports that the hardware works when a hardware run makes its first segment, and only then',
+      [
+        [0, ask(0)],
+        [10, listed(1, 0)],
+        [20, listed(1, 1)],
+      ],
+      ['start 1@0 hw', 'hardware-works', 'answer 0'],
+    ],
+    [
+      'lays no blame on the hardware for a hardware run it stopped before its first segment',
+      [
+        [0, ask(0)],
+        [0, { type: 'preempt', run: 1 }],
+        [1, { type: 'exited', run: 1, reason: 'killed by SIGTERM' }],
+        [2, listed(2, 0)],
+      ],
+      ['start 1@0 hw', 'stop 1 preempted', 'start 2@0 hw', 'hardware-works', 'answer 0'],
     ],
     [
       'blames a hardware run that never spawned (a recording gone) on the recording, not the encoder: the request fails',

@@ -1,4 +1,4 @@
-import type { EncoderKind, FfmpegProgress, ProcessExit, SupervisedProcess } from '@app/ffmpeg';
+import type { FfmpegProgress, ProcessExit, SupervisedProcess } from '@app/ffmpeg';
 import type { RecordingTimeline } from '@app/recordings';
 import type { PlannedSegment } from '../plan/segment-plan';
 import { SessionOutputFormat, chooseOutputFormat } from '../plan/output-format';
@@ -17,8 +17,6 @@ export interface EncoderRun {
   startedAt: number;
   /** Set once the process has ended. */
   exit: ProcessExit | null;
-  /** Whether it runs on the hardware encoder (which may fail to start) or on libx264. */
-  encoderKind: EncoderKind;
   /** The ffmpeg video encoder of the run (libx264, h264_vaapi, …). */
   videoEncoder: string;
   /**
@@ -50,8 +48,6 @@ export interface SessionRunsView {
 export class TranscodeSession {
   state: TranscodeSessionState = 'opened';
   lastAccessAt: number;
-  /** Why the hardware encoder failed to start for this session (it then runs in software), or null. */
-  hardwareFailure: string | null = null;
   /** The ffmpeg video encoder of its latest run (libx264, h264_vaapi, …), or null before the first. */
   videoEncoder: string | null = null;
   /**
