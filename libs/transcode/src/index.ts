@@ -3,6 +3,7 @@ export * from './transcode.module-definition';
 export * from './transcode.config';
 export * from './sessions/transcode-session.service';
 export * from './sessions/transcode-session';
+export * from './scheduler/encoder-run';
 export * from './transcode.exceptions';
 export * from './model/session-id';
 export * from './model/session-views';

@@ -80,8 +80,6 @@ export async function serveLocalFile(
 
 /** A session as the admin listing shows it. */
 export function summarize(session: TranscodeSession): RoutedSessionSummary {
-  const runs = session.runs;
-  const process = (runs.find((run) => !run.process.isPaused) ?? runs[0])?.process ?? null;
   return {
     sessionId: session.id,
     camera: session.camera,
@@ -92,7 +90,7 @@ export function summarize(session: TranscodeSession): RoutedSessionSummary {
     readySegments: session.readyCount,
     encoder: session.encoderActivity,
     lastAccessAt: session.lastAccessAt,
-    pid: process?.pid ?? null,
+    pid: session.activePid,
     videoEncoder: session.videoEncoder,
     speed: session.speed,
     video: session.rendition.video.mode,

@@ -1,51 +1,66 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { RecordingTimeline } from '@app/recordings';
 import {
   ENCODER_NICENESS,
+  FfmpegCommandBuilder,
   FfmpegProcessSupervisor,
-  RELAXED_ENCODER_NICENESS,
   FfmpegProgress,
   ProcessExit,
+  RELAXED_ENCODER_NICENESS,
   buildInputList,
   parseSegmentListLine,
   toProgressReports,
 } from '@app/ffmpeg';
-import { PROGRESS_FD, SEGMENT_LIST_FD, runInput, runTranscodeOptions } from '../plan/encoder-input';
+import { PROGRESS_FD, SEGMENT_LIST_FD, RunSessionPlan, runInput, runTranscodeOptions } from '../plan/encoder-input';
+import type { PlannedSegment } from '../plan/segment-plan';
+import type { SessionRendition } from '../plan/rendition';
 import { Clock } from '../clock';
-import { EncoderSelector } from '../policy/encoder-selector.service';
 import { SessionFilesStore } from '../storage/session-files.store';
 import { isRunInputList, runFilePrefix, runOfFile } from '../storage/run-files';
-import { sessionLog } from '../model/session-log';
-import { TranscodeEvents } from '../transcode-events';
 import { RecordingPresence } from '../storage/recording-presence';
+import { TranscodeEvents } from '../transcode-events';
 import { RecordingGoneException } from '../transcode.exceptions';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from '../transcode.module-definition';
-import { EncoderRun, TranscodeSession } from '../sessions/transcode-session';
-import { segmentStartingAt } from '../plan/segment-plan';
+import type { EncoderRun } from './encoder-run';
+import type { RunListing } from './run-listing';
 
 /** How many recordings of a run's list are checked for before it starts (a few minutes of files). */
 const RECORDINGS_CHECKED_AHEAD = 32;
 
-/** What a run reports to the session that started it. */
+/** What a run needs of its session: who it is, its plan, its output format and its rendition. */
+export interface RunSession extends RunSessionPlan {
+  readonly id: string;
+  readonly camera: string;
+  readonly timeline: RecordingTimeline;
+  readonly segments: readonly PlannedSegment[];
+  readonly rendition: SessionRendition;
+}
+
+/** The encoder a run was given (EncoderSelector.encoderFor): its command builder and its video encoder's name. */
+export interface RunEncoder {
+  builder: FfmpegCommandBuilder;
+  videoEncoder: string;
+}
+
+/** What a run reports to the driver of its session. */
 export interface RunHandlers {
   /** The run's process was spawned (before any of its output is read). */
   spawned(run: EncoderRun): void;
-  /** The run finished planned segment `index` in `fileName` (`bytes` on disk). */
-  listed(run: EncoderRun, index: number, fileName: string, bytes: number): void;
+  /** The run finished a file (not an empty one): which planned segment it is, the driver and its scheduler say. */
+  listed(run: EncoderRun, listing: RunListing): void;
   /** The run's process ended. */
   exited(run: EncoderRun, exit: ProcessExit): void;
 }
 
 /**
  * Starts, paces and stops single ffmpeg runs of a session: the process side of the scheduler's
- * commands. Which runs exist, and when, is the session scheduler's decision, not this class's.
+ * commands. Which runs exist, and when, is the session scheduler's decision, not this class's;
+ * it reports what its processes do (spawned, a file listed, exited) and keeps no run state.
  */
 @Injectable()
 export class SessionEncoderService {
-  private readonly logger = new Logger(SessionEncoderService.name);
-
   constructor(
     @Inject(TRANSCODE_MODULE_OPTIONS) private readonly options: TranscodeModuleOptions,
-    private readonly selector: EncoderSelector,
     private readonly supervisor: FfmpegProcessSupervisor,
     private readonly files: SessionFilesStore,
     private readonly clock: Clock,
@@ -53,8 +68,8 @@ export class SessionEncoderService {
     private readonly recordings: RecordingPresence,
   ) {}
 
-  /** Starts run `runId` at segment `index`, timestamps aligned to the range. */
-  async startRun(session: TranscodeSession, runId: number, index: number, hardware: boolean, handlers: RunHandlers): Promise<EncoderRun> {
+  /** Starts run `runId` at segment `index` on `encoder`, timestamps aligned to the range. */
+  async startRun(session: RunSession, runId: number, index: number, encoder: RunEncoder, handlers: RunHandlers): Promise<EncoderRun> {
     const dir = this.files.sessionDir(session.id);
     const input = runInput(session, index);
     // The NVR may have deleted recordings since the session was planned: none for the start is
@@ -66,8 +81,7 @@ export class SessionEncoderService {
     const entries = firstMissing > 0 ? input.entries.slice(0, firstMissing) : input.entries;
     const list = buildInputList(entries, input.inputOffsetSeconds);
     const listPath = await this.files.writeInputList(session.id, runId, list);
-    // A copied stream has no encoder: its runs say so (in the listing, the logs and the metrics).
-    const { builder, videoEncoder } = this.selector.encoderFor(hardware, session.rendition.video.mode);
+    const { builder, videoEncoder } = encoder;
     const args = builder.buildHlsTranscode(
       runTranscodeOptions(session, index, input, list, listPath, {
         outputDir: dir,
@@ -86,14 +100,11 @@ export class SessionEncoderService {
       id: runId,
       process,
       startIndex: index,
-      nextIndex: index,
-      startedAt: this.clock.now(),
+      videoEncoder,
       exit: null,
+      progress: null,
       progressAt: null,
       progressPauseCount: 0,
-      videoEncoder,
-      progress: null,
-      stopping: false,
     };
     handlers.spawned(run);
     process.lines(SEGMENT_LIST_FD).subscribe((line) => this.onSegmentListed(session, run, line, handlers));
@@ -101,12 +112,6 @@ export class SessionEncoderService {
     this.events.publish({ type: 'encoder-started', sessionId: session.id, encoder: videoEncoder, restart: runId > 1 });
     void process.exited.then((exit) => {
       run.exit = exit;
-      if (!run.stopping && (exit.spawnError || (exit.code !== 0 && exit.signal === null))) {
-        this.events.publish({ type: 'encoder-failed', sessionId: session.id, encoder: run.videoEncoder });
-      }
-      if (!run.stopping && exit.code !== 0 && exit.signal === null) {
-        this.logger.warn(sessionLog(session, `run ${run.id} failed at segment ${run.nextIndex}: ${exit.stderrTail.slice(-3).join(' | ')}`, { run: run.id }));
-      }
       handlers.exited(run, exit);
     });
     // (Only for the orphan cleanup after a crash: a run does not depend on it.)
@@ -114,15 +119,19 @@ export class SessionEncoderService {
     return run;
   }
 
-  /** Stops a run (if running) and removes the files it left unfinished. */
-  async stopRun(session: TranscodeSession, run: EncoderRun): Promise<void> {
-    run.stopping = true;
+  /** Stops a run (if running) and removes the files it left unfinished (any not among `servedFiles` once it has exited). */
+  async stopRun(sessionId: string, run: EncoderRun, servedFiles: () => ReadonlySet<string>): Promise<void> {
     await run.process.stop();
-    const served = session.servedFiles();
-    await this.files.removeFilesWhere(session.id, (name) => {
+    const served = servedFiles();
+    await this.files.removeFilesWhere(sessionId, (name) => {
       if (isRunInputList(name, run.id)) return true;
       return runOfFile(name) === run.id && !served.has(name);
     });
+  }
+
+  /** Removes a finished file a later run's file replaced (a reader of it keeps its open descriptor: unlinking is safe). */
+  async removeReplaced(sessionId: string, fileName: string): Promise<void> {
+    await this.files.removeFile(sessionId, fileName);
   }
 
   /** Runs comfortably ahead of their viewer yield the CPU to those closest to running out. */
@@ -134,7 +143,7 @@ export class SessionEncoderService {
    * Keeps the run's last progress report, and publishes the encode speed between two reports
    * (ffmpeg's own `speed` averages since the start, pauses included).
    */
-  private onProgress(session: TranscodeSession, run: EncoderRun, progress: FfmpegProgress): void {
+  private onProgress(session: RunSession, run: EncoderRun, progress: FfmpegProgress): void {
     const previous = run.progress;
     const previousAt = run.progressAt;
     const now = this.clock.now();
@@ -148,23 +157,10 @@ export class SessionEncoderService {
     if (encoded > 0) this.events.publish({ type: 'encode-speed', sessionId: session.id, speed: encoded / ((now - previousAt) / 1000) });
   }
 
-  private onSegmentListed(session: TranscodeSession, run: EncoderRun, line: string, handlers: RunHandlers): void {
+  private onSegmentListed(session: RunSession, run: EncoderRun, line: string, handlers: RunHandlers): void {
     const listed = parseSegmentListLine(line);
     // An empty segment (no frame in it) is what ffmpeg announces when the input has no data.
-    if (!listed || run.stopping || runOfFile(listed.fileName) !== run.id || listed.endSeconds <= listed.startSeconds) return;
-    // Which planned segment this is: a run's first is the one it started at (ffmpeg lists its
-    // start as 0); the others by where they start on the timeline (ffmpeg's own count can drift
-    // from the plan where a cut finds no frame, in a hole of the input).
-    const first = run.nextIndex === run.startIndex;
-    // (A fast run's times are the recordings' divided by its speed.)
-    const index = first ? run.startIndex : segmentStartingAt(session.segments, listed.startSeconds * session.speed);
-    if (index < run.nextIndex) {
-      this.logger.warn(
-        sessionLog(session, `${listed.fileName} starts at ${listed.startSeconds} s, before the run's next segment; not served`, { run: run.id }),
-      );
-      return;
-    }
-    run.nextIndex = Math.max(run.nextIndex, index + 1);
-    handlers.listed(run, index, listed.fileName, this.files.fileSize(session.id, listed.fileName));
+    if (!listed || runOfFile(listed.fileName) !== run.id || listed.endSeconds <= listed.startSeconds) return;
+    handlers.listed(run, { fileName: listed.fileName, startSeconds: listed.startSeconds, bytes: this.files.fileSize(session.id, listed.fileName) });
   }
 }

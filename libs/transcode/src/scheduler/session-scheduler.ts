@@ -7,6 +7,9 @@
  * feeds back what happened as events.
  *
  * The rules, each a row of session-scheduler.spec.ts:
+ * - A run's listed file is kept as its segment when it is the run's next one or later; one that
+ *   starts before (ffmpeg's count drifted back) is not served, nor is what a stopping run lists
+ *   (ffmpeg closes the segment it was writing on SIGTERM, cut short).
  * - A request for a finished segment is answered at once; one the run in front of it will
  *   reach within the wait window waits for that run; any other starts a run there (a seek).
  * - A session has up to `maxRunsPerSession` runs, one per viewer position. At the limit, the
@@ -89,7 +92,7 @@ export type SchedulerEvent =
   | { type: 'requested'; waiter: number; index: number; ready: boolean; deadline: number }
   /** The client of a waiting request went away. */
   | { type: 'withdrawn'; waiter: number }
-  /** A run finished segment `index`. */
+  /** A run finished a file the shell takes for segment `index` (see plannedIndexOfListing). */
   | { type: 'listed'; run: number; index: number }
   /**
    * A run's process ended; `beforeSpawn` when it never started (a recording gone, a folder not
@@ -120,6 +123,10 @@ export type SchedulerCommand =
   | { type: 'pause'; run: number }
   | { type: 'resume'; run: number }
   | { type: 'renice'; run: number; relaxed: boolean }
+  /** The file a run listed is segment `index`: serve it from now on. */
+  | { type: 'keep'; run: number; index: number }
+  /** The file a run listed starts before its next segment: not served. */
+  | { type: 'ignore'; run: number; index: number }
   | { type: 'answer'; waiter: number; index: number }
   | { type: 'fail'; waiter: number; index: number; failure: WaiterFailure }
   /** The session goes on in software: run `run`, on the hardware encoder, ended before its first segment. */
@@ -235,8 +242,13 @@ class Step {
 
   private listed(runId: number, index: number): void {
     const run = this.run(runId);
-    if (!run || run.phase === 'stopping' || index < run.nextIndex) return;
+    if (!run || run.phase === 'stopping') return;
+    if (index < run.nextIndex) {
+      this.commands.push({ type: 'ignore', run: runId, index });
+      return;
+    }
     if (run.nextIndex === run.startIndex) this.report(verdictOfFirstSegment(run.hardware, this.hardwareFailure));
+    this.commands.push({ type: 'keep', run: runId, index });
     this.update(run, { nextIndex: index + 1, phase: run.phase === 'starting' ? 'encoding' : run.phase });
     for (const waiter of this.waiters) {
       if (waiter.index === index) this.commands.push({ type: 'answer', waiter: waiter.id, index });

@@ -441,11 +441,12 @@ export class TranscodeSessionService implements OnModuleInit, BeforeApplicationS
       encoders: this.encoders,
       slots: this.slots,
       selector: this.encoderSelector,
-      files: this.files,
       clock: this.clock,
+      events: this.events,
       config: this.schedulerConfig,
       onSegmentStored: () => this.disk.afterSegmentStored(),
     });
+    session.attachProduction(driver);
     this.table.add({ session, driver });
     this.events.publish({ type: 'session-started', sessionId: id, camera, start, end, durationSeconds: timeline.durationSeconds });
     session.folderMade = this.makeFolder(session);

@@ -1,55 +1,41 @@
-import type { FfmpegProgress, ProcessExit, SupervisedProcess } from '@app/ffmpeg';
 import type { RecordingTimeline } from '@app/recordings';
 import type { PlannedSegment } from '../plan/segment-plan';
 import { SessionOutputFormat, chooseOutputFormat } from '../plan/output-format';
 import type { EncoderActivity, SessionVariant, TranscodeSessionState } from '../model/session-views';
 import { ENCODED_RENDITION, SessionRendition, sourceFrameRate } from '../plan/rendition';
 
-/** One ffmpeg process of a session, from the segment it started at. */
-export interface EncoderRun {
-  /** Counts up per session; names the run's files so runs never overwrite each other. */
-  id: number;
-  process: SupervisedProcess;
-  startIndex: number;
-  /** Next segment this run will finish. */
-  nextIndex: number;
-  /** Epoch ms when it was started. */
-  startedAt: number;
-  /** Set once the process has ended. */
-  exit: ProcessExit | null;
-  /** The ffmpeg video encoder of the run (libx264, h264_vaapi, …). */
-  videoEncoder: string;
-  /**
-   * Set before the run is stopped: ffmpeg closes the segment it was writing on SIGTERM and
-   * lists it like a finished one, but that segment is cut short and must not be served.
-   */
-  stopping: boolean;
-  progress: FfmpegProgress | null;
-  /** When the last progress report came (epoch ms), and how many pauses the process had then. */
-  progressAt: number | null;
-  progressPauseCount: number;
-}
-
-/** How a session's runs are doing, for the limits, the listing and the metrics. */
-export interface SessionRunsView {
-  /** Runs whose process runs and is not paused. */
+/**
+ * What a session reads of what its runs make and do. Its driver is the one writer of all of it
+ * (the scheduler's state, the processes, the finished segments); the session only reads.
+ */
+export interface SessionProduction {
+  readyFile(index: number): string | undefined;
+  /** Bytes of the finished file of segment `index`, as it was when listed (0: unknown). */
+  readySize(index: number): number;
+  readonly readyCount: number;
+  /** Bytes of its finished segments on disk. */
+  readonly storedBytes: number;
+  /** Finished segments with their sizes. */
+  storedSegments(): { index: number; bytes: number }[];
+  /** Runs encoding now (alive, not paused). */
   encodingCount(): number;
-  /** Runs whose process is alive (paused or not). */
-  runs(): readonly EncoderRun[];
+  activity(): EncoderActivity;
+  /** The pid of a run encoding now (else of a paused one), or null. */
+  activePid(): number | null;
+  /** The ffmpeg video encoder of its latest run, or null before the first. */
+  readonly videoEncoder: string | null;
   /** Requests waiting for a segment right now. */
   readonly hasWaiters: boolean;
 }
 
 /**
- * One transcode: one camera, one range, one folder. Holds the plan (immutable), the finished
- * segments (written only when a run lists one, or the disk budget deletes one) and where
- * viewers asked lately. Its runs belong to its SessionDriver.
+ * One transcode: one camera, one range, one folder. Holds the plan (immutable), its state and
+ * where viewers asked lately. Its runs and its finished segments belong to its SessionDriver,
+ * which it reads (SessionProduction).
  */
 export class TranscodeSession {
   state: TranscodeSessionState = 'opened';
   lastAccessAt: number;
-  /** The ffmpeg video encoder of its latest run (libx264, h264_vaapi, …), or null before the first. */
-  videoEncoder: string | null = null;
   /**
    * Resolves once it can be served: its folder made and, for a session the API's create started,
    * its first segment playable; rejects with the HTTP error to answer.
@@ -65,14 +51,9 @@ export class TranscodeSession {
    * asked, that caller may still find it H.264 and remove it.
    */
   awaitingHandOff = false;
-  private runsView: SessionRunsView | null = null;
+  private production: SessionProduction | null = null;
   private output: SessionOutputFormat | null = null;
   private decidedVariant: SessionVariant | null = null;
-  /** Finished segments: index → file name (of the run that made it). */
-  private readonly readyFiles = new Map<number, string>();
-  /** Sizes of the finished segments on disk, and their sum. */
-  private readonly readyBytes = new Map<number, number>();
-  private bytesOnDisk = 0;
   /** Segments asked for lately (index → epoch ms): where the viewers are. */
   private readonly recentRequests = new Map<number, number>();
 
@@ -134,9 +115,9 @@ export class TranscodeSession {
     return variant;
   }
 
-  /** Connects the driver that owns the session's runs (once, when the session is launched). */
-  attachRuns(view: SessionRunsView): void {
-    this.runsView = view;
+  /** Connects the driver that owns the session's runs and segments (once, when the session is launched). */
+  attachProduction(production: SessionProduction): void {
+    this.production = production;
   }
 
   get alive(): boolean {
@@ -150,28 +131,31 @@ export class TranscodeSession {
    * asks of would have held it).
    */
   holdsEncoderSlot(now: number, openedHoldMs: number): boolean {
-    if (this.state === 'starting' || (this.runsView?.encodingCount() ?? 0) > 0) return true;
+    if (this.state === 'starting' || (this.production?.encodingCount() ?? 0) > 0) return true;
     return this.state === 'opened' && now - this.lastAccessAt < openedHoldMs;
-  }
-
-  /** Its live runs (processes running or paused). */
-  get runs(): readonly EncoderRun[] {
-    return this.runsView?.runs() ?? [];
   }
 
   /** What its runs are doing: encoding when one is, paused when all are, stopped when there are none. */
   get encoderActivity(): EncoderActivity {
-    const runs = this.runs;
-    if (runs.length === 0) return 'stopped';
-    return runs.some((run) => !run.process.isPaused) ? 'encoding' : 'paused';
+    return this.production?.activity() ?? 'stopped';
+  }
+
+  /** The pid of a run encoding now (else of a paused one), or null. */
+  get activePid(): number | null {
+    return this.production?.activePid() ?? null;
+  }
+
+  /** The ffmpeg video encoder of its latest run (libx264, h264_vaapi, …), or null before the first. */
+  get videoEncoder(): string | null {
+    return this.production?.videoEncoder ?? null;
   }
 
   get hasWaiters(): boolean {
-    return this.runsView?.hasWaiters ?? false;
+    return this.production?.hasWaiters ?? false;
   }
 
   get readyCount(): number {
-    return this.readyFiles.size;
+    return this.production?.readyCount ?? 0;
   }
 
   touch(now: number): void {
@@ -179,48 +163,22 @@ export class TranscodeSession {
   }
 
   readyFile(index: number): string | undefined {
-    return this.readyFiles.get(index);
+    return this.production?.readyFile(index);
   }
 
   /** Bytes of the finished file of segment `index`, as it was when listed (0: unknown). */
   readySize(index: number): number {
-    return this.readyBytes.get(index) ?? 0;
-  }
-
-  /**
-   * The files finished segments are served from (by name: a file's number is ffmpeg's own count,
-   * which can drift from the plan's index where frames are missing).
-   */
-  servedFiles(): Set<string> {
-    return new Set(this.readyFiles.values());
-  }
-
-  /** Records a finished segment of `bytes`; returns the file it replaces (from an earlier run), if any. */
-  markReady(index: number, fileName: string, bytes = 0): string | undefined {
-    const previous = this.readyFiles.get(index);
-    this.readyFiles.set(index, fileName);
-    this.bytesOnDisk += bytes - (this.readyBytes.get(index) ?? 0);
-    this.readyBytes.set(index, bytes);
-    return previous !== fileName ? previous : undefined;
-  }
-
-  /** Forgets a finished segment (its file is being deleted); a later request makes it again. */
-  forget(index: number): string | undefined {
-    const file = this.readyFiles.get(index);
-    this.readyFiles.delete(index);
-    this.bytesOnDisk -= this.readyBytes.get(index) ?? 0;
-    this.readyBytes.delete(index);
-    return file;
+    return this.production?.readySize(index) ?? 0;
   }
 
   /** Bytes of its finished segments on disk. */
   get storedBytes(): number {
-    return this.bytesOnDisk;
+    return this.production?.storedBytes ?? 0;
   }
 
   /** Finished segments with their sizes. */
   storedSegments(): { index: number; bytes: number }[] {
-    return [...this.readyBytes].map(([index, bytes]) => ({ index, bytes }));
+    return this.production?.storedSegments() ?? [];
   }
 
   /** Remembers that segment `index` was asked for now. */

@@ -222,10 +222,11 @@ export class DiskBudgetService {
       toTheViewers,
     });
     for (const [id, indices] of plan.deleteSegments) {
-      const session = this.table.get(id)?.session;
-      if (!session) continue;
+      const entry = this.table.get(id);
+      if (!entry) continue;
+      const session = entry.session;
       // A reader that already opened one keeps its descriptor; a later request makes it again.
-      const files = indices.map((index) => session.forget(index)).filter((file): file is string => !!file);
+      const files = entry.driver.forgetSegments(indices);
       await Promise.all(files.map((file) => this.files.removeFile(id, file).catch(() => undefined)));
       this.logger.log(sessionLog(session, `disk budget: deleted ${files.length} segment(s) far from its viewers`));
     }
