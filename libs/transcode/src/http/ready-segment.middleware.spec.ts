@@ -2,7 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { AuthModuleOptions, StreamTokenService } from '@app/auth';
 import { ReadySegmentMiddleware } from './ready-segment.middleware';
 import type { SessionFilesStore } from '../storage/session-files.store';
-import type { TranscodeSessionService } from '../sessions/transcode-session.service';
+import type { SegmentAccess } from '../sessions/segment-access.service';
 
 const ID = 'a'.repeat(32);
 const OTHER = 'b'.repeat(32);
@@ -10,16 +10,15 @@ const BYTES = Buffer.from('segment bytes');
 
 /** A session of this node with segment 3 finished; tokens are `good` (this session, its camera) or anything else. */
 function setup({ disabled = false, ready = true, readable = true } = {}) {
-  const session = { id: ID, camera: 'front', readySize: () => BYTES.length };
-  const sessions = {
-    localSession: (id: string) => (id === ID ? session : undefined),
-    readySegment: (_s: unknown, index: number) => (ready && index === 3 ? 'r1_00003.ts' : undefined),
-  } as unknown as TranscodeSessionService;
+  const segments = {
+    cameraOf: (id: string) => (id === ID ? 'front' : undefined),
+    readySegment: (_id: string, index: number) => (ready && index === 3 ? { fileName: 'r1_00003.ts', size: BYTES.length } : undefined),
+  } as unknown as SegmentAccess;
   const tokens = {
     verify: (token: string) => (token === 'good' ? { sessionId: ID, camera: 'front' } : token === 'other-camera' ? { sessionId: ID, camera: 'back' } : null),
   } as unknown as StreamTokenService;
   const files = { readWhole: async () => (readable ? BYTES : null) } as unknown as SessionFilesStore;
-  return new ReadySegmentMiddleware({ disabled } as AuthModuleOptions, tokens, sessions, files);
+  return new ReadySegmentMiddleware({ disabled } as AuthModuleOptions, tokens, segments, files);
 }
 
 /** Runs the middleware; resolves with what it did: 'next', or the status and body it sent. */

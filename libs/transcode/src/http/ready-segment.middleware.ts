@@ -3,7 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { AUTH_MODULE_OPTIONS, AuthModuleOptions, StreamTokenService } from '@app/auth';
 import { parseSegmentPath } from '../hls/hls-names';
 import { SessionFilesStore, WHOLE_READ_MAX_BYTES } from '../storage/session-files.store';
-import { TranscodeSessionService } from '../sessions/transcode-session.service';
+import { SegmentAccess } from '../sessions/segment-access.service';
 
 /** Marks a request the fast path has looked at: when mounted twice (app and module), it looks once. */
 const HANDLED = Symbol('readySegmentChecked');
@@ -20,7 +20,7 @@ export class ReadySegmentMiddleware implements NestMiddleware {
   constructor(
     @Inject(AUTH_MODULE_OPTIONS) private readonly auth: AuthModuleOptions,
     private readonly streamTokens: StreamTokenService,
-    private readonly sessions: TranscodeSessionService,
+    private readonly segments: SegmentAccess,
     private readonly files: SessionFilesStore,
   ) {}
 
@@ -30,12 +30,11 @@ export class ReadySegmentMiddleware implements NestMiddleware {
     const segment = request.method === 'GET' ? parseSegmentPath(request.path) : null;
     if (!segment) return next();
     const { sessionId, index } = segment;
-    const session = this.sessions.localSession(sessionId);
-    if (!session || !this.authorized(request, sessionId, session.camera)) return next();
-    const name = this.sessions.readySegment(session, index);
-    const size = name ? session.readySize(index) : 0;
-    if (!name || size <= 0 || size > WHOLE_READ_MAX_BYTES) return next();
-    this.files.readWhole(session.id, name, size).then(
+    const camera = this.segments.cameraOf(sessionId);
+    if (!camera || !this.authorized(request, sessionId, camera)) return next();
+    const ready = this.segments.readySegment(sessionId, index);
+    if (!ready || ready.size <= 0 || ready.size > WHOLE_READ_MAX_BYTES) return next();
+    this.files.readWhole(sessionId, ready.fileName, ready.size).then(
       (bytes) => {
         // Replaced or deleted meanwhile: the controller makes or finds it again.
         if (!bytes) return next();

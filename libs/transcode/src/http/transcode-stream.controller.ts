@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Inject, Param, Req, Res, StreamableFile, UseFilters, UsePipes } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiGoneResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { Authenticated, Principal, StreamTokenService } from '@app/auth';
+import { Authenticated, Principal } from '@app/auth';
 import { ErrorResponseDto, JsonExceptionFilter, createJsonValidationPipe } from '@app/common';
 import { StreamFileParams } from './dto/stream-file.params';
 import { PLAYLIST_FILE_NAME, STREAM_ROUTE_PREFIX, isPlaylistFileName } from '../hls/hls-names';
@@ -9,7 +9,7 @@ import { clientGoneSignal } from './client-gone.signal';
 import { SessionNotFoundException } from '../transcode.exceptions';
 import type { RoutedSession } from '../model/session-views';
 import { SESSION_ROUTING, SessionRouting } from '../routing/session-routing';
-import { TranscodeSessionService } from '../sessions/transcode-session.service';
+import { SessionStreamTokens } from './session-stream-tokens';
 
 const PLAYLIST_CONTENT_TYPE = 'application/vnd.apple.mpegurl';
 const SEGMENT_CONTENT_TYPE = 'video/mp2t';
@@ -20,9 +20,8 @@ const SEGMENT_CONTENT_TYPE = 'video/mp2t';
 @UsePipes(createJsonValidationPipe())
 export class TranscodeStreamController {
   constructor(
-    private readonly sessions: TranscodeSessionService,
     @Inject(SESSION_ROUTING) private readonly routing: SessionRouting,
-    private readonly streamTokens: StreamTokenService,
+    private readonly streamTokens: SessionStreamTokens,
   ) {}
 
   @Get(':sessionId/:fileName')
@@ -62,7 +61,7 @@ export class TranscodeStreamController {
    * a header it cannot repeat for segments) can fetch the segments too.
    */
   private segmentQuery(principal: Principal | undefined, session: RoutedSession): string {
-    const token = principal?.kind === 'stream' && principal.token ? principal.token : this.sessions.issueStreamToken(session, principal?.expiresAt);
+    const token = principal?.kind === 'stream' && principal.token ? principal.token : this.streamTokens.issue(session, principal?.expiresAt);
     return `token=${encodeURIComponent(token)}`;
   }
 }

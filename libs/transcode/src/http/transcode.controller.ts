@@ -11,7 +11,7 @@ import {
   ApiTags,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
-import { Authenticated, Principal, requesterOf, StreamTokenService } from '@app/auth';
+import { Authenticated, Principal, requesterOf } from '@app/auth';
 import { ErrorResponseDto, JsonExceptionFilter, createJsonValidationPipe } from '@app/common';
 import { CreateTranscodeParams } from './dto/create-transcode.params';
 import { CreateTranscodeQuery } from './dto/create-transcode.query';
@@ -19,7 +19,7 @@ import type { PlaybackSpeed } from '../model/playback-speed';
 import { SessionIdParams } from './dto/session-id.params';
 import { streamPlaylistPath } from '../hls/hls-names';
 import { TranscodeSessionListResponse, TranscodeStartedResponse, TranscodeStoppedResponse } from './dto/transcode-session.response';
-import { TranscodeSessionService } from '../sessions/transcode-session.service';
+import { SessionStreamTokens } from './session-stream-tokens';
 import { SESSION_ROUTING, SessionRouting } from '../routing/session-routing';
 
 @ApiTags('transcode')
@@ -28,9 +28,8 @@ import { SESSION_ROUTING, SessionRouting } from '../routing/session-routing';
 @UsePipes(createJsonValidationPipe())
 export class TranscodeController {
   constructor(
-    private readonly sessions: TranscodeSessionService,
     @Inject(SESSION_ROUTING) private readonly routing: SessionRouting,
-    private readonly streamTokens: StreamTokenService,
+    private readonly streamTokens: SessionStreamTokens,
   ) {}
 
   @Get(':camera/start/:start/end/:end')
@@ -62,7 +61,7 @@ export class TranscodeController {
     const requester = requesterOf(request.user, request.ip);
     const speed = Number(query.speed ?? 1) as PlaybackSpeed;
     const session = await this.routing.open(params.camera, Number(params.start), Number(params.end), requester, { speed });
-    const token = this.streamTokens.enabled ? `?token=${this.sessions.issueStreamToken(session, request.user?.expiresAt)}` : '';
+    const token = this.streamTokens.enabled ? `?token=${this.streamTokens.issue(session, request.user?.expiresAt)}` : '';
     return {
       success: true,
       playlist: `${streamPlaylistPath(session.sessionId)}${token}`,

@@ -101,3 +101,39 @@ export interface SessionSummary {
 
 /** A session in the listing, with the node that runs it. */
 export type RoutedSessionSummary = SessionSummary & { node?: string };
+
+/**
+ * A session of this node's engine as it is at one moment: what the engine hands out (the
+ * cluster's routing, heartbeats and internal routes, the metrics), frozen; never the engine's
+ * own object.
+ */
+export interface SessionSnapshot {
+  readonly id: string;
+  readonly camera: string;
+  readonly start: number;
+  readonly end: number;
+  /** Playback speed of its rendition. */
+  readonly speed: number;
+  readonly state: TranscodeSessionState;
+  /** Not stopped. */
+  readonly alive: boolean;
+  /** Who created it (`user:…` or `ip:…`); undefined for a takeover. */
+  readonly owner?: string;
+  /** Epoch ms of the last create, playlist or segment request. */
+  readonly lastAccessAt: number;
+  /** Seconds its playlist lasts. */
+  readonly outputDurationSeconds: number;
+  /** See RoutedSession.awaitingHandOff. */
+  readonly awaitingHandOff: boolean;
+  readonly variant: SessionVariant;
+  /** How its video is made. */
+  readonly video: 'encode' | 'copy' | 'fast';
+  /** Segments in its playlist, and how many are finished. */
+  readonly segmentCount: number;
+  readonly readyCount: number;
+  readonly encoderActivity: EncoderActivity;
+  /** pid of a run encoding now (else of a paused one), or null. */
+  readonly activePid: number | null;
+  /** ffmpeg video encoder of its latest run, or null before the first. */
+  readonly videoEncoder: string | null;
+}

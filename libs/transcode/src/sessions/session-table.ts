@@ -1,8 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { SessionFilesStore } from '../storage/session-files.store';
 import { sessionLog } from '../model/session-log';
-import { SessionRemovalReason, TranscodeEvents } from '../transcode-events';
 import type { SessionDriver } from '../scheduler/session-driver';
+import { SessionDriverFactory } from '../scheduler/session-driver.factory';
+import type { SessionDiskState, SessionsOnDisk } from '../storage/disk-budget.service';
+import { ForeignSessionDirError, SessionFilesStore } from '../storage/session-files.store';
+import { SessionRemovalReason, TranscodeEvents } from '../transcode-events';
+import { TranscoderUnavailableException } from '../transcode.exceptions';
 import type { TranscodeSession } from './transcode-session';
 
 /** A session and the driver of its runs. */
@@ -12,19 +15,22 @@ export interface SessionEntry {
 }
 
 /**
- * The live sessions of this node, by id: lookup, insertion, and the one way out (stop: its runs
- * end, waiting requests fail, its folder goes). A session with the id of one being stopped
- * waits for that one's folder to be gone (`stopped(id)`).
+ * The live sessions of this node, by id, and the one way in (open: its driver, its folder) and
+ * out of one (stop: its runs end, waiting requests fail, its folder goes). A session with the id
+ * of one being stopped waits for that one's folder to be gone (`stopped(id)`). The disk budget
+ * sees the sessions' segments through it (SessionsOnDisk).
  */
 @Injectable()
-export class SessionTable {
+export class SessionTable implements SessionsOnDisk {
   private readonly logger = new Logger(SessionTable.name);
   private readonly entries = new Map<string, SessionEntry>();
   private readonly stopping = new Map<string, Promise<void>>();
+  private readonly segmentStoredListeners: (() => void)[] = [];
 
   constructor(
     private readonly files: SessionFilesStore,
     private readonly events: TranscodeEvents,
+    private readonly drivers: SessionDriverFactory,
   ) {}
 
   get(id: string): SessionEntry | undefined {
@@ -33,10 +39,6 @@ export class SessionTable {
 
   has(id: string): boolean {
     return this.entries.has(id);
-  }
-
-  add(entry: SessionEntry): void {
-    this.entries.set(entry.session.id, entry);
   }
 
   sessions(): TranscodeSession[] {
@@ -48,6 +50,28 @@ export class SessionTable {
     let count = 0;
     for (const { session } of this.entries.values()) if (session.alive && session.owner === owner) count += 1;
     return count;
+  }
+
+  /**
+   * Registers a new session with the driver of its runs and starts making its folder
+   * (`session.folderMade`). Synchronous up to the insert: nothing awaits between a caller's last
+   * lookup and this.
+   */
+  open(session: TranscodeSession): SessionEntry {
+    const driver = this.drivers.create(session, () => this.segmentStored());
+    session.attachProduction(driver);
+    const entry = { session, driver };
+    this.entries.set(session.id, entry);
+    this.events.publish({
+      type: 'session-started',
+      sessionId: session.id,
+      camera: session.camera,
+      start: session.start,
+      end: session.end,
+      durationSeconds: session.timeline.durationSeconds,
+    });
+    session.folderMade = this.makeFolder(session);
+    return entry;
   }
 
   /** Resolves once the session of this id that is being stopped (if any) is gone, folder and all. */
@@ -62,8 +86,7 @@ export class SessionTable {
   stop(session: TranscodeSession, reason: SessionRemovalReason, cause?: Error): Promise<void> {
     const entry = this.entries.get(session.id);
     if (entry?.session === session) this.entries.delete(session.id);
-    if (session.state === 'stopped') return this.stopping.get(session.id) ?? Promise.resolve();
-    session.state = 'stopped';
+    if (!session.stop()) return this.stopping.get(session.id) ?? Promise.resolve();
     this.events.publish({ type: 'session-removed', sessionId: session.id, reason });
     const stopped = (async () => {
       await entry?.driver.close(cause);
@@ -76,5 +99,59 @@ export class SessionTable {
     });
     this.stopping.set(session.id, stopped);
     return stopped;
+  }
+
+  diskStates(now: number, memoryMs: number): SessionDiskState[] {
+    return this.sessions()
+      .filter((session) => session.alive)
+      .map((session) => ({
+        id: session.id,
+        camera: session.camera,
+        state: session.state,
+        lastAccessAt: session.lastAccessAt,
+        hasWaiters: session.hasWaiters,
+        segments: session.storedSegments(),
+        recentlyRequested: session.recentlyRequested(now, memoryMs),
+      }));
+  }
+
+  storedBytes(): number {
+    let bytes = 0;
+    for (const { session } of this.entries.values()) bytes += session.storedBytes;
+    return bytes;
+  }
+
+  forgetSegments(id: string, indices: readonly number[]): string[] | null {
+    return this.entries.get(id)?.driver.forgetSegments(indices) ?? null;
+  }
+
+  async evict(id: string, evicting: () => void): Promise<boolean> {
+    const session = this.entries.get(id)?.session;
+    if (!session) return false;
+    evicting();
+    await this.stop(session, 'evicted');
+    return true;
+  }
+
+  onSegmentStored(listener: () => void): void {
+    this.segmentStoredListeners.push(listener);
+  }
+
+  private segmentStored(): void {
+    for (const listener of this.segmentStoredListeners) listener();
+  }
+
+  /** The session's folder; a failure is the session's (its requests learn it), told without a server path. */
+  private async makeFolder(session: TranscodeSession): Promise<void> {
+    await this.files.createSessionDir(session.id).catch((error: Error) => {
+      // The path and the system's reason go to the log (and to /health's detail): a client learns no server path.
+      this.logger.error(sessionLog(session, `TRANSCODE_DIR: ${error.message}`));
+      throw new TranscoderUnavailableException(
+        error instanceof ForeignSessionDirError
+          ? "a folder of this session's name in TRANSCODE_DIR was not made by this service, and is left alone"
+          : 'TRANSCODE_DIR is not writable',
+      );
+    });
+    session.hasFolder = true;
   }
 }

@@ -1,4 +1,4 @@
-import { Test } from '@nestjs/testing';
+import { Test, TestingModule } from '@nestjs/testing';
 import { Subject } from 'rxjs';
 import { StreamTokenService } from '@app/auth';
 import { FfmpegCommandBuilder, FfmpegProcessSupervisor, ProcessExit } from '@app/ffmpeg';
@@ -9,8 +9,15 @@ import { TranscodeEvents } from '../transcode-events';
 import { SessionCreationRateLimiter, TooManySessionCreationsException } from './session-creation.rate-limiter';
 import { RecordingPresence } from '../storage/recording-presence';
 import { SessionEncoderService } from '../scheduler/session-encoder.service';
+import { SessionDriverFactory } from '../scheduler/session-driver.factory';
 import { SessionTable } from './session-table';
-import { DiskBudgetService } from '../storage/disk-budget.service';
+import { AdmissionLimits } from './admission-limits';
+import { RangePlanner } from './range-planner';
+import { SegmentAccess } from './segment-access.service';
+import { SessionAdmission } from './session-admission.service';
+import { SessionStreamFiles } from './session-stream-files.service';
+import { StaleSessionCleanupJob } from './stale-session-cleanup.job';
+import { DiskBudgetService, SESSIONS_ON_DISK } from '../storage/disk-budget.service';
 import { FfmpegHealth } from '../ffmpeg-health.service';
 import { FfmpegProcessSlots } from '../scheduler/ffmpeg-process-slots';
 import { SessionFilesStore } from '../storage/session-files.store';
@@ -18,7 +25,7 @@ import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from '../transcode.m
 import { TranscodeSessionService } from './transcode-session.service';
 import { isH264RangeRefusal } from '../policy/h264-hand-off';
 import { routed } from '../routing/local-session.routing';
-import type { TranscodeSession } from './transcode-session';
+import { TranscodeSession } from './transcode-session';
 import {
   RequestWithdrawnException,
   TooManyUserSessionsException,
@@ -220,8 +227,35 @@ async function waitUntil(check: () => boolean, timeoutMs = 2000): Promise<void> 
   }
 }
 
-describe('TranscodeSessionService', () => {
-  let service: TranscodeSessionService;
+/**
+ * The engine's pieces as one: the engine's front (TranscodeSessionService) for what it offers,
+ * the sessions module's own services for the rest, each session the live object (this spec looks
+ * inside them).
+ */
+function engineOf(moduleRef: TestingModule) {
+  const engine = moduleRef.get(TranscodeSessionService);
+  const admission = moduleRef.get(SessionAdmission);
+  const access = moduleRef.get(SegmentAccess);
+  const table = moduleRef.get(SessionTable);
+  return {
+    engine,
+    open: (...args: Parameters<SessionAdmission['open']>) => admission.open(...args),
+    adopt: (...args: Parameters<SessionAdmission['adopt']>) => admission.adopt(...args),
+    segmentFile: (session: TranscodeSession, index: number, signal?: AbortSignal) => access.segmentFile(session, index, signal),
+    access: (sessionId: string) => access.access(sessionId),
+    playlist: (session: TranscodeSession, query?: string) => moduleRef.get(SessionStreamFiles).playlist(session, query),
+    list: () => table.sessions(),
+    remove: (sessionId: string) => engine.remove(sessionId),
+    encodingSessionIds: () => engine.encodingSessionIds(),
+    removeStaleSessions: () => moduleRef.get(StaleSessionCleanupJob).removeStaleSessions(),
+    encoderStatus: () => moduleRef.get(EncoderSelector).status(),
+    diskUsageBytes: () => moduleRef.get(DiskBudgetService).usageBytes(),
+    beforeApplicationShutdown: () => engine.beforeApplicationShutdown(),
+  };
+}
+
+describe('the session engine (TranscodeSessionService and the sessions module behind it)', () => {
+  let service: ReturnType<typeof engineOf>;
   let supervisor: FakeSupervisor;
   let files: FakeFiles;
   let clock: ManualClock;
@@ -233,8 +267,16 @@ describe('TranscodeSessionService', () => {
     const moduleRef = await Test.createTestingModule({
       providers: [
         TranscodeSessionService,
+        SessionAdmission,
+        AdmissionLimits,
+        RangePlanner,
+        SegmentAccess,
+        SessionStreamFiles,
+        StaleSessionCleanupJob,
         SessionTable,
+        SessionDriverFactory,
         DiskBudgetService,
+        { provide: SESSIONS_ON_DISK, useExisting: SessionTable },
         FfmpegHealth,
         FfmpegProcessSlots,
         SessionEncoderService,
@@ -251,7 +293,7 @@ describe('TranscodeSessionService', () => {
         { provide: StreamTokenService, useValue: { enabled: false, issue: () => 'token' } },
       ],
     }).compile();
-    service = moduleRef.get(TranscodeSessionService);
+    service = engineOf(moduleRef);
     events = moduleRef.get(TranscodeEvents);
   }
   let events: TranscodeEvents;
@@ -395,23 +437,25 @@ describe('TranscodeSessionService', () => {
     it('keeps H.265 to transcode, and starts its run where the first segment is asked', async () => {
       withCodecs();
       const session = await service.open('front', T, T + 100, 'user:alice', { waitForFirstSegment: false, handOffH264: true });
-      expect(routed(session).awaitingHandOff).toBeUndefined();
+      expect(routed(session.snapshot()).awaitingHandOff).toBeUndefined();
       await expect(service.segmentFile(session, 10)).resolves.toBe('r1_00010.ts');
       expect(supervisor.spawned.map((process) => process.startIndex)).toEqual([10]);
     });
 
     it('starts a plan that cannot tell its codecs without its encoder, and says so until its first segment is asked, so it can still be handed off before any process runs', async () => {
       const session = await service.open('front', T, T + 100, 'user:alice', { waitForFirstSegment: false, handOffH264: true });
-      expect(routed(session).awaitingHandOff).toBe(true);
+      expect(routed(session.snapshot()).awaitingHandOff).toBe(true);
       // Joined meanwhile (the caller's next playlist), it still says so.
-      expect(routed(await service.open('front', T, T + 100, 'user:bob', { waitForFirstSegment: false, handOffH264: true })).awaitingHandOff).toBe(true);
+      expect(routed((await service.open('front', T, T + 100, 'user:bob', { waitForFirstSegment: false, handOffH264: true })).snapshot()).awaitingHandOff).toBe(
+        true,
+      );
       await new Promise((resolve) => setTimeout(resolve, 20));
       expect(supervisor.spawned).toHaveLength(0);
       // The first segment asked starts it, and it is a session like any other from then on.
       const first = service.segmentFile(session, 0);
       await waitUntil(() => supervisor.spawned.length === 1);
       await expect(first).resolves.toMatch(/_00000\.ts$/);
-      expect(routed(session).awaitingHandOff).toBeUndefined();
+      expect(routed(session.snapshot()).awaitingHandOff).toBeUndefined();
     });
 
     it('gives a caller that does not hand off its session when it shared an admission with one that does', async () => {
@@ -949,6 +993,25 @@ describe('TranscodeSessionService', () => {
       expect(await service.removeStaleSessions()).toBe(1);
       expect(service.list()).toEqual([]);
     });
+  });
+
+  it('hands out frozen snapshots of its sessions, never the sessions themselves; a later change shows in the next snapshot', async () => {
+    const opened = await service.engine.open('front', T, T + 100, 'user:alice', { waitForFirstSegment: false });
+    const handedOut = [opened, service.engine.localSession(opened.id)!, ...service.engine.list()];
+    expect(handedOut.map((snapshot) => [snapshot instanceof TranscodeSession, Object.isFrozen(snapshot), Object.isFrozen(snapshot.variant)])).toEqual([
+      [false, true, true],
+      [false, true, true],
+      [false, true, true],
+    ]);
+    expect(() => ((opened as { state: string }).state = 'stopped')).toThrow(TypeError);
+    await service.segmentFile(service.access(opened.id), 0);
+    expect({ before: opened.state, after: service.engine.localSession(opened.id)!.state, ready: service.engine.list()[0].readyCount }).toEqual({
+      before: 'opened',
+      after: 'active',
+      ready: 1,
+    });
+    await service.remove(opened.id);
+    expect(service.engine.localSession(opened.id)).toBeUndefined();
   });
 
   it('stops every encoder before the application shuts down', async () => {

@@ -1,8 +1,32 @@
 import type { RecordingTimeline } from '@app/recordings';
+import type { EncoderActivity, SessionSnapshot, SessionVariant, TranscodeSessionState } from '../model/session-views';
+import type { SessionOutputFormat } from '../plan/output-format';
+import { SessionRendition, sourceFrameRate } from '../plan/rendition';
 import type { PlannedSegment } from '../plan/segment-plan';
-import { SessionOutputFormat, chooseOutputFormat } from '../plan/output-format';
-import type { EncoderActivity, SessionVariant, TranscodeSessionState } from '../model/session-views';
-import { ENCODED_RENDITION, SessionRendition, sourceFrameRate } from '../plan/rendition';
+
+/** A session's plan, decided once when it is admitted: what it plays, how it is cut, what it outputs. */
+export interface SessionPlan {
+  readonly timeline: RecordingTimeline;
+  readonly segments: readonly PlannedSegment[];
+  /** Its speed, and whether its video is encoded, copied or made fast. */
+  readonly rendition: SessionRendition;
+  /** The picture size and audio format of every segment. */
+  readonly output: SessionOutputFormat;
+}
+
+/** What a session is made with. */
+export interface SessionInit {
+  id: string;
+  camera: string;
+  start: number;
+  end: number;
+  plan: SessionPlan;
+  createdAt: number;
+  /** Who created it (`user:…` or `ip:…`), for the per-user limit; undefined for a takeover. */
+  owner?: string;
+  /** See TranscodeSession.awaitingHandOff. */
+  awaitingHandOff?: boolean;
+}
 
 /**
  * What a session reads of what its runs make and do. Its driver is the one writer of all of it
@@ -30,12 +54,22 @@ export interface SessionProduction {
 
 /**
  * One transcode: one camera, one range, one folder. Holds the plan (immutable), its state and
- * where viewers asked lately. Its runs and its finished segments belong to its SessionDriver,
- * which it reads (SessionProduction).
+ * where viewers asked lately. Its runs and finished segments belong to its SessionDriver, which
+ * it reads (SessionProduction). Only the sessions module (its table, admission and segment
+ * access) holds this object; everyone else gets a snapshot.
  */
 export class TranscodeSession {
-  state: TranscodeSessionState = 'opened';
-  lastAccessAt: number;
+  readonly id: string;
+  readonly camera: string;
+  readonly start: number;
+  readonly end: number;
+  readonly timeline: RecordingTimeline;
+  readonly segments: readonly PlannedSegment[];
+  readonly rendition: SessionRendition;
+  readonly createdAt: number;
+  readonly owner?: string;
+  private currentState: TranscodeSessionState = 'opened';
+  private lastAccess: number;
   /**
    * Resolves once it can be served: its folder made and, for a session the API's create started,
    * its first segment playable; rejects with the HTTP error to answer.
@@ -45,32 +79,27 @@ export class TranscodeSession {
   folderMade: Promise<void> = Promise.resolve();
   /** The folder is there (folderMade resolved). */
   hasFolder = false;
-  /**
-   * Planned for a caller that hands H.264 off, from recordings whose codecs its source could not
-   * read, and started without its encoder (OpenOptions.handOffH264): until its first segment is
-   * asked, that caller may still find it H.264 and remove it.
-   */
-  awaitingHandOff = false;
+  private handOffPending: boolean;
   private production: SessionProduction | null = null;
-  private output: SessionOutputFormat | null = null;
-  private decidedVariant: SessionVariant | null = null;
+  private readonly output: SessionOutputFormat;
+  private readonly decidedVariant: SessionVariant;
   /** Segments asked for lately (index → epoch ms): where the viewers are. */
   private readonly recentRequests = new Map<number, number>();
 
-  constructor(
-    readonly id: string,
-    readonly camera: string,
-    readonly start: number,
-    readonly end: number,
-    readonly timeline: RecordingTimeline,
-    readonly segments: readonly PlannedSegment[],
-    readonly createdAt: number,
-    /** Who created it (`user:…` or `ip:…`), for the per-user limit; undefined for a takeover. */
-    readonly owner?: string,
-    /** Its speed, and whether its video is encoded, copied or made fast (decided with its plan). */
-    readonly rendition: SessionRendition = ENCODED_RENDITION,
-  ) {
-    this.lastAccessAt = createdAt;
+  constructor(init: SessionInit) {
+    ({ id: this.id, camera: this.camera, start: this.start, end: this.end, createdAt: this.createdAt, owner: this.owner } = init);
+    ({ timeline: this.timeline, segments: this.segments, rendition: this.rendition, output: this.output } = init.plan);
+    this.lastAccess = init.createdAt;
+    this.handOffPending = init.awaitingHandOff ?? false;
+    this.decidedVariant = Object.freeze(variantOf(init.plan));
+  }
+
+  get state(): TranscodeSessionState {
+    return this.currentState;
+  }
+
+  get lastAccessAt(): number {
+    return this.lastAccess;
   }
 
   /** Playback speed: its segments show this many seconds of recordings per second. */
@@ -86,33 +115,23 @@ export class TranscodeSession {
     return (this.timeline.durationSeconds - (this.segments[0]?.timelineStartSeconds ?? 0)) / this.rendition.speed;
   }
 
-  /** The picture size and audio format of every segment (decided once, from the recordings). */
-  outputFormat(maxHeight: number): SessionOutputFormat {
-    this.output ??= chooseOutputFormat(this.timeline.pieces, maxHeight);
+  /** The picture size and audio format of every segment (decided with its plan; every run asks for the same). */
+  outputFormat(): SessionOutputFormat {
     return this.output;
   }
 
-  /**
-   * What its segments carry, for a master playlist: the output picture size and audio, and the
-   * frame rate of its first recording whose header gave frame times. Worked out once, when the
-   * output format is decided (at launch): every routed lookup of the session carries it.
-   */
+  /** What its segments carry, for a master playlist (decided with its plan). */
   variant(): SessionVariant {
-    if (this.decidedVariant) return this.decidedVariant;
-    const video = this.rendition.video;
-    const sourceRate = sourceFrameRate(this.timeline.pieces);
-    const frameRate = video.mode === 'fast' ? video.frameRate : sourceRate;
-    // A copied stream is the source's: its size, and its own profile and level.
-    const source = this.timeline.pieces[0]?.media?.video;
-    const frame = video.mode === 'copy' && source?.width && source.height ? { width: source.width, height: source.height } : this.output?.frame;
-    const variant: SessionVariant = {
-      ...(frame ? { width: frame.width, height: frame.height } : {}),
-      ...(frameRate ? { frameRate: Math.round(frameRate * 1000) / 1000 } : {}),
-      ...(video.mode === 'copy' && source?.avc ? { videoCodec: avcCodecString(source.avc) } : {}),
-      audio: this.rendition.audio !== 'none' && !!this.output?.audio,
-    };
-    if (this.output) this.decidedVariant = variant;
-    return variant;
+    return this.decidedVariant;
+  }
+
+  /**
+   * Planned for a caller that hands H.264 off, from recordings whose codecs its source could not
+   * read, and started without its encoder (OpenOptions.handOffH264): until its first segment is
+   * asked, that caller may still find it H.264 and remove it.
+   */
+  get awaitingHandOff(): boolean {
+    return this.handOffPending;
   }
 
   /** Connects the driver that owns the session's runs and segments (once, when the session is launched). */
@@ -121,7 +140,7 @@ export class TranscodeSession {
   }
 
   get alive(): boolean {
-    return this.state !== 'stopped';
+    return this.currentState !== 'stopped';
   }
 
   /**
@@ -131,35 +150,16 @@ export class TranscodeSession {
    * asks of would have held it).
    */
   holdsEncoderSlot(now: number, openedHoldMs: number): boolean {
-    if (this.state === 'starting' || (this.production?.encodingCount() ?? 0) > 0) return true;
-    return this.state === 'opened' && now - this.lastAccessAt < openedHoldMs;
+    if (this.currentState === 'starting' || (this.production?.encodingCount() ?? 0) > 0) return true;
+    return this.currentState === 'opened' && now - this.lastAccess < openedHoldMs;
   }
 
-  /** What its runs are doing: encoding when one is, paused when all are, stopped when there are none. */
   get encoderActivity(): EncoderActivity {
     return this.production?.activity() ?? 'stopped';
   }
 
-  /** The pid of a run encoding now (else of a paused one), or null. */
-  get activePid(): number | null {
-    return this.production?.activePid() ?? null;
-  }
-
-  /** The ffmpeg video encoder of its latest run (libx264, h264_vaapi, …), or null before the first. */
-  get videoEncoder(): string | null {
-    return this.production?.videoEncoder ?? null;
-  }
-
   get hasWaiters(): boolean {
     return this.production?.hasWaiters ?? false;
-  }
-
-  get readyCount(): number {
-    return this.production?.readyCount ?? 0;
-  }
-
-  touch(now: number): void {
-    this.lastAccessAt = Math.max(this.lastAccessAt, now);
   }
 
   readyFile(index: number): string | undefined {
@@ -181,9 +181,43 @@ export class TranscodeSession {
     return this.production?.storedSegments() ?? [];
   }
 
-  /** Remembers that segment `index` was asked for now. */
+  /** Segments asked for within the last `memoryMs`. */
+  recentlyRequested(now: number, memoryMs: number): number[] {
+    return [...this.recentRequests].filter(([, at]) => now - at <= memoryMs).map(([index]) => index);
+  }
+
+  /** What the rest of the node may know of it now. */
+  snapshot(): SessionSnapshot {
+    return Object.freeze({
+      id: this.id,
+      camera: this.camera,
+      start: this.start,
+      end: this.end,
+      speed: this.speed,
+      state: this.currentState,
+      alive: this.alive,
+      ...(this.owner !== undefined ? { owner: this.owner } : {}),
+      lastAccessAt: this.lastAccess,
+      outputDurationSeconds: this.outputDurationSeconds,
+      awaitingHandOff: this.handOffPending,
+      variant: this.decidedVariant,
+      video: this.rendition.video.mode,
+      segmentCount: this.segments.length,
+      readyCount: this.production?.readyCount ?? 0,
+      encoderActivity: this.encoderActivity,
+      activePid: this.production?.activePid() ?? null,
+      videoEncoder: this.production?.videoEncoder ?? null,
+    });
+  }
+
+  /** Marks it as just requested. */
+  touch(now: number): void {
+    this.lastAccess = Math.max(this.lastAccess, now);
+  }
+
+  /** Remembers that segment `index` was asked for now: where a viewer is (and it is handed off no more). */
   noteRequest(index: number, now: number, memoryMs: number): void {
-    this.awaitingHandOff = false;
+    this.handOffPending = false;
     this.recentRequests.set(index, now);
     // Bounded: entries older than the memory are dropped as new ones come.
     if (this.recentRequests.size > 64) {
@@ -191,10 +225,47 @@ export class TranscodeSession {
     }
   }
 
-  /** Segments asked for within the last `memoryMs`. */
-  recentlyRequested(now: number, memoryMs: number): number[] {
-    return [...this.recentRequests].filter(([, at]) => now - at <= memoryMs).map(([index]) => index);
+  /** Its first segment request is on its way (opened → starting). */
+  beginFirstRequest(): void {
+    if (this.currentState === 'opened') this.currentState = 'starting';
   }
+
+  /** Its first segment was answered (starting → active); whether this was that moment. */
+  firstSegmentServed(): boolean {
+    if (this.currentState !== 'starting') return false;
+    this.currentState = 'active';
+    return true;
+  }
+
+  /** Every first request failed or was withdrawn with no segment made (starting → opened): the next is its first. */
+  firstRequestsGone(): void {
+    if (this.currentState === 'starting') this.currentState = 'opened';
+  }
+
+  /** Deleted, expired or failed: for good. Whether it was alive until now. */
+  stop(): boolean {
+    if (this.currentState === 'stopped') return false;
+    this.currentState = 'stopped';
+    return true;
+  }
+}
+
+/**
+ * Pure: what a session's segments carry, for a master playlist: the output picture size and
+ * audio, and the frame rate of its first recording whose header gave frame times.
+ */
+function variantOf({ timeline, rendition, output }: SessionPlan): SessionVariant {
+  const video = rendition.video;
+  const frameRate = video.mode === 'fast' ? video.frameRate : sourceFrameRate(timeline.pieces);
+  // A copied stream is the source's: its size, and its own profile and level.
+  const source = timeline.pieces[0]?.media?.video;
+  const frame = video.mode === 'copy' && source?.width && source.height ? { width: source.width, height: source.height } : output.frame;
+  return {
+    ...(frame ? { width: frame.width, height: frame.height } : {}),
+    ...(frameRate ? { frameRate: Math.round(frameRate * 1000) / 1000 } : {}),
+    ...(video.mode === 'copy' && source?.avc ? { videoCodec: avcCodecString(source.avc) } : {}),
+    audio: rendition.audio !== 'none' && !!output.audio,
+  };
 }
 
 /** Pure: an H.264 stream's RFC 6381 codec string (avc1.PPCCLL) from its avcC. */

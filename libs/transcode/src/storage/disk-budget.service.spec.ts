@@ -1,7 +1,6 @@
 import { Clock } from '../clock';
-import { DiskBudgetService } from './disk-budget.service';
+import { DiskBudgetService, SessionsOnDisk } from './disk-budget.service';
 import { MIN_FREE_BYTES, SessionFilesStore } from './session-files.store';
-import { SessionTable } from '../sessions/session-table';
 import { TranscodeEvents } from '../transcode-events';
 import { InsufficientStorageException } from '../transcode.exceptions';
 import { TranscodeModuleOptions } from '../transcode.module-definition';
@@ -11,10 +10,16 @@ const MiB = 1024 * 1024;
 /** The budget service with no sessions, a budget of `budgetMiB` and `freeMiB` free on the disk. */
 function budgetWith(budgetMiB: number, freeMiB = 10_000) {
   const disk = { free: freeMiB * MiB };
-  const table = { sessions: () => [], get: () => undefined } as unknown as SessionTable;
+  const sessions: SessionsOnDisk = {
+    diskStates: () => [],
+    storedBytes: () => 0,
+    forgetSegments: () => null,
+    evict: async () => false,
+    onSegmentStored: () => undefined,
+  };
   const files = { freeBytes: async () => disk.free } as unknown as SessionFilesStore;
   const options = { maxDiskBytes: budgetMiB * MiB, segmentDurationSeconds: 2, lookaheadSeconds: 60, idleTimeoutSeconds: 30 } as TranscodeModuleOptions;
-  return { service: new DiskBudgetService(options, table, files, new TranscodeEvents(), new Clock()), disk };
+  return { service: new DiskBudgetService(options, sessions, files, new TranscodeEvents(), new Clock()), disk };
 }
 
 describe('DiskBudgetService reservations', () => {

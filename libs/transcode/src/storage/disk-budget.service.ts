@@ -3,7 +3,8 @@ import { Clock } from '../clock';
 import { checkReservation, planDiskReclaim, viewerPositionsFrom } from './disk-budget';
 import { MIN_FREE_BYTES, SessionFilesStore } from './session-files.store';
 import { sessionLog } from '../model/session-log';
-import { SessionTable } from '../sessions/session-table';
+import type { TranscodeSessionState } from '../model/session-views';
+import { viewerPositionMemoryMs } from '../policy/idleness';
 import { TranscodeEvents } from '../transcode-events';
 import { InsufficientStorageException } from '../transcode.exceptions';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from '../transcode.module-definition';
@@ -13,12 +14,35 @@ const DISK_HIGH_WATER = 0.9;
 const DISK_LOW_WATER = 0.75;
 /** Segments this far behind the viewer furthest back are kept, so a short seek back needs no encode. */
 const KEEP_BEHIND_SECONDS = 60;
-/**
- * Requests of the last this-many seconds say where viewers are. Longer than a player's pause
- * between two fetches (hls.js keeps 30 s buffered, so about a segment length), short enough
- * that a viewer's trail behind it is not taken for another viewer.
- */
-export const VIEWER_POSITION_MEMORY_MS = 20_000;
+
+/** A live session as the disk budget sees it. */
+export interface SessionDiskState {
+  id: string;
+  camera: string;
+  state: TranscodeSessionState;
+  /** Epoch ms of its last request. */
+  lastAccessAt: number;
+  hasWaiters: boolean;
+  /** Finished segments on disk and their sizes. */
+  segments: readonly { index: number; bytes: number }[];
+  /** Segments asked for within the viewer-position memory. */
+  recentlyRequested: readonly number[];
+}
+
+/** The sessions whose segments the budget counts and takes back: the session table, the one way in and out of a session. */
+export interface SessionsOnDisk {
+  diskStates(now: number, memoryMs: number): SessionDiskState[];
+  /** Bytes of every live session's finished segments. */
+  storedBytes(): number;
+  /** Forgets segments of a session (their files are deleted next); their files, or null when the session is gone. */
+  forgetSegments(id: string, indices: readonly number[]): string[] | null;
+  /** Stops and deletes a session (`evicting` is told first); false when it is gone already. */
+  evict(id: string, evicting: () => void): Promise<boolean>;
+  /** Calls `listener` after every finished segment stored. */
+  onSegmentStored(listener: () => void): void;
+}
+
+export const SESSIONS_ON_DISK = Symbol('SESSIONS_ON_DISK');
 
 /**
  * Room held in TRANSCODE_DIR for a file that is being written (an export's MP4): counted in the
@@ -57,17 +81,17 @@ export class DiskBudgetService {
 
   constructor(
     @Inject(TRANSCODE_MODULE_OPTIONS) private readonly options: TranscodeModuleOptions,
-    private readonly table: SessionTable,
+    @Inject(SESSIONS_ON_DISK) private readonly sessions: SessionsOnDisk,
     private readonly files: SessionFilesStore,
     private readonly events: TranscodeEvents,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    sessions.onSegmentStored(() => this.afterSegmentStored());
+  }
 
   /** Bytes of finished segments in TRANSCODE_DIR, over every live session, and the room reserved for exports. */
   usageBytes(): number {
-    let bytes = this.reservedBytes();
-    for (const session of this.table.sessions()) bytes += session.storedBytes;
-    return bytes;
+    return this.reservedBytes() + this.sessions.storedBytes();
   }
 
   /**
@@ -96,11 +120,6 @@ export class DiskBudgetService {
         this.reservations.delete(room);
       },
     };
-  }
-
-  /** How long a request says where a viewer is: never longer than it takes a session to be idle. */
-  get positionMemoryMs(): number {
-    return Math.min(VIEWER_POSITION_MEMORY_MS, this.options.idleTimeoutSeconds * 1000);
   }
 
   /**
@@ -201,9 +220,9 @@ export class DiskBudgetService {
     const segmentSeconds = this.options.segmentDurationSeconds;
     const keepBehind = Math.ceil(KEEP_BEHIND_SECONDS / segmentSeconds);
     const keepAhead = Math.ceil(this.options.lookaheadSeconds / segmentSeconds);
-    const live = this.table.sessions().filter((session) => session.alive);
+    const live = this.sessions.diskStates(now, viewerPositionMemoryMs(this.options.idleTimeoutSeconds * 1000));
     const views = live.map((session) => {
-      const viewerPositions = viewerPositionsFrom(session.recentlyRequested(now, this.positionMemoryMs), keepBehind);
+      const viewerPositions = viewerPositionsFrom(session.recentlyRequested, keepBehind);
       return {
         id: session.id,
         lastAccessAt: session.lastAccessAt,
@@ -212,29 +231,25 @@ export class DiskBudgetService {
           viewerPositions.length === 0 &&
           now - session.lastAccessAt > this.options.idleTimeoutSeconds * 1000 &&
           !session.hasWaiters,
-        segments: session.storedSegments(),
+        segments: session.segments,
         viewerPositions,
       };
     });
+    const byId = new Map(live.map((session) => [session.id, session]));
     // Reserved room is never reclaimed: the segments make up the rest of the target.
     const plan = planDiskReclaim(views, Math.max(0, targetBytes - this.reservedBytes()), keepBehind, {
       keepAheadSegments: ahead ? keepAhead : undefined,
       toTheViewers,
     });
     for (const [id, indices] of plan.deleteSegments) {
-      const entry = this.table.get(id);
-      if (!entry) continue;
-      const session = entry.session;
       // A reader that already opened one keeps its descriptor; a later request makes it again.
-      const files = entry.driver.forgetSegments(indices);
+      const files = this.sessions.forgetSegments(id, indices);
+      if (!files) continue;
       await Promise.all(files.map((file) => this.files.removeFile(id, file).catch(() => undefined)));
-      this.logger.log(sessionLog(session, `disk budget: deleted ${files.length} segment(s) far from its viewers`));
+      this.logger.log(sessionLog(byId.get(id)!, `disk budget: deleted ${files.length} segment(s) far from its viewers`));
     }
     for (const id of plan.evictSessions) {
-      const session = this.table.get(id)?.session;
-      if (!session) continue;
-      this.logger.log(sessionLog(session, 'disk budget: evicting this idle session'));
-      await this.table.stop(session, 'evicted');
+      await this.sessions.evict(id, () => this.logger.log(sessionLog(byId.get(id)!, 'disk budget: evicting this idle session')));
     }
     return this.usageBytes();
   }
