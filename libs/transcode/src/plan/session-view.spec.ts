@@ -1,5 +1,5 @@
 import type { RecordingFile, TimelinePiece } from '@app/recordings';
-import { framesOnTimeline, keyframesOnTimeline } from '../segment-plan';
+import { framesOnTimeline, keyframesOnTimeline } from './segment-plan';
 import { HOUR_SECONDS, HourTimeline, hoursOfRange, planHourTimeline } from './hour-timeline';
 import { ViewEntry, ViewFrames, planViewEntries, planViewSpans } from './session-view';
 import { GridSegment, planTrackGrid } from './track-grid';

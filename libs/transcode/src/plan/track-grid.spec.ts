@@ -1,5 +1,5 @@
 import type { RecordingFile } from '@app/recordings';
-import { keyframesOnTimeline } from '../segment-plan';
+import { keyframesOnTimeline } from './segment-plan';
 import { HOUR_SECONDS, TIMELINE_PTS_MARGIN_SECONDS, hourStartOf, hoursOfRange, planHourTimeline, timelinePtsBase } from './hour-timeline';
 import { GridSegment, gridSegmentAt, planTrackGrid } from './track-grid';
 

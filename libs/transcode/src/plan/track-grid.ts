@@ -1,6 +1,6 @@
 import type { TimelinePiece } from '@app/recordings';
-import { sourceFormatKey } from '../output-format';
-import { framesOnTimeline } from '../segment-plan';
+import { sourceFormatKey } from './output-format';
+import { framesOnTimeline } from './segment-plan';
 import { HOUR_SECONDS, HourTimeline } from './hour-timeline';
 
 /** One segment of a track: the frames between two cut points of its hour's timeline. */
