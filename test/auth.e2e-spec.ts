@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { sign, verify } from 'jsonwebtoken';
 import { streamTokenKey } from '../libs/auth/src/jwt-keys';
-import { transcodeSessionId } from '../libs/transcode/src/session-id';
+import { transcodeSessionId } from '@app/transcode';
 import { BACK, FRONT, T0 } from './support/fixtures';
 import { TestApp, getJson, rangeUrl, startTestApp } from './support/test-app';
 

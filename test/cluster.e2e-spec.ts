@@ -11,7 +11,7 @@ import { RedisServer, startRedisServer } from './support/redis-server';
 import { AppProcess, ffmpegProcessesUsing, freePort, getJson, makeScratchDir, rangeUrl, startAppProcess, waitFor } from './support/test-app';
 import { getFromAddress } from './support/net';
 import { segmentName } from './support/media-playlist';
-import { transcodeSessionId } from '../libs/transcode/src/session-id';
+import { transcodeSessionId } from '@app/transcode';
 
 /** The nodes' shared secret (32 characters at least, as every node's must be). */
 const CLUSTER_E2E_SECRET = 'cluster-e2e-secret-of-32-characters';

@@ -7,7 +7,7 @@ import { sign } from 'jsonwebtoken';
 import { BACK, T0 } from './support/fixtures';
 import { segmentName } from './support/media-playlist';
 import { TestApp, getJson, rangeUrl, startTestApp, waitFor } from './support/test-app';
-import { TranscodeSessionService, WHOLE_READ_MAX_BYTES } from '@app/transcode';
+import { SessionTable, WHOLE_READ_MAX_BYTES } from '@app/transcode';
 
 const SECRET = 'edge-tests-secret-0123456789abcdef';
 const token = (sub: string, role = 'viewer') => sign({ sub, role, exp: Math.floor(Date.now() / 1000) + 3600 }, SECRET, { algorithm: 'HS256' });
@@ -240,15 +240,15 @@ describe('HTTP server limits (e2e)', () => {
     const created = await getJson(`${app.baseUrl}${rangeUrl(BACK.camera, T0, T0 + 8)}`);
     expect(created.status).toBe(200);
     const sessionId: string = created.body.sessionId;
-    const session = app.app.get(TranscodeSessionService, { strict: false }).localSession(sessionId)!;
-    await waitFor(() => session.readyFile(1) !== undefined, 20_000);
+    const { driver } = app.app.get(SessionTable, { strict: false }).get(sessionId)!;
+    await waitFor(() => driver.readyFile(1) !== undefined, 20_000);
     // Segments over WHOLE_READ_MAX_BYTES are streamed, not read whole: make segment 1 one (sparse)
-    // and record its size as ffmpeg's listing does.
-    const name = session.readyFile(1)!;
+    // and record its size as ffmpeg's listing does (in the finished segments its driver keeps).
+    const name = driver.readyFile(1)!;
     const path = join(app.transcodeDir, sessionId, name);
     const size = 8 * WHOLE_READ_MAX_BYTES;
     await truncate(path, size);
-    session.markReady(1, name, size);
+    (driver as unknown as { ready: { keep(index: number, fileName: string, bytes: number): void } }).ready.keep(1, name, size);
     /** Descriptors this process (the app runs in it) has open on the segment's file. */
     const openOnFile = async () => {
       let count = 0;

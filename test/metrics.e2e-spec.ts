@@ -1,5 +1,5 @@
 import { sign } from 'jsonwebtoken';
-import { StaleSessionCleanupJob } from '../libs/transcode/src/stale-session-cleanup.job';
+import { StaleSessionCleanupJob } from '../libs/transcode/src/sessions/stale-session-cleanup.job';
 import { BROKEN, FRONT, LONG, T0 } from './support/fixtures';
 import { sample } from './support/prometheus';
 import { TestApp, getJson, rangeUrl, startTestApp, waitFor } from './support/test-app';

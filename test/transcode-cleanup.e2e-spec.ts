@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { SESSION_MARKER_FILE } from '../libs/transcode/src/session-files.store';
-import { transcodeSessionId } from '../libs/transcode/src/session-id';
+import { SESSION_MARKER_FILE, transcodeSessionId } from '@app/transcode';
 import { join } from 'node:path';
 import { BACK, FRONT, T0 } from './support/fixtures';
 import { TestApp, baseEnv, getJson, makeScratchDir, rangeUrl, startTestApp, waitFor } from './support/test-app';

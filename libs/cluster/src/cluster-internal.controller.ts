@@ -7,7 +7,6 @@ import { JsonExceptionFilter, createJsonValidationPipe } from '@app/common';
 import { CAMERA_NAME_REGEX } from '@app/recordings';
 import {
   PLAYBACK_SPEEDS,
-  PLAYLIST_FILE_NAME,
   PlaybackSpeed,
   RoutedSession,
   RoutedSessionSummary,
@@ -17,6 +16,7 @@ import {
   SessionEngine,
   LocalSessionRouting,
   clientGoneSignal,
+  isPlaylistFileName,
   summarize,
 } from '@app/transcode';
 import { CLUSTER_MODULE_OPTIONS, ClusterModuleOptions } from './cluster.module-definition';
@@ -112,7 +112,7 @@ export class ClusterInternalController {
     }
     const file = await this.local.streamFile(params.sessionId, params.fileName, query.segmentQuery, clientGoneSignal(response));
     if (file.kind === 'playlist') {
-      response.type(params.fileName === PLAYLIST_FILE_NAME ? 'application/vnd.apple.mpegurl' : 'text/plain');
+      response.type(isPlaylistFileName(params.fileName) ? 'application/vnd.apple.mpegurl' : 'text/plain');
       return file.text;
     }
     if (file.kind === 'segment-bytes') return new StreamableFile(file.bytes, { type: 'video/mp2t', length: file.bytes.length });

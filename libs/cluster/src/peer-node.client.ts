@@ -1,7 +1,7 @@
 import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { OpenOptions, RequestWithdrawnException, RoutedSession, RoutedSessionSummary, StreamFile } from '@app/transcode';
+import { OpenOptions, RequestWithdrawnException, RoutedSession, RoutedSessionSummary, StreamFile, isPlaylistFileName } from '@app/transcode';
 import { CLUSTER_MODULE_OPTIONS, ClusterModuleOptions } from './cluster.module-definition';
 import { clusterNodeOf, signClusterRequest } from './cluster-request-signature';
 
@@ -68,7 +68,7 @@ export class PeerNodeClient {
   async streamFile(url: string, sessionId: string, fileName: string, segmentQuery?: string, signal?: AbortSignal): Promise<StreamFile> {
     const query = segmentQuery ? `?segmentQuery=${encodeURIComponent(segmentQuery)}` : '';
     const response = await this.send(`${url}/${INTERNAL_PREFIX}/sessions/${sessionId}/${fileName}${query}`, { method: 'GET', signal });
-    if (fileName.endsWith('.m3u8')) return { kind: 'playlist', text: await response.text() };
+    if (isPlaylistFileName(fileName)) return { kind: 'playlist', text: await response.text() };
     const length = Number(response.headers.get('content-length'));
     return {
       kind: 'segment',

@@ -1,9 +1,5 @@
 import { isValidCameraName } from '@app/recordings';
-
-/** The files the front door makes itself under a /vod route; any other name is Frigate's. */
-export const MASTER_PLAYLIST = 'master.m3u8';
-export const MEDIA_PLAYLIST = 'index.m3u8';
-const OUR_SEGMENT = /^seg_\d{5}\.ts$/;
+import { SEGMENT_FILE_NAME_REGEX, VOD_MASTER_PLAYLIST_FILE_NAME, VOD_MEDIA_PLAYLIST_FILE_NAME } from '@app/transcode';
 
 /** Which recordings a /vod route names, before it is resolved to a time range. */
 export type VodRoute =
@@ -50,7 +46,8 @@ export function parseVodPath(pathname: string): ParsedVodPath {
     return { kind: 'frigate' };
   }
   const file = parts.pop() ?? '';
-  if (file !== MASTER_PLAYLIST && file !== MEDIA_PLAYLIST && !OUR_SEGMENT.test(file)) return { kind: 'frigate' };
+  // The files the front door makes itself under a /vod route; any other name is Frigate's.
+  if (file !== VOD_MASTER_PLAYLIST_FILE_NAME && file !== VOD_MEDIA_PLAYLIST_FILE_NAME && !SEGMENT_FILE_NAME_REGEX.test(file)) return { kind: 'frigate' };
   const route = readRoute(parts);
   if (route === null) return { kind: 'frigate' };
   if (typeof route === 'string') return { kind: 'invalid', message: route };

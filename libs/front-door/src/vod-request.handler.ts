@@ -6,6 +6,8 @@ import {
   EncoderSelector,
   PLAYLIST_FILE_NAME,
   RoutedSession,
+  VOD_MASTER_PLAYLIST_FILE_NAME,
+  VOD_MEDIA_PLAYLIST_FILE_NAME,
   SESSION_ENGINE,
   SESSION_ROUTING,
   SessionEngine,
@@ -21,7 +23,7 @@ import { FRONT_DOOR_MODULE_OPTIONS, FrontDoorModuleOptions } from './front-door.
 import { FrigateCaller, frigateCallerOf, frigateGet } from './frigate-http';
 import { renderMasterPlaylist } from './vod-master-playlist';
 import { chooseVodHandling, videoCodecTagsOf } from './vod-passthrough';
-import { MASTER_PLAYLIST, MEDIA_PLAYLIST, VodRequest, VodRoute, parseVodPath } from './vod-path';
+import { VodRequest, VodRoute, parseVodPath } from './vod-path';
 import { TimeRange, hourRange, timeZoneOffsetSeconds } from './vod-range';
 
 const PLAYLIST_TYPE = 'application/vnd.apple.mpegurl';
@@ -149,11 +151,11 @@ export class VodRequestHandler {
   private async transcoded(request: VodRequest, session: RoutedSession, query: string, response: ServerResponse): Promise<void> {
     const suffix = query ? `?${query}` : '';
     response.setHeader('Cache-Control', 'no-store');
-    if (request.file === MASTER_PLAYLIST) {
-      return sendText(response, renderMasterPlaylist(session.variant, `${MEDIA_PLAYLIST}${suffix}`, this.encoders.videoCodec()));
+    if (request.file === VOD_MASTER_PLAYLIST_FILE_NAME) {
+      return sendText(response, renderMasterPlaylist(session.variant, `${VOD_MEDIA_PLAYLIST_FILE_NAME}${suffix}`, this.encoders.videoCodec()));
     }
     // The media playlist is the session's own, with this request's query on every segment URI.
-    const fileName = request.file === MEDIA_PLAYLIST ? PLAYLIST_FILE_NAME : request.file;
+    const fileName = request.file === VOD_MEDIA_PLAYLIST_FILE_NAME ? PLAYLIST_FILE_NAME : request.file;
     const file = await this.routing.streamFile(session.sessionId, fileName, query || undefined, clientGoneSignal(response));
     if (file.kind === 'playlist') return sendText(response, file.text);
     if (file.kind === 'segment-bytes') {
@@ -193,7 +195,7 @@ export class VodRequestHandler {
   private frigateSaysH264(sessionId: string, vodPath: string, caller: FrigateCaller, now = Date.now()): Promise<boolean> {
     const known = this.frigateCodecs.get(sessionId);
     if (known && known.expiresAt > now) return known.isH264;
-    const master = `/vod/${vodPath.slice(0, vodPath.lastIndexOf('/') + 1)}${MASTER_PLAYLIST}`;
+    const master = `/vod/${vodPath.slice(0, vodPath.lastIndexOf('/') + 1)}${VOD_MASTER_PLAYLIST_FILE_NAME}`;
     const isH264 = frigateGet(this.frigateUrl, master, caller)
       .then(async (response) => response.ok && chooseVodHandling({ codecParam: null, videoCodecTags: videoCodecTagsOf(await response.text()) }) === 'frigate')
       .catch(() => false);

@@ -1,7 +1,7 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { Subscription } from 'rxjs';
-import { TranscodeEvent, TranscodeEvents, TranscodeSessionService } from '@app/transcode';
+import { DiskBudgetService, SESSION_ENGINE, SessionEngine, TranscodeEvent, TranscodeEvents } from '@app/transcode';
 import { METRICS_PREFIX, MetricsRegistry } from './metrics.registry';
 
 /** What a session is doing, as the sessions gauge labels it. */
@@ -24,7 +24,7 @@ export class TranscodeMetrics implements OnModuleDestroy {
   private readonly proxied: Counter;
   private readonly takenOver: Counter;
 
-  constructor(registry: MetricsRegistry, events: TranscodeEvents, sessions: TranscodeSessionService) {
+  constructor(registry: MetricsRegistry, events: TranscodeEvents, @Inject(SESSION_ENGINE) sessions: SessionEngine, disk: DiskBudgetService) {
     const registers = [registry];
     new Gauge({
       name: `${METRICS_PREFIX}sessions`,
@@ -48,7 +48,7 @@ export class TranscodeMetrics implements OnModuleDestroy {
       help: 'Bytes of finished segments in TRANSCODE_DIR, and the room reserved for exports',
       registers,
       collect() {
-        this.set(sessions.diskUsageBytes());
+        this.set(disk.usageBytes());
       },
     });
     this.ffmpegStarts = new Counter({

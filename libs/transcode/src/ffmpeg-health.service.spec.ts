@@ -1,6 +1,6 @@
 import { FfmpegCommandBuilder, FfmpegProcessSupervisor, ProcessExit } from '@app/ffmpeg';
 import { Clock } from './clock';
-import { EncoderSelector } from './encoder-selector.service';
+import { EncoderSelector } from './policy/encoder-selector.service';
 import { FfmpegHealth } from './ffmpeg-health.service';
 import { TranscodeModuleOptions } from './transcode.module-definition';
 

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { FfmpegCommandBuilder, FfmpegProcessSupervisor } from '@app/ffmpeg';
 import { Clock } from './clock';
-import { EncoderSelector, EncoderStatus } from './encoder-selector.service';
+import type { EncoderStatus } from './policy/encoder-choice';
+import { EncoderSelector } from './policy/encoder-selector.service';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from './transcode.module-definition';
 
 /** How long the health check reuses its last ffmpeg probe. */

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { InvalidSettingError, validateEnvironment } from '@app/common';
 import { FRIGATE_PRESET_ALIASES, HARDWARE_ACCELERATORS, parseHardwareAccelerator, resolveHardwareDevice } from '@app/ffmpeg';
 import { DEFAULT_EXPORT_MAX_SECONDS } from './export/export-admission';
-import { DEFAULT_MAX_USER_SHARE } from './process-slots/fair-share';
+import { DEFAULT_MAX_USER_SHARE } from './policy/fair-share';
 import { TranscodeModuleOptions } from './transcode.module-definition';
 
 export const X264_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'] as const;

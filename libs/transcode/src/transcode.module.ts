@@ -3,27 +3,36 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { SESSION_CAMERA_RESOLVER } from '@app/auth';
 import { FfmpegModule } from '@app/ffmpeg';
 import { Clock } from './clock';
-import { DiskBudgetService } from './disk-budget.service';
 import { FfmpegHealth } from './ffmpeg-health.service';
-import { FfmpegProcessSlots } from './process-slots/ffmpeg-process-slots';
-import { SessionTable } from './session-table';
-import { EncoderSelector } from './encoder-selector.service';
 import { TranscodeEvents } from './transcode-events';
-import { LocalSessionRouting } from './local-session.routing';
-import { CLUSTER_SESSION_ROUTING, SESSION_ROUTING, SessionRouting } from './session-routing';
-import { RecordingPresence } from './recording-presence';
-import { SessionEncoderService } from './session-encoder.service';
-import { SessionFilesStore } from './session-files.store';
-import { StaleSessionCleanupJob } from './stale-session-cleanup.job';
 import { TranscodeConfigurableModule } from './transcode.module-definition';
-import { SessionCreationRateLimiter } from './session-creation.rate-limiter';
-import { TranscodeController } from './transcode.controller';
-import { TranscodeSessionService } from './transcode-session.service';
-import { SESSION_ENGINE } from './session-engine';
-import { TranscodeStreamController } from './transcode-stream.controller';
-import { ReadySegmentMiddleware } from './ready-segment.middleware';
+import { STREAM_ROUTES } from './hls/hls-names';
 import { ExportController } from './export/export.controller';
+import { ExportMuxer } from './export/export-muxer';
 import { Mp4ExportService } from './export/mp4-export.service';
+import { ReadySegmentMiddleware } from './http/ready-segment.middleware';
+import { SessionStreamTokens } from './http/session-stream-tokens';
+import { TranscodeController } from './http/transcode.controller';
+import { TranscodeStreamController } from './http/transcode-stream.controller';
+import { EncoderSelector } from './policy/encoder-selector.service';
+import { LocalSessionRouting } from './routing/local-session.routing';
+import { SESSION_ENGINE } from './routing/session-engine';
+import { CLUSTER_SESSION_ROUTING, SESSION_ROUTING, SessionRouting } from './routing/session-routing';
+import { FfmpegProcessSlots } from './scheduler/ffmpeg-process-slots';
+import { SessionDriverFactory } from './scheduler/session-driver.factory';
+import { SessionEncoderService } from './scheduler/session-encoder.service';
+import { AdmissionLimits } from './sessions/admission-limits';
+import { RangePlanner } from './sessions/range-planner';
+import { SegmentAccess } from './sessions/segment-access.service';
+import { SessionAdmission } from './sessions/session-admission.service';
+import { SessionCreationRateLimiter } from './sessions/session-creation.rate-limiter';
+import { SessionStreamFiles } from './sessions/session-stream-files.service';
+import { SessionTable } from './sessions/session-table';
+import { StaleSessionCleanupJob } from './sessions/stale-session-cleanup.job';
+import { TranscodeSessionService } from './sessions/transcode-session.service';
+import { DiskBudgetService, SESSIONS_ON_DISK } from './storage/disk-budget.service';
+import { RecordingPresence } from './storage/recording-presence';
+import { SessionFilesStore } from './storage/session-files.store';
 
 /**
  * On-demand H.265 → H.264 HLS transcoding of recordings: the create/stop API, the stream
@@ -36,21 +45,35 @@ import { Mp4ExportService } from './export/mp4-export.service';
   imports: [FfmpegModule, ScheduleModule.forRoot()],
   controllers: [TranscodeController, TranscodeStreamController, ExportController],
   providers: [
-    TranscodeSessionService,
-    SessionTable,
-    DiskBudgetService,
-    FfmpegHealth,
-    FfmpegProcessSlots,
-    SessionEncoderService,
-    ReadySegmentMiddleware,
-    EncoderSelector,
-    TranscodeEvents,
-    RecordingPresence,
-    SessionFilesStore,
-    StaleSessionCleanupJob,
     Clock,
+    TranscodeEvents,
+    FfmpegHealth,
+    // sessions/: the engine's front, admission, segment access, the table of live sessions
+    TranscodeSessionService,
+    SessionAdmission,
+    AdmissionLimits,
+    RangePlanner,
     SessionCreationRateLimiter,
+    SegmentAccess,
+    SessionStreamFiles,
+    SessionTable,
+    StaleSessionCleanupJob,
+    // scheduler/: each session's runs, and the process slots every run and export takes
+    SessionDriverFactory,
+    SessionEncoderService,
+    FfmpegProcessSlots,
+    // policy/, storage/
+    EncoderSelector,
+    DiskBudgetService,
+    // The disk budget sees the sessions' segments through the table.
+    { provide: SESSIONS_ON_DISK, useExisting: SessionTable },
+    SessionFilesStore,
+    RecordingPresence,
+    // http/, export/
+    ReadySegmentMiddleware,
+    SessionStreamTokens,
     Mp4ExportService,
+    ExportMuxer,
     // The narrow view of the engine that the cluster depends on.
     { provide: SESSION_ENGINE, useExisting: TranscodeSessionService },
     // Where the API's session requests go: a cluster's routing when a module provides one
@@ -80,11 +103,14 @@ import { Mp4ExportService } from './export/mp4-export.service';
     SESSION_ROUTING,
     // The front door's master playlist names the codec its encoders write.
     EncoderSelector,
+    // What /health and /metrics read: ffmpeg and the encoder, TRANSCODE_DIR, the disk usage.
+    FfmpegHealth,
+    DiskBudgetService,
   ],
 })
 export class TranscodeModule extends TranscodeConfigurableModule implements NestModule {
   /** Ready segments take the fast path before the stream controller's guards and pipes. */
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(ReadySegmentMiddleware).forRoutes({ path: 'stream/transcode/*path', method: RequestMethod.GET });
+    consumer.apply(ReadySegmentMiddleware).forRoutes({ path: STREAM_ROUTES, method: RequestMethod.GET });
   }
 }

@@ -4,7 +4,7 @@ import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs
 import { AuthenticatedRequest, OptionalAuthenticationGuard } from '@app/auth';
 import { CLUSTER_MODULE_OPTIONS, ClusterModuleOptions, SESSION_REGISTRY, SessionRegistry } from '@app/cluster';
 import { RECORDING_SOURCE, RecordingSource } from '@app/recordings';
-import { TranscodeSessionService } from '@app/transcode';
+import { FfmpegHealth, SessionFilesStore } from '@app/transcode';
 import { HealthReport, publicHealthReport } from './public-health-report';
 import { ShutdownState } from './shutdown-state';
 
@@ -15,7 +15,8 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
-    private readonly sessions: TranscodeSessionService,
+    private readonly ffmpeg: FfmpegHealth,
+    private readonly transcodeDir: SessionFilesStore,
     @Inject(RECORDING_SOURCE) private readonly recordings: RecordingSource,
     private readonly shutdown: ShutdownState,
     @Optional() @Inject(SESSION_REGISTRY) private readonly registry?: SessionRegistry,
@@ -49,15 +50,15 @@ export class HealthController {
 
   private checks() {
     return [
-      () => this.probe('ffmpeg', () => this.sessions.checkFfmpegCached()),
+      () => this.probe('ffmpeg', () => this.ffmpeg.checkCached()),
       () =>
         this.probe('transcode_dir', async () => {
-          const { freeBytes } = await this.sessions.checkStorage();
+          const { freeBytes } = await this.transcodeDir.checkStorage();
           return { freeMiB: Math.floor(freeBytes / 1048576) };
         }),
       () => this.probe('recordings', () => this.recordings.checkReadable()),
       // Up even when degraded: the software fallback serves; the report says so and why.
-      () => this.probe('encoder', async () => ({ ...this.sessions.encoderStatus() })),
+      () => this.probe('encoder', async () => ({ ...this.ffmpeg.encoderStatus() })),
       // Up even when Redis is away: each node still serves its own sessions, and a health check
       // that failed on every node at once would take the whole service out of its load balancer.
       () => this.probe('cluster', () => this.clusterStatus()),

@@ -1,4 +1,4 @@
-import { canonicalSeconds } from '../session-id';
+import { canonicalSeconds } from '../model/session-id';
 
 /**
  * Longest range one export may cover: half an hour. At the 720p H.264 the reference makes

@@ -1,5 +1,5 @@
 import { parse, setOptions, types } from 'hls-parser';
-import { PLAYLIST_FILE_NAME, STREAM_FILE_NAME_REGEX } from '../dto/stream-file.params';
+import { SEGMENT_FILE_NAME_REGEX } from '../hls/hls-names';
 
 // hls-parser reports spec deviations on the console; an unusable playlist is reported here instead.
 setOptions({ silent: true });
@@ -28,7 +28,7 @@ export function exportPlanFromPlaylist(text: string): ExportPlan {
   if (playlist.isMasterPlaylist) throw new Error('expected a media playlist, got a master playlist');
   const segments = (playlist as types.MediaPlaylist).segments.map((segment) => {
     const fileName = segment.uri.split('?')[0];
-    if (!STREAM_FILE_NAME_REGEX.test(fileName) || fileName === PLAYLIST_FILE_NAME) throw new Error(`not a segment name in the playlist: ${segment.uri}`);
+    if (!SEGMENT_FILE_NAME_REGEX.test(fileName)) throw new Error(`not a segment name in the playlist: ${segment.uri}`);
     return { fileName, durationSeconds: segment.duration };
   });
   const firstFrameTime = (playlist as types.MediaPlaylist).segments[0]?.programDateTime;

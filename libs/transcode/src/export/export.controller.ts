@@ -16,7 +16,7 @@ import type { Request, Response } from 'express';
 import { open } from 'node:fs/promises';
 import { Authenticated, Principal, requesterOf } from '@app/auth';
 import { ErrorResponseDto, JsonExceptionFilter, createJsonValidationPipe } from '@app/common';
-import { CreateTranscodeParams } from '../dto/create-transcode.params';
+import { CreateTranscodeParams } from '../http/dto/create-transcode.params';
 import { exportContentDisposition } from './export-file-name';
 import { ExportProgressResponse } from './export-progress.response';
 import { Mp4ExportService } from './mp4-export.service';

@@ -3,20 +3,20 @@ import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { FfmpegProcessSupervisor, SupervisedProcess, buildMp4ExportArgs } from '@app/ffmpeg';
-import { Clock } from '../clock';
-import { DiskBudgetService, DiskReservation } from '../disk-budget.service';
-import { PLAYLIST_FILE_NAME } from '../dto/stream-file.params';
-import { FfmpegProcessSlots } from '../process-slots/ffmpeg-process-slots';
-import { SessionFilesStore } from '../session-files.store';
-import { SESSION_ROUTING, SessionRouting, StreamFile } from '../session-routing';
-import { InvalidRangeException, NoFfmpegSlotException } from '../transcode.exceptions';
+import { SupervisedProcess, buildMp4ExportArgs } from '@app/ffmpeg';
+import { DiskBudgetService, DiskReservation } from '../storage/disk-budget.service';
+import { PLAYLIST_FILE_NAME } from '../hls/hls-names';
+import { SessionFilesStore } from '../storage/session-files.store';
+import type { StreamFile } from '../model/session-views';
+import { SESSION_ROUTING, SessionRouting } from '../routing/session-routing';
+import { InvalidRangeException } from '../transcode.exceptions';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from '../transcode.module-definition';
 import { DEFAULT_EXPORT_LIMITS, DEFAULT_EXPORT_MAX_SECONDS, decideExportAdmission, exportKey } from './export-admission';
 import { ExportPlan, exportPlanFromPlaylist } from './export-playlist';
 import { ExportProgress, ExportState } from './export-progress.response';
 import { SIZE_SAMPLE_SECONDS, estimateExportBytes, mp4IndexAllowance } from './export-size';
 import { ExportFailedException, TooManyExportsException } from './export.exceptions';
+import { ExportMuxer, MUX_STOP_GRACE_MS } from './export-muxer';
 
 /** What is exported: a requester's range of a camera. */
 export interface ExportRequest {
@@ -43,8 +43,6 @@ export interface ExportLease {
 
 /** Finished exports whose outcome the progress route still reports. */
 const REMEMBERED_OUTCOMES = 256;
-/** How long ffmpeg gets to stop after its export was abandoned. */
-const MUX_STOP_GRACE_MS = 1000;
 
 /** One export in flight (shared by the responses of the same requester and range). */
 class ExportJob {
@@ -91,10 +89,8 @@ export class Mp4ExportService implements OnApplicationShutdown {
   constructor(
     @Inject(SESSION_ROUTING) private readonly routing: SessionRouting,
     private readonly files: SessionFilesStore,
-    private readonly supervisor: FfmpegProcessSupervisor,
     private readonly disk: DiskBudgetService,
-    private readonly slots: FfmpegProcessSlots,
-    private readonly clock: Clock,
+    private readonly muxer: ExportMuxer,
     @Inject(TRANSCODE_MODULE_OPTIONS) private readonly options: TranscodeModuleOptions,
   ) {}
 
@@ -204,7 +200,8 @@ export class Mp4ExportService implements OnApplicationShutdown {
       // Known by now (its first segments were made); a session that does not say is muxed with its audio if any.
       const audio = (await this.routing.describe(session.sessionId))?.variant?.audio ?? true;
       const path = join(this.files.sessionDir(job.id), 'export.mp4');
-      const mux = await this.startMux(job, buildMp4ExportArgs({ outputPath: path, creationTime: plan.firstFrameTime, audio }), session.sessionId, signal);
+      const args = buildMp4ExportArgs({ outputPath: path, creationTime: plan.firstFrameTime, audio });
+      const mux = await this.muxer.start({ id: job.id, requester, sessionId: session.sessionId, args, preempted: () => job.preempted.abort() }, signal);
       const stop = () => void mux.stop(MUX_STOP_GRACE_MS);
       signal.addEventListener('abort', stop, { once: true });
       try {
@@ -231,7 +228,7 @@ export class Mp4ExportService implements OnApplicationShutdown {
       // An abandoned export did not fail: nobody is told, nothing is remembered.
       if (job.abandoned.signal.aborted) throw error;
       job.state = 'failed';
-      const failure = job.preempted.signal.aborted ? new NoFfmpegSlotException(this.slots.limit) : error;
+      const failure = job.preempted.signal.aborted ? this.muxer.noSlot() : error;
       // A client's error (no recordings, a limit) is its answer; the log is for what went wrong here.
       if (!(failure instanceof HttpException) || failure.getStatus() >= 500) {
         this.logger.warn({ msg: `export of ${camera} ${start}-${end} failed: ${(failure as Error).message}`, exportId: job.id, camera });
@@ -253,42 +250,6 @@ export class Mp4ExportService implements OnApplicationShutdown {
       seconds += segment.durationSeconds;
     }
     return sample;
-  }
-
-  /**
-   * The mux's ffmpeg, once it has a process slot (as a run takes one: it is counted to the
-   * export's requester and needed while it lives) and its scratch folder; 503 when no slot can
-   * be had. The slot goes back when the process has exited.
-   */
-  private async startMux(job: ExportJob, args: string[], sessionId: string, signal: AbortSignal): Promise<SupervisedProcess> {
-    const slotKey = `export:${job.id}`;
-    let mux: SupervisedProcess | null = null;
-    const granted = await this.slots.acquire(slotKey, {
-      view: () => ({ needed: true, paused: false, wantedAt: this.clock.now(), aheadSegments: 0, owner: job.request.requester }),
-      preempt: () => {
-        job.preempted.abort();
-        void mux?.stop(MUX_STOP_GRACE_MS);
-      },
-    });
-    if (!granted) throw new NoFfmpegSlotException(this.slots.limit);
-    try {
-      signal.throwIfAborted();
-      await this.files.createSessionDir(job.id);
-      signal.throwIfAborted();
-      mux = this.supervisor.spawn(this.options.ffmpegPath, args, {
-        outputFds: [],
-        stdin: true,
-        label: 'ffmpeg (mp4 export)',
-        logFields: { exportId: job.id, sessionId },
-      });
-    } catch (error) {
-      this.slots.release(slotKey);
-      throw error;
-    }
-    void mux.exited.then(() => this.slots.release(slotKey));
-    // A restart after a crash stops an ffmpeg still writing here, as it does a session's.
-    if (mux.pid !== undefined) await this.files.writePid(job.id, mux.pid);
-    return mux;
   }
 
   /**

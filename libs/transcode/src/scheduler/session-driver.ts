@@ -2,23 +2,28 @@ import { HttpException, Logger } from '@nestjs/common';
 import type { ProcessExit } from '@app/ffmpeg';
 import { recordingLabel } from '@app/recordings';
 import { Clock } from '../clock';
-import { EncoderSelector } from '../encoder-selector.service';
-import { pieceIndexAt } from '../encoder-input';
-import { FfmpegProcessSlots } from '../process-slots/ffmpeg-process-slots';
-import { SessionEncoderService } from '../session-encoder.service';
-import { SessionFilesStore } from '../session-files.store';
-import { sessionLog } from '../session-log';
+import type { EncoderActivity } from '../model/session-views';
+import { sessionLog } from '../model/session-log';
+import { pieceIndexAt } from '../plan/encoder-input';
+import { EncoderSelector } from '../policy/encoder-selector.service';
+import { TranscodeEvents } from '../transcode-events';
 import {
   FirstSegmentTimeoutException,
   NoFfmpegSlotException,
-  RequestWithdrawnException,
   SessionNotFoundException,
   TranscoderFailedException,
   TranscoderUnavailableException,
 } from '../transcode.exceptions';
-import { EncoderRun, SessionRunsView, TranscodeSession } from '../transcode-session';
+import type { EncoderRun } from './encoder-run';
+import { FfmpegProcessSlots } from './ffmpeg-process-slots';
+import { ReadySegments } from './ready-segments';
+import { RunEnd, RunEnds, describeExit, formatStderr } from './run-ends';
+import { RunListing, plannedIndexOfListing } from './run-listing';
+import { SegmentWaiters } from './segment-waiters';
+import { RunSession, SessionEncoderService } from './session-encoder.service';
 import {
   INITIAL_SCHEDULER_STATE,
+  RunState,
   SchedulerCommand,
   SchedulerConfig,
   SchedulerEvent,
@@ -29,50 +34,43 @@ import {
   schedule,
 } from './session-scheduler';
 
+/** What a driver needs of its session: who it is, who made it, and its plan (read only). */
+export interface DriverSession extends RunSession {
+  readonly owner?: string;
+  readonly speed: number;
+}
+
 /** What a driver needs from the rest of the engine. */
 export interface SessionDriverDeps {
   encoders: SessionEncoderService;
   slots: FfmpegProcessSlots;
   selector: EncoderSelector;
-  files: SessionFilesStore;
   clock: Clock;
+  events: TranscodeEvents;
   /** The scheduler's settings (whether the hardware may be used is asked per step). */
   config: Omit<SchedulerConfig, 'hardwareAllowed'>;
-  /** Called after every finished segment (the disk budget looks at the total). */
+  /** Called after every finished segment kept (the disk budget looks at the total). */
   onSegmentStored(): void;
 }
 
-interface PendingRequest {
-  index: number;
-  resolve(fileName: string): void;
-  reject(error: Error): void;
-}
-
-/** How a run ended, kept for the message of the requests it fails. */
-interface RunEnd {
-  exit?: ProcessExit;
-  error?: Error;
-}
-
-/** Run ends remembered for failure messages (the requests they fail are answered at once). */
-const RUN_ENDS_KEPT = 16;
-
 /**
- * The thin shell around one session's scheduler: feeds it events (requests, their clients
- * going away, listed segments, process exits, timers) and carries out its commands on
- * processes (through SessionEncoderService and the process slots), on waiting requests and
- * on the clock. It holds no rule of its own.
+ * The thin shell around one session's scheduler: feeds it events (requests, their clients going
+ * away, listed segments, process exits, timers) and carries out its commands on processes
+ * (through SessionEncoderService and the process slots), on waiting requests, on the session's
+ * finished segments and on the clock. Every piece of run state (where a run is, whether it is
+ * paused or stopping, whether the hardware failed) is the scheduler's; the driver holds the
+ * processes, the waiting requests and the finished segments, and no rule of its own.
  */
-export class SessionDriver implements SessionRunsView {
+export class SessionDriver {
   private readonly logger = new Logger('SessionScheduler');
   private state: SchedulerState = INITIAL_SCHEDULER_STATE;
   /** Processes of the runs, from spawn to exit. */
   private readonly processes = new Map<number, EncoderRun>();
   /** Runs the scheduler stopped before their process existed. */
   private readonly stopBeforeSpawn = new Set<number>();
-  private readonly runEnds = new Map<number, RunEnd>();
-  private readonly waiters = new Map<number, PendingRequest>();
-  private nextWaiterId = 1;
+  private readonly ends = new RunEnds();
+  private readonly waiters = new SegmentWaiters();
+  private readonly ready = new ReadySegments();
   private wakeAt: number | null = null;
   /** Runs between their start command and their spawn (taking a slot, checking recordings). */
   private readonly starting = new Set<Promise<void>>();
@@ -80,22 +78,56 @@ export class SessionDriver implements SessionRunsView {
   private readonly serial = nextDriverSerial();
   private cancelWake: (() => void) | null = null;
   private closed = false;
+  private lastVideoEncoder: string | null = null;
 
   constructor(
-    private readonly session: TranscodeSession,
+    private readonly session: DriverSession,
     private readonly deps: SessionDriverDeps,
-  ) {
-    session.attachRuns(this);
+  ) {}
+
+  /** The file of finished segment `index`, or undefined. */
+  readyFile(index: number): string | undefined {
+    return this.ready.file(index);
   }
 
+  /** Bytes of the finished file of segment `index`, as it was when listed (0: unknown). */
+  readySize(index: number): number {
+    return this.ready.size(index);
+  }
+
+  get readyCount(): number {
+    return this.ready.count;
+  }
+
+  get storedBytes(): number {
+    return this.ready.storedBytes;
+  }
+
+  storedSegments(): { index: number; bytes: number }[] {
+    return this.ready.stored();
+  }
+
+  /** Runs whose process is alive and that the scheduler has not paused. */
   encodingCount(): number {
-    let count = 0;
-    for (const run of this.processes.values()) if (run.process.running && !run.process.isPaused) count += 1;
-    return count;
+    return this.liveRuns().filter((run) => !this.isPaused(run.id)).length;
   }
 
-  runs(): EncoderRun[] {
-    return [...this.processes.values()].filter((run) => run.process.running);
+  /** What its runs are doing: encoding when one is, paused when all are, stopped when there are none. */
+  activity(): EncoderActivity {
+    const runs = this.liveRuns();
+    if (runs.length === 0) return 'stopped';
+    return runs.some((run) => !this.isPaused(run.id)) ? 'encoding' : 'paused';
+  }
+
+  /** The pid of a run encoding now (else of a paused one), or null. */
+  activePid(): number | null {
+    const runs = this.liveRuns();
+    return (runs.find((run) => !this.isPaused(run.id)) ?? runs[0])?.process.pid ?? null;
+  }
+
+  /** The ffmpeg video encoder of its latest run, or null before the first. */
+  get videoEncoder(): string | null {
+    return this.lastVideoEncoder;
   }
 
   get hasWaiters(): boolean {
@@ -108,29 +140,24 @@ export class SessionDriver implements SessionRunsView {
    */
   segment(index: number, signal?: AbortSignal): string | Promise<string> {
     if (this.closed) throw new SessionNotFoundException();
-    const waiter = this.nextWaiterId++;
-    const ready = this.session.readyFile(index);
+    const waiter = this.waiters.nextWaiter();
+    const ready = this.ready.file(index);
     if (ready) {
       this.dispatch({ type: 'requested', waiter, index, ready: true, deadline: 0 });
       return ready;
     }
-    if (signal?.aborted) throw new RequestWithdrawnException();
-    return new Promise<string>((resolve, reject) => {
-      const withdraw = () => {
-        if (!this.waiters.delete(waiter)) return;
-        reject(new RequestWithdrawnException());
-        this.dispatch({ type: 'withdrawn', waiter });
-      };
-      const done = () => signal?.removeEventListener('abort', withdraw);
-      this.waiters.set(waiter, {
-        index,
-        resolve: (file) => (done(), resolve(file)),
-        reject: (error) => (done(), reject(error)),
-      });
-      signal?.addEventListener('abort', withdraw, { once: true });
-      const deadline = this.deps.clock.now() + this.deps.config.segmentWaitMs;
-      this.dispatch({ type: 'requested', waiter, index, ready: false, deadline });
-    });
+    return this.waiters.wait(
+      waiter,
+      index,
+      signal,
+      () => this.dispatch({ type: 'requested', waiter, index, ready: false, deadline: this.deps.clock.now() + this.deps.config.segmentWaitMs }),
+      () => this.dispatch({ type: 'withdrawn', waiter }),
+    );
+  }
+
+  /** Forgets finished segments (the disk budget deletes their files); returns those files. */
+  forgetSegments(indices: readonly number[]): string[] {
+    return indices.map((index) => this.ready.forget(index)).filter((file): file is string => !!file);
   }
 
   /**
@@ -140,22 +167,22 @@ export class SessionDriver implements SessionRunsView {
   async close(cause?: Error): Promise<void> {
     this.closed = true;
     this.cancelWake?.();
-    for (const waiter of this.waiters.values()) waiter.reject(cause ?? new SessionNotFoundException());
-    this.waiters.clear();
+    this.waiters.failAll(cause ?? new SessionNotFoundException());
     // A run still on its way to a spawn sees `closed` and stops itself: wait for it too, so that
     // nothing of this session writes into a folder a new session of the same id has made.
     await Promise.all([...this.starting]);
-    await Promise.all([...this.processes.values()].map((run) => this.deps.encoders.stopRun(this.session, run).catch(() => undefined)));
+    await Promise.all([...this.processes.values()].map((run) => this.stopProcess(run).catch(() => undefined)));
   }
 
-  private dispatch(event: SchedulerEvent): void {
+  private dispatch(event: SchedulerEvent, listing?: RunListing): SchedulerCommand[] {
     const config = { ...this.deps.config, hardwareAllowed: this.deps.selector.hardwareAllowed() };
     const { state, commands } = schedule(this.state, event, this.deps.clock.now(), config);
     this.state = state;
-    for (const command of commands) this.execute(command);
+    for (const command of commands) this.execute(command, listing);
+    return commands;
   }
 
-  private execute(command: SchedulerCommand): void {
+  private execute(command: SchedulerCommand, listing?: RunListing): void {
     switch (command.type) {
       case 'start': {
         const started = this.startRun(command.run, command.index, command.hardware);
@@ -166,31 +193,40 @@ export class SessionDriver implements SessionRunsView {
       case 'stop':
         return this.stopRun(command.run, command.reason);
       case 'pause':
-        this.processes.get(command.run)?.process.pause();
-        return;
+        return this.processes.get(command.run)?.process.pause();
       case 'resume':
-        this.processes.get(command.run)?.process.resume();
-        return;
+        return this.processes.get(command.run)?.process.resume();
       case 'renice': {
         const run = this.processes.get(command.run);
         if (run) this.deps.encoders.setRelaxed(run, command.relaxed);
         return;
       }
+      case 'keep': {
+        const replaced = this.ready.keep(command.index, listing!.fileName, listing!.bytes);
+        if (replaced) this.deps.encoders.removeReplaced(this.session.id, replaced).catch(() => undefined);
+        return;
+      }
+      case 'ignore':
+        this.logger.warn(
+          sessionLog(this.session, `${listing!.fileName} starts at ${listing!.startSeconds} s, before the run's next segment; not served`, {
+            run: command.run,
+          }),
+        );
+        return;
       case 'answer': {
-        const waiter = this.waiters.get(command.waiter);
-        const file = this.session.readyFile(command.index);
-        if (!waiter || !file) return;
-        this.waiters.delete(command.waiter);
-        waiter.resolve(file);
+        const file = this.ready.file(command.index);
+        if (file) this.waiters.answer(command.waiter, file);
         return;
       }
-      case 'fail': {
-        const waiter = this.waiters.get(command.waiter);
-        if (!waiter) return;
-        this.waiters.delete(command.waiter);
-        waiter.reject(this.errorFor(command.failure, command.index));
+      case 'fail':
+        return this.waiters.fail(command.waiter, this.errorFor(command.failure, command.index));
+      case 'fell-back':
+        this.logger.warn(sessionLog(this.session, `hardware encoder failed (${command.reason}); retrying in software`));
         return;
-      }
+      case 'hardware-works':
+        return this.deps.selector.hardwareWorked();
+      case 'hardware-failed':
+        return this.deps.selector.hardwareFailed(command.reason);
       case 'wake':
         return this.wakeUpAt(command.at);
     }
@@ -200,11 +236,23 @@ export class SessionDriver implements SessionRunsView {
     return `${this.session.id.slice(0, 12)}#${this.serial}:${runId}`;
   }
 
+  private runState(runId: number): RunState | undefined {
+    return this.state.runs.find((run) => run.id === runId);
+  }
+
+  private isPaused(runId: number): boolean {
+    return this.runState(runId)?.phase === 'paused';
+  }
+
+  private liveRuns(): EncoderRun[] {
+    return [...this.processes.values()].filter((run) => run.process.running);
+  }
+
   private async startRun(runId: number, index: number, hardware: boolean): Promise<void> {
     const key = this.slotKey(runId);
     const granted = await this.deps.slots.acquire(key, {
       view: () => {
-        const run = this.state.runs.find((candidate) => candidate.id === runId);
+        const run = this.runState(runId);
         return {
           needed: isRunNeeded(this.state, runId, { ...this.deps.config, hardwareAllowed: false }),
           paused: run?.phase === 'paused',
@@ -227,21 +275,19 @@ export class SessionDriver implements SessionRunsView {
       return;
     }
     try {
-      const run = await this.deps.encoders.startRun(this.session, runId, index, hardware, {
-        spawned: (spawnedRun) => {
-          this.processes.set(runId, spawnedRun);
-          this.session.videoEncoder = spawnedRun.videoEncoder;
+      const encoder = this.deps.selector.encoderFor(hardware, this.session.rendition.video.mode);
+      const run = await this.deps.encoders.startRun(this.session, runId, index, encoder, {
+        spawned: (spawned) => {
+          this.processes.set(runId, spawned);
+          this.lastVideoEncoder = spawned.videoEncoder;
         },
-        listed: (listedRun, listedIndex, fileName, bytes) => this.onListed(listedRun, listedIndex, fileName, bytes),
+        listed: (listedRun, listing) => this.onListed(listedRun, listing),
         exited: (exitedRun, exit) => this.onExited(exitedRun, exit),
       });
-      if ((this.closed || this.stopBeforeSpawn.delete(runId)) && !run.exit) {
-        run.stopping = true;
-        await this.deps.encoders.stopRun(this.session, run).catch(() => undefined);
-      }
+      if ((this.closed || this.stopBeforeSpawn.delete(runId)) && !run.exit) await this.stopProcess(run).catch(() => undefined);
     } catch (error) {
       this.deps.slots.release(key);
-      this.remember(runId, { error: error as Error });
+      this.ends.remember(runId, { error: error as Error });
       if (!this.closed) this.dispatch({ type: 'exited', run: runId, beforeSpawn: true });
     }
   }
@@ -260,44 +306,40 @@ export class SessionDriver implements SessionRunsView {
       preempted: 'MAX_FFMPEG_PROCESSES: its slot went to a viewer who waits',
     };
     this.logger.log(sessionLog(this.session, `stopping run ${runId} from #${run.startIndex}: ${why[reason]}`, { run: runId }));
-    run.stopping = true;
-    void this.deps.encoders
-      .stopRun(this.session, run)
-      .catch((error: Error) => this.logger.warn(sessionLog(this.session, `could not stop run ${runId}: ${error.message}`, { run: runId })));
+    void this.stopProcess(run).catch((error: Error) =>
+      this.logger.warn(sessionLog(this.session, `could not stop run ${runId}: ${error.message}`, { run: runId })),
+    );
   }
 
-  private onListed(run: EncoderRun, index: number, fileName: string, bytes: number): void {
-    if (this.closed) return;
-    if (index === run.startIndex) this.noteFirstSegment(run);
-    const replaced = this.session.markReady(index, fileName, bytes);
-    // A reader of the replaced file keeps its open descriptor; unlinking is safe.
-    if (replaced) this.deps.files.removeFile(this.session.id, replaced).catch(() => undefined);
-    this.dispatch({ type: 'listed', run: run.id, index });
-    this.deps.onSegmentStored();
+  private stopProcess(run: EncoderRun): Promise<void> {
+    return this.deps.encoders.stopRun(this.session.id, run, () => this.ready.servedFiles());
+  }
+
+  private onListed(run: EncoderRun, listing: RunListing): void {
+    const state = this.runState(run.id);
+    if (this.closed || !state) return;
+    const index = plannedIndexOfListing(state, listing.startSeconds, this.session);
+    const commands = this.dispatch({ type: 'listed', run: run.id, index }, listing);
+    if (commands.some((command) => command.type === 'keep')) this.deps.onSegmentStored();
   }
 
   private onExited(run: EncoderRun, exit: ProcessExit): void {
+    const state = this.runState(run.id);
+    // A run asked to stop ends as it was told: that is no failure.
+    if (!this.closed && state?.phase !== 'stopping') this.reportFailure(run, exit, state?.nextIndex ?? run.startIndex);
     this.processes.delete(run.id);
     this.deps.slots.release(this.slotKey(run.id));
-    this.remember(run.id, { exit });
-    if (!run.stopping && run.encoderKind === 'hardware' && run.nextIndex === run.startIndex && this.session.hardwareFailure === null) {
-      // The GPU encoder did not start (no device, unsupported profile, session limit): the
-      // session goes on in software; the viewer waits one more start-up, not a 502.
-      this.session.hardwareFailure = `${describeExit(exit)}${formatStderr(exit.stderrTail)}`;
-      this.logger.warn(sessionLog(this.session, `hardware encoder failed (${this.session.hardwareFailure}); retrying in software`));
+    this.ends.remember(run.id, { exit });
+    if (!this.closed) this.dispatch({ type: 'exited', run: run.id, reason: `${describeExit(exit)}${formatStderr(exit.stderrTail)}` });
+  }
+
+  /** An ffmpeg run that ended with an error by itself: counted, and logged with its last lines. */
+  private reportFailure(run: EncoderRun, exit: ProcessExit, atSegment: number): void {
+    const crashed = exit.code !== 0 && exit.signal === null;
+    if (exit.spawnError || crashed) this.deps.events.publish({ type: 'encoder-failed', sessionId: this.session.id, encoder: run.videoEncoder });
+    if (crashed) {
+      this.logger.warn(sessionLog(this.session, `run ${run.id} failed at segment ${atSegment}: ${exit.stderrTail.slice(-3).join(' | ')}`, { run: run.id }));
     }
-    if (!this.closed) this.dispatch({ type: 'exited', run: run.id });
-  }
-
-  /** The first segment of a run proves its encoder: the hardware works, or the fallback did. */
-  private noteFirstSegment(run: EncoderRun): void {
-    if (run.encoderKind === 'hardware') this.deps.selector.hardwareWorked();
-    else if (this.session.hardwareFailure !== null) this.deps.selector.hardwareFailed(this.session.hardwareFailure);
-  }
-
-  private remember(runId: number, end: RunEnd): void {
-    this.runEnds.set(runId, end);
-    if (this.runEnds.size > RUN_ENDS_KEPT) this.runEnds.delete(this.runEnds.keys().next().value!);
   }
 
   private wakeUpAt(at: number | null): void {
@@ -319,26 +361,28 @@ export class SessionDriver implements SessionRunsView {
       case 'busy':
         return new NoFfmpegSlotException(this.deps.slots.limit);
       case 'timeout': {
-        const tail = this.runs()[0]?.process.stderrTail() ?? [];
+        const tail = this.liveRuns()[0]?.process.stderrTail() ?? [];
         const seconds = Math.round(this.deps.config.segmentWaitMs / 1000);
         this.logger.error(sessionLog(this.session, `segment ${index} not ready within ${seconds} s`, { segment: index }));
         return new FirstSegmentTimeoutException(seconds, tail, index);
       }
-      case 'encoder-failed': {
-        const end = this.runEnds.get(failure.run) ?? {};
-        if (end.error instanceof HttpException) return end.error;
-        // The reason names server paths (the run's input list, FFMPEG_PATH): logged, and only its code told.
-        const reason = end.error?.message ?? end.exit?.spawnError;
-        if (reason) {
-          this.logger.error(sessionLog(this.session, `ffmpeg could not be started: ${reason}`, { segment: index }));
-          const code = (end.error as NodeJS.ErrnoException | undefined)?.code ?? /\b(E[A-Z]+)\b/.exec(reason)?.[1] ?? 'see the log';
-          return new TranscoderUnavailableException(`ffmpeg could not be started (${code})`);
-        }
-        const exit = end.exit ?? { code: 0, signal: null, stderrTail: this.processes.get(failure.run)?.process.stderrTail() ?? [] };
-        const piece = this.session.timeline.pieces[pieceIndexAt(this.session.timeline, this.session.segments[index].cutSeconds)];
-        return new TranscoderFailedException(describeExit(exit), exit.stderrTail, recordingLabel(piece.path));
-      }
+      case 'encoder-failed':
+        return this.encoderFailure(this.ends.of(failure.run), failure.run, index);
     }
+  }
+
+  /** 503 when ffmpeg could not be started (the reason names server paths: logged, its code told), else 502 with its last lines. */
+  private encoderFailure(end: RunEnd, runId: number, index: number): Error {
+    if (end.error instanceof HttpException) return end.error;
+    const reason = end.error?.message ?? end.exit?.spawnError;
+    if (reason) {
+      this.logger.error(sessionLog(this.session, `ffmpeg could not be started: ${reason}`, { segment: index }));
+      const code = (end.error as NodeJS.ErrnoException | undefined)?.code ?? /\b(E[A-Z]+)\b/.exec(reason)?.[1] ?? 'see the log';
+      return new TranscoderUnavailableException(`ffmpeg could not be started (${code})`);
+    }
+    const exit = end.exit ?? { code: 0, signal: null, stderrTail: this.processes.get(runId)?.process.stderrTail() ?? [] };
+    const piece = this.session.timeline.pieces[pieceIndexAt(this.session.timeline, this.session.segments[index].cutSeconds)];
+    return new TranscoderFailedException(describeExit(exit), exit.stderrTail, recordingLabel(piece.path));
   }
 }
 
@@ -346,17 +390,4 @@ let driverSerial = 0;
 function nextDriverSerial(): number {
   driverSerial += 1;
   return driverSerial;
-}
-
-/** The last stderr lines of an exit, for a log line or a health report. */
-function formatStderr(lines: readonly string[]): string {
-  const tail = lines.slice(-3);
-  return tail.length ? `: ${tail.join(' | ')}` : '';
-}
-
-function describeExit(exit: ProcessExit): string {
-  if (exit.spawnError) return `could not start (${exit.spawnError})`;
-  if (exit.signal) return `killed by ${exit.signal}`;
-  if (exit.code === 0) return 'it produced no video from the recordings';
-  return `exit code ${exit.code}`;
 }

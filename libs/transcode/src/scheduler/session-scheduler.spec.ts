@@ -23,13 +23,26 @@ const ask = (index: number, ready = false, deadline = 1e12, waiter = ++waiterIds
 });
 const listed = (run: number, index: number): SchedulerEvent => ({ type: 'listed', run, index });
 
-/** Runs the events in order from the initial state; returns the final state and every command but `wake`. */
+/** Freezes a value and everything it holds: a reducer that writes to its input throws (specs run in strict mode). */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const held of Object.values(value)) deepFreeze(held);
+  }
+  return value;
+}
+
+/**
+ * Runs the events in order from the initial state, every input (state, event, config) deeply
+ * frozen, so every row also proves the scheduler pure; returns the final state and every command
+ * but `wake`.
+ */
 function play(steps: Step[], config: Partial<SchedulerConfig> = {}, from: SchedulerState = INITIAL_SCHEDULER_STATE) {
   let state = from;
   const commands: SchedulerCommand[] = [];
   const wakes: (number | null)[] = [];
   for (const [at, event] of steps) {
-    const result = schedule(state, event, at, { ...CONFIG, ...config });
+    const result = schedule(deepFreeze(state), deepFreeze(event), at, deepFreeze({ ...CONFIG, ...config }));
     state = result.state;
     for (const command of result.commands) {
       if (command.type === 'wake') wakes.push(command.at);
@@ -39,27 +52,33 @@ function play(steps: Step[], config: Partial<SchedulerConfig> = {}, from: Schedu
   return { state, commands, wakes };
 }
 
-/** Commands as short strings: `start 1@0`, `answer #3`, `stop 1 idle`, `pause 1`, … */
+/** Commands as short strings: `start 1@0`, `answer #3`, `stop 1 idle`, `pause 1`, … (`keep`, the bookkeeping of every listing, left out: rows of their own show it). */
 function brief(commands: SchedulerCommand[]): string[] {
-  return commands.map((command) => {
-    switch (command.type) {
-      case 'start':
-        return `start ${command.run}@${command.index}${command.hardware ? ' hw' : ''}`;
-      case 'stop':
-        return `stop ${command.run} ${command.reason}`;
-      case 'pause':
-      case 'resume':
-        return `${command.type} ${command.run}`;
-      case 'renice':
-        return `renice ${command.run} ${command.relaxed ? 'low' : 'normal'}`;
-      case 'answer':
-        return `answer ${command.index}`;
-      case 'fail':
-        return `fail ${command.index} ${command.failure.kind}`;
-      default:
-        return command.type;
-    }
-  });
+  return commands
+    .filter((command) => command.type !== 'keep')
+    .map((command) => {
+      switch (command.type) {
+        case 'start':
+          return `start ${command.run}@${command.index}${command.hardware ? ' hw' : ''}`;
+        case 'stop':
+          return `stop ${command.run} ${command.reason}`;
+        case 'pause':
+        case 'resume':
+          return `${command.type} ${command.run}`;
+        case 'renice':
+          return `renice ${command.run} ${command.relaxed ? 'low' : 'normal'}`;
+        case 'answer':
+          return `answer ${command.index}`;
+        case 'fail':
+          return `fail ${command.index} ${command.failure.kind}`;
+        case 'ignore':
+          return `ignore ${command.run}@${command.index}`;
+        case 'fell-back':
+          return `fell-back ${command.run}: ${command.reason}`;
+        default:
+          return command.type;
+      }
+    });
 }
 
 /** A session whose run 1 started at 0 and has finished segments 0..last. */
@@ -156,13 +175,44 @@ describe('the session scheduler', () => {
       ['start 1@0', 'answer 0', 'start 2@4'],
     ],
     [
-      'goes on in software when a hardware run ends before its first segment',
+      'goes on in software when a hardware run ends before its first segment, and reports the hardware at fault once software made a segment',
       [
         [0, ask(0)],
-        [10, { type: 'exited', run: 1 }],
+        [10, { type: 'exited', run: 1, reason: 'exit code 1' }],
         [20, listed(2, 0)],
       ],
-      ['start 1@0 hw', 'start 2@0', 'answer 0'],
+      ['start 1@0 hw', 'fell-back 1: exit code 1', 'start 2@0', 'hardware-failed', 'answer 0'],
+    ],
+    [
+      'falls back once when two hardware runs fail to start, and keeps the first reason',
+      [
+        [0, ask(0)],
+        [0, ask(100)],
+        [10, { type: 'exited', run: 1, reason: 'no device' }],
+        [11, { type: 'exited', run: 2, reason: 'session limit' }],
+        [20, listed(3, 0)],
+        [20, listed(3, 1)],
+      ],
+      ['start 1@0 hw', 'start 2@100 hw', 'fell-back 1: no device', 'start 3@0', 'start 4@100', 'hardware-failed', 'answer 0'],
+    ],
+    [
+      'reports that the hardware works when a hardware run makes its first segment, and only then',
+      [
+        [0, ask(0)],
+        [10, listed(1, 0)],
+        [20, listed(1, 1)],
+      ],
+      ['start 1@0 hw', 'hardware-works', 'answer 0'],
+    ],
+    [
+      'lays no blame on the hardware for a hardware run it stopped before its first segment',
+      [
+        [0, ask(0)],
+        [0, { type: 'preempt', run: 1 }],
+        [1, { type: 'exited', run: 1, reason: 'killed by SIGTERM' }],
+        [2, listed(2, 0)],
+      ],
+      ['start 1@0 hw', 'stop 1 preempted', 'start 2@0 hw', 'hardware-works', 'answer 0'],
     ],
     [
       'blames a hardware run that never spawned (a recording gone) on the recording, not the encoder: the request fails',
@@ -199,6 +249,36 @@ describe('the session scheduler', () => {
   ])('%s', (_name, last, viewer, expected) => {
     const { commands } = play([...encodedUpTo(last), [1, ask(viewer, true)]]);
     expect(brief(commands).filter((c) => c.startsWith('pause') || c.startsWith('resume'))).toEqual(expected);
+  });
+
+  it("keeps each file a live run lists as its segment, ignores one that starts before the run's next, and says nothing of a stopping run's", () => {
+    const { commands } = play([
+      [0, ask(0)],
+      [0, listed(1, 0)],
+      [0, listed(1, 1)],
+      // ffmpeg's count drifted back: a file that starts before segment 2.
+      [0, listed(1, 1)],
+      [0, { type: 'preempt', run: 1 }],
+      // The segment it was writing, closed on SIGTERM and cut short.
+      [0, listed(1, 2)],
+    ]);
+    expect(commands.filter((command) => command.type === 'keep' || command.type === 'ignore' || command.type === 'answer')).toEqual([
+      { type: 'keep', run: 1, index: 0 },
+      { type: 'answer', waiter: 1, index: 0 },
+      { type: 'keep', run: 1, index: 1 },
+      { type: 'ignore', run: 1, index: 1 },
+    ]);
+  });
+
+  it('never writes to what it is given, and gives the same answer to the same input', () => {
+    const state = play([...encodedUpTo(3), [0, ask(200)], [5, ask(4)]]).state;
+    const copy = structuredClone(state);
+    const event: SchedulerEvent = { type: 'tick' };
+    const first = schedule(state, event, 40_000, CONFIG);
+    const second = schedule(state, event, 40_000, CONFIG);
+    expect(state).toEqual(copy);
+    expect(second).toEqual(first);
+    expect(first.state).not.toBe(state);
   });
 
   it('renices a run to the lowest priority once comfortably ahead and back as the viewer nears', () => {

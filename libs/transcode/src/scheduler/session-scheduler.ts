@@ -7,6 +7,9 @@
  * feeds back what happened as events.
  *
  * The rules, each a row of session-scheduler.spec.ts:
+ * - A run's listed file is kept as its segment when it is the run's next one or later; one that
+ *   starts before (ffmpeg's count drifted back) is not served, nor is what a stopping run lists
+ *   (ffmpeg closes the segment it was writing on SIGTERM, cut short).
  * - A request for a finished segment is answered at once; one the run in front of it will
  *   reach within the wait window waits for that run; any other starts a run there (a seek).
  * - A session has up to `maxRunsPerSession` runs, one per viewer position. At the limit, the
@@ -21,10 +24,14 @@
  * - A withdrawn request (its client went away) is forgotten: it never starts, stops or moves a run.
  * - A run younger than `segmentWaitMs` that has not finished its first segment is never
  *   replaced, so two viewers far apart cannot restart each other forever.
- * - A hardware run that ends before its first segment makes the session go on in software.
+ * - A hardware run that ends before its first segment makes the session go on in software
+ *   (the encoder-choice policy's rule), and a run's first segment tells the node what it proves
+ *   of the hardware encoder.
  * - A run a request started that ends, or goes past the segment, without making it fails
  *   that request (502) instead of being restarted in a loop.
  */
+
+import { encoderKindForRun, hardwareFailedToStart, verdictOfFirstSegment } from '../policy/encoder-choice';
 
 export interface SchedulerConfig {
   /** A segment fewer than this many segments ahead of a run's next one waits for it. */
@@ -76,8 +83,8 @@ export interface SchedulerState {
   readonly runs: readonly RunState[];
   readonly waiters: readonly WaiterState[];
   readonly nextRunId: number;
-  /** The hardware encoder failed to start for this session: it goes on in software. */
-  readonly softwareOnly: boolean;
+  /** Why the hardware encoder failed to start for this session (it goes on in software); null while it has not. */
+  readonly hardwareFailure: string | null;
 }
 
 export type SchedulerEvent =
@@ -85,13 +92,14 @@ export type SchedulerEvent =
   | { type: 'requested'; waiter: number; index: number; ready: boolean; deadline: number }
   /** The client of a waiting request went away. */
   | { type: 'withdrawn'; waiter: number }
-  /** A run finished segment `index`. */
+  /** A run finished a file the shell takes for segment `index` (see plannedIndexOfListing). */
   | { type: 'listed'; run: number; index: number }
   /**
-   * A run's process ended (how is the shell's to report); `beforeSpawn` when it never started
-   * (a recording gone, a folder not writable): no reason to blame the hardware encoder.
+   * A run's process ended; `beforeSpawn` when it never started (a recording gone, a folder not
+   * writable): no reason to blame the hardware encoder. `reason`: how it ended, in words (the
+   * shell's to tell), kept as the session's hardware failure when it is one.
    */
-  | { type: 'exited'; run: number; beforeSpawn?: boolean }
+  | { type: 'exited'; run: number; beforeSpawn?: boolean; reason?: string }
   /** No process slot was free for a run the scheduler started. */
   | { type: 'refused'; run: number }
   /** The process limit takes this run's slot for another session. */
@@ -115,8 +123,17 @@ export type SchedulerCommand =
   | { type: 'pause'; run: number }
   | { type: 'resume'; run: number }
   | { type: 'renice'; run: number; relaxed: boolean }
+  /** The file a run listed is segment `index`: serve it from now on. */
+  | { type: 'keep'; run: number; index: number }
+  /** The file a run listed starts before its next segment: not served. */
+  | { type: 'ignore'; run: number; index: number }
   | { type: 'answer'; waiter: number; index: number }
   | { type: 'fail'; waiter: number; index: number; failure: WaiterFailure }
+  /** The session goes on in software: run `run`, on the hardware encoder, ended before its first segment. */
+  | { type: 'fell-back'; run: number; reason: string }
+  /** A run's first segment proved the hardware encoder works (a hardware run), or that it fails (the fallen-back session's software run works). */
+  | { type: 'hardware-works' }
+  | { type: 'hardware-failed'; reason: string }
   /** When the shell should send the next tick (null: no timer needed). */
   | { type: 'wake'; at: number | null };
 
@@ -125,7 +142,7 @@ export interface SchedulerResult {
   commands: SchedulerCommand[];
 }
 
-export const INITIAL_SCHEDULER_STATE: SchedulerState = { runs: [], waiters: [], nextRunId: 1, softwareOnly: false };
+export const INITIAL_SCHEDULER_STATE: SchedulerState = { runs: [], waiters: [], nextRunId: 1, hardwareFailure: null };
 
 /** Whether a request for `index` is one of the run's viewer's: from where the run started up to the wait window ahead of it. */
 function inReach(run: RunState, index: number, config: SchedulerConfig): boolean {
@@ -166,7 +183,7 @@ class Step {
   private runs: RunState[];
   private waiters: WaiterState[];
   private nextRunId: number;
-  private softwareOnly: boolean;
+  private hardwareFailure: string | null;
   private readonly commands: SchedulerCommand[] = [];
   /** Waiters failed for want of a slot in this step: they are not given another run in it. */
   private refusedThisStep = false;
@@ -179,7 +196,7 @@ class Step {
     this.runs = [...state.runs];
     this.waiters = [...state.waiters];
     this.nextRunId = state.nextRunId;
-    this.softwareOnly = state.softwareOnly;
+    this.hardwareFailure = state.hardwareFailure;
   }
 
   apply(event: SchedulerEvent): void {
@@ -192,7 +209,7 @@ class Step {
       case 'listed':
         return this.listed(event.run, event.index);
       case 'exited':
-        return this.exited(event.run, event.beforeSpawn ?? false);
+        return this.exited(event.run, event.beforeSpawn ?? false, event.reason);
       case 'refused':
         return this.refused(event.run);
       case 'preempt':
@@ -205,7 +222,7 @@ class Step {
   result(): SchedulerResult {
     this.commands.push({ type: 'wake', at: this.nextWake() });
     return {
-      state: { runs: this.runs, waiters: this.waiters, nextRunId: this.nextRunId, softwareOnly: this.softwareOnly },
+      state: { runs: this.runs, waiters: this.waiters, nextRunId: this.nextRunId, hardwareFailure: this.hardwareFailure },
       commands: this.commands,
     };
   }
@@ -225,7 +242,13 @@ class Step {
 
   private listed(runId: number, index: number): void {
     const run = this.run(runId);
-    if (!run || run.phase === 'stopping' || index < run.nextIndex) return;
+    if (!run || run.phase === 'stopping') return;
+    if (index < run.nextIndex) {
+      this.commands.push({ type: 'ignore', run: runId, index });
+      return;
+    }
+    if (run.nextIndex === run.startIndex) this.report(verdictOfFirstSegment(run.hardware, this.hardwareFailure));
+    this.commands.push({ type: 'keep', run: runId, index });
     this.update(run, { nextIndex: index + 1, phase: run.phase === 'starting' ? 'encoding' : run.phase });
     for (const waiter of this.waiters) {
       if (waiter.index === index) this.commands.push({ type: 'answer', waiter: waiter.id, index });
@@ -255,15 +278,18 @@ class Step {
     }
   }
 
-  private exited(runId: number, beforeSpawn: boolean): void {
+  private exited(runId: number, beforeSpawn: boolean, reason = 'it ended before its first segment'): void {
     const run = this.run(runId);
     if (!run) return;
     this.runs = this.runs.filter((other) => other.id !== runId);
     if (run.phase === 'stopping') return;
     // A hardware run that ended before its first segment: the session goes on in software (the
     // waiters get a software run when the step settles).
-    if (run.hardware && run.nextIndex === run.startIndex && !beforeSpawn) {
-      this.softwareOnly = true;
+    if (hardwareFailedToStart({ hardware: run.hardware, madeSegment: run.nextIndex !== run.startIndex, stopping: false, beforeSpawn })) {
+      if (this.hardwareFailure === null) {
+        this.hardwareFailure = reason;
+        this.commands.push({ type: 'fell-back', run: runId, reason });
+      }
       return;
     }
     // A run a request started that ended before its segment: that request fails (no restart loop).
@@ -326,7 +352,7 @@ class Step {
     }
     const id = this.nextRunId;
     this.nextRunId += 1;
-    const hardware = this.config.hardwareAllowed && !this.softwareOnly;
+    const hardware = encoderKindForRun(this.config.hardwareAllowed, this.hardwareFailure !== null) === 'hardware';
     // Another viewer's seek: the runs nobody waits for give up the CPU until someone comes back to them.
     for (const run of this.runs) {
       if (run.phase !== 'encoding' || this.hasWaiterFor(run)) continue;
@@ -375,6 +401,11 @@ class Step {
     if (!run || run.phase === 'stopping') return;
     this.update(run, { phase: 'stopping' });
     this.commands.push({ type: 'stop', run: runId, reason });
+  }
+
+  /** Tells the node what a run's first segment proved about the hardware encoder. */
+  private report(verdict: ReturnType<typeof verdictOfFirstSegment>): void {
+    if (verdict) this.commands.push(verdict.kind === 'hardware-works' ? { type: 'hardware-works' } : { type: 'hardware-failed', reason: verdict.reason });
   }
 
   private hasWaiterFor(run: RunState): boolean {

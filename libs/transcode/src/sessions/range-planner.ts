@@ -1,0 +1,53 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { RECORDING_SOURCE, RecordingSource, RecordingTimeline, planTimeline } from '@app/recordings';
+import type { PlaybackSpeed } from '../model/playback-speed';
+import { chooseOutputFormat } from '../plan/output-format';
+import { chooseRendition, planRenditionSegments } from '../plan/rendition';
+import { InvalidRangeException, NoRecordingsException, UnknownCameraException } from '../transcode.exceptions';
+import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from '../transcode.module-definition';
+import type { SessionPlan } from './transcode-session';
+
+/** A range's recordings, read, and the plan of a session over them, by the module's settings. */
+@Injectable()
+export class RangePlanner {
+  constructor(
+    @Inject(TRANSCODE_MODULE_OPTIONS) private readonly options: TranscodeModuleOptions,
+    @Inject(RECORDING_SOURCE) private readonly recordings: RecordingSource,
+  ) {}
+
+  /** 400 for a range that ends before it starts or is longer than MAX_RANGE_SECONDS. */
+  assertRange(start: number, end: number): void {
+    assertRangeWithin(start, end, this.options.maxRangeSeconds);
+  }
+
+  /** The range's recordings on the collapsed timeline; 404 for an unknown camera or a range with none. */
+  async timeline(camera: string, start: number, end: number): Promise<RecordingTimeline> {
+    const files = await this.recordings.findRecordings(camera, start, end);
+    // The plan's boundaries are the files' frames: their headers say where those are.
+    const timeline = planTimeline(await this.recordings.withMedia(files), start, end);
+    if (timeline.pieces.length > 0) return timeline;
+    const cameras = await this.recordings.listCameras();
+    if (!cameras.includes(camera)) throw new UnknownCameraException(camera);
+    throw new NoRecordingsException(camera, start, end);
+  }
+
+  /** Pure but for the settings: how a session of `speed` plays a timeline (its rendition, its segments, its output format). */
+  sessionPlan(timeline: RecordingTimeline, speed: PlaybackSpeed): SessionPlan {
+    const rendition = chooseRendition(timeline.pieces, speed, { allowCopy: this.options.remuxH264 ?? true });
+    return {
+      timeline,
+      rendition,
+      segments: planRenditionSegments(timeline, this.options.segmentDurationSeconds, rendition),
+      // Decided now rather than at its first run: the master playlist describes it before any run.
+      output: chooseOutputFormat(timeline.pieces, this.options.outputMaxHeight),
+    };
+  }
+}
+
+/** 400 for a range that ends before it starts or is longer than `maxRangeSeconds` (MAX_RANGE_SECONDS). */
+export function assertRangeWithin(start: number, end: number, maxRangeSeconds: number): void {
+  if (!(end > start)) throw new InvalidRangeException('end must be after start');
+  if (end - start > maxRangeSeconds) {
+    throw new InvalidRangeException(`range of ${Math.round(end - start)} s is longer than the maximum of ${maxRangeSeconds} s`);
+  }
+}
