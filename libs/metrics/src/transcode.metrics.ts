@@ -10,10 +10,8 @@ import {
   SessionEngine,
   SessionRejectionReason,
   SessionRemovalReason,
-  TRANSCODE_MODULE_OPTIONS,
   TranscodeEvent,
   TranscodeEvents,
-  TranscodeModuleOptions,
 } from '@app/transcode';
 import { httpMethodOf, httpRouteOf, httpStatusOf } from './http-request-labels';
 import { METRICS_PREFIX, MetricsRegistry } from './metrics.registry';
@@ -52,7 +50,6 @@ export class TranscodeMetrics implements OnModuleDestroy {
     events: TranscodeEvents,
     @Inject(SESSION_ENGINE) sessions: SessionEngine,
     disk: DiskBudgetService,
-    @Inject(TRANSCODE_MODULE_OPTIONS) options: TranscodeModuleOptions,
     encoders: EncoderSelector,
     // The cluster's registry, when ClusterModule is there: without it this node is the whole service.
     @Optional() @Inject(SESSION_REGISTRY) clusterRegistry: SessionRegistry | null,
@@ -88,7 +85,7 @@ export class TranscodeMetrics implements OnModuleDestroy {
       help: 'The ceiling of TRANSCODE_DIR (TRANSCODE_MAX_DISK_MB in bytes); 0 when there is none',
       registers,
       collect() {
-        this.set(options.maxDiskBytes ?? 0);
+        this.set(disk.ceilingBytes());
       },
     });
     new Gauge({
