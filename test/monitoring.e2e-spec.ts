@@ -186,7 +186,7 @@ describe('the dashboard and the alert rules against the real app (e2e, real prom
       }
     }
     expect([...new Set(problems)]).toEqual([]);
-    // The check saw the service's own metrics, histograms' series and Node's process metrics among them.
+    // The check saw the service's own metrics, histograms' series, Node's process metrics and the gauges and counters the panels and rules of HTTP, waits, disk, degradation and the cluster read.
     expect([...checked]).toEqual(
       expect.arrayContaining([
         'nvr_transcoder_sessions',
@@ -194,6 +194,11 @@ describe('the dashboard and the alert rules against the real app (e2e, real prom
         'nvr_transcoder_time_to_first_segment_seconds_bucket',
         'nvr_transcoder_time_to_first_segment_seconds_count',
         'nvr_transcoder_process_open_fds',
+        'nvr_transcoder_http_requests_total',
+        'nvr_transcoder_segment_wait_seconds_bucket',
+        'nvr_transcoder_transcode_dir_limit_bytes',
+        'nvr_transcoder_hardware_encoder_degraded',
+        'nvr_transcoder_cluster_nodes',
       ]),
     );
   });

@@ -4,7 +4,7 @@ import helmet from 'helmet';
 import { BEARER_AUTH_NAME, COOKIE_AUTH_NAME, CSRF_HEADER, STREAM_TOKEN_AUTH_NAME, authConfig, frigateCsrfRule } from '@app/auth';
 import { ConfigType } from '@nestjs/config';
 import { JsonExceptionFilter, applyServerLimits } from '@app/common';
-import { ReadySegmentMiddleware, readySegmentFastPath, transcodeConfig } from '@app/transcode';
+import { ReadySegmentMiddleware, TranscodeEvents, httpAnswerCounting, readySegmentFastPath, transcodeConfig } from '@app/transcode';
 import { Logger } from 'nestjs-pino';
 import { serverConfig } from './config/server.config';
 import { servePlayer } from './player/player-assets';
@@ -38,6 +38,8 @@ const CONTENT_SECURITY_POLICY = {
  */
 export function configureApp(app: NestExpressApplication): NestExpressApplication {
   app.useLogger(app.get(Logger));
+  // Every answer counted (nvr_transcoder_http_requests_total): first, so none escapes, the fast path's included.
+  app.use(httpAnswerCounting(app.get(TranscodeEvents)));
   const { cookieName } = app.get<ConfigType<typeof authConfig>>(authConfig.KEY);
   const { corsOrigins, limits } = app.get<ConfigType<typeof serverConfig>>(serverConfig.KEY);
   // A request waiting for a segment is idle for up to SEGMENT_WAIT_TIMEOUT_SECONDS: never cut before its 504.
