@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppModule } from '../apps/transcode-server/src/app.module';
 import { buildOpenApiDocument } from '../apps/transcode-server/src/openapi-document';
-import { CLIENT_DOCUMENT_PATH, CLIENT_TYPES_PATH, clientDocumentText, clientTypesText } from './lib/openapi-client-files';
+import { CLIENT_DOCUMENT_PATH, CLIENT_TYPES_PATH, clientDocumentText } from './lib/openapi-client-files';
+import { clientTypesText } from './lib/openapi-client-types';
 
 async function main(): Promise<void> {
   const scratch = await mkdtemp(join(tmpdir(), 'nvr-openapi-'));

@@ -860,6 +860,36 @@ export interface operations {
                     "video/mp2t": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description ffmpeg failed making the segment; the message has its last stderr lines */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.apple.mpegurl": components["schemas"]["ErrorResponseDto"];
+                    "video/mp2t": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description ffmpeg cannot be started, TRANSCODE_DIR is not writable, or no process slot (MAX_FFMPEG_PROCESSES) is free; see the Retry-After header */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.apple.mpegurl": components["schemas"]["ErrorResponseDto"];
+                    "video/mp2t": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The segment did not come within SEGMENT_WAIT_TIMEOUT_SECONDS */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.apple.mpegurl": components["schemas"]["ErrorResponseDto"];
+                    "video/mp2t": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     TranscodeController_start: {
