@@ -25,12 +25,14 @@ const QUICK_E2E = [
   'hostile-recordings',
   'metrics',
   'mp4-fuzz',
+  'openapi-document',
   'remux',
   'transcode',
   'transcode-cleanup',
   'transcode-failures',
   'transcode-module',
   'transcode-sources',
+  'typed-client',
 ];
 const e2eMatch = process.env.TEST_TIER === 'quick' ? QUICK_E2E.map((name) => `<rootDir>/test/${name}.e2e-spec.ts`) : ['<rootDir>/test/**/*.e2e-spec.ts'];
 
