@@ -52,7 +52,12 @@ export function packageOfSpecifier(specifier: string): string | null {
 /** The module specifiers a file of emitted JS (`require("x")`) or declarations (`from "x"`, `import("x")`) names. */
 export function specifiersIn(text: string): string[] {
   const found = new Set<string>();
-  for (const pattern of [/\brequire\(\s*["']([^"']+)["']\s*\)/g, /\bfrom\s+["']([^"']+)["']/g, /\bimport\(\s*["']([^"']+)["']\s*\)/g, /^\s*import\s+["']([^"']+)["']/gm]) {
+  for (const pattern of [
+    /\brequire\(\s*["']([^"']+)["']\s*\)/g,
+    /\bfrom\s+["']([^"']+)["']/g,
+    /\bimport\(\s*["']([^"']+)["']\s*\)/g,
+    /^\s*import\s+["']([^"']+)["']/gm,
+  ]) {
     for (const match of text.matchAll(pattern)) found.add(match[1]);
   }
   return [...found];
