@@ -28,6 +28,13 @@ function hostEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
+/** The TypeScript example of the package's README (its first ```ts block), which a host copies. */
+function readmeExample(): string {
+  const example = /```ts\n([\s\S]*?)```/.exec(readFileSync(join(REPO, 'packages', 'nest', 'README.md'), 'utf8'))?.[1];
+  if (!example) throw new Error('packages/nest/README.md has no ```ts example');
+  return example;
+}
+
 /** What `nest new` would have made, cut to what shows the package in use: the host's own config, auth, recordings and transcoder. */
 function hostFiles(tarball: string): Record<string, string> {
   return {
@@ -125,6 +132,8 @@ const encoder: HardwareAccelerator = 'none';
 })
 export class AppModule {}
 `,
+    // Type-checked and compiled with the rest, not booted: the README's example must hold.
+    'src/readme-example.ts': readmeExample(),
     'src/main.ts': `
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
@@ -195,7 +204,7 @@ describe('the packed @nvr-transcoder/nest in a fresh Nest app (e2e)', () => {
     expect(files.map((entry) => join(entry.parentPath, entry.name)).filter((path) => readFileSync(path, 'utf8').includes('@app/'))).toEqual([]);
   });
 
-  it('type-checks and compiles the host app against the package declarations', async () => {
+  it("type-checks and compiles the host app, and the package README's example, against the package declarations", async () => {
     const compiled = await run(join(host, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], { cwd: host, env: hostEnv() }).catch(
       (error: { stdout?: string }) => {
         throw new Error(`the host app does not type-check against the package:\n${error.stdout}`);
@@ -203,6 +212,7 @@ describe('the packed @nvr-transcoder/nest in a fresh Nest app (e2e)', () => {
     );
     expect(compiled.stdout).toBe('');
     expect(existsSync(join(host, 'dist', 'main.js'))).toBe(true);
+    expect(existsSync(join(host, 'dist', 'readme-example.js'))).toBe(true);
   }, 120_000);
 
   it('boots the host app and transcodes a range end to end over HTTP', async () => {
