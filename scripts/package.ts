@@ -10,8 +10,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
+import { packageProblems, sourceOfExport } from './lib/package-soundness';
 
 const ROOT = join(__dirname, '..');
 const SOURCE = join(ROOT, 'packages', 'nest');
@@ -34,33 +34,6 @@ interface PackageJson {
   peerDependencies?: Record<string, string>;
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;
   devDependencies?: Record<string, string>;
-}
-
-/** `./dist/libs/transcode/src/index.js` → `libs/transcode/src/index.ts`: the source an export is built from. */
-export function sourceOfExport(target: string): string {
-  return target.replace(/^\.\/dist\//, '').replace(/\.js$/, '.ts');
-}
-
-/** The package a bare specifier names (`@nestjs/common/x` → `@nestjs/common`), or null for a relative path or a Node builtin. */
-export function packageOfSpecifier(specifier: string): string | null {
-  if (specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('node:')) return null;
-  const parts = specifier.split('/');
-  const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
-  return builtinModules.includes(name) ? null : name;
-}
-
-/** The module specifiers a file of emitted JS (`require("x")`) or declarations (`from "x"`, `import("x")`) names. */
-export function specifiersIn(text: string): string[] {
-  const found = new Set<string>();
-  for (const pattern of [
-    /\brequire\(\s*["']([^"']+)["']\s*\)/g,
-    /\bfrom\s+["']([^"']+)["']/g,
-    /\bimport\(\s*["']([^"']+)["']\s*\)/g,
-    /^\s*import\s+["']([^"']+)["']/gm,
-  ]) {
-    for (const match of text.matchAll(pattern)) found.add(match[1]);
-  }
-  return [...found];
 }
 
 function filesUnder(dir: string): string[] {
@@ -93,25 +66,11 @@ function builtExports(manifest: PackageJson): PackageJson['exports'] {
   return built;
 }
 
-/** Every package the emitted files name must be declared, at the version the app itself is built and tested with. */
-function checkDependencies(manifest: PackageJson, app: PackageJson): void {
-  const declared = { ...manifest.peerDependencies, ...manifest.dependencies };
-  const appVersions = { ...app.dependencies, ...app.devDependencies };
-  const problems: string[] = [];
-  for (const file of filesUnder(join(STAGE, 'dist'))) {
-    const text = readFileSync(file, 'utf8');
-    if (text.includes('@app/')) problems.push(`${relative(STAGE, file)} still names a path alias (@app/...)`);
-    for (const name of specifiersIn(text).map(packageOfSpecifier)) {
-      if (name === null || name in declared) continue;
-      // A declaration file may name a package for its types only (express): its @types package must then be declared.
-      if (file.endsWith('.d.ts') && `@types/${name}` in declared) continue;
-      problems.push(`${relative(STAGE, file)} needs "${name}", which packages/nest/package.json does not declare`);
-    }
-  }
-  for (const [name, range] of Object.entries(declared)) {
-    if (appVersions[name] !== range) problems.push(`packages/nest/package.json asks ${name}@${range}, the app uses ${appVersions[name] ?? 'none'}`);
-  }
-  if (problems.length > 0) fail(`the package is not sound:\n  ${[...new Set(problems)].join('\n  ')}`);
+/** No alias left; every package the emitted files name declared, at the version the app itself is built and tested with. */
+function checkSoundness(manifest: PackageJson, app: PackageJson): void {
+  const files = filesUnder(join(STAGE, 'dist')).map((path) => ({ path: relative(STAGE, path), text: readFileSync(path, 'utf8') }));
+  const problems = packageProblems(files, { ...manifest.peerDependencies, ...manifest.dependencies }, { ...app.dependencies, ...app.devDependencies });
+  if (problems.length > 0) fail(`the package is not sound:\n  ${problems.join('\n  ')}`);
 }
 
 function main(): void {
@@ -129,7 +88,7 @@ function main(): void {
   process.stdout.write(`[package] compiling ${entries.length} entries\n`);
   run(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', GENERATED_TSCONFIG]);
   run(join(ROOT, 'node_modules', '.bin', 'tsc-alias'), ['-p', GENERATED_TSCONFIG]);
-  checkDependencies(manifest, app);
+  checkSoundness(manifest, app);
 
   writeFileSync(join(STAGE, 'package.json'), `${JSON.stringify({ ...manifest, exports: exportsMap }, null, 2)}\n`);
   cpSync(join(SOURCE, 'README.md'), join(STAGE, 'README.md'));
