@@ -191,7 +191,14 @@ describe('the packed @nvr-transcoder/nest in a fresh Nest app (e2e)', () => {
       clearTimeout(timer);
     }
     if (host) {
-      for (const pid of await ffmpegProcessesUsing(join(host, 'transcode'))) process.kill(pid, 'SIGKILL');
+      // An ffmpeg the host left (it is stopped with its app): none may outlive the test.
+      for (const pid of await ffmpegProcessesUsing(join(host, 'transcode'))) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
       await rm(host, { recursive: true, force: true });
     }
   });
