@@ -5,6 +5,8 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'test/.fixtures/**', 'test/artifacts/**', 'apps/transcode-server/src/player/public/**'] },
+  // What `npm run package` stages and packs.
+  { ignores: ['build/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

@@ -7,7 +7,15 @@ const transform = {
   // Type checking is `npm run typecheck`'s job; here ts-jest only transpiles, which is fast.
   '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', diagnostics: false }],
 };
-const common = { rootDir: __dirname, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'], moduleNameMapper, transform };
+const common = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleNameMapper,
+  transform,
+  // `npm run package` stages the npm package in build/: a second package.json of the same name.
+  modulePathIgnorePatterns: ['<rootDir>/build/'],
+};
 
 /**
  * The quick tier (`npm run test:quick`, TEST_TIER=quick): every unit spec, and the e2e specs that
@@ -44,7 +52,7 @@ module.exports = {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'],
+      testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/scripts/**/*.spec.ts'],
       // Nest's console logger off: the output is the results (a spec that checks a log line spies on it).
       setupFiles: ['<rootDir>/test/support/quiet-nest-logger.ts'],
     },

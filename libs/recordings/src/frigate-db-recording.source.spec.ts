@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidSettingError } from '@app/common';
 import { writeFrigateDb } from '../../../test/support/frigate-db';
-import { FrigateDbRecordingSource } from './frigate-db-recording.source';
+import { FrigateDbRecordingSource, loadSqlite } from './frigate-db-recording.source';
 
 const T = 1_700_000_000;
 
@@ -88,5 +88,31 @@ describe('FrigateDbRecordingSource.listCameras (reused for 10 s)', () => {
     expect(await source.listCameras(at + 1)).toEqual(['front']);
     expect(await source.listCameras(at + 10_000)).toEqual(['front']);
     expect(await source.listCameras(at + 10_001)).toEqual(['front', 'garage']);
+  });
+});
+
+describe('loadSqlite', () => {
+  const missing = () => {
+    throw Object.assign(new Error("Cannot find module 'better-sqlite3'\nRequire stack: ..."), { code: 'MODULE_NOT_FOUND' });
+  };
+
+  it('loads better-sqlite3 when a database is opened', () => {
+    expect(typeof loadSqlite()).toBe('function');
+  });
+
+  it('stops the app with one line naming the package when better-sqlite3 is not installed (an optional peer of the npm package)', () => {
+    expect(() => loadSqlite(missing)).toThrow(InvalidSettingError);
+    expect(() => loadSqlite(missing)).toThrow(
+      /^RECORDINGS_SOURCE=frigate-db needs the package better-sqlite3, which is not installed: npm install better-sqlite3 \(Cannot find module 'better-sqlite3'\)$/,
+    );
+  });
+
+  it('passes on any other failure to load it as it is', () => {
+    const broken = new Error('bad ELF header');
+    expect(() =>
+      loadSqlite(() => {
+        throw broken;
+      }),
+    ).toThrow(broken);
   });
 });

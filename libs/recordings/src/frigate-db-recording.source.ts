@@ -1,5 +1,5 @@
 import { OnModuleInit } from '@nestjs/common';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { InvalidSettingError } from '@app/common';
 import { isValidCameraName } from './camera-name';
@@ -13,6 +13,23 @@ const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 const CAMERA_LIST_TTL_MS = 10_000;
 /** Where Frigate's container keeps its media; the paths in its database start with it. */
 export const FRIGATE_CONTAINER_MEDIA = '/media/frigate';
+
+/**
+ * better-sqlite3, loaded when a Frigate database is first opened rather than with this file: it
+ * is a native module, compiled at install, that this source alone needs, so the npm package
+ * lists it as an optional peer and a host that reads Frigate's folders or its VOD never builds it.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a load at first use, which an import cannot be
+export function loadSqlite(requireSqlite: () => unknown = () => require('better-sqlite3')): typeof Database {
+  try {
+    return requireSqlite() as typeof Database;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+    throw new InvalidSettingError(
+      `RECORDINGS_SOURCE=frigate-db needs the package better-sqlite3, which is not installed: npm install better-sqlite3 (${(error as Error).message.split('\n')[0]})`,
+    );
+  }
+}
 
 interface RecordingRow {
   path: string;
@@ -50,8 +67,9 @@ export class FrigateDbRecordingSource implements RecordingSource, OnModuleInit {
   private open() {
     if (this.statements) return this.statements;
     const path = this.options.frigateDbPath ?? '';
+    const Sqlite = loadSqlite();
     try {
-      const db = new Database(path, { readonly: true, fileMustExist: true });
+      const db = new Sqlite(path, { readonly: true, fileMustExist: true });
       this.statements = {
         overlapping: db.prepare(
           'SELECT path, start_time, end_time, duration FROM recordings WHERE camera = ? AND end_time > ? AND start_time < ? ORDER BY start_time',
