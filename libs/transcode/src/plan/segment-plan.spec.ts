@@ -374,6 +374,19 @@ describe('planRunSpan', () => {
     expect(span.durationSeconds).toBeCloseTo(segments[100 + MAX_SEGMENTS_PER_RUN].cutSeconds - segments[100].cutSeconds, 9);
     expect(span.keyframeTimes.join(',').length).toBeLessThan(64 * 1024);
   });
+
+  it.each([
+    // the segment that ends its run, start index → duration, keyframe times
+    ['a head (#0 ends its run): the run makes it alone, to its last frame', 0, 0, 1, []],
+    ['a tail after a gap in the plan (#3 ends its run, started at #3)', 3, 3, 5 + 2 - 4.995, []],
+    ['a run from #1 that reaches #2, which ends it', 2, 1, 5 - 0.995, [2]],
+  ])('%s', (_, endsAt, index, duration, keyframes) => {
+    const segments = segmentsOf(5).map((segment) => (segment.index === endsAt ? { ...segment, endsRun: true as const } : segment));
+    const span = planRunSpan(segments, 9, index as number);
+    expect(span.durationSeconds).toBeCloseTo(duration as number, 9);
+    expect(span.keyframeTimes).toHaveLength((keyframes as number[]).length);
+    span.keyframeTimes.forEach((time, i) => expect(time).toBeCloseTo((keyframes as number[])[i], 9));
+  });
 });
 
 describe('planSegments at a change of format', () => {
