@@ -1,7 +1,7 @@
 /** Unit specs live beside the code; e2e specs in test/ run the real app with real ffmpeg. */
 const moduleNameMapper = {
-  '^@app/(auth|cluster|common|ffmpeg|front-door|metrics|recordings|transcode)$': '<rootDir>/libs/$1/src',
-  '^@app/(auth|cluster|common|ffmpeg|front-door|metrics|recordings|transcode)/(.*)$': '<rootDir>/libs/$1/src/$2',
+  '^@app/(auth|client|cluster|common|ffmpeg|front-door|metrics|recordings|transcode)$': '<rootDir>/libs/$1/src',
+  '^@app/(auth|client|cluster|common|ffmpeg|front-door|metrics|recordings|transcode)/(.*)$': '<rootDir>/libs/$1/src/$2',
 };
 const transform = {
   // Type checking is `npm run typecheck`'s job; here ts-jest only transpiles, which is fast.
@@ -25,12 +25,14 @@ const QUICK_E2E = [
   'hostile-recordings',
   'metrics',
   'mp4-fuzz',
+  'openapi-document',
   'remux',
   'transcode',
   'transcode-cleanup',
   'transcode-failures',
   'transcode-module',
   'transcode-sources',
+  'typed-client',
 ];
 const e2eMatch = process.env.TEST_TIER === 'quick' ? QUICK_E2E.map((name) => `<rootDir>/test/${name}.e2e-spec.ts`) : ['<rootDir>/test/**/*.e2e-spec.ts'];
 

@@ -46,6 +46,16 @@ if [ "${NEEDS_NGINX:-0}" = 1 ] && ! command -v nginx >/dev/null && [ ! -x /usr/s
   apt_install nginx nginx-light
 fi
 
+# The monitoring test checks the shipped alert rules with promtool and runs them, with the
+# dashboard's queries, in a Prometheus of its own: Debian's prometheus package has both.
+if [ "${NEEDS_PROMETHEUS:-0}" = 1 ] && { ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; }; then
+  apt_install prometheus prometheus
+  # On a host with systemd the package also starts a server of its own on :9090, which nothing here uses.
+  if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
+    systemctl disable --now prometheus >/dev/null 2>&1 || true
+  fi
+fi
+
 # The load benchmark serves the same segment from nginx beside the service, and loads all of
 # them with wrk (a client in C: a Node client would be the bottleneck on 800 KB responses).
 if [ "${NEEDS_LOAD_TOOLS:-0}" = 1 ]; then

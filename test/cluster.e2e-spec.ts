@@ -134,6 +134,7 @@ describe('cluster on Redis (e2e, 3 built nodes)', () => {
     const health = await getJson(`${nodes[0].baseUrl}/health`);
     expect(health.status).toBe(200);
     expect(health.body.info.cluster).toEqual({ status: 'up', mode: 'redis', node: 'node-a', liveNodes: ['node-a', 'node-b', 'node-c'] });
+    expect(sample(await scrapeMetrics(nodes[0].baseUrl), 'nvr_transcoder_cluster_nodes')).toBe(3);
   });
 
   it('gives 50 parallel creates of one range, spread over the nodes, one session and one ffmpeg in the cluster', async () => {
@@ -146,6 +147,11 @@ describe('cluster on Redis (e2e, 3 built nodes)', () => {
   });
 
   it('serves segments fetched round-robin across the nodes, each one clean', async () => {
+    const clusterAnswers = async () => {
+      const texts = await Promise.all(nodes.map((node) => scrapeMetrics(node.baseUrl)));
+      return texts.reduce((sum, text) => sum + sample(text, 'nvr_transcoder_http_requests_total', 'route="cluster",method="GET",status="200"'), 0);
+    };
+    const clusterAnswersBefore = await clusterAnswers();
     const created = await getJson(`${nodes[0].baseUrl}${rangeUrl(FRONT.camera, T0, T0 + 60)}`);
     expect(created.status).toBe(200);
     for (let index = 0; index < 12; index += 1) {
@@ -157,6 +163,8 @@ describe('cluster on Redis (e2e, 3 built nodes)', () => {
     const playlist = await fetch(`${nodes[2].baseUrl}${created.body.playlist}`);
     expect(playlist.status).toBe(200);
     expect(await playlist.text()).toContain(segmentName(29));
+    // The owner counted, on its internal port, the segments the two other nodes proxied to it (8 of 12).
+    await waitFor(async () => (await clusterAnswers()) - clusterAnswersBefore >= 8, 10_000);
   });
 
   it('gives parallel creates of a 16x rendition on every node one session of that speed, which every node serves', async () => {

@@ -29,12 +29,14 @@ describe('hardware encoder that fails to start (e2e)', () => {
     const health = await getJson(`${app.baseUrl}/health`);
     expect(health.status).toBe(200);
     expect(health.body.info.encoder).toEqual({ status: 'up', hwaccel: 'vaapi', encoder: 'h264_vaapi', degraded: false });
+    expect(await scrapeMetrics(app.baseUrl)).toMatch(/^nvr_transcoder_hardware_encoder_degraded 0$/m);
   });
 
   it('a broken recording is a 502 in software too, and is not blamed on the hardware', async () => {
     const failed = await getJson(`${app.baseUrl}${rangeUrl(BROKEN.camera, T0, T0 + 10)}`);
     expect(failed.status).toBe(502);
     expect((await getJson(`${app.baseUrl}/health`)).body.info.encoder.degraded).toBe(false);
+    expect(await scrapeMetrics(app.baseUrl)).toMatch(/^nvr_transcoder_hardware_encoder_degraded 0$/m);
   });
 
   it('retries in software, serves clean H.264, and /health reports the degradation with ffmpeg’s reason', async () => {
@@ -52,6 +54,8 @@ describe('hardware encoder that fails to start (e2e)', () => {
     expect(health.body.info.encoder).toMatchObject({ status: 'up', hwaccel: 'vaapi', encoder: 'libx264', degraded: true });
     expect(health.body.info.encoder.reason).toMatch(/renderD250|vaapi|device/i);
     expect(Date.parse(health.body.info.encoder.since)).not.toBeNaN();
+    // The metric says what /health says.
+    expect(sample(await scrapeMetrics(app.baseUrl), 'nvr_transcoder_hardware_encoder_degraded')).toBe(1);
   });
 
   it('starts the next sessions in software right away while the hardware is degraded', async () => {

@@ -1,12 +1,13 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
-import { BEARER_AUTH_NAME, COOKIE_AUTH_NAME, CSRF_HEADER, STREAM_TOKEN_AUTH_NAME, authConfig, frigateCsrfRule } from '@app/auth';
+import { CSRF_HEADER, frigateCsrfRule } from '@app/auth';
 import { ConfigType } from '@nestjs/config';
 import { JsonExceptionFilter, applyServerLimits } from '@app/common';
-import { ReadySegmentMiddleware, readySegmentFastPath, transcodeConfig } from '@app/transcode';
+import { ReadySegmentMiddleware, TranscodeEvents, httpAnswerCounting, readySegmentFastPath, transcodeConfig } from '@app/transcode';
 import { Logger } from 'nestjs-pino';
 import { serverConfig } from './config/server.config';
+import { buildOpenApiDocument } from './openapi-document';
 import { servePlayer } from './player/player-assets';
 
 /**
@@ -38,7 +39,8 @@ const CONTENT_SECURITY_POLICY = {
  */
 export function configureApp(app: NestExpressApplication): NestExpressApplication {
   app.useLogger(app.get(Logger));
-  const { cookieName } = app.get<ConfigType<typeof authConfig>>(authConfig.KEY);
+  // Every answer counted (nvr_transcoder_http_requests_total): first, so none escapes, the fast path's included.
+  app.use(httpAnswerCounting(app.get(TranscodeEvents)));
   const { corsOrigins, limits } = app.get<ConfigType<typeof serverConfig>>(serverConfig.KEY);
   // A request waiting for a segment is idle for up to SEGMENT_WAIT_TIMEOUT_SECONDS: never cut before its 504.
   const { segmentWaitTimeoutSeconds } = app.get<ConfigType<typeof transcodeConfig>>(transcodeConfig.KEY);
@@ -60,17 +62,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.useGlobalFilters(new JsonExceptionFilter());
   // SIGTERM and SIGINT run the shutdown hooks, which stop every ffmpeg child before exit.
   app.enableShutdownHooks();
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('nvr-transcoder')
-      .setDescription('On-demand H.264 HLS transcoding of H.265 NVR recordings')
-      .setVersion('0.1.0')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_AUTH_NAME)
-      .addCookieAuth(cookieName, { type: 'apiKey', in: 'cookie', name: cookieName }, COOKIE_AUTH_NAME)
-      .addApiKey({ type: 'apiKey', in: 'query', name: 'token' }, STREAM_TOKEN_AUTH_NAME)
-      .build(),
-  );
+  const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   servePlayer(app);
   return app;

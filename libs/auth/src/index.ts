@@ -11,6 +11,7 @@ export * from './guards/camera-access.guard';
 export * from './guards/admin-role.guard';
 export * from './decorators/roles.decorator';
 export * from './decorators/authenticated.decorator';
+export * from './decorators/auth-requirement.decorator';
 export * from './csrf-header.middleware';
 export * from './cross-site-rule';
 export * from './guards/optional-authentication.guard';

@@ -1,5 +1,6 @@
 import type { HttpAdapterHost } from '@nestjs/core';
 import { InvalidSettingError } from '@app/common';
+import { TranscodeEvents } from '@app/transcode';
 import { readFrontDoorSettings } from './front-door.config';
 import { FrontDoorServer } from './front-door.server';
 import type { VodRequestHandler } from './vod-request.handler';
@@ -38,6 +39,7 @@ describe('front door settings', () => {
       {} as VodRequestHandler,
       {} as FrigateProxy,
       {} as HttpAdapterHost,
+      new TranscodeEvents(),
     );
     await server.onApplicationBootstrap();
     expect(server.port).toBeNull();

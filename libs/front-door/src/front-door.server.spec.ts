@@ -1,6 +1,7 @@
 import type { HttpAdapterHost } from '@nestjs/core';
 import { createServer } from 'node:http';
 import { applyServerLimits } from '@app/common';
+import { TranscodeEvents } from '@app/transcode';
 import { freePort } from '../../../test/support/net';
 import { itKeepsThePublicServerLimits } from '../../../test/support/raw-connection';
 import { FrontDoorServer } from './front-door.server';
@@ -19,7 +20,13 @@ describe('FrontDoorServer', () => {
     const adapterHost = { httpAdapter: { getHttpServer: () => publicServer } } as unknown as HttpAdapterHost;
     // Everything that is not /vod goes to Frigate: here, a stand-in that answers at once.
     const frigate = { web: (_request: unknown, response: { end(text: string): void }) => response.end('frigate') } as unknown as FrigateProxy;
-    door = new FrontDoorServer({ port, frigateUrl: 'http://frigate:8971', authCacheSeconds: 5 }, {} as VodRequestHandler, frigate, adapterHost);
+    door = new FrontDoorServer(
+      { port, frigateUrl: 'http://frigate:8971', authCacheSeconds: 5 },
+      {} as VodRequestHandler,
+      frigate,
+      adapterHost,
+      new TranscodeEvents(),
+    );
     await door.onApplicationBootstrap();
   });
 

@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { FRONT_DOOR_MODULE_OPTIONS, FrontDoorModuleOptions } from './front-door.module-definition';
 import { FrigateProxy } from './frigate-proxy';
 import { applyServerLimits, closeHttpServer, sendJson, serverLimitsOf } from '@app/common';
+import { TranscodeEvents, publishHttpAnswer } from '@app/transcode';
 import { VodRequestHandler } from './vod-request.handler';
 
 const VOD_PREFIX = '/vod/';
@@ -27,6 +28,7 @@ export class FrontDoorServer implements OnApplicationBootstrap, BeforeApplicatio
     private readonly vod: VodRequestHandler,
     private readonly frigate: FrigateProxy,
     private readonly adapterHost: HttpAdapterHost,
+    private readonly events: TranscodeEvents,
   ) {}
 
   /** Where it listens, once it does. */
@@ -67,6 +69,8 @@ export class FrontDoorServer implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   private route(request: IncomingMessage, response: ServerResponse): void {
+    // Counted as the app's own answers are (nvr_transcoder_http_requests_total), proxied ones included.
+    publishHttpAnswer(this.events, 'front_door', request, response);
     const url = request.url ?? '/';
     const queryAt = url.indexOf('?');
     const path = queryAt < 0 ? url : url.slice(0, queryAt);

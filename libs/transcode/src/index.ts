@@ -33,6 +33,7 @@ export * from './ffmpeg-health.service';
 export * from './scheduler/ffmpeg-process-slots';
 export * from './http/client-gone.signal';
 export * from './http/ready-segment.middleware';
+export * from './http/http-answers';
 export * from './routing/session-engine';
 export * from './policy/h264-hand-off';
 export * from './plan/rendition';

@@ -4,6 +4,7 @@ import {
   STREAM_FILE_NAME_REGEX,
   STREAM_ROUTES,
   isPlaylistFileName,
+  parsePlaylistPath,
   parseSegmentPath,
   segmentIndexOf,
   segmentUri,
@@ -64,5 +65,17 @@ describe('HLS names', () => {
     [`/stream/transcode/${ID}/seg_00042.ts/x`, null],
   ])('reads the session and segment of %s', (path, parsed) => {
     expect(parseSegmentPath(path)).toEqual(parsed);
+  });
+
+  it.each<[string, string | null]>([
+    [`/stream/transcode/${ID}/master.m3u8`, ID],
+    [streamPlaylistPath(ID), ID],
+    [`/stream/transcode/${ID}/index.m3u8`, null],
+    [`/stream/transcode/${ID}/seg_00042.ts`, null],
+    [`/stream/transcode/${ID.toUpperCase()}/master.m3u8`, null],
+    [`/stream/transcode/${ID}/masterXm3u8`, null],
+    [`/stream/transcode/${ID}/master.m3u8/x`, null],
+  ])('reads the session of the playlist %s', (path, sessionId) => {
+    expect(parsePlaylistPath(path)).toBe(sessionId);
   });
 });

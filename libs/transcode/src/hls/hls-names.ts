@@ -31,6 +31,8 @@ export const STREAM_ROUTE_PREFIX = 'stream/transcode';
 export const STREAM_ROUTES = `${STREAM_ROUTE_PREFIX}/*path`;
 /** The path of one segment of a session: its session id and its index. */
 const SEGMENT_PATH_REGEX = new RegExp(`^/${escapeRegExp(STREAM_ROUTE_PREFIX)}/(${SESSION_ID_PATTERN})/${SEGMENT_PATTERN}$`);
+/** The path of a session's playlist. */
+const PLAYLIST_PATH_REGEX = new RegExp(`^/${escapeRegExp(STREAM_ROUTE_PREFIX)}/(${SESSION_ID_PATTERN})/${escapeRegExp(PLAYLIST_FILE_NAME)}$`);
 
 /** Logical name of segment `index` in playlists and URLs (stable across encoder runs). */
 export function segmentUri(index: number): string {
@@ -57,6 +59,11 @@ export function streamPlaylistPath(sessionId: string): string {
 export function parseSegmentPath(path: string): { sessionId: string; index: number } | null {
   const match = SEGMENT_PATH_REGEX.exec(path);
   return match ? { sessionId: match[1], index: Number(match[2]) } : null;
+}
+
+/** The session whose playlist a request path names (`/stream/transcode/<id>/master.m3u8`), or null for any other path. */
+export function parsePlaylistPath(path: string): string | null {
+  return PLAYLIST_PATH_REGEX.exec(path)?.[1] ?? null;
 }
 
 function escapeRegExp(text: string): string {

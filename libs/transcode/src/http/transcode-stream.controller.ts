@@ -1,5 +1,16 @@
 import { Controller, Get, Header, Inject, Param, Req, Res, StreamableFile, UseFilters, UsePipes } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiGoneResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadGatewayResponse,
+  ApiBadRequestResponse,
+  ApiGatewayTimeoutResponse,
+  ApiGoneResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Authenticated, Principal } from '@app/auth';
 import { ErrorResponseDto, JsonExceptionFilter, createJsonValidationPipe } from '@app/common';
@@ -33,6 +44,13 @@ export class TranscodeStreamController {
   @ApiBadRequestResponse({ description: 'Malformed session id or file name', type: ErrorResponseDto })
   @ApiNotFoundResponse({ description: 'Unknown session, or segment not available', type: ErrorResponseDto })
   @ApiGoneResponse({ description: 'The recording that holds the segment was deleted by the NVR', type: ErrorResponseDto })
+  // A segment not made yet is made on demand: the create route's ffmpeg failures apply to it.
+  @ApiBadGatewayResponse({ description: 'ffmpeg failed making the segment; the message has its last stderr lines', type: ErrorResponseDto })
+  @ApiServiceUnavailableResponse({
+    description: 'ffmpeg cannot be started, TRANSCODE_DIR is not writable, or no process slot (MAX_FFMPEG_PROCESSES) is free; see the Retry-After header',
+    type: ErrorResponseDto,
+  })
+  @ApiGatewayTimeoutResponse({ description: 'The segment did not come within SEGMENT_WAIT_TIMEOUT_SECONDS', type: ErrorResponseDto })
   async file(
     @Param() params: StreamFileParams,
     @Req() request: Request & { user?: Principal },

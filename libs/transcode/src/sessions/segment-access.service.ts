@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../clock';
 import { segmentUri } from '../hls/hls-names';
 import { viewerPositionMemoryMs } from '../policy/idleness';
-import { TranscodeEvents } from '../transcode-events';
-import { SegmentNotFoundException, SessionNotFoundException } from '../transcode.exceptions';
+import { SegmentWaitOutcome, TranscodeEvents } from '../transcode-events';
+import { FirstSegmentTimeoutException, RequestWithdrawnException, SegmentNotFoundException, SessionNotFoundException } from '../transcode.exceptions';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from '../transcode.module-definition';
 import { SessionTable } from './session-table';
 import type { TranscodeSession } from './transcode-session';
@@ -61,8 +61,29 @@ export class SegmentAccess {
       await session.folderMade;
       if (!session.alive) throw new SessionNotFoundException();
     }
-    if (session.state !== 'opened' && session.state !== 'starting') return entry.driver.segment(index, signal);
-    return this.firstSegment(session, askedAt, () => entry.driver.segment(index, signal));
+    const ask = () => this.timedWait(session.id, askedAt, entry.driver.segment(index, signal));
+    if (session.state !== 'opened' && session.state !== 'starting') return ask();
+    return this.firstSegment(session, askedAt, ask);
+  }
+
+  /**
+   * A segment the driver had to have made (it answered with a promise, not the finished file):
+   * how long its request waited, from when it was asked, and how that ended.
+   */
+  private timedWait(sessionId: string, askedAt: number, answer: string | Promise<string>): string | Promise<string> {
+    if (typeof answer === 'string') return answer;
+    const waited = (outcome: SegmentWaitOutcome) =>
+      this.events.publish({ type: 'segment-waited', sessionId, seconds: (this.clock.now() - askedAt) / 1000, outcome });
+    return answer.then(
+      (file) => {
+        waited('served');
+        return file;
+      },
+      (error: unknown) => {
+        waited(segmentWaitOutcomeOf(error));
+        throw error;
+      },
+    );
   }
 
   /**
@@ -107,4 +128,11 @@ export class SegmentAccess {
       if (first.waiting === 0) session.firstRequestsGone();
     }
   }
+}
+
+/** Pure: how a segment wait that failed ended, from its error's class. */
+export function segmentWaitOutcomeOf(error: unknown): Exclude<SegmentWaitOutcome, 'served'> {
+  if (error instanceof RequestWithdrawnException) return 'withdrawn';
+  if (error instanceof FirstSegmentTimeoutException) return 'timeout';
+  return 'failed';
 }

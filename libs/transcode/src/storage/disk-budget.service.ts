@@ -89,6 +89,11 @@ export class DiskBudgetService {
     sessions.onSegmentStored(() => this.afterSegmentStored());
   }
 
+  /** The ceiling, TRANSCODE_MAX_DISK_MB in bytes; 0 when there is none (an embedding app may give no maxDiskBytes). */
+  ceilingBytes(): number {
+    return this.options.maxDiskBytes ?? 0;
+  }
+
   /** Bytes of finished segments in TRANSCODE_DIR, over every live session, and the room reserved for exports. */
   usageBytes(): number {
     return this.reservedBytes() + this.sessions.storedBytes();
