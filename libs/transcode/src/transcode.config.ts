@@ -81,6 +81,14 @@ class TranscodeEnvironment {
   @IsIn(['true', 'false'])
   REMUX_H264: string = 'true';
 
+  /**
+   * Ranges of one camera hour, encoded at 1×, are views of the hour's shared track (its segments
+   * cut on the camera's own time grid, made once for every range over them). `false` (the
+   * default while tracks are being built, issue 25): every range makes its own segments.
+   */
+  @IsIn(['true', 'false'])
+  SHARED_TRACKS: string = 'false';
+
   @IsIn([...HARDWARE_ACCELERATORS, ...Object.keys(FRIGATE_PRESET_ALIASES)], {
     message: `must be one of ${HARDWARE_ACCELERATORS.join(', ')}, or a Frigate preset (${Object.keys(FRIGATE_PRESET_ALIASES).join(', ')})`,
   })
@@ -150,6 +158,7 @@ export const transcodeConfig = registerAs('transcode', (): TranscodeModuleOption
     ffmpegPath: env.FFMPEG_PATH,
     ffmpegPreset: env.FFMPEG_PRESET,
     remuxH264: env.REMUX_H264 === 'true',
+    sharedTracks: env.SHARED_TRACKS === 'true',
     lookaheadSeconds: env.LOOKAHEAD_SECONDS,
     idleTimeoutSeconds: env.IDLE_TIMEOUT_SECONDS,
     maxDiskBytes: env.TRANSCODE_MAX_DISK_MB * 1024 * 1024,

@@ -34,6 +34,8 @@ export interface TranscodeModuleOptions {
   ffmpegPreset: string;
   /** Browser-playable H.264 is copied, not encoded (default true). */
   remuxH264?: boolean;
+  /** Ranges of one camera hour, encoded at 1×, are views of a shared track (default false: see SHARED_TRACKS). */
+  sharedTracks?: boolean;
   /** Hardware accelerator for decode, scale and encode (default `none`: libx264 on the CPU). */
   hwaccel?: HardwareAccelerator;
   /** Its device: a render node (vaapi, qsv) or a GPU index (nvidia, amf). */

@@ -33,6 +33,7 @@ import { TranscodeSessionService } from './sessions/transcode-session.service';
 import { DiskBudgetService, SESSIONS_ON_DISK } from './storage/disk-budget.service';
 import { RecordingPresence } from './storage/recording-presence';
 import { SessionFilesStore } from './storage/session-files.store';
+import { TrackTable } from './tracks/track-table';
 
 /**
  * On-demand H.265 → H.264 HLS transcoding of recordings: the create/stop API, the stream
@@ -57,6 +58,8 @@ import { SessionFilesStore } from './storage/session-files.store';
     SegmentAccess,
     SessionStreamFiles,
     SessionTable,
+    // tracks/: the shared tracks of camera hours that sessions are views of (SHARED_TRACKS)
+    TrackTable,
     StaleSessionCleanupJob,
     // scheduler/: each session's runs, and the process slots every run and export takes
     SessionDriverFactory,

@@ -34,7 +34,7 @@ export class ReadySegmentMiddleware implements NestMiddleware {
     if (!camera || !this.authorized(request, sessionId, camera)) return next();
     const ready = this.segments.readySegment(sessionId, index);
     if (!ready || ready.size <= 0 || ready.size > WHOLE_READ_MAX_BYTES) return next();
-    this.files.readWhole(sessionId, ready.fileName, ready.size).then(
+    this.files.readWhole(ready.dirId, ready.fileName, ready.size).then(
       (bytes) => {
         // Replaced or deleted meanwhile: the controller makes or finds it again.
         if (!bytes) return next();

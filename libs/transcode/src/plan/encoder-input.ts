@@ -69,6 +69,11 @@ export interface RunSessionPlan {
   readonly segments: readonly PlannedSegment[];
   /** Encoded at 1× when absent. */
   readonly rendition?: SessionRendition;
+  /**
+   * MPEG-TS time of offset 0 of its timeline, seconds (a track's hour: see plan/hour-timeline.ts);
+   * 0 when absent (a session's own timeline).
+   */
+  readonly ptsBaseSeconds?: number;
   outputFormat(maxHeight: number): SessionOutputFormat;
 }
 
@@ -104,7 +109,7 @@ export function runTranscodeOptions(
     seekSeconds: list.seekSeconds,
     durationSeconds: span.durationSeconds,
     // Output times are timeline times: every run writes the same timestamps for the same frame.
-    outputOffsetSeconds: segment.cutSeconds,
+    outputOffsetSeconds: segment.cutSeconds + (plan.ptsBaseSeconds ?? 0),
     // (A millisecond after the first frame: the previous run may have an audio packet that starts there.)
     audioStartSeconds: index === 0 ? 0 : segment.timelineStartSeconds - segment.cutSeconds + 0.001,
     // The AAC encoder's priming frame: in a run that starts mid-range it would overlap the

@@ -374,6 +374,19 @@ describe('planRunSpan', () => {
     expect(span.durationSeconds).toBeCloseTo(segments[100 + MAX_SEGMENTS_PER_RUN].cutSeconds - segments[100].cutSeconds, 9);
     expect(span.keyframeTimes.join(',').length).toBeLessThan(64 * 1024);
   });
+
+  it.each([
+    // the segment whose run ends, where, the start index → duration, keyframe times
+    ['a head (#0): the run makes it alone, to the next cut', 0, 0.995, 0, 0.995, []],
+    ['a tail after a gap in the plan (#3, started at #3), to the range’s end', 3, 6.5, 3, 6.5 - 4.995, []],
+    ['a run from #1 that reaches #2, which ends it', 2, 4.995, 1, 4.995 - 0.995, [2]],
+  ])('%s', (_, endsAt, endSeconds, index, duration, keyframes) => {
+    const segments = segmentsOf(5).map((segment) => (segment.index === endsAt ? { ...segment, runEndSeconds: endSeconds as number } : segment));
+    const span = planRunSpan(segments, 9, index as number);
+    expect(span.durationSeconds).toBeCloseTo(duration as number, 9);
+    expect(span.keyframeTimes).toHaveLength((keyframes as number[]).length);
+    span.keyframeTimes.forEach((time, i) => expect(time).toBeCloseTo((keyframes as number[])[i], 9));
+  });
 });
 
 describe('planSegments at a change of format', () => {

@@ -24,6 +24,12 @@ export interface PlannedSegment {
    * ffmpeg's concat demuxer keeps the first file's streams. Its cut is the recording's start.
    */
   startsNewFormat?: true;
+  /**
+   * A run that makes it ends here (seconds on the timeline: the next piece's cut, or the range's
+   * end), whatever the plan holds after it: a session's own head or tail over a track (design:
+   * docs/design/tracks.md), whose next entry is the track's to make.
+   */
+  runEndSeconds?: number;
 }
 
 /** How a range is cut (see planSegments). */
@@ -291,8 +297,15 @@ export const MAX_SEGMENTS_PER_RUN = 1800;
 export function planRunSpan(segments: readonly PlannedSegment[], totalSeconds: number, index: number): { durationSeconds: number; keyframeTimes: number[] } {
   const from = segments[index].cutSeconds;
   let endIndex = index + 1;
-  while (endIndex < segments.length && endIndex < index + MAX_SEGMENTS_PER_RUN && !segments[endIndex].startsNewFormat) endIndex += 1;
-  const endSeconds = endIndex < segments.length ? segments[endIndex].cutSeconds : totalSeconds;
+  while (
+    endIndex < segments.length &&
+    endIndex < index + MAX_SEGMENTS_PER_RUN &&
+    !segments[endIndex].startsNewFormat &&
+    segments[endIndex - 1].runEndSeconds === undefined
+  ) {
+    endIndex += 1;
+  }
+  const endSeconds = segments[endIndex - 1].runEndSeconds ?? (endIndex < segments.length ? segments[endIndex].cutSeconds : totalSeconds);
   return {
     durationSeconds: endSeconds - from,
     keyframeTimes: segments.slice(index + 1, endIndex).map((segment) => segment.cutSeconds - from),

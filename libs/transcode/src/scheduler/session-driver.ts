@@ -90,6 +90,11 @@ export class SessionDriver {
     return this.ready.file(index);
   }
 
+  /** The folder (its id under TRANSCODE_DIR) its files are in: its session's or its track's. */
+  dirOf(): string {
+    return this.session.id;
+  }
+
   /** Bytes of the finished file of segment `index`, as it was when listed (0: unknown). */
   readySize(index: number): number {
     return this.ready.size(index);
@@ -318,7 +323,9 @@ export class SessionDriver {
   private onListed(run: EncoderRun, listing: RunListing): void {
     const state = this.runState(run.id);
     if (this.closed || !state) return;
-    const index = plannedIndexOfListing(state, listing.startSeconds, this.session);
+    // ffmpeg lists output times: the plan's MPEG-TS base (a track's hour) is taken off first.
+    const startSeconds = listing.startSeconds - (this.session.ptsBaseSeconds ?? 0) / this.session.speed;
+    const index = plannedIndexOfListing(state, startSeconds, this.session);
     const commands = this.dispatch({ type: 'listed', run: run.id, index }, listing);
     if (commands.some((command) => command.type === 'keep')) this.deps.onSegmentStored();
   }

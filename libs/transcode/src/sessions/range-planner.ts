@@ -1,8 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { RECORDING_SOURCE, RecordingSource, RecordingTimeline, planTimeline } from '@app/recordings';
 import type { PlaybackSpeed } from '../model/playback-speed';
+import { HOUR_SECONDS, hoursOfRange, planHourTimeline } from '../plan/hour-timeline';
 import { chooseOutputFormat } from '../plan/output-format';
 import { chooseRendition, planRenditionSegments } from '../plan/rendition';
+import { planTrackGrid } from '../plan/track-grid';
+import { planTrack } from '../tracks/track-plan';
+import { planTrackView } from '../tracks/view-plan';
 import { InvalidRangeException, NoRecordingsException, UnknownCameraException } from '../transcode.exceptions';
 import { TRANSCODE_MODULE_OPTIONS, TranscodeModuleOptions } from '../transcode.module-definition';
 import type { SessionPlan } from './transcode-session';
@@ -29,6 +33,26 @@ export class RangePlanner {
     const cameras = await this.recordings.listCameras();
     if (!cameras.includes(camera)) throw new UnknownCameraException(camera);
     throw new NoRecordingsException(camera, start, end);
+  }
+
+  /**
+   * How a session of `speed` plays the range: with SHARED_TRACKS, a range of one camera hour
+   * encoded at 1× is a view of the hour's track (its recordings read, its grid cut, the range's
+   * entries over it); anything else is planned on its own, as sessionPlan does.
+   */
+  async rangePlan(camera: string, start: number, end: number, timeline: RecordingTimeline, speed: PlaybackSpeed): Promise<SessionPlan> {
+    const plan = this.sessionPlan(timeline, speed);
+    const hours = hoursOfRange(start, end);
+    if (!this.options.sharedTracks || plan.rendition.video.mode !== 'encode' || plan.rendition.speed !== 1 || hours.length !== 1) return plan;
+    const hourStart = hours[0];
+    const files = await this.recordings.withMedia(await this.recordings.findRecordings(camera, hourStart, hourStart + HOUR_SECONDS));
+    const hour = planHourTimeline(camera, hourStart, files);
+    const grid = planTrackGrid(hour, { lineSeconds: this.options.segmentDurationSeconds });
+    const view = planTrackView(start, end, hour, grid);
+    if (!view) return plan;
+    const output = chooseOutputFormat(hour.pieces, this.options.outputMaxHeight);
+    const track = planTrack(hour, grid, plan.rendition, output);
+    return { ...plan, output, segments: view.segments, view: { track, sources: view.sources, ownSegments: view.ownSegments } };
   }
 
   /** Pure but for the settings: how a session of `speed` plays a timeline (its rendition, its segments, its output format). */

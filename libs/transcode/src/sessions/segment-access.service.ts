@@ -91,7 +91,7 @@ export class SegmentAccess {
    * else undefined; a request all the same (it says where a viewer is, and marks the session
    * accessed). Synchronous: the fast path's lookup.
    */
-  readySegment(sessionId: string, index: number): { fileName: string; size: number } | undefined {
+  readySegment(sessionId: string, index: number): { dirId: string; fileName: string; size: number } | undefined {
     const entry = this.table.get(sessionId);
     const session = entry?.session;
     const fileName = session?.readyFile(index);
@@ -100,7 +100,7 @@ export class SegmentAccess {
     session.touch(now);
     session.noteRequest(index, now, this.positionMemoryMs);
     entry.driver.segment(index);
-    return { fileName, size: session.readySize(index) };
+    return { dirId: session.dirOf(index), fileName, size: session.readySize(index) };
   }
 
   /**

@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { RecordingTimeline } from '@app/recordings';
 import { Clock } from '../clock';
 import type { PlaybackSpeed } from '../model/playback-speed';
 import { transcodeSessionId } from '../model/session-id';
@@ -12,7 +11,7 @@ import { AdmissionLimits } from './admission-limits';
 import { RangePlanner } from './range-planner';
 import { SegmentAccess } from './segment-access.service';
 import { SessionTable } from './session-table';
-import { TranscodeSession } from './transcode-session';
+import { SessionPlan, TranscodeSession } from './transcode-session';
 
 /** A range asked for: a camera, its start and end, and the speed of its session (its id says all four). */
 interface RangeRequest {
@@ -156,6 +155,8 @@ export class SessionAdmission {
     const codecs = handOffH264 ? sourceVideoCodecs(timeline.pieces) : [];
     if (isAllH264(codecs) && !this.table.has(id)) throw new H264RangeException();
     if (!this.table.has(id)) await this.disk.assertRoomForNewSession();
+    // Planned before the last lookup (a view reads its hour's recordings); a join needs none.
+    const plan = this.table.has(id) ? null : await this.planner.rangePlan(range.camera, range.start, range.end, timeline, range.speed);
     const existing = await this.existing(id);
     if (existing) return existing;
     if (limited) {
@@ -164,7 +165,7 @@ export class SessionAdmission {
       if (requester) this.limits.assertUnderUserCap(requester);
       this.limits.assertEncoderRoom(requester);
     }
-    return this.launch(range, timeline, {
+    return this.launch(range, plan ?? this.planner.sessionPlan(timeline, range.speed), {
       owner: limited ? requester : undefined,
       firstSegment: firstSegment && codecs !== undefined,
       awaitingHandOff: codecs === undefined,
@@ -172,13 +173,8 @@ export class SessionAdmission {
   }
 
   /** Synchronous: registers the session (its driver, its folder) before anything awaits. */
-  private launch(
-    range: RangeRequest,
-    timeline: RecordingTimeline,
-    options: { owner?: string; firstSegment: boolean; awaitingHandOff: boolean },
-  ): TranscodeSession {
-    const { id, camera, start, end, speed } = range;
-    const plan = this.planner.sessionPlan(timeline, speed);
+  private launch(range: RangeRequest, plan: SessionPlan, options: { owner?: string; firstSegment: boolean; awaitingHandOff: boolean }): TranscodeSession {
+    const { id, camera, start, end } = range;
     const session = new TranscodeSession({
       id,
       camera,

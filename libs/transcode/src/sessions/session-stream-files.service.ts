@@ -39,11 +39,11 @@ export class SessionStreamFiles {
       // The size ffmpeg's finished file had when it was listed (files are never written after).
       const size = session.readyFile(index) === name ? session.readySize(index) : 0;
       if (size > 0 && size <= WHOLE_READ_MAX_BYTES) {
-        const bytes = await this.files.readWhole(session.id, name, size);
+        const bytes = await this.files.readWhole(session.dirOf(index), name, size);
         if (bytes) return { kind: 'segment-bytes', bytes };
         continue;
       }
-      const stream = await this.files.openReadStream(session.id, name);
+      const stream = await this.files.openReadStream(session.dirOf(index), name);
       if (stream) return { kind: 'segment', stream };
     }
     throw new SegmentNotFoundException(fileName);

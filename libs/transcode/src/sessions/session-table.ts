@@ -1,17 +1,19 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { sessionLog } from '../model/session-log';
-import type { SessionDriver } from '../scheduler/session-driver';
 import { SessionDriverFactory } from '../scheduler/session-driver.factory';
 import type { SessionDiskState, SessionsOnDisk } from '../storage/disk-budget.service';
 import { ForeignSessionDirError, SessionFilesStore } from '../storage/session-files.store';
 import { SessionRemovalReason, TranscodeEvents } from '../transcode-events';
 import { TranscoderUnavailableException } from '../transcode.exceptions';
+import { TrackTable } from '../tracks/track-table';
+import { SegmentDriver, ViewDriver } from '../tracks/view-driver';
 import type { TranscodeSession } from './transcode-session';
 
 /** A session and the driver of its runs. */
 export interface SessionEntry {
   session: TranscodeSession;
-  driver: SessionDriver;
+  /** Its own runs' driver, or (a view of a track) the one that asks the track's. */
+  driver: SegmentDriver;
 }
 
 /**
@@ -31,6 +33,7 @@ export class SessionTable implements SessionsOnDisk {
     private readonly files: SessionFilesStore,
     private readonly events: TranscodeEvents,
     private readonly drivers: SessionDriverFactory,
+    private readonly tracks: TrackTable,
   ) {}
 
   get(id: string): SessionEntry | undefined {
@@ -58,7 +61,7 @@ export class SessionTable implements SessionsOnDisk {
    * lookup and this.
    */
   open(session: TranscodeSession): SessionEntry {
-    const driver = this.drivers.create(session, () => this.segmentStored());
+    const driver = this.driverOf(session);
     session.attachProduction(driver);
     const entry = { session, driver };
     this.entries.set(session.id, entry);
@@ -72,6 +75,33 @@ export class SessionTable implements SessionsOnDisk {
     });
     session.folderMade = this.makeFolder(session);
     return entry;
+  }
+
+  /**
+   * A session's driver: its own runs over its plan, or, for a view of a track, the track's
+   * (held for it) and a driver of its own for its head and tail, on the track's timeline.
+   */
+  private driverOf(session: TranscodeSession): SegmentDriver {
+    const stored = () => this.segmentStored();
+    const view = session.view;
+    if (!view) return this.drivers.create(session, stored);
+    const { track: plan } = view;
+    const track = this.tracks.hold(plan, session.id, stored);
+    const own = this.drivers.create(
+      {
+        id: session.id,
+        camera: session.camera,
+        owner: session.owner,
+        speed: plan.rendition.speed,
+        rendition: plan.rendition,
+        timeline: plan.timeline,
+        segments: view.ownSegments,
+        ptsBaseSeconds: plan.ptsBaseSeconds,
+        outputFormat: () => plan.output,
+      },
+      stored,
+    );
+    return new ViewDriver(session.id, view.sources, track, own, () => this.tracks.release(plan.id, session.id));
   }
 
   /** Resolves once the session of this id that is being stopped (if any) is gone, folder and all. */
@@ -102,6 +132,35 @@ export class SessionTable implements SessionsOnDisk {
   }
 
   diskStates(now: number, memoryMs: number): SessionDiskState[] {
+    return [...this.sessionDiskStates(now, memoryMs), ...this.trackDiskStates(now, memoryMs)];
+  }
+
+  /**
+   * Each track as the budget sees it: accessed when its latest session was, asked for where its
+   * sessions' viewers are (their indices as the track's), never evicted whole while held.
+   */
+  private trackDiskStates(now: number, memoryMs: number): SessionDiskState[] {
+    return this.tracks.tracks().map(({ plan, driver, holders }) => {
+      const sessions = [...holders].map((id) => this.entries.get(id)?.session).filter((session): session is TranscodeSession => !!session);
+      const requested = sessions.flatMap((session) =>
+        session.recentlyRequested(now, memoryMs).flatMap((index) => {
+          const source = session.view?.sources[index];
+          return source?.from === 'track' ? [source.index] : [];
+        }),
+      );
+      return {
+        id: plan.id,
+        camera: plan.camera,
+        state: 'active' as const,
+        lastAccessAt: Math.max(0, ...sessions.map((session) => session.lastAccessAt)),
+        hasWaiters: driver.hasWaiters,
+        segments: driver.storedSegments(),
+        recentlyRequested: [...new Set(requested)],
+      };
+    });
+  }
+
+  private sessionDiskStates(now: number, memoryMs: number): SessionDiskState[] {
     return this.sessions()
       .filter((session) => session.alive)
       .map((session) => ({
@@ -118,13 +177,16 @@ export class SessionTable implements SessionsOnDisk {
   storedBytes(): number {
     let bytes = 0;
     for (const { session } of this.entries.values()) bytes += session.storedBytes;
+    for (const { driver } of this.tracks.tracks()) bytes += driver.storedBytes;
     return bytes;
   }
 
   forgetSegments(id: string, indices: readonly number[]): string[] | null {
-    return this.entries.get(id)?.driver.forgetSegments(indices) ?? null;
+    const owner = this.entries.get(id)?.driver ?? this.tracks.get(id)?.driver;
+    return owner?.forgetSegments(indices) ?? null;
   }
 
+  /** A session is stopped; a track is not (it goes when its last session does). */
   async evict(id: string, evicting: () => void): Promise<boolean> {
     const session = this.entries.get(id)?.session;
     if (!session) return false;

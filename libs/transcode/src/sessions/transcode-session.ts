@@ -3,6 +3,7 @@ import type { EncoderActivity, SessionSnapshot, SessionVariant, TranscodeSession
 import type { SessionOutputFormat } from '../plan/output-format';
 import { SessionRendition, sourceFrameRate } from '../plan/rendition';
 import type { PlannedSegment } from '../plan/segment-plan';
+import type { SessionTrackView } from '../tracks/view-plan';
 
 /** A session's plan, decided once when it is admitted: what it plays, how it is cut, what it outputs. */
 export interface SessionPlan {
@@ -12,6 +13,8 @@ export interface SessionPlan {
   readonly rendition: SessionRendition;
   /** The picture size and audio format of every segment. */
   readonly output: SessionOutputFormat;
+  /** Set when the session is a view of a shared track (SHARED_TRACKS): its segments are the track's and its own pieces. */
+  readonly view?: SessionTrackView;
 }
 
 /** What a session is made with. */
@@ -34,6 +37,8 @@ export interface SessionInit {
  */
 export interface SessionProduction {
   readyFile(index: number): string | undefined;
+  /** The folder (its id under TRANSCODE_DIR) that holds segment `index`: the session's, or a track's it plays. */
+  dirOf(index: number): string;
   /** Bytes of the finished file of segment `index`, as it was when listed (0: unknown). */
   readySize(index: number): number;
   readonly readyCount: number;
@@ -66,6 +71,7 @@ export class TranscodeSession {
   readonly timeline: RecordingTimeline;
   readonly segments: readonly PlannedSegment[];
   readonly rendition: SessionRendition;
+  readonly view?: SessionTrackView;
   readonly createdAt: number;
   readonly owner?: string;
   private currentState: TranscodeSessionState = 'opened';
@@ -88,7 +94,7 @@ export class TranscodeSession {
 
   constructor(init: SessionInit) {
     ({ id: this.id, camera: this.camera, start: this.start, end: this.end, createdAt: this.createdAt, owner: this.owner } = init);
-    ({ timeline: this.timeline, segments: this.segments, rendition: this.rendition, output: this.output } = init.plan);
+    ({ timeline: this.timeline, segments: this.segments, rendition: this.rendition, output: this.output, view: this.view } = init.plan);
     this.lastAccess = init.createdAt;
     this.handOffPending = init.awaitingHandOff ?? false;
     this.decidedVariant = Object.freeze(variantOf(init.plan));
@@ -164,6 +170,11 @@ export class TranscodeSession {
 
   readyFile(index: number): string | undefined {
     return this.production?.readyFile(index);
+  }
+
+  /** The folder (its id under TRANSCODE_DIR) that holds segment `index`. */
+  dirOf(index: number): string {
+    return this.production?.dirOf(index) ?? this.id;
   }
 
   /** Bytes of the finished file of segment `index`, as it was when listed (0: unknown). */
