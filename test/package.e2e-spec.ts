@@ -132,6 +132,18 @@ const encoder: HardwareAccelerator = 'none';
 })
 export class AppModule {}
 `,
+    // The typed client the package ships (./client), as a host script would use it: creates a range's session.
+    'src/create-with-client.ts': `
+import { createTranscodeClient } from '@nvr-transcoder/nest/client';
+
+async function main(): Promise<void> {
+  const [baseUrl, token, camera, start, end] = process.argv.slice(2);
+  const client = createTranscodeClient(baseUrl, { token });
+  const created = await client.GET('/transcode/{camera}/start/{start}/end/{end}', { params: { path: { camera, start, end } } });
+  process.stdout.write(JSON.stringify({ status: created.response.status, sessionId: created.data?.sessionId ?? null }) + '\\n');
+}
+void main();
+`,
     // Type-checked and compiled with the rest, not booted: the README's example must hold.
     'src/readme-example.ts': readmeExample(),
     'src/main.ts': `
@@ -259,5 +271,12 @@ describe('the packed @nvr-transcoder/nest in a fresh Nest app (e2e)', () => {
     await writeFile(segmentPath, Buffer.from(await segment.arrayBuffer()));
     const video = (await probeStreams(segmentPath)).find((stream) => stream.codec_type === 'video');
     expect(video).toMatchObject({ codec_name: 'h264', height: 240 });
+
+    // The typed client from the package itself, against the host.
+    const viaClient = await run(process.execPath, [join(host, 'dist', 'create-with-client.js'), baseUrl, token, FRONT.camera, String(T0 + 2), String(T0 + 8)], {
+      cwd: host,
+      env: hostEnv(),
+    });
+    expect(JSON.parse(viaClient.stdout)).toEqual({ status: 200, sessionId: expect.stringMatching(/^[0-9a-f]{32}$/) });
   }, 120_000);
 });
