@@ -36,6 +36,7 @@ export * from './http/ready-segment.middleware';
 export * from './routing/session-engine';
 export * from './policy/h264-hand-off';
 export * from './plan/rendition';
+export * from './plan/quality-ladder';
 export * from './http/dto/create-transcode.query';
 export * from './export/export.controller';
 export * from './export/mp4-export.service';
