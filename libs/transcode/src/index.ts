@@ -11,6 +11,7 @@ export * from './model/session-views';
 export * from './model/playback-speed';
 export * from './hls/hls-names';
 export * from './hls/media-playlist';
+export * from './hls/ladder-master-playlist';
 export * from './policy/stale-sessions';
 export * from './policy/idleness';
 export * from './clock';
