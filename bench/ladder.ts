@@ -41,7 +41,9 @@ const FIRST_LIST_FD = 3;
 const log = (line: string) => process.stdout.write(`[ladder] ${line}\n`);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-type Shape = 'a' | 'b' | 'c' | 'b-plain';
+type Shape = 'a' | 'b' | 'b-split' | 'c' | 'b-plain';
+/** The shapes whose CPU is compared: run alternately, every repeat. (b) plain runs once, for its bitrate and quality. */
+const COMPARED = ['a', 'b', 'b-split', 'c'] as const;
 interface SegmentStat {
   /** The file's bytes: video, audio and MPEG-TS packaging, what a player downloads. */
   bytes: number;
@@ -65,19 +67,21 @@ async function main(): Promise<void> {
   log(
     `${FOOTAGE_SECONDS} s of ${CAMERA} (${source.width}x${source.height}), rungs ${rungs.map((r) => `${r.width}x${r.height}`).join(', ')}, ${REPEATS} repeats`,
   );
-  const cpu: Record<Shape, number[]> = { a: [], b: [], c: [], 'b-plain': [] };
+  const cpu: Record<Shape, number[]> = { a: [], b: [], 'b-split': [], c: [], 'b-plain': [] };
   const last: Partial<Record<Shape, RunResult>> = {};
+  const run = async (shape: Shape, repeat: number) => {
+    const result = await runShape(shape, base, rungs, join(WORK_DIR, `${shape}-${repeat}`));
+    cpu[shape].push(result.cpuSeconds);
+    log(`repeat ${repeat + 1} (${shape}): ${result.cpuSeconds.toFixed(2)} CPU-s`);
+    if (last[shape]) await rm(join(WORK_DIR, `${shape}-${repeat - 1}`), { recursive: true, force: true });
+    last[shape] = result;
+  };
   for (let repeat = 0; repeat < REPEATS; repeat += 1) {
-    for (const shape of ['a', 'b', 'c', 'b-plain'] as const) {
-      const result = await runShape(shape, base, rungs, join(WORK_DIR, `${shape}-${repeat}`));
-      cpu[shape].push(result.cpuSeconds);
-      log(`repeat ${repeat + 1} (${shape}): ${result.cpuSeconds.toFixed(2)} CPU-s`);
-      if (last[shape]) await rm(join(WORK_DIR, `${shape}-${repeat - 1}`), { recursive: true, force: true });
-      last[shape] = result;
-    }
+    for (const shape of COMPARED) await run(shape, repeat);
   }
+  await run('b-plain', 0);
   const quality = new Map<string, { ssim: number; psnr: number }>();
-  for (const shape of ['b', 'b-plain'] as const) {
+  for (const shape of RUNG_TABLE_SHAPES) {
     for (const rung of last[shape]!.rungs) {
       quality.set(`${shape} ${rung.rung.name}`, await qualityAgainstSource(rung, base, source));
       log(`quality ${shape} ${rung.rung.name}: ${JSON.stringify(quality.get(`${shape} ${rung.rung.name}`))}`);
@@ -158,6 +162,15 @@ async function runShape(shape: Shape, base: HlsTranscodeOptions, rungs: readonly
       segmentListFd: FIRST_LIST_FD + index,
     })),
   });
+  if (shape === 'b-split') {
+    // Every rung scaled from the decoded source (split first), each with a one-rung run's own filter.
+    const fits = rungs.map((rung, index) => {
+      const single = builder.buildHlsTranscode(one(rung, rungDirs[index]));
+      return single[single.indexOf('-vf') + 1];
+    });
+    args[args.indexOf('-filter_complex') + 1] =
+      `[0:v:0]split=${rungs.length}${rungs.map((_, i) => `[r${i}]`).join('')};` + fits.map((fit, i) => `[r${i}]${fit}[v${i}]`).join(';');
+  }
   const run = await runFfmpeg(args, rungs.length);
   return {
     cpuSeconds: run.cpuSeconds,
@@ -275,11 +288,11 @@ async function writeReport(
     `${FOOTAGE_SECONDS} s of ${CAMERA} (1080p15 H.265 test pattern), libx264 ${PRESET}, keyframes forced every ${SEGMENT_SECONDS} s, segments of ${SEGMENT_SECONDS} s,`,
     `median of ${REPEATS} alternating runs. CPU: utime+stime of the ffmpeg processes.`,
     '',
-    '| shape | CPU-s per minute of footage | runs (CPU-s) | against (a) |',
-    '|---|---|---|---|',
-    ...(['a', 'b', 'c', 'b-plain'] as const).map(
+    '| shape | CPU-s per minute of footage | runs (CPU-s) | against (a): ratio of medians | against (a): each repeat |',
+    '|---|---|---|---|---|',
+    ...(['a', 'b', 'b-split', 'c', 'b-plain'] as const).map(
       (shape) =>
-        `| ${SHAPE_NAMES[shape]} | ${perMinute(shape).toFixed(2)} | ${cpu[shape].map((v) => v.toFixed(2)).join(', ')} | ${(perMinute(shape) / perMinute('a')).toFixed(2)}x |`,
+        `| ${SHAPE_NAMES[shape]} | ${perMinute(shape).toFixed(2)} | ${cpu[shape].map((v) => v.toFixed(2)).join(', ')} | ${(perMinute(shape) / perMinute('a')).toFixed(2)}x | ${cpu[shape].map((v, i) => `${(v / cpu.a[i]).toFixed(2)}x`).join(', ')} |`,
     ),
     '',
     'Each rung, over its 2 s segments. Video: the video packets alone, against the cap (the VBV bound over 2 s is 1.25 x maxrate with a 0.5 s buffer).',
@@ -289,7 +302,7 @@ async function writeReport(
     '| rate control | rung | maxrate / bufsize | video avg / peak kb/s | video peak / maxrate | stream MB per minute | stream avg / peak kb/s | BANDWIDTH | stream peak / BANDWIDTH | SSIM | PSNR dB |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
-  for (const shape of ['b', 'b-plain'] as const) {
+  for (const shape of RUNG_TABLE_SHAPES) {
     for (const result of last[shape].rungs) {
       const bytes = result.segments.reduce((sum, s) => sum + s.bytes, 0);
       const seconds = result.segments.reduce((sum, s) => sum + s.seconds, 0);
@@ -298,10 +311,10 @@ async function writeReport(
       const videoPeak = Math.max(...result.segments.map((s) => (s.videoBytes * 8) / s.seconds));
       const kbps = (bits: number) => Math.round(bits / 1000);
       const q = quality.get(`${shape} ${result.rung.name}`)!;
-      const capped = shape === 'b';
+      const capped = shape !== 'b-plain';
       const { rate } = result.rung;
       lines.push(
-        `| CRF ${rate.crf} ${capped ? 'capped' : 'plain'} | ${result.rung.width}x${result.rung.height} | ${capped ? `${rate.maxrateKbps}k / ${rate.bufsizeKbps}k` : '-'} | ` +
+        `| ${RATE_NAMES[shape]} | ${result.rung.width}x${result.rung.height} | ${capped ? `${rate.maxrateKbps}k / ${rate.bufsizeKbps}k` : '-'} | ` +
           `${kbps((videoBytes * 8) / seconds)} / ${kbps(videoPeak)} | ${(videoPeak / 1000 / rate.maxrateKbps).toFixed(2)} | ` +
           `${(((bytes / seconds) * 60) / 1e6).toFixed(2)} | ${kbps((bytes * 8) / seconds)} / ${kbps(peak)} | ` +
           `${result.rung.bandwidth} | ${(peak / result.rung.bandwidth).toFixed(2)} | ${q.ssim.toFixed(4)} | ${q.psnr.toFixed(2)} |`,
@@ -319,11 +332,20 @@ async function writeReport(
   process.stdout.write(`${text}\n`);
 }
 
+/** The shapes whose rungs are measured (bitrate, quality). */
+const RUNG_TABLE_SHAPES = ['b', 'b-split', 'b-plain'] as const;
+const RATE_NAMES: Record<(typeof RUNG_TABLE_SHAPES)[number], string> = {
+  b: 'capped CRF 23, cascade',
+  'b-split': 'capped CRF 23, from source',
+  'b-plain': 'plain CRF 23, cascade',
+};
+
 const SHAPE_NAMES: Record<Shape, string> = {
   a: '(a) top rung alone',
-  b: '(b) every rung, one decode',
+  b: '(b) every rung, one decode, each rung scaled from the one above (cascade)',
+  'b-split': '(b) every rung, one decode, each rung scaled from the source (split)',
   c: '(c) one ffmpeg per rung',
-  'b-plain': '(b) every rung, one decode, plain CRF',
+  'b-plain': '(b) cascade, plain CRF (one run)',
 };
 
 async function cameraStarts(camera: string): Promise<number[]> {
