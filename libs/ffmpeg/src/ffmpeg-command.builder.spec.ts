@@ -778,7 +778,7 @@ describe('a ladder run: several rungs from one decode', () => {
   const fit = (w: number, h: number) =>
     `scale=w=${w}:h=${h}:force_original_aspect_ratio=decrease:force_divisible_by=2:flags=bilinear:out_range=tv,pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2,format=yuv420p`;
 
-  it('builds the exact argv of two rungs: one input, split and scaled per rung, an output per rung with the same cuts and its own cap; -progress once', () => {
+  it('builds the exact argv of two rungs: one input, scaled into the top rung and from it into the lower, an output per rung with the same cuts and its own cap; -progress once', () => {
     expect(builder.buildHlsLadderTranscode(ladder)).toEqual([
       '-hide_banner',
       '-nostdin',
@@ -797,7 +797,7 @@ describe('a ladder run: several rungs from one decode', () => {
       '-i',
       '/var/transcode/abc/input.ffconcat',
       '-filter_complex',
-      `[0:v:0]split=2[r0][r1];[r0]${fit(1280, 720)}[v0];[r1]${fit(416, 234)}[v1]`,
+      `[0:v:0]${fit(1280, 720)},split=2[v0][c0];[c0]${fit(416, 234)}[v1]`,
       ...output('[v0]', '2050k', '1025k', 'pipe:3', ['-progress', 'pipe:1'], '/t/720p/seg_%05d.ts'),
       ...output('[v1]', '300k', '150k', 'pipe:4', [], '/t/234p/seg_%05d.ts'),
     ]);
@@ -823,16 +823,25 @@ describe('a ladder run: several rungs from one decode', () => {
     );
   });
 
-  it('selects and retimes a fast run’s frames once, before the split, and forces its keyframes at output times in every rung', () => {
+  it('selects and retimes a fast run’s frames once, before the first scaler, and forces its keyframes at output times in every rung', () => {
     const argv = builder.buildHlsLadderTranscode({ ...ladder, seekSeconds: 0, video: { mode: 'fast', speed: 16, keyframesOnly: true }, noAudio: true });
     expect(valueAfter(argv, '-skip_frame')).toBe('nokey');
     expect(argv.filter((arg) => arg === '-filter_complex')).toHaveLength(1);
     expect(argv[argv.indexOf('-filter_complex') + 1]).toBe(
-      `[0:v:0]select='eq(key\\,1)',settb=1/90000,setpts=PTS/16,split=2[r0][r1];[r0]${fit(1280, 720)}[v0];[r1]${fit(416, 234)}[v1]`,
+      `[0:v:0]select='eq(key\\,1)',settb=1/90000,setpts=PTS/16,${fit(1280, 720)},split=2[v0][c0];[c0]${fit(416, 234)}[v1]`,
     );
     const forced = argv.flatMap((arg, index) => (arg === '-force_key_frames' ? [argv[index + 1]] : []));
     expect(forced).toEqual(['0.125,0.25', '0.125,0.25']);
     expect(argv.filter((arg) => arg === '-an')).toHaveLength(2);
+  });
+
+  it('scales each rung from the next taller one, whatever order the rungs come in; [vN] stays rung N', () => {
+    const rungs = [{ ...ladder.rungs[1], frame: { width: 832, height: 468 } }, ladder.rungs[1], ladder.rungs[0]];
+    const argv = builder.buildHlsLadderTranscode({ ...ladder, rungs });
+    expect(valueAfter(argv, '-filter_complex')).toBe(`[0:v:0]${fit(1280, 720)},split=2[v2][c0];[c0]${fit(832, 468)},split=2[v0][c1];[c1]${fit(416, 234)}[v1]`);
+    // Each output still takes its own rung's stream.
+    const mapped = argv.flatMap((arg, index) => (arg === '-map' && argv[index + 1].startsWith('[') ? [argv[index + 1]] : []));
+    expect(mapped).toEqual(['[v0]', '[v1]', '[v2]']);
   });
 
   it('refuses a run of no rung', () => {

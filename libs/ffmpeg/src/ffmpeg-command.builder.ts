@@ -202,10 +202,10 @@ export class FfmpegCommandBuilder {
   }
 
   /**
-   * Several rungs from one decode: the decoded frames (after a fast run's selection) are split,
-   * each copy scaled into its rung's frame and encoded by its own output, which repeats the
-   * range, the keyframe forcing and the audio of a one-rung run (ffmpeg's output options belong
-   * to one output each). `-progress` is global: it is given once.
+   * Several rungs from one decode: the decoded frames (after a fast run's selection) are scaled
+   * into each rung's frame (ladderFilterGraph) and each rung is encoded by its own output, which
+   * repeats the range, the keyframe forcing and the audio of a one-rung run (ffmpeg's output
+   * options belong to one output each). `-progress` is global: it is given once.
    */
   buildHlsLadderTranscode(options: HlsLadderTranscodeOptions): string[] {
     if (options.rungs.length === 0) throw new RangeError('a ladder run needs at least one rung');
@@ -236,15 +236,23 @@ export class FfmpegCommandBuilder {
     ];
   }
 
-  /** The ladder's filter graph: the shared frames, split once per rung, each into its rung's frame as [vN]. */
+  /**
+   * The ladder's filter graph, as [vN] for rung N: the shared frames (a fast run's selection) are
+   * scaled into the tallest rung, and each shorter rung is scaled from the one above it (a
+   * cascade). Scaling from the rung above rather than from the source reads a picture a half to a
+   * third the size: the lower rungs' scalers cost less (bench/history/2026-12-08-ladder.md).
+   */
   protected ladderFilterGraph(options: HlsLadderTranscodeOptions): string {
     const { rungs } = options;
-    const shared = fastFilters(options.video, options.seekSeconds);
-    const branches = rungs.map((_, index) => `[r${index}]`);
-    const head = [...shared, ...(rungs.length > 1 ? [`split=${rungs.length}`] : [])];
-    const input = head.length ? `[0:v:0]${head.join(',')}${rungs.length > 1 ? branches.join('') : '[r0]'}` : null;
-    const scaled = rungs.map((rung, index) => `${input ? branches[index] : '[0:v:0]'}${this.fixedFrameFilter(rung.frame)}[v${index}]`);
-    return [...(input ? [input] : []), ...scaled].join(';');
+    const tallestFirst = rungs.map((_, index) => index).sort((a, b) => rungs[b].frame.height - rungs[a].frame.height);
+    return tallestFirst
+      .map((rungIndex, step) => {
+        const last = step === tallestFirst.length - 1;
+        const filters = [...(step === 0 ? fastFilters(options.video, options.seekSeconds) : []), this.fixedFrameFilter(rungs[rungIndex].frame)];
+        const input = step === 0 ? '[0:v:0]' : `[c${step - 1}]`;
+        return last ? `${input}${filters.join(',')}[v${rungIndex}]` : `${input}${[...filters, 'split=2'].join(',')}[v${rungIndex}][c${step}]`;
+      })
+      .join(';');
   }
 
   /** argv that only checks that the binary runs. */
