@@ -1,8 +1,17 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_SEGMENT_PREFIX, FfmpegCommandBuilder, HlsTranscodeOptions, NO_PERIODIC_KEYFRAMES_GOP, formatSeconds } from './ffmpeg-command.builder';
+import {
+  DEFAULT_RATE_CONTROL,
+  DEFAULT_SEGMENT_PREFIX,
+  FfmpegCommandBuilder,
+  HlsLadderTranscodeOptions,
+  HlsTranscodeOptions,
+  NO_PERIODIC_KEYFRAMES_GOP,
+  formatSeconds,
+  rateControlOptions,
+} from './ffmpeg-command.builder';
 import { VaapiCommandBuilder } from './accelerators/vaapi-command.builder';
 
 const base: HlsTranscodeOptions = {
@@ -668,4 +677,235 @@ describe('how the video is made', () => {
         "scale=w=-2:h='trunc(min(ih\\,720)/2)*2':flags=bilinear:out_range=tv,format=yuv420p",
     );
   });
+});
+
+describe('rate control', () => {
+  const builder = new FfmpegCommandBuilder();
+
+  it.each([
+    [undefined, ['-crf', '23']],
+    [{ crf: 23 }, ['-crf', '23']],
+    [{ crf: 21, maxrateKbps: 850, bufsizeKbps: 425 }, ['-crf', '21', '-maxrate', '850k', '-bufsize', '425k']],
+    // x264 ignores a maxrate without a buffer: both or neither.
+    [{ crf: 23, maxrateKbps: 850 }, ['-crf', '23']],
+  ])('rate %j → %j right after the preset', (rate, expected) => {
+    const argv = builder.buildHlsTranscode({ ...base, rate });
+    const start = argv.indexOf('-preset') + 2;
+    expect(argv.slice(start, start + expected.length)).toEqual(expected);
+    expect(argv[start + expected.length]).toBe('-profile:v');
+    expect(rateControlOptions(rate ?? DEFAULT_RATE_CONTROL)).toEqual(expected);
+  });
+});
+
+describe('a ladder run: several rungs from one decode', () => {
+  const builder = new FfmpegCommandBuilder();
+  const ladder: HlsLadderTranscodeOptions = {
+    input: { format: 'concat', path: '/var/transcode/abc/input.ffconcat', protocols: ['file'] },
+    seekSeconds: 12.5,
+    durationSeconds: 6,
+    keyframeTimes: [2, 4],
+    preset: 'ultrafast',
+    progressFd: 1,
+    audio: { sampleRate: 48000, channels: 1, bitrateKbps: 64 },
+    rungs: [
+      { frame: { width: 1280, height: 720 }, rate: { crf: 23, maxrateKbps: 2050, bufsizeKbps: 1025 }, outputDir: '/t/720p', segmentListFd: 3 },
+      { frame: { width: 416, height: 234 }, rate: { crf: 23, maxrateKbps: 300, bufsizeKbps: 150 }, outputDir: '/t/234p', segmentListFd: 4 },
+    ],
+  };
+  /** One rung's output options: the same as a one-rung run's, but for its stream, its rate, its files. */
+  const output = (video: string, maxrate: string, bufsize: string, list: string, progress: string[], files: string) => [
+    '-ss',
+    '12.5',
+    '-t',
+    '6',
+    '-map',
+    video,
+    '-map',
+    '0:a:0?',
+    '-sn',
+    '-dn',
+    '-fps_mode',
+    'vfr',
+    '-enc_time_base:v',
+    '1/90000',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-crf',
+    '23',
+    '-maxrate',
+    maxrate,
+    '-bufsize',
+    bufsize,
+    '-profile:v',
+    'high',
+    '-level:v',
+    '4.1',
+    '-pix_fmt',
+    'yuv420p',
+    '-threads',
+    '1',
+    '-force_key_frames',
+    '2,4',
+    '-sc_threshold',
+    '0',
+    '-g',
+    String(NO_PERIODIC_KEYFRAMES_GOP),
+    '-c:a',
+    'aac',
+    '-b:a',
+    '64k',
+    '-ac',
+    '1',
+    '-af',
+    'aresample=48000:async=1',
+    '-f',
+    'segment',
+    '-segment_format',
+    'mpegts',
+    '-segment_time',
+    '0.001',
+    '-segment_start_number',
+    '0',
+    '-segment_list',
+    list,
+    '-segment_list_type',
+    'csv',
+    ...progress,
+    files,
+  ];
+  const fit = (w: number, h: number) =>
+    `scale=w=${w}:h=${h}:force_original_aspect_ratio=decrease:force_divisible_by=2:flags=bilinear:out_range=tv,pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2,format=yuv420p`;
+
+  it('builds the exact argv of two rungs: one input, scaled into the top rung and from it into the lower, an output per rung with the same cuts and its own cap; -progress once', () => {
+    expect(builder.buildHlsLadderTranscode(ladder)).toEqual([
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'warning',
+      '-nostats',
+      '-protocol_whitelist',
+      'file',
+      '-format_whitelist',
+      'concat,mov,mp4,m4a,3gp,3g2,mj2',
+      '-copyts',
+      '-f',
+      'concat',
+      '-safe',
+      '0',
+      '-i',
+      '/var/transcode/abc/input.ffconcat',
+      '-filter_complex',
+      `[0:v:0]${fit(1280, 720)},split=2[v0][c0];[c0]${fit(416, 234)}[v1]`,
+      ...output('[v0]', '2050k', '1025k', 'pipe:3', ['-progress', 'pipe:1'], '/t/720p/seg_%05d.ts'),
+      ...output('[v1]', '300k', '150k', 'pipe:4', [], '/t/234p/seg_%05d.ts'),
+    ]);
+  });
+
+  it('is a one-rung run (rate aside) when it has one rung: no split, the same output options', () => {
+    const one = { ...ladder, rungs: [ladder.rungs[0]] };
+    const argv = builder.buildHlsLadderTranscode(one);
+    expect(valueAfter(argv, '-filter_complex')).toBe(`[0:v:0]${fit(1280, 720)}[v0]`);
+    const single = builder.buildHlsTranscode({
+      ...ladder,
+      outputDir: '/t/720p',
+      segmentListFd: 3,
+      maxHeight: 720,
+      outputFrame: ladder.rungs[0].frame,
+      rate: ladder.rungs[0].rate,
+    });
+    const from = (args: string[]) => args.slice(args.indexOf('-ss'));
+    expect(from(argv)).toEqual(
+      from(single)
+        .map((arg) => (arg === '0:v:0' ? '[v0]' : arg))
+        .filter((_, i, all) => all[i] !== '-vf' && all[i - 1] !== '-vf'),
+    );
+  });
+
+  it('selects and retimes a fast run’s frames once, before the first scaler, and forces its keyframes at output times in every rung', () => {
+    const argv = builder.buildHlsLadderTranscode({ ...ladder, seekSeconds: 0, video: { mode: 'fast', speed: 16, keyframesOnly: true }, noAudio: true });
+    expect(valueAfter(argv, '-skip_frame')).toBe('nokey');
+    expect(argv.filter((arg) => arg === '-filter_complex')).toHaveLength(1);
+    expect(argv[argv.indexOf('-filter_complex') + 1]).toBe(
+      `[0:v:0]select='eq(key\\,1)',settb=1/90000,setpts=PTS/16,${fit(1280, 720)},split=2[v0][c0];[c0]${fit(416, 234)}[v1]`,
+    );
+    const forced = argv.flatMap((arg, index) => (arg === '-force_key_frames' ? [argv[index + 1]] : []));
+    expect(forced).toEqual(['0.125,0.25', '0.125,0.25']);
+    expect(argv.filter((arg) => arg === '-an')).toHaveLength(2);
+  });
+
+  it('scales each rung from the next taller one, whatever order the rungs come in; [vN] stays rung N', () => {
+    const rungs = [{ ...ladder.rungs[1], frame: { width: 832, height: 468 } }, ladder.rungs[1], ladder.rungs[0]];
+    const argv = builder.buildHlsLadderTranscode({ ...ladder, rungs });
+    expect(valueAfter(argv, '-filter_complex')).toBe(`[0:v:0]${fit(1280, 720)},split=2[v2][c0];[c0]${fit(832, 468)},split=2[v0][c1];[c1]${fit(416, 234)}[v1]`);
+    // Each output still takes its own rung's stream.
+    const mapped = argv.flatMap((arg, index) => (arg === '-map' && argv[index + 1].startsWith('[') ? [argv[index + 1]] : []));
+    expect(mapped).toEqual(['[v0]', '[v1]', '[v2]']);
+  });
+
+  it('refuses a run of no rung', () => {
+    expect(() => builder.buildHlsLadderTranscode({ ...ladder, rungs: [] })).toThrow(RangeError);
+  });
+
+  (ffmpegAvailable() ? it : it.skip)(
+    'real ffmpeg: two rungs of a 6 s clip come out at their sizes, cut at the same frames (0, 2, 4, 6), the smaller one smaller',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'nvr-ladder-'));
+      try {
+        const clip = join(dir, 'clip.mp4');
+        execFileSync('ffmpeg', [
+          ...['-hide_banner', '-nostdin', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=15:duration=6'],
+          ...[
+            '-f',
+            'lavfi',
+            '-i',
+            'sine=frequency=440:sample_rate=48000:duration=6',
+            '-c:v',
+            'libx264',
+            '-preset',
+            'ultrafast',
+            '-pix_fmt',
+            'yuv420p',
+            '-c:a',
+            'aac',
+            clip,
+          ],
+        ]);
+        const listPath = join(dir, 'input.ffconcat');
+        writeFileSync(listPath, `ffconcat version 1.0\nfile '${clip}'\n`);
+        const rungs = [
+          { frame: { width: 320, height: 180 }, rate: { crf: 23, maxrateKbps: 600, bufsizeKbps: 300 }, outputDir: join(dir, 'top'), segmentListFd: 3 },
+          { frame: { width: 160, height: 90 }, rate: { crf: 23, maxrateKbps: 150, bufsizeKbps: 75 }, outputDir: join(dir, 'low'), segmentListFd: 4 },
+        ];
+        rungs.forEach((rung) => mkdirSync(rung.outputDir));
+        const argv = builder.buildHlsLadderTranscode({ ...ladder, input: { ...ladder.input, path: listPath }, seekSeconds: 0, rungs });
+        const run = spawnSync('ffmpeg', argv, { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'], encoding: 'utf8' });
+        expect(run.stderr).toBe('');
+        const cuts = (csv: string) => {
+          const rows = csv
+            .trim()
+            .split('\n')
+            .map((line) => line.split(','));
+          return [...rows.map((row) => Math.round(Number(row[1]) * 15)), Math.round(Number(rows[rows.length - 1][2]) * 15)];
+        };
+        // Frames, not seconds: frame 30 is 2 s at 15 fps; both rungs cut at the same ones.
+        expect(cuts(run.output[3] as string)).toEqual([0, 30, 60, 90]);
+        expect(cuts(run.output[4] as string)).toEqual([0, 30, 60, 90]);
+        // (ffprobe lists an MPEG-TS stream once on its own and once in its program: the first line.)
+        const size = (file: string) =>
+          execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', file], {
+            encoding: 'utf8',
+          })
+            .trim()
+            .split('\n')[0];
+        expect(size(join(dir, 'top', 'seg_00001.ts'))).toBe('320,180');
+        expect(size(join(dir, 'low', 'seg_00001.ts'))).toBe('160,90');
+        expect(statSync(join(dir, 'low', 'seg_00001.ts')).size).toBeLessThan(statSync(join(dir, 'top', 'seg_00001.ts')).size);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    20000,
+  );
 });

@@ -46,6 +46,20 @@ export type HlsVideoPath =
       select?: { stepSeconds: number; offsetSeconds: number };
     };
 
+/**
+ * How the encoder spends bits. `crf` alone: constant quality, whatever it costs. With `maxrateKbps`
+ * and `bufsizeKbps`: capped CRF, the same quality until a scene would need more than the cap
+ * (x264's VBV), so a rung stays within the bandwidth its master playlist advertises.
+ */
+export interface VideoRateControl {
+  crf: number;
+  maxrateKbps?: number;
+  bufsizeKbps?: number;
+}
+
+/** The service's rate control before the ladder: CRF 23, uncapped. */
+export const DEFAULT_RATE_CONTROL: VideoRateControl = { crf: 23 };
+
 /** Everything needed to turn a range of recordings into H.264 HLS segments. */
 export interface HlsTranscodeOptions {
   /** How the video is made; encoded when absent. Times in these options are the recordings' (a fast run divides them by its speed). */
@@ -83,6 +97,8 @@ export interface HlsTranscodeOptions {
   silentAudio?: boolean;
   /** x264 preset. */
   preset: string;
+  /** libx264's rate control (hardware encoders keep their own); DEFAULT_RATE_CONTROL when absent. */
+  rate?: VideoRateControl;
   /** Index of the first segment written (segment file numbering). */
   startNumber?: number;
   /**
@@ -107,6 +123,31 @@ export interface HlsTranscodeOptions {
   segmentListFd: number;
   /** File descriptor ffmpeg writes `-progress` key=value blocks to. */
   progressFd: number;
+}
+
+/** One rung of a run that makes several from one decode: its picture, its rate control, its files. */
+export interface HlsRungOutput {
+  frame: HlsOutputFrame;
+  rate: VideoRateControl;
+  /** Directory that receives this rung's segment files. */
+  outputDir: string;
+  /** This rung's segment file prefix (DEFAULT_SEGMENT_PREFIX when absent). */
+  segmentFilePrefix?: string;
+  /** File descriptor ffmpeg writes this rung's finished-segment list to. */
+  segmentListFd: number;
+}
+
+/**
+ * A run that decodes its recordings once and encodes every rung from them (one ffmpeg, one output
+ * per rung). Everything but the rungs is shared: the input, the range, the forced keyframes (so
+ * every rung cuts at the same frames), the audio. Encoded or fast, never copied.
+ */
+export interface HlsLadderTranscodeOptions extends Omit<
+  HlsTranscodeOptions,
+  'video' | 'outputDir' | 'segmentFilePrefix' | 'segmentListFd' | 'maxHeight' | 'outputFrame' | 'rate'
+> {
+  video?: Exclude<HlsVideoPath, { mode: 'copy' }>;
+  rungs: readonly HlsRungOutput[];
 }
 
 /**
@@ -150,6 +191,7 @@ export class FfmpegCommandBuilder {
       ...this.globalOptions(),
       ...(copy ? [] : this.decoderOptions()),
       ...this.inputOptions(options),
+      ...this.outputTimingOptions(options),
       ...this.streamMapping(options),
       ...(copy
         ? ['-c:v', 'copy']
@@ -157,6 +199,60 @@ export class FfmpegCommandBuilder {
       ...this.audioEncoderOptions(options),
       ...this.segmentOutputOptions(options),
     ];
+  }
+
+  /**
+   * Several rungs from one decode: the decoded frames (after a fast run's selection) are scaled
+   * into each rung's frame (ladderFilterGraph) and each rung is encoded by its own output, which
+   * repeats the range, the keyframe forcing and the audio of a one-rung run (ffmpeg's output
+   * options belong to one output each). `-progress` is global: it is given once.
+   */
+  buildHlsLadderTranscode(options: HlsLadderTranscodeOptions): string[] {
+    if (options.rungs.length === 0) throw new RangeError('a ladder run needs at least one rung');
+    const rungOptions = options.rungs.map((rung): HlsTranscodeOptions => ({
+      ...options,
+      outputDir: rung.outputDir,
+      segmentFilePrefix: rung.segmentFilePrefix,
+      segmentListFd: rung.segmentListFd,
+      rate: rung.rate,
+      outputFrame: rung.frame,
+      maxHeight: rung.frame.height,
+    }));
+    return [
+      ...this.globalOptions(),
+      ...this.decoderOptions(),
+      ...this.inputOptions(rungOptions[0]),
+      '-filter_complex',
+      this.ladderFilterGraph(options),
+      ...rungOptions.flatMap((rung, index) => [
+        ...this.outputTimingOptions(rung),
+        ...this.streamMapping(rung, `[v${index}]`),
+        ...this.frameTimingOptions(),
+        ...this.videoEncoderOptions(rung),
+        ...this.keyframeOptions(rung),
+        ...this.audioEncoderOptions(rung),
+        ...this.segmentOutputOptions(rung, index === 0),
+      ]),
+    ];
+  }
+
+  /**
+   * The ladder's filter graph, as [vN] for rung N: the shared frames (a fast run's selection) are
+   * scaled into the tallest rung, and each shorter rung is scaled from the one above it (a
+   * cascade). Scaling from the rung above rather than from the source reads a picture a half to a
+   * third the size: the lower rungs' scalers cost less (bench/history/2026-12-08-ladder.md).
+   */
+  protected ladderFilterGraph(options: HlsLadderTranscodeOptions): string {
+    const { rungs } = options;
+    const tallestFirst = rungs.map((_, index) => index).sort((a, b) => rungs[b].frame.height - rungs[a].frame.height);
+    return tallestFirst
+      .map((rungIndex, step) => {
+        const last = step === tallestFirst.length - 1;
+        const filters = [...(step === 0 ? fastFilters(options.video, options.seekSeconds) : []), this.fixedFrameFilter(rungs[rungIndex].frame)];
+        const input = step === 0 ? '[0:v:0]' : `[c${step - 1}]`;
+        return last ? `${input}${filters.join(',')}[v${rungIndex}]` : `${input}${[...filters, 'split=2'].join(',')}[v${rungIndex}][c${step}]`;
+      })
+      .join(';');
   }
 
   /** argv that only checks that the binary runs. */
@@ -209,6 +305,13 @@ export class FfmpegCommandBuilder {
       ...(options.silentAudio && options.audio
         ? ['-f', 'lavfi', '-i', `anullsrc=r=${options.audio.sampleRate}:cl=${options.audio.channels === 1 ? 'mono' : 'stereo'}`]
         : []),
+    ];
+  }
+
+  /** Where an output starts and ends, and its timestamp offset (output options: one set per output). */
+  protected outputTimingOptions(options: HlsTranscodeOptions): string[] {
+    const concat = options.input.format === 'concat';
+    return [
       // Output times: a fast run's are its frames' times divided by the speed (its filters do
       // that before the output's -ss and -t trim them).
       ...(concat || options.seekSeconds > 0 ? ['-ss', formatSeconds(outputTime(options, options.seekSeconds))] : []),
@@ -220,12 +323,13 @@ export class FfmpegCommandBuilder {
     ];
   }
 
-  protected streamMapping(options: HlsTranscodeOptions): string[] {
+  /** `video`: the input's first video stream, or a ladder run's filter graph output for this rung. */
+  protected streamMapping(options: HlsTranscodeOptions, video = '0:v:0'): string[] {
     // The "?" makes audio optional: cameras without a microphone still transcode. A run whose
     // recordings have none in a session whose others do takes the silence input's instead.
-    if (options.noAudio) return ['-map', '0:v:0', '-an', '-sn', '-dn'];
+    if (options.noAudio) return ['-map', video, '-an', '-sn', '-dn'];
     const audio = options.silentAudio && options.audio ? '1:a:0' : '0:a:0?';
-    return ['-map', '0:v:0', '-map', audio, '-sn', '-dn'];
+    return ['-map', video, '-map', audio, '-sn', '-dn'];
   }
 
   /**
@@ -276,8 +380,7 @@ export class FfmpegCommandBuilder {
       'libx264',
       '-preset',
       options.preset,
-      '-crf',
-      '23',
+      ...rateControlOptions(options.rate ?? DEFAULT_RATE_CONTROL),
       // High is the ceiling; ultrafast only uses Constrained Baseline tools, which every browser plays.
       '-profile:v',
       'high',
@@ -330,7 +433,8 @@ export class FfmpegCommandBuilder {
     ];
   }
 
-  protected segmentOutputOptions(options: HlsTranscodeOptions): string[] {
+  /** `withProgress`: whether this output carries the run's -progress (a global option, given once). */
+  protected segmentOutputOptions(options: HlsTranscodeOptions, withProgress = true): string[] {
     return [
       '-f',
       'segment',
@@ -344,8 +448,7 @@ export class FfmpegCommandBuilder {
       `pipe:${options.segmentListFd}`,
       '-segment_list_type',
       'csv',
-      '-progress',
-      `pipe:${options.progressFd}`,
+      ...(withProgress ? ['-progress', `pipe:${options.progressFd}`] : []),
       `${options.outputDir}/${options.segmentFilePrefix ?? DEFAULT_SEGMENT_PREFIX}%05d.ts`,
     ];
   }
@@ -393,6 +496,15 @@ export function fastFilters(video: HlsVideoPath | undefined, startSeconds = 0): 
 /** A time of the recordings as the output has it: divided by a fast run's speed. */
 function outputTime(options: HlsTranscodeOptions, seconds: number): number {
   return options.video?.mode === 'fast' ? seconds / options.video.speed : seconds;
+}
+
+/**
+ * libx264's rate control: the CRF, and with a cap, -maxrate and -bufsize (x264 needs both for its
+ * VBV; a maxrate alone is ignored).
+ */
+export function rateControlOptions(rate: VideoRateControl): string[] {
+  const capped = rate.maxrateKbps !== undefined && rate.bufsizeKbps !== undefined;
+  return ['-crf', String(rate.crf), ...(capped ? ['-maxrate', `${rate.maxrateKbps}k`, '-bufsize', `${rate.bufsizeKbps}k`] : [])];
 }
 
 /**
