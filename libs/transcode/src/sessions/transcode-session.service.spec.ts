@@ -11,6 +11,7 @@ import { RecordingPresence } from '../storage/recording-presence';
 import { SessionEncoderService } from '../scheduler/session-encoder.service';
 import { SessionDriverFactory } from '../scheduler/session-driver.factory';
 import { SessionTable } from './session-table';
+import { TrackTable } from '../tracks/track-table';
 import { AdmissionLimits } from './admission-limits';
 import { RangePlanner } from './range-planner';
 import { SegmentAccess } from './segment-access.service';
@@ -274,6 +275,7 @@ describe('the session engine (TranscodeSessionService and the sessions module be
         SessionStreamFiles,
         StaleSessionCleanupJob,
         SessionTable,
+        TrackTable,
         SessionDriverFactory,
         DiskBudgetService,
         { provide: SESSIONS_ON_DISK, useExisting: SessionTable },
