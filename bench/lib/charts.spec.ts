@@ -24,8 +24,14 @@ describe('the benchmark charts', () => {
     expect(median(numbers)).toBe(expected);
   });
 
-  it('names the date and the machine the results come from', () => {
-    expect(provenance(bench)).toBe('2026-12-08 03:12 UTC · 2 cores, ffmpeg version 6.1.1, node v20.20.2');
+  it.each([
+    ['2 cores, ffmpeg version 6.1.1, node v20.20.2', '2026-12-08 03:12 UTC · 2 cores, ffmpeg version 6.1.1, node v20.20.2'],
+    [
+      '2 cores, ffmpeg version 5.1.9-0+deb12u1 Copyright (c) 2000-2026 the FFmpeg developers, node v20.20.2',
+      '2026-12-08 03:12 UTC · 2 cores, ffmpeg version 5.1.9-0+deb12u1, node v20.20.2',
+    ],
+  ])('names the date and the machine the results come from (%s)', (machine, expected) => {
+    expect(provenance({ ...bench, machine })).toBe(expected);
   });
 
   it('first segment and cold seek: ours, the reference (its time to reach 90% at its speed) and the ffmpeg floor, medians in seconds', () => {

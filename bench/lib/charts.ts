@@ -65,9 +65,12 @@ export function median(values: number[]): number {
   return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 }
 
-/** "2026-12-08 03:12 UTC · 2 cores, ffmpeg version …, node v20…": where and when the values come from. */
+/**
+ * "2026-12-08 03:12 UTC · 2 cores, ffmpeg version 5.1.9, node v20.20.2": where and when the values
+ * come from (ffmpeg's copyright line left out of its version: it would make the subtitle the widest part of the chart).
+ */
 export function provenance(results: { at: string; machine: string }): string {
-  return `${results.at.slice(0, 16).replace('T', ' ')} UTC · ${results.machine}`;
+  return `${results.at.slice(0, 16).replace('T', ' ')} UTC · ${results.machine.replace(/ Copyright \(c\) [^,]*/, '')}`;
 }
 
 const WIDTH = 560;
