@@ -87,6 +87,12 @@ describe('the benchmark charts', () => {
     expect(texts(chart)).toContain(provenance(load));
   });
 
+  it('serving: a server that answered with errors says how many beside its name', () => {
+    const servers = load.sameSegment.servers.map((server) => (server.baseline === 'nginx' ? { ...server, errors: 40 } : server));
+    const chart = servingChart({ ...load, sameSegment: { ...load.sameSegment, servers } });
+    expect(values(chart).map(({ server }) => server)).toEqual(['this service (auth on)', 'bare Node (createReadStream)', 'nginx (sendfile), 40 errors']);
+  });
+
   it.each([
     ['a run of every measure and a load run', bench, load, ['first-segment-and-seek', 'viewers', 'cpu-per-minute', 'serving']],
     ['the bench alone', bench, null, ['first-segment-and-seek', 'viewers', 'cpu-per-minute']],

@@ -198,7 +198,11 @@ export function servingChart(load: LoadResults): Chart | null {
   const label = { service: 'this service (auth on)', 'bare-node': 'bare Node (createReadStream)', nginx: 'nginx (sendfile)' } as const;
   const values = load.sameSegment.servers
     .filter((server) => server.baseline)
-    .map((server) => ({ server: label[server.baseline!], requestsPerSecond: Math.round(server.requestsPerSecond) }));
+    // A server that answered with errors says so beside its name: its rate is not of whole answers.
+    .map((server) => ({
+      server: `${label[server.baseline!]}${server.errors ? `, ${server.errors} errors` : ''}`,
+      requestsPerSecond: Math.round(server.requestsPerSecond),
+    }));
   if (values.length === 0) return null;
   const { bytes, connections, durationSeconds } = load.sameSegment;
   return {
