@@ -13,12 +13,15 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { sign } from 'jsonwebtoken';
 import { freePort } from '../test/support/net';
 import { cpuSeconds } from './lib/proc';
 import { RECORDINGS_LOOKUP_LIMIT } from '../libs/recordings/src/recordings-lookup.limiter';
 import { WEEK_SECONDS, WeekOfRecordings, weekOfRecordings } from './lib/week-of-recordings';
+import { writeBenchCharts } from './lib/chart-files';
+import type { LoadResults, ServingResult } from './lib/charts';
+import { describeMachine } from './lib/machine';
 
 const ROOT = resolve(__dirname, '..');
 const RECORDINGS_DIR = resolve(process.env.RECORDINGS_DIR ?? join(ROOT, 'data', 'recordings'));
@@ -95,6 +98,7 @@ async function main(): Promise<void> {
       { name: 'ready segments, 200 viewers', connections: 200, paths: sessions.flatMap((s) => s.segments) },
     ];
     const rows: string[] = [];
+    const scenarioResults: LoadResults['scenarios'] = [];
     const sameBytes = await sameSegmentScenarios(base, scratch, sessions[0].segments[5], week, () => waitUntilIdle(server.pid!));
     for (const scenario of scenarios) {
       const result = await run(base, scenario);
@@ -106,7 +110,17 @@ async function main(): Promise<void> {
       const row = `| ${scenario.name} | ${Math.round(result.requests.average)} | ${result.latency.p50} ms | ${result.latency.p99} ms | ${(result.throughput.average / 1048576).toFixed(1)} MiB/s | ${errors} |`;
       log(row);
       rows.push(row);
+      scenarioResults.push({
+        name: scenario.name,
+        connections: scenario.connections,
+        requestsPerSecond: result.requests.average,
+        p50Ms: result.latency.p50,
+        p99Ms: result.latency.p99,
+        throughputMiBPerSecond: result.throughput.average / 1048576,
+        errors,
+      });
     }
+    const sameSegment = await sameBytes();
     const table = [
       `Load (${DURATION_SECONDS} s per scenario, autocannon, auth on, ${new Date().toISOString().slice(0, 10)})`,
       '',
@@ -114,12 +128,17 @@ async function main(): Promise<void> {
       '|---|---|---|---|---|---|',
       ...rows,
       '',
-      ...(await sameBytes()),
+      ...sameSegment.lines,
       '',
     ].join('\n');
-    await mkdir(join(ROOT, 'bench', 'results'), { recursive: true });
-    await writeFile(join(ROOT, 'bench', 'results', 'load.md'), table);
+    const results: LoadResults = { at: new Date().toISOString(), machine: describeMachine(), scenarios: scenarioResults, sameSegment: sameSegment.results };
+    const resultsDir = join(ROOT, 'bench', 'results');
+    await mkdir(resultsDir, { recursive: true });
+    await writeFile(join(resultsDir, 'load.md'), table);
+    await writeFile(join(resultsDir, 'load.json'), JSON.stringify(results, null, 2));
     process.stdout.write(`\n${table}\n`);
+    const charts = await writeBenchCharts({ resultsDir, outputDir: join(ROOT, 'docs', 'bench') });
+    log(`charts: ${charts.map((path) => relative(ROOT, path)).join(', ')}`);
   } finally {
     server.kill('SIGTERM');
     await new Promise((resolve) => server.once('exit', resolve));
@@ -146,7 +165,8 @@ const HAMMERS: Hammer[] = [
  * One ready segment served three ways, one after the other in this run, with the same load:
  * by the service (auth on: the segment's stream token is checked, and the session's camera),
  * by a bare Node server that streams the file with createReadStream, and by nginx; and by the
- * service again under each of HAMMERS. Returns the function that runs them and gives the tables.
+ * service again under each of HAMMERS. Returns the function that runs them and gives the tables
+ * and the rows (for load.json and its chart).
  */
 async function sameSegmentScenarios(
   base: string,
@@ -154,7 +174,7 @@ async function sameSegmentScenarios(
   segmentPath: string,
   week: WeekOfRecordings,
   settle: () => Promise<number>,
-): Promise<() => Promise<string[]>> {
+): Promise<() => Promise<{ lines: string[]; results: LoadResults['sameSegment'] }>> {
   // The file the service serves for that segment, copied out so the baselines read the same bytes.
   const bytes = Buffer.from(await (await fetch(`${base}${segmentPath}`)).arrayBuffer());
   const dir = join(scratch, 'same-bytes');
@@ -162,8 +182,8 @@ async function sameSegmentScenarios(
   await writeFile(join(dir, 'segment.ts'), bytes);
   const warmed = await warmRecordingsIndex(base, week);
   return async () => {
-    const results: { name: string; result: WrkResult }[] = [];
-    results.push({ name: 'this service (auth on)', result: await hammer(base, segmentPath) });
+    const results: { name: string; result: WrkResult; baseline?: ServingResult['baseline'] }[] = [];
+    results.push({ name: 'this service (auth on)', result: await hammer(base, segmentPath), baseline: 'service' });
     // The same while LOOKUP_CONNECTIONS more connections hammer a route: the same client (wrk,
     // one thread, the same script) whether the route is cheap or the lookups, so the ratio of the
     // two is what the lookups cost the server.
@@ -182,14 +202,14 @@ async function sameSegmentScenarios(
     }
     const node = await startBareNodeServer(dir);
     try {
-      results.push({ name: 'bare Node createReadStream server', result: await hammer(node.base, '/segment.ts') });
+      results.push({ name: 'bare Node createReadStream server', result: await hammer(node.base, '/segment.ts'), baseline: 'bare-node' });
     } finally {
       node.process.kill();
     }
     const nginx = await startNginx(dir, scratch);
     if (nginx) {
       try {
-        results.push({ name: 'nginx', result: await hammer(nginx.base, '/segment.ts') });
+        results.push({ name: 'nginx', result: await hammer(nginx.base, '/segment.ts'), baseline: 'nginx' });
       } finally {
         nginx.process.kill('SIGQUIT');
       }
@@ -223,7 +243,15 @@ async function sameSegmentScenarios(
       }),
     );
     for (const line of lines) log(line);
-    return lines;
+    const servers = results.map(({ name, result, baseline }) => ({
+      name,
+      baseline,
+      requestsPerSecond: result.requestsPerSecond,
+      p50: result.p50,
+      p99: result.p99,
+      errors: result.errors,
+    }));
+    return { lines, results: { bytes: bytes.length, connections: SAME_BYTES_CONNECTIONS, durationSeconds: DURATION_SECONDS, servers } };
   };
 }
 

@@ -7,7 +7,7 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, link, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { FfmpegCommandBuilder, buildConcatList } from '../libs/ffmpeg/src';
 import { FilesystemRecordingSource } from '../libs/recordings/src/filesystem-recording.source';
 import { RecordingHeaderIndex } from '../libs/recordings/src/recording-header.index';
@@ -30,6 +30,7 @@ import { segmentUri } from '../libs/transcode/src/hls/hls-names';
 import { sample, scrapeMetrics } from '../test/support/prometheus';
 import { childPids, cpuSeconds, cpuSecondsWithChildren } from './lib/proc';
 import { startReference, stopReference, waitReferenceReady } from './lib/reference';
+import { writeBenchCharts } from './lib/chart-files';
 
 const ROOT = resolve(__dirname, '..');
 const RECORDINGS_DIR = resolve(process.env.RECORDINGS_DIR ?? join(ROOT, 'data', 'recordings'));
@@ -747,7 +748,10 @@ async function report(): Promise<void> {
   const dir = join(ROOT, 'bench', 'results');
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'latest.md'), md);
-  await writeFile(join(dir, 'latest.json'), JSON.stringify({ at: new Date().toISOString(), machine, rows, raw }, null, 2));
+  const settings = { rangeSeconds: RANGE_SECONDS, footageSeconds: FOOTAGE_SECONDS };
+  await writeFile(join(dir, 'latest.json'), JSON.stringify({ at: new Date().toISOString(), machine, settings, rows, raw }, null, 2));
+  const charts = await writeBenchCharts({ resultsDir: dir, outputDir: join(ROOT, 'docs', 'bench') });
+  log(`charts: ${charts.map((path) => relative(ROOT, path)).join(', ')}`);
 }
 
 main().catch((error) => {
