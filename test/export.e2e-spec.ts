@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -212,6 +212,8 @@ describe('MP4 export (e2e)', () => {
     /** Bytes of each folder in TRANSCODE_DIR and the names of its files, read now (synchronously: a sampler). */
     function foldersNow(dir: string): Map<string, { bytes: number; names: string[] }> {
       const folders = new Map<string, { bytes: number; names: string[] }>();
+      // (The app closed: its scratch folder is gone.)
+      if (!existsSync(dir)) return folders;
       for (const folder of readdirSync(dir)) {
         try {
           const names = readdirSync(join(dir, folder));
@@ -235,7 +237,9 @@ describe('MP4 export (e2e)', () => {
           seen.set(folder, entry);
         }
       };
-      const timer = setInterval(sample, 10);
+      // A test that fails before it stops the sampler must not leave it reading a removed folder
+      // in the next suite of this worker: it stops by itself once the folder is gone.
+      const timer = setInterval(() => (existsSync(dir) ? sample() : clearInterval(timer)), 10);
       return {
         seen,
         stop: () => {
